@@ -1,0 +1,9 @@
+"""Callbacks mirror layouts: ``callbacks/<page>.py`` for ``layouts/<page>.py``."""
+
+import dash
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    from callbacks import home
+
+    home.register(app)

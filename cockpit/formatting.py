@@ -1,0 +1,33 @@
+"""Chinese number and date formats: 万/亿, 百分点, 2026年10月."""
+
+from __future__ import annotations
+
+import math
+
+from cockpit.periods import parse_period
+
+
+def number(value: float | None, unit: str = "", decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "%":
+        return f"{value:.{decimals}f}%"
+    magnitude = abs(value)
+    if magnitude >= 1e8:
+        text = f"{value / 1e8:.2f}亿"
+    elif magnitude >= 1e4:
+        text = f"{value / 1e4:.2f}万"
+    else:
+        text = f"{value:,.{decimals}f}" if decimals else f"{value:,.0f}"
+    return f"{text}{unit}" if unit and unit != "%" else text
+
+
+def points(delta: float | None, decimals: int = 1) -> str:
+    """A change in a rate is in 百分点, not %."""
+    if delta is None or math.isnan(delta):
+        return "—"
+    return f"{delta:+.{decimals}f}个百分点"
+
+
+def period_label(code: str | None) -> str:
+    return parse_period(code).label if code else "—"

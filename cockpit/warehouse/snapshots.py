@@ -1,0 +1,129 @@
+"""Published warehouse snapshots: the dashboard reads one, a load writes the next.
+
+DuckDB allows one read-write process *or* many read-only ones per file, so a load never
+opens the live file for writing. It copies the current snapshot, loads into the copy and
+publishes by rewriting a one-line ``CURRENT`` pointer with ``os.replace``. Readers keep
+serving the old file until they notice the pointer moved; a failed load deletes its copy
+and the live data is untouched. All writers take one lock, so two loads can't both copy
+the same parent and lose each other's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+POINTER = "CURRENT"
+SUFFIX = ".duckdb"
+
+
+@dataclass(frozen=True)
+class Staging:
+    snapshot_id: str
+    path: Path
+    parent_id: str | None
+
+
+class SnapshotStore:
+    def __init__(self, root: Path, keep: int = 3) -> None:
+        self.root = Path(root)
+        self.keep = keep
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / POINTER
+
+    def current_id(self) -> str | None:
+        try:
+            value = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return value or None
+
+    def path_of(self, snapshot_id: str) -> Path:
+        return self.root / f"{snapshot_id}{SUFFIX}"
+
+    def current_path(self) -> Path | None:
+        snapshot_id = self.current_id()
+        return self.path_of(snapshot_id) if snapshot_id else None
+
+    @contextlib.contextmanager
+    def writer_lock(self, timeout_s: float = 600.0) -> Iterator[None]:
+        """Serialise every load: each one copies the current snapshot and must see its predecessor's."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".writer.lock", "a+") as handle:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"warehouse writer lock busy for {timeout_s:.0f}s") from None
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _new_id(self) -> str:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        return f"s{stamp}-{os.getpid()}"
+
+    def begin(self, *, empty: bool = False) -> Staging:
+        """A private copy of the current snapshot (or an empty file) to load into."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        parent_id = None if empty else self.current_id()
+        snapshot_id = self._new_id()
+        staging = self.root / f"{snapshot_id}{SUFFIX}.staging"
+        if parent_id is not None:
+            shutil.copyfile(self.path_of(parent_id), staging)
+        return Staging(snapshot_id, staging, parent_id)
+
+    def publish(self, staging: Staging) -> Path:
+        final = self.path_of(staging.snapshot_id)
+        os.replace(staging.path, final)
+        tmp = self.root / f".{POINTER}.{os.getpid()}.tmp"
+        tmp.write_text(staging.snapshot_id + "\n", encoding="utf-8")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.pointer)
+        self._collect_garbage()
+        return final
+
+    def discard(self, staging: Staging) -> None:
+        for path in (staging.path, Path(str(staging.path) + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def _collect_garbage(self) -> None:
+        # Readers that still hold an old file keep its inode alive on POSIX, so unlinking is safe.
+        current = self.current_id()
+        published = sorted(self.root.glob(f"s*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in published[self.keep :]:
+            if old.stem != current:
+                with contextlib.suppress(FileNotFoundError):
+                    old.unlink()
+
+
+@contextlib.contextmanager
+def open_staging(staging: Staging) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(staging.path))
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=True)

@@ -1,0 +1,1 @@
+"""ETL: feed catalogue, sources and loaders for the cockpit warehouse."""

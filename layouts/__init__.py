@@ -1,0 +1,7 @@
+"""One module per page; each exposes ``register()`` and ``layout(**url_params)``."""
+
+
+def register_pages() -> None:
+    from layouts import home
+
+    home.register()
