@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     warehouse_dir: Path | None = None
     feeds_file: Path | None = None
     demo_dir: Path | None = None
+    reference_data_dir: Path | None = None
 
     snapshots_kept: int = Field(3, ge=1)
 
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
 
     @property
     def reference_dir(self) -> Path:
-        return self.data_dir / "reference"
+        return self.reference_data_dir or self.data_dir / "reference"
 
     def today(self) -> date:
         return self.as_of or date.today()

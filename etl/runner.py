@@ -162,7 +162,9 @@ def run_feed(
         try:
             with open_staging(staging) as con:
                 run_id = runlog.next_run_id(con)
-                described = _stage(con, feed, settings, source, runlog.feed_cursor(con, feed.name))
+                incremental = feed.http is not None and feed.http.cursor_param is not None
+                cursor = runlog.feed_cursor(con, feed.name) if incremental else None
+                described = _stage(con, feed, settings, source, cursor)
                 headers = loader.raw_headers(con)
                 column_map = feed.match_headers(headers)
                 plan = LoadPlan(

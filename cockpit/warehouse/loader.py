@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -36,6 +37,13 @@ CLOCK_SKEW = "INTERVAL 15 MINUTE"
 
 # A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
 Resolver = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """First column of the first row. Drains the result: DuckDB 2 refuses new work on a
+    connection while a result is only partly fetched."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 def ident(name: str) -> str:
@@ -198,12 +206,12 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     typed_of: dict[str, str] = {}
     for column in plan.table.columns:
         raw = _raw_expr(plan, column.name)
-        label = sql.bind(column.label or column.name)
         if raw is None:
             if column.required:
                 raise SchemaMismatch(f"数据源缺少必填列：{column.label or column.name}（{column.name}）")
             selects.append(f"CAST(NULL AS {column.type}) AS {ident(column.name)}")
             continue
+        label = sql.bind(column.label or column.name)
         present = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '') IS NOT NULL"
         if column.required:
             reasons.append(f"CASE WHEN NOT ({present}) THEN '缺少必填字段：' || {label} END")
@@ -297,7 +305,7 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
-    before = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]).fetchone()
+    before = int(scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]))
     con.execute(
         """INSERT INTO quarantine
            SELECT ?, ?, c._source, c._row,
@@ -307,8 +315,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
            WHERE c._reason IS NOT NULL""",
         [plan.run_id, plan.feed, plan.now],
     )
-    after = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]).fetchone()
-    return int(after[0]) - int(before[0]) if after and before else 0
+    return int(scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id])) - before
 
 
 def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, int, int]:
@@ -323,11 +330,11 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, in
     differs = (
         " OR ".join(f"t.{ident(v)} IS DISTINCT FROM b.{ident(v)}" for v in table.value_columns) or "FALSE"
     )
-    new = con.execute(f"SELECT count(*) FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})")
-    inserted = int(new.fetchone()[0])  # type: ignore[index]
-    changed = con.execute(f"SELECT count(*) FROM batch b JOIN {target} t ON {on} WHERE {differs}")
-    updated = int(changed.fetchone()[0])  # type: ignore[index]
-    total = int(con.execute("SELECT count(*) FROM batch").fetchone()[0])  # type: ignore[index]
+    inserted = int(
+        scalar(con, f"SELECT count(*) FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})")
+    )
+    updated = int(scalar(con, f"SELECT count(*) FROM batch b JOIN {target} t ON {on} WHERE {differs}"))
+    total = int(scalar(con, "SELECT count(*) FROM batch"))
     refused = 0
     if updated and plan.write_mode == "append":
         con.execute(
@@ -355,7 +362,7 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, in
 def load_batch(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> LoadCounts:
     """Load the staged ``raw_input`` into ``plan.table``; every row read ends in exactly one count."""
     _source_relation(con, plan)
-    read = int(con.execute("SELECT count(*) FROM src").fetchone()[0])  # type: ignore[index]
+    read = int(scalar(con, "SELECT count(*) FROM src"))
     _build_checked(con, plan)
     _flag_duplicates(con, plan.table)
     inserted, updated, unchanged, _refused = _merge(con, plan)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from cockpit.warehouse.loader import LoadCounts
+from cockpit.warehouse.loader import LoadCounts, scalar
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,7 @@ class RunRecord:
 
 
 def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM etl_run").fetchone()
-    return int(row[0]) if row else 1
+    return int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM etl_run"))
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord, every_seconds: int, table: str) -> None:
@@ -62,16 +61,12 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord, every_seconds: in
 
 def max_cursor(con: duckdb.DuckDBPyConnection, table: str, column: str, run_id: int) -> str | None:
     """The highest cursor value this run loaded, for the next incremental pull."""
-    row = con.execute(
-        f'SELECT CAST(max("{column}") AS VARCHAR) FROM "{table}" WHERE run_id = ?',  # names from schema.py
-        [run_id],
-    ).fetchone()
-    return row[0] if row else None
+    sql = f'SELECT CAST(max("{column}") AS VARCHAR) FROM "{table}" WHERE run_id = ?'  # names from schema.py
+    return scalar(con, sql, [run_id])  # type: ignore[no-any-return]
 
 
 def feed_cursor(con: duckdb.DuckDBPyConnection, feed: str) -> str | None:
-    row = con.execute("SELECT cursor_value FROM feed_state WHERE feed = ?", [feed]).fetchone()
-    return row[0] if row else None
+    return scalar(con, "SELECT cursor_value FROM feed_state WHERE feed = ?", [feed])  # type: ignore[no-any-return]
 
 
 def regions_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -83,5 +78,4 @@ def indicators_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def meta_value(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
+    return scalar(con, "SELECT value FROM meta WHERE key = ?", [key])  # type: ignore[no-any-return]
