@@ -8,6 +8,7 @@ either declared in ``schema.py`` or read from the file's own header and quoted b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -135,6 +136,11 @@ class _Sql:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f"${name}"
+
+    def used_by(self, text: str) -> dict[str, object]:
+        """DuckDB rejects parameters the statement doesn't use (labels of unchecked columns)."""
+        used = set(re.findall(r"\$(p\d+)\b", text))
+        return {k: v for k, v in self.params.items() if k in used}
 
 
 def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
@@ -278,10 +284,8 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         selects.append("src.__name AS _cell")
     else:
         selects.append("CAST(NULL AS VARCHAR) AS _cell")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(selects)} FROM src {' '.join(joins)}",
-        sql.params,
-    )
+    statement = f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(selects)} FROM src {' '.join(joins)}"
+    con.execute(statement, sql.used_by(statement))
 
 
 def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:

@@ -1,0 +1,57 @@
+# Two commands do all the set-up on a fresh Debian machine (Python 3.11, root):
+#   make run   — install, build the demo warehouse, serve the cockpit on http://127.0.0.1:8050/
+#   make test  — install (browser and fonts included) and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_RUN := python3-venv
+SYSTEM_TEST := chromium chromium-driver fonts-noto-cjk poppler-utils
+
+.PHONY: run test install system-run system-test demo serve lint bench clean
+
+run: install system-run demo serve
+
+test: install system-test
+	$(BIN)/python -m pytest -q
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Installs Debian packages only when one is missing (and only as root: otherwise says what to install).
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "please install: $$missing (sudo apt-get install $$missing)"; exit 1; fi; \
+	fi
+endef
+
+system-run:
+	$(call apt_ensure,$(SYSTEM_RUN))
+
+system-test:
+	$(call apt_ensure,$(SYSTEM_TEST))
+
+demo: install
+	$(BIN)/cockpit demo build
+
+serve: install
+	$(BIN)/cockpit serve
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/etl_throughput.py
+
+clean:
+	rm -rf data/warehouse data/demo
