@@ -245,10 +245,9 @@ def demo_generate(
 def _generate(
     settings: Settings, out: Path, tickets: int | None, with_bad_rows: bool = True
 ) -> dict[str, Path]:
-    from etl.demo import DemoSpec, generate_demo
-
     from cockpit import geography
     from cockpit.warehouse.build import read_indicators
+    from etl.demo import DemoSpec, generate_demo
 
     regions = geography.build_regions(settings.province_adcode, settings.reference_dir)
     geoms = geography.load_geometries(settings.province_adcode)

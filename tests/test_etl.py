@@ -96,6 +96,9 @@ def test_rerun_changes_nothing_and_a_corrected_value_updates(settings: Settings,
     assert (fixed.counts.inserted, fixed.counts.updated, fixed.counts.unchanged) == (0, 1, 3)
     row = table_dump(settings, "SELECT value, run_id FROM indicator_value WHERE adcode = '140100'")
     assert row == [(92.0, fixed.run_id)]
+    # One row per natural key after loads, reloads and corrections (the loader is the key's only guard).
+    keys = "SELECT count(*), count(DISTINCT (indicator_code, adcode, period)) FROM indicator_value"
+    assert table_dump(settings, keys) == [(4, 4)]
 
 
 def test_utf8_with_bom_and_plain_utf8_read_the_same(settings: Settings, tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ either declared in ``schema.py`` or read from the file's own header and quoted b
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +37,8 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %
 MAPPED_KINDS = ("region", "period", "indicator", "bool")
 # An event a few minutes "in the future" is clock skew between systems, not bad data.
 CLOCK_SKEW = "INTERVAL 15 MINUTE"
+
+log = logging.getLogger("cockpit.warehouse.loader")
 
 # A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
 Resolver = Callable[[pd.DataFrame], pd.DataFrame]
@@ -198,7 +202,8 @@ def _typed_expr(column: Column, raw: str) -> str:
         number = _typed_expr(Column(column.name, "DOUBLE", kind="number"), raw)
         return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS INTEGER) END"
     if column.kind == "timestamp":
-        return f"try_strptime({trimmed}, {TIMESTAMP_FORMATS!r})"
+        # ISO text casts directly; only other layouts pay for trying each format.
+        return f"coalesce(TRY_CAST({trimmed} AS TIMESTAMP), try_strptime({trimmed}, {TIMESTAMP_FORMATS!r}))"
     if column.kind == "date":
         return f"CAST(try_strptime({trimmed}, {DATE_FORMATS!r}) AS DATE)"
     return trimmed
@@ -284,19 +289,33 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         selects.append("src.__name AS _cell")
     else:
         selects.append("CAST(NULL AS VARCHAR) AS _cell")
-    statement = f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(selects)} FROM src {' '.join(joins)}"
+    statement = (
+        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(selects)} FROM src {' '.join(joins)}"
+    )
     con.execute(statement, sql.used_by(statement))
 
 
 def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Exact repeats keep their first row; keys repeated with different values keep none.
+
+    A grouped count finds the repeated keys cheaply; only their rows are ranked."""
     key = ", ".join(ident(k) for k in table.key)
     values = ", ".join(ident(v) for v in table.value_columns) or "1"
     con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE dup_keys AS
+            SELECT {key}, min(hash({values})) <> max(hash({values})) AS _conflict
+            FROM checked WHERE _reason IS NULL GROUP BY {key} HAVING count(*) > 1"""
+    )
+    if not scalar(con, "SELECT count(*) FROM dup_keys"):
+        return
+    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ranked AS
-        SELECT *, min(_h) OVER w <> max(_h) OVER w AS _conflict, min(_row) OVER w AS _first,
-               row_number() OVER (PARTITION BY {key} ORDER BY _source, _row) AS _rn
-        FROM (SELECT *, hash({values}) AS _h FROM checked WHERE _reason IS NULL)
-        WINDOW w AS (PARTITION BY {key})"""
+            SELECT c._row, c._source, c._cell, d._conflict,
+                   first(c._row ORDER BY c._source, c._row) OVER w AS _first,
+                   row_number() OVER (w ORDER BY c._source, c._row) AS _rn
+            FROM checked c JOIN dup_keys d USING ({key})
+            WHERE c._reason IS NULL
+            WINDOW w AS (PARTITION BY {", ".join(f"c.{ident(k)}" for k in table.key)})"""
     )
     con.execute(
         """UPDATE checked SET _reason = CASE
@@ -323,54 +342,78 @@ def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, int, int]:
-    """Returns (inserted, updated, unchanged, refused-by-append-mode)."""
+    """Returns (inserted, updated, unchanged, refused-by-append-mode).
+
+    One left join classifies every accepted row as new, changed or the same as stored."""
     table = plan.table
     target = ident(table.name)
     cols = ", ".join(ident(c.name) for c in table.columns)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE batch AS SELECT {cols}, _row, _source FROM checked WHERE _reason IS NULL"
-    )
+    b_cols = ", ".join(f"b.{ident(c.name)}" for c in table.columns)
     on = " AND ".join(f"t.{ident(k)} = b.{ident(k)}" for k in table.key)
     differs = (
         " OR ".join(f"t.{ident(v)} IS DISTINCT FROM b.{ident(v)}" for v in table.value_columns) or "FALSE"
     )
-    inserted = int(
-        scalar(con, f"SELECT count(*) FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})")
+    first_key = ident(table.key[0])
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE batch AS
+            SELECT {b_cols}, b._row, b._source, b._cell,
+                   CASE WHEN t.{first_key} IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'same' END AS _state
+            FROM checked b LEFT JOIN {target} t ON {on}
+            WHERE b._reason IS NULL"""
     )
-    updated = int(scalar(con, f"SELECT count(*) FROM batch b JOIN {target} t ON {on} WHERE {differs}"))
-    total = int(scalar(con, "SELECT count(*) FROM batch"))
+    states = dict(con.execute("SELECT _state, count(*) FROM batch GROUP BY _state").fetchall())
+    inserted, updated, unchanged = (int(states.get(k, 0)) for k in ("new", "changed", "same"))
     refused = 0
     if updated and plan.write_mode == "append":
         con.execute(
-            f"""UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
-                FROM batch b JOIN {target} t ON {on}
-                WHERE ({differs}) AND checked._row = b._row AND checked._source = b._source"""
+            """UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
+               FROM batch b WHERE b._state = 'changed' AND checked._row = b._row AND checked._source = b._source
+                 AND checked._cell IS NOT DISTINCT FROM b._cell"""
         )
         refused, updated = updated, 0
     lineage = [plan.feed, plan.run_id, plan.now]
     con.execute(
         f"""INSERT INTO {target} ({cols}, source_feed, run_id, loaded_at)
-            SELECT {cols}, ?, ?, ? FROM batch b WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})""",
+            SELECT {cols}, ?, ?, ? FROM batch WHERE _state = 'new'""",
         lineage,
     )
     if updated:
         sets = ", ".join(f"{ident(v)} = b.{ident(v)}" for v in table.value_columns)
         con.execute(
             f"""UPDATE {target} AS t SET {sets}, source_feed = ?, run_id = ?, loaded_at = ?
-                FROM batch b WHERE {on} AND ({differs})""",
+                FROM batch b WHERE b._state = 'changed' AND {on}""",
             lineage,
         )
-    return inserted, updated, total - inserted - updated - refused, refused
+    return inserted, updated, unchanged, refused
+
+
+class _StageClock:
+    """Per-stage timings in the debug log: where a slow feed spends its time."""
+
+    def __init__(self, feed: str) -> None:
+        self.feed = feed
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        log.debug("feed %s: %s %.3fs", self.feed, stage, now - self.last)
+        self.last = now
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> LoadCounts:
     """Load the staged ``raw_input`` into ``plan.table``; every row read ends in exactly one count."""
+    clock = _StageClock(plan.feed)
     _source_relation(con, plan)
     read = int(scalar(con, "SELECT count(*) FROM src"))
+    clock.lap("stage")
     _build_checked(con, plan)
+    clock.lap("type and check")
     _flag_duplicates(con, plan.table)
+    clock.lap("duplicates")
     inserted, updated, unchanged, _refused = _merge(con, plan)
+    clock.lap("merge")
     quarantined = _quarantine(con, plan)
+    clock.lap("quarantine")
     counts = LoadCounts(read, inserted, updated, unchanged, quarantined)
     if not counts.balanced:
         raise RuntimeError(f"row accounting does not add up for feed {plan.feed}: {counts}")

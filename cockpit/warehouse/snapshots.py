@@ -118,6 +118,7 @@ class SnapshotStore:
 @contextlib.contextmanager
 def open_staging(staging: Staging) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(staging.path))
+    con.execute("SET enable_progress_bar = false")
     try:
         yield con
         con.execute("CHECKPOINT")
@@ -126,4 +127,6 @@ def open_staging(staging: Staging) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET enable_progress_bar = false")
+    return con

@@ -22,7 +22,9 @@ def _require_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
     if os.environ.get("CI"):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: CI must run the browser tests (apt-get install chromium)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: CI must run the browser tests (apt-get install chromium)"
+        )
     pytest.skip("Chromium not installed (make test installs it)")
 
 
@@ -39,8 +41,25 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
 
     src = tmp_path / "monthly.csv"
     rows = ["指标代码,地区名称,统计月份,指标值"]
-    rows += [f"online_service_rate,{name},2026-10,{88 + i * 0.7:.1f}" for i, name in enumerate(
-        ["山西省", "太原市", "大同市", "阳泉市", "长治市", "晋城市", "朔州市", "晋中市", "运城市", "忻州市", "临汾市", "吕梁市"])]
+    rows += [
+        f"online_service_rate,{name},2026-10,{88 + i * 0.7:.1f}"
+        for i, name in enumerate(
+            [
+                "山西省",
+                "太原市",
+                "大同市",
+                "阳泉市",
+                "长治市",
+                "晋城市",
+                "朔州市",
+                "晋中市",
+                "运城市",
+                "忻州市",
+                "临汾市",
+                "吕梁市",
+            ]
+        )
+    ]
     src.write_bytes(("\n".join(rows) + "\n").encode("gbk"))
     run_feed(settings, "indicator_monthly", str(src))
     app = create_app(settings)
@@ -82,7 +101,9 @@ def browser_page() -> Iterator[Browser]:
         page = context.new_page()
         recorder = Browser(page)
         page.on("request", lambda req: recorder.requests.append(req.url))
-        page.on("console", lambda msg: recorder.console_errors.append(msg.text) if msg.type == "error" else None)
+        page.on(
+            "console", lambda msg: recorder.console_errors.append(msg.text) if msg.type == "error" else None
+        )
         try:
             yield recorder
         finally:
