@@ -24,6 +24,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = flask.Flask("cockpit")
     cache.init_app(server, config=_cache_config(settings))
     Services(settings, Warehouse(settings)).init_app(server)
+    from cockpit import api
+
+    api.init_app(server)
     app = dash.Dash(
         "cockpit",
         server=server,
