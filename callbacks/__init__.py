@@ -4,6 +4,6 @@ import dash
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    from callbacks import home
+    from callbacks import screen
 
-    home.register(app)
+    screen.register(app)

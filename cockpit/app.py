@@ -6,6 +6,7 @@ import dash
 import flask
 from flask_caching import Cache
 
+from cockpit import ids
 from cockpit.services import Services
 from cockpit.settings import PROJECT_ROOT, Settings
 from cockpit.warehouse.queries import Warehouse
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings()
     server = flask.Flask("cockpit")
     cache.init_app(server, config=_cache_config(settings))
-    Services(settings, Warehouse(settings)).init_app(server)
+    Services(settings, Warehouse(settings, cache=cache)).init_app(server)
     from cockpit import api
 
     api.init_app(server)
@@ -44,7 +45,15 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     register_pages()
     register_callbacks(app)
-    app.layout = dash.html.Div([dash.page_container], className="cockpit-root")
+    app.layout = dash.html.Div(
+        [
+            # Drill-downs write this URL; "callback-nav" re-renders the page without a reload.
+            dash.dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dash.dcc.Interval(id=ids.REFRESH, interval=settings.refresh_seconds * 1000),
+            dash.page_container,
+        ],
+        className="cockpit-root",
+    )
 
     @server.get("/healthz")
     def healthz() -> flask.Response:

@@ -242,6 +242,22 @@ def demo_generate(
         err.print(f"  {key}: {path}")
 
 
+def demo_as_of(settings: Settings) -> datetime:
+    """Events run up to this hour, so the wall looks live; COCKPIT_AS_OF pins it (same data every time)."""
+    if settings.as_of is not None:
+        return datetime.combine(settings.as_of, datetime.min.time()).replace(hour=9)
+    return datetime.now().replace(minute=0, second=0, microsecond=0)
+
+
+def demo_end(settings: Settings) -> str:
+    """Statistics are published for the last full month before "now", unless a setting says otherwise."""
+    if settings.demo_end:
+        return settings.demo_end
+    now = demo_as_of(settings)
+    year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+    return f"{year}-{month:02d}"
+
+
 def _generate(
     settings: Settings, out: Path, tickets: int | None, with_bad_rows: bool = True
 ) -> dict[str, Path]:
@@ -251,8 +267,8 @@ def _generate(
 
     regions = geography.build_regions(settings.province_adcode, settings.reference_dir)
     geoms = geography.load_geometries(settings.province_adcode)
-    spec = DemoSpec(seed=settings.demo_seed, start=settings.demo_start, end=settings.demo_end,
-                    hotline_tickets=tickets or settings.demo_hotline_tickets)  # fmt: skip
+    spec = DemoSpec(seed=settings.demo_seed, start=settings.demo_start, end=demo_end(settings),
+                    as_of=demo_as_of(settings), hotline_tickets=tickets or settings.demo_hotline_tickets)  # fmt: skip
     return generate_demo(
         out, regions, read_indicators(settings.seeds_dir), geoms, spec, with_bad_rows=with_bad_rows
     )

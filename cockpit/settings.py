@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # Demo generator
     demo_seed: int = 20211
     demo_start: str = "2021-01"
-    demo_end: str = "2026-10"
+    demo_end: str | None = None  # default: the last full month before "now"
     demo_hotline_tickets: int = 60_000
 
     # Serving
@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     cache_type: str = "SimpleCache"
     cache_redis_url: str | None = None
     debug: bool = False
+    # The wall re-queries every tile at this interval; a new snapshot shows within one interval.
+    refresh_seconds: int = Field(60, ge=5)
 
     @field_validator("province_adcode")
     @classmethod

@@ -2,6 +2,7 @@
 
 
 def register_pages() -> None:
-    from layouts import home
+    from layouts import feeds, screen
 
-    home.register()
+    screen.register()
+    feeds.register()

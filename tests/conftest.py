@@ -37,6 +37,28 @@ def initialised_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "warehouse"
 
 
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, object]]:
+    """The demo as `make run` builds it (smaller hotline volume), built once per session."""
+    from cockpit import geography
+    from cockpit.warehouse.build import init_warehouse, read_indicators
+    from etl.demo import DemoSpec, generate_demo
+    from etl.runner import run_all
+
+    root = tmp_path_factory.mktemp("demo")
+    settings = make_settings(root)
+    regions = geography.build_regions(settings.province_adcode, settings.reference_dir)
+    generate_demo(
+        settings.demo_path,
+        regions,
+        read_indicators(settings.seeds_dir),
+        geography.load_geometries(settings.province_adcode),
+        DemoSpec(hotline_tickets=8_000),
+    )
+    init_warehouse(settings)
+    return settings, dict(run_all(settings))
+
+
 @pytest.fixture
 def settings(tmp_path: Path, initialised_warehouse: Path) -> Settings:
     shutil.copytree(initialised_warehouse, tmp_path / "warehouse", ignore=shutil.ignore_patterns("*.lock"))

@@ -8,6 +8,7 @@ snapshot, the next query opens it; queries already running finish on the old fil
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +33,27 @@ class _Open:
 
 
 class Warehouse:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, cache: Any = None) -> None:
         self.store = SnapshotStore(settings.warehouse_path, keep=settings.snapshots_kept)
         self._lock = threading.Lock()
         self._open: _Open | None = None
+        # A flask-caching Cache (or None). Keys carry the snapshot id, so a publish invalidates
+        # every entry at once and an old snapshot's result is never served for a new one.
+        self.cache = cache
+
+    def cached_df(
+        self, name: str, sql: str, params: list[Any] | dict[str, Any] | None = None, timeout: int = 3600
+    ) -> pd.DataFrame:
+        """Memoized query: the result of ``sql`` on the current snapshot."""
+        if self.cache is None:
+            return self._df(sql, params)
+        key = f"q:{self.snapshot_id}:{name}:{json.dumps(params or [], default=str, ensure_ascii=False)}"
+        found = self.cache.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        frame = self._df(sql, params)
+        self.cache.set(key, frame, timeout=timeout)
+        return frame
 
     @property
     def snapshot_id(self) -> str:
@@ -52,7 +70,7 @@ class Warehouse:
                 self._open = _Open(snapshot_id, open_readonly(self.store.path_of(snapshot_id)))
             return self._open.con.cursor()
 
-    def _df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    def _df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         cur = self.cursor()
         try:
             return cur.execute(sql, params or []).df()

@@ -1,0 +1,306 @@
+"""Callbacks of the big screen: one per tile (isolation), drill by map click, search, indicator switch.
+
+Renderers read the view from the page's store; anything the browser sends (click data, search
+values) is validated again here, so a tampered payload can't name a region that isn't there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, html, no_update
+
+from cockpit import ids, targets, tiles
+from cockpit.charts.map import region_map
+from cockpit.formatting import number, period_label
+from cockpit.services import Services, current
+from cockpit.theme import theme
+from cockpit.view import View
+from cockpit.warehouse.dashboard import Dashboard
+
+log = logging.getLogger("callbacks.screen")
+Renderer = Callable[[View, Services], Any]
+TITLES = {"kpis": "核心指标", "pillars": "五大建设 目标进度", "map-footer": "排名", "trend": "走势",
+          "emergency": "“一颗星”应急态势", "pulse": "监管与服务脉搏", "ticker": "告警"}  # fmt: skip
+
+
+def now_for(services: Services) -> datetime:
+    as_of = services.settings.as_of
+    return datetime.combine(as_of, time(23, 59, 59)) if as_of else datetime.now()
+
+
+@lru_cache(maxsize=4)
+def _stale_after(feeds_path: Path, mtime: float) -> dict[str, int]:
+    from etl.catalog import load_catalog
+
+    return {name: feed.stale_after_seconds for name, feed in load_catalog(feeds_path).items()}
+
+
+def freshness(services: Services) -> dict[str, tiles.Freshness]:
+    path = services.settings.feeds_path
+    stale_after = _stale_after(path, path.stat().st_mtime) if path.exists() else {}
+    return tiles.freshness_by_table(services.warehouse.feed_state(), stale_after, datetime.now())
+
+
+def _fresh(services: Services, table: str) -> tiles.Freshness:
+    return freshness(services).get(table) or tiles.missing_freshness(table)
+
+
+def _indicator(services: Services, code: str) -> dict[str, Any]:
+    catalogue = services.warehouse.indicators()
+    return catalogue[catalogue["code"] == code].iloc[0].to_dict()
+
+
+def map_level(view: View, services: Services) -> tuple[str, str | None]:
+    """Which region's children the map shows: the region's own, or a county's siblings."""
+    wh = services.warehouse
+    if not wh.children(view.region).empty:
+        return view.region, None
+    row = wh.region(view.region)
+    return (row["parent_adcode"] if row else view.region), view.region
+
+
+def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
+    ind = _indicator(services, view.indicator)
+    parent, _selected = map_level(view, services)
+    period = view.period or services.warehouse.latest_period(view.indicator)
+    frame = (
+        Dashboard(services.warehouse).children_values(view.indicator, period, parent)
+        if period
+        else pd.DataFrame()
+    )
+    if frame.empty:
+        return frame, ind, period
+    frame = targets.status_frame(frame, ind["direction"])
+    frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
+    decimals = int(ind["decimals"])
+    frame["hover"] = [
+        f"<b>{r.name}</b><br>{ind['name']}：{number(r.value, ind['unit'], decimals)}"
+        f"<br>目标：{number(r.target_value, ind['unit'], decimals)} · {targets.STATUS_LABELS[r.status]}"
+        f"<br>同级排名：{'—' if pd.isna(r.rank) else f'{int(r.rank)}/{int(frame.value.notna().sum())}'}"
+        for r in frame.itertuples()
+    ]
+    return frame, ind, period
+
+
+def render_map(view: View, services: Services) -> Any:
+    frame, ind, _period = map_values(view, services)
+    parent, selected = map_level(view, services)
+    level = "city" if parent == services.settings.province_adcode else "county"
+    boundaries = services.warehouse.boundaries(level, parent)
+    if frame.empty:
+        frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
+    alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
+    return region_map(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
+                      selected=selected, alarms=alarms)  # fmt: skip
+
+
+def render_map_footer(view: View, services: Services) -> Any:
+    frame, ind, period = map_values(view, services)
+    fresh = _fresh(services, "indicator_value")
+    if frame.empty:
+        return tiles.tile(
+            f"{ind['name']}", html.Div("暂无数据", className="muted"), fresh.footer(), name="map-footer"
+        )
+    ranked = frame.dropna(subset=["value"]).sort_values("rank")
+    decimals = int(ind["decimals"])
+
+    def entry(r: Any) -> html.Li:
+        return html.Li([html.Span(f"{int(r.rank)}", className="rank"), html.Span(r.short_name),
+                        html.Span(number(r.value, ind["unit"], decimals), className=f"val status-{r.status}")])  # fmt: skip
+
+    best = [entry(r) for r in ranked.head(3).itertuples()]
+    worst = [entry(r) for r in ranked.tail(3).itertuples()] if len(ranked) > 3 else []
+    counts = frame["status"].value_counts().to_dict()
+    summary = " · ".join(
+        f"{targets.STATUS_LABELS[k]} {counts.get(k, 0)}" for k in (targets.GREEN, targets.AMBER, targets.RED)
+    )
+    body = html.Div([html.Div(f"{period_label(period)} · {summary}", className="sub"),
+                     html.Div([html.Ul(best, className="rank-list"), html.Ul(worst, className="rank-list worst")],
+                              className="rank-cols")])  # fmt: skip
+    arrow = "↓越低越好" if ind["direction"] == "lower" else "↑越高越好"
+    return tiles.tile(f"{ind['name']}（{arrow}）", body, fresh.footer(), name="map-footer")
+
+
+def render_trend(view: View, services: Services) -> Any:
+    ind = _indicator(services, view.indicator)
+    frame = Dashboard(services.warehouse).trend(view.indicator, view.region)
+    region = services.warehouse.region(view.region) or {"name": view.region}
+    fresh = _fresh(services, "indicator_value")
+    if frame.empty:
+        return tiles.tile(
+            f"{region['name']} · {ind['name']} 走势",
+            html.Div("暂无数据", className="muted"),
+            fresh.footer(),
+            name="trend",
+        )
+    fig = tiles.trend_figure(frame, ind["name"], ind["unit"], view.theme)
+    return tiles.tile(f"{region['name']} · {ind['name']} 走势", tiles.graph(fig, {"type": "trend-graph", "index": view.indicator}),
+                      fresh.footer(), name="trend")  # fmt: skip
+
+
+def render_kpis(view: View, services: Services) -> Any:
+    frame = Dashboard(services.warehouse).latest_values(view.region, list(tiles.KPI_CODES))
+    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"))
+
+
+def render_pillars(view: View, services: Services) -> Any:
+    return tiles.pillar_progress(
+        Dashboard(services.warehouse).pillar_values(view.region), _fresh(services, "indicator_value")
+    )
+
+
+def render_emergency(view: View, services: Services) -> Any:
+    dash_q, now = Dashboard(services.warehouse), now_for(services)
+    return tiles.emergency_panel(dash_q.active_incidents(view.region, now), dash_q.warnings_in_force(view.region, now),
+                                 _fresh(services, "emergency_incident"), _fresh(services, "emergency_warning"))  # fmt: skip
+
+
+def render_pulse(view: View, services: Services) -> Any:
+    dash_q, now = Dashboard(services.warehouse), now_for(services)
+    return tiles.pulse_panel(dash_q.hotline_pulse(view.region, now), dash_q.inspection_pulse(view.region, now),
+                             dash_q.supervision_pulse(view.region, now), freshness(services))  # fmt: skip
+
+
+def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
+    """(severity, text, link) for everything that crosses a red rule in the current view."""
+    out: list[tuple[str, str, str]] = []
+    frame, ind, _period = map_values(view, services)
+    if not frame.empty:
+        for r in frame[frame["status"] == targets.RED].itertuples():
+            out.append(("red", f"{r.name} {ind['short_name']} {number(r.value, ind['unit'], int(ind['decimals']))}，"
+                               f"低于年度目标 {number(r.target_value, ind['unit'], int(ind['decimals']))}",
+                        view.query(region=r.adcode)))  # fmt: skip
+    dash_q, now = Dashboard(services.warehouse), now_for(services)
+    for r in dash_q.active_incidents(view.region, now).itertuples():
+        if r.level in ("I", "II"):
+            out.append(
+                (
+                    "red",
+                    f"{tiles.LEVEL_NAMES[r.level]}突发事件：{r.title}（{r.region_name}）",
+                    view.query(region=r.adcode),
+                )
+            )
+    for r in dash_q.warnings_in_force(view.region, now).itertuples():
+        if r.color == "红色":
+            out.append(
+                (
+                    "red",
+                    f"{r.region_name} {r.hazard}红色预警 生效至 {r.expires_at:%m-%d %H:%M}",
+                    view.query(region=r.adcode),
+                )
+            )
+    return out
+
+
+def render_ticker(view: View, services: Services) -> Any:
+    items = alarms(view, services)
+    if not items:
+        return html.Div([html.Span("● ", className="ok"), "当前无红色告警"], className="ticker calm")
+    links = [dash.dcc.Link(text, href="/" + href, className=f"alarm {sev}") for sev, text, href in items]
+    # Scroll speed follows the length, so long alarm lists stay readable from across the room.
+    seconds = max(20, 8 * len(items))
+    return html.Div([html.Span(f"告警 {len(items)}", className="ticker-label"),
+                     html.Div(html.Div(links, className="ticker-track", style={"--ticker-seconds": f"{seconds}s"}),
+                              className="ticker-window")],
+                    className="ticker")  # fmt: skip
+
+
+RENDERERS: dict[str, Renderer] = {
+    "kpis": render_kpis, "pillars": render_pillars, "map-footer": render_map_footer, "trend": render_trend,
+    "emergency": render_emergency, "pulse": render_pulse, "ticker": render_ticker,
+}  # fmt: skip
+
+
+def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
+    def callback(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
+        if not view_data:
+            return no_update
+        try:
+            return renderer(View.from_store(view_data), current())
+        except Exception as exc:  # one tile's failure must not take the screen down
+            log.exception("tile %s failed", name)
+            return tiles.error_tile(name, TITLES.get(name, name), exc)
+
+    return callback
+
+
+def _search_target(value: str | None, view: View, services: Services) -> str | None:
+    if not value or ":" not in value:
+        return None
+    kind, code = value.split(":", 1)
+    if kind == "region" and services.warehouse.region(code) is not None:
+        return view.query(region=code)
+    if kind == "indicator" and code in set(services.warehouse.indicators()["code"]):
+        return view.query(indicator=code, period=None)
+    return None
+
+
+def register(app: dash.Dash) -> None:
+    for name in ids.TILES:
+        app.callback(
+            Output(ids.tile(name), "children"), Input(ids.VIEW, "data"), Input(ids.REFRESH, "n_intervals")
+        )(_safe(name, RENDERERS[name]))
+
+    @app.callback(Output(ids.MAP, "figure"), Input(ids.VIEW, "data"), Input(ids.REFRESH, "n_intervals"))
+    def show_map(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
+        if not view_data:
+            return no_update
+        try:
+            return render_map(View.from_store(view_data), current())
+        except Exception:
+            log.exception("map failed")
+            return {"layout": {"annotations": [{"text": "地图暂时无法加载", "showarrow": False}]}}
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.MAP, "clickData"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def drill(click: dict[str, Any] | None, view_data: dict[str, Any]) -> Any:
+        services = current()
+        try:
+            adcode = str(click["points"][0]["location"])  # type: ignore[index]
+        except (TypeError, KeyError, IndexError):
+            return no_update
+        row = services.warehouse.region(adcode) if adcode.isdigit() and len(adcode) == 6 else None
+        if row is None:
+            log.warning("drill to unknown region refused: %r", adcode[:20])
+            return no_update
+        return View.from_store(view_data).query(region=adcode)
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.INDICATOR, "value"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def switch_indicator(code: str | None, view_data: dict[str, Any]) -> Any:
+        view = View.from_store(view_data)
+        if not code or code == view.indicator or code not in set(current().warehouse.indicators()["code"]):
+            return no_update
+        return view.query(indicator=code, period=None)
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.SEARCH, "value"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def jump(value: str | None, view_data: dict[str, Any]) -> Any:
+        return _search_target(value, View.from_store(view_data), current()) or no_update
+
+    app.clientside_callback(
+        "function(n){const d=new Date();const p=x=>String(x).padStart(2,'0');"
+        "return `${d.getFullYear()}年${d.getMonth()+1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;}",
+        Output(ids.CLOCK, "children"),
+        Input(ids.REFRESH, "n_intervals"),
+    )

@@ -1,0 +1,1 @@
+"""Figure builders: pure functions from query results to plotly figures."""

@@ -1,0 +1,291 @@
+"""The big screen's tiles: pure functions from query results to components.
+
+Every tile ends with an as-of line naming its source and load time, and turns visibly stale
+when that feed is late (``Freshness``), so no number on the wall is without provenance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from cockpit import targets
+from cockpit.formatting import number, period_label, points
+from cockpit.theme import theme as theme_colours
+
+KPI_CODES = (
+    "online_service_rate",
+    "hotline_close_rate",
+    "hotline_satisfaction_rate",
+    "task_13710_ontime_rate",
+    "regulatory_claim_rate",
+    "admin_review_correction_rate",
+)
+LEVEL_NAMES = {"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}
+WARNING_CLASSES = {"红色": "warn-red", "橙色": "warn-orange", "黄色": "warn-yellow", "蓝色": "warn-blue"}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When a table's feed last succeeded and whether it is late."""
+
+    feeds: tuple[str, ...]
+    last_success: datetime | None
+    stale: bool
+
+    def footer(self, extra: str = "") -> html.Div:
+        when = self.last_success.strftime("%m-%d %H:%M") if self.last_success else "从未成功"
+        text = f"入库 {when} · 来源 {'、'.join(self.feeds) or '—'}" + (f" · {extra}" if extra else "")
+        return html.Div(
+            [html.Span("⚠ 数据延迟 " if self.stale else ""), text],
+            className="tile-asof stale" if self.stale else "tile-asof",
+            title="数据源超过预定时间未更新" if self.stale else "",
+        )
+
+
+def freshness_by_table(
+    state: dict[str, dict[str, Any]], stale_after: dict[str, int], now: datetime
+) -> dict[str, Freshness]:
+    grouped: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for feed, row in state.items():
+        grouped.setdefault(str(row.get("target_table")), []).append((feed, row))
+    out: dict[str, Freshness] = {}
+    for table, rows in grouped.items():
+        successes = [r["last_success_at"] for _, r in rows if _present(r.get("last_success_at"))]
+        last = max(successes) if successes else None
+        stale = any(
+            not _present(r.get("last_success_at"))
+            or (now - r["last_success_at"]).total_seconds() > stale_after.get(feed, 2 * 86400)
+            for feed, r in rows
+        )
+        out[table] = Freshness(tuple(sorted(f for f, _ in rows)), last, stale)
+    return out
+
+
+def missing_freshness(table: str) -> Freshness:
+    return Freshness((), None, True)
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NaT
+
+
+def tile(title: str, body: Any, footer: html.Div | None, *, name: str, extra_class: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(title, className="tile-title"),
+            html.Div(body, className="tile-body"),
+            footer or html.Div(),
+        ],
+        className=f"tile tile-{name} {extra_class}".strip(),
+    )
+
+
+def error_tile(name: str, title: str, exc: Exception) -> html.Div:
+    return tile(
+        title, html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error"), None, name=name
+    )
+
+
+def kpi_cards(frame: pd.DataFrame, fresh: Freshness) -> html.Div:
+    cards = []
+    for code in KPI_CODES:
+        rows = frame[frame["code"] == code]
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        status = targets.status(r["value"], r["target_value"], r["direction"])
+        delta = None if pd.isna(r["value"]) or pd.isna(r["prev_value"]) else r["value"] - r["prev_value"]
+        better = delta is not None and ((delta > 0) == (r["direction"] != "lower")) and delta != 0
+        arrow = "" if delta is None or delta == 0 else ("▲" if delta > 0 else "▼")
+        change = points(delta) if r["unit"] == "%" else number(delta, r["unit"], int(r["decimals"]))
+        cards.append(
+            html.Div(
+                [
+                    html.Div(r["short_name"] or r["name"], className="kpi-name", title=r["name"]),
+                    html.Div(number(r["value"], r["unit"], int(r["decimals"])), className="kpi-value"),
+                    html.Div(
+                        [
+                            html.Span(
+                                f"{arrow}{change}", className="up" if better else "down" if delta else ""
+                            ),
+                            html.Span(f" 较{period_label(r['prev_period'])}" if r["prev_period"] else ""),
+                        ],
+                        className="kpi-delta",
+                    ),
+                    html.Div(
+                        [
+                            html.Span(className=f"dot {status or 'none'}"),
+                            f"{targets.STATUS_LABELS[status]} · 目标 {number(r['target_value'], r['unit'], int(r['decimals']))}",
+                        ],
+                        className="kpi-target",
+                    ),
+                    html.Div(period_label(r["period"]), className="kpi-period"),
+                ],
+                className=f"kpi-card status-{status or 'none'}",
+                id={"type": "kpi", "index": code},
+            )
+        )
+    return tile("核心指标", html.Div(cards, className="kpi-grid"), fresh.footer(), name="kpis")
+
+
+def pillar_progress(frame: pd.DataFrame, fresh: Freshness) -> html.Div:
+    rows = []
+    with_status = frame.assign(
+        status=[
+            targets.status(v, t, d)
+            for v, t, d in zip(frame["value"], frame["target_value"], frame["direction"], strict=True)
+        ]
+    )
+    for (_, name), group in with_status.groupby(["ordinal", "pillar_name"], sort=True):
+        total = int(group["status"].notna().sum())
+        on_track = int((group["status"] == targets.GREEN).sum())
+        off = int((group["status"] == targets.RED).sum())
+        share = on_track / total if total else 0.0
+        rows.append(
+            html.Div(
+                [
+                    html.Div(name, className="pillar-name"),
+                    html.Div(
+                        html.Div(className="pillar-fill", style={"width": f"{share * 100:.0f}%"}),
+                        className="pillar-bar",
+                    ),
+                    html.Div(f"{on_track}/{total} 达标", className="pillar-count"),
+                    html.Div(f"{off} 项落后" if off else "", className="pillar-off"),
+                ],
+                className="pillar-row",
+            )
+        )
+    off_total = int((with_status["status"] == targets.RED).sum())
+    title = f"五大建设 目标进度（{off_total} 项落后）" if off_total else "五大建设 目标进度"
+    behind = with_status[with_status["status"].isin([targets.RED, targets.AMBER])]
+    behind = behind.assign(order=behind["status"].map({targets.RED: 0, targets.AMBER: 1})).sort_values(
+        "order"
+    )
+    listing = [
+        html.Li([html.Span([html.Span(className=f"dot {r.status}"), r.name]),
+                 html.Span(f"{r.value:.1f}", className="num"), html.Span(f"目标 {r.target_value:.1f}", className="num muted")])
+        for r in behind.head(5).itertuples()
+    ]  # fmt: skip
+    extra = (
+        [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
+    )
+    return tile(title, [*rows, *extra], fresh.footer("最新一期对照年度目标"), name="pillars")
+
+
+def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> go.Figure:
+    colours = theme_colours(theme_name)
+    fig = go.Figure()
+    labels = frame["period"].tolist()
+    fig.add_trace(go.Scatter(x=labels, y=frame["value"], mode="lines", name="实际值",
+                             line={"color": colours["accent"], "width": 3},
+                             hovertemplate=f"%{{x}}：%{{y:.1f}}{unit}<extra></extra>"))  # fmt: skip
+    if frame["target_value"].notna().any():
+        fig.add_trace(go.Scatter(x=labels, y=frame["target_value"], mode="lines", name="年度目标",
+                                 line={"color": colours["selected"], "width": 2, "dash": "dash", "shape": "hv"},
+                                 hovertemplate=f"%{{x}} 目标：%{{y:.1f}}{unit}<extra></extra>"))  # fmt: skip
+    fig.update_layout(
+        margin={"l": 48, "r": 12, "t": 26, "b": 28}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        font={"color": colours["text"], "family": colours["font"], "size": 14}, showlegend=True,
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}, hovermode="x unified",
+        xaxis={"gridcolor": colours["grid"], "nticks": 8}, yaxis={"gridcolor": colours["grid"], "ticksuffix": unit if unit == "%" else ""},
+    )  # fmt: skip
+    del name
+    return fig
+
+
+def emergency_panel(
+    incidents: pd.DataFrame, warnings: pd.DataFrame, fresh: Freshness, warn_fresh: Freshness
+) -> html.Div:
+    by_level = incidents.groupby("level").size().to_dict() if not incidents.empty else {}
+    levels = html.Div(
+        [
+            html.Div(
+                [html.Div(str(by_level.get(level, 0)), className="big"), html.Div(label)],
+                className=f"level level-{level}",
+            )
+            for level, label in LEVEL_NAMES.items()
+        ],
+        className="level-row",
+    )
+    by_colour = warnings.groupby("color").size().to_dict() if not warnings.empty else {}
+    colours = html.Div(
+        [
+            html.Span(f"{colour}预警 {by_colour.get(colour, 0)}", className=f"warn-chip {cls}")
+            for colour, cls in WARNING_CLASSES.items()
+        ],
+        className="warn-row",
+    )
+    latest = [
+        html.Li(
+            [
+                html.Span(LEVEL_NAMES[r.level][:2], className=f"tag level-{r.level}"),
+                f" {r.title}",
+                html.Span(f" {r.occurred_at:%m-%d %H:%M}", className="muted"),
+            ]
+        )
+        for r in incidents.head(4).itertuples()
+    ]
+    body = [html.Div("处置中突发事件", className="sub"), levels, html.Div("生效预警", className="sub"), colours,
+            html.Ul(latest, className="incident-list") if latest else html.Div("当前无处置中事件", className="muted")]  # fmt: skip
+    return tile("“一颗星”应急态势", body, _combined(fresh, warn_fresh), name="emergency")
+
+
+def _combined(a: Freshness, b: Freshness) -> html.Div:
+    last = max([x for x in (a.last_success, b.last_success) if x], default=None)
+    return Freshness(a.feeds + b.feeds, last, a.stale or b.stale).footer()
+
+
+def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dict[str, Any],
+                fresh: dict[str, Freshness]) -> html.Div:  # fmt: skip
+    def stat(label: str, value: str, extra: str = "", cls: str = "") -> html.Div:
+        return html.Div(
+            [html.Div(value, className=f"big {cls}"), html.Div(label), html.Div(extra, className="muted")],
+            className="stat",
+        )
+
+    month, last_year = hotline.get("month") or 0, hotline.get("month_last_year") or 0
+    yoy = f"同比 {(month / last_year - 1) * 100:+.1f}%" if last_year else ""
+    closed = (hotline.get("month_closed") or 0) / month * 100 if month else None
+    hot = [
+        stat("今日受理", number(hotline.get("today"), "件", 0)),
+        stat("本月受理", number(month, "件", 0), yoy),
+        stat("本月办结率", number(closed, "%")),
+        stat("近30日满意率", number(_pct(hotline.get("satisfaction")), "%")),
+    ]
+    planned, done = inspections.get("planned") or 0, inspections.get("done") or 0
+    sup = [
+        stat("双随机 完成/计划", f"{done:,}/{planned:,}"),
+        stat("问题发现率", number(_pct(inspections.get("problem_rate")), "%")),
+        stat("13710 逾期未办结", f"{int(tasks.get('overdue') or 0):,}", f"在办 {int(tasks.get('open') or 0):,}",
+             "alarm" if (tasks.get("overdue") or 0) else ""),
+        stat("13710 按期办结率", number(_pct(tasks.get("ontime_rate")), "%")),
+    ]  # fmt: skip
+    body = [html.Div("12345 热线", className="sub"), html.Div(hot, className="stat-grid"),
+            html.Div("“互联网+监管” 与 “13710” 督办", className="sub"), html.Div(sup, className="stat-grid")]  # fmt: skip
+    parts = [
+        fresh.get(t) or missing_freshness(t) for t in ("hotline_ticket", "inspection", "supervision_task")
+    ]
+    merged = parts[0]
+    for p in parts[1:]:
+        merged = Freshness(merged.feeds + p.feeds, max([x for x in (merged.last_success, p.last_success) if x], default=None),
+                           merged.stale or p.stale)  # fmt: skip
+    return tile("监管与服务脉搏", body, merged.footer(), name="pulse")
+
+
+def _pct(share: Any) -> float | None:
+    return None if share is None or (isinstance(share, float) and math.isnan(share)) else float(share) * 100
+
+
+def graph(figure: go.Figure, graph_id: str | dict[str, str], height: str = "100%") -> dcc.Graph:
+    return dcc.Graph(
+        id=graph_id, figure=figure, responsive=True,
+        config={"displaylogo": False, "displayModeBar": False, "locale": "zh-CN"},
+        style={"height": height, "width": "100%"},
+    )  # fmt: skip

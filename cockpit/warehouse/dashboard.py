@@ -1,0 +1,175 @@
+"""Named queries behind the big screen's tiles. Every figure is computed in DuckDB, memoized per
+snapshot, and comes back with its lineage (source feed, load time) for the tile's as-of mark.
+
+A region's events are its own plus its descendants' (a city's incidents are its counties'),
+expressed once in ``_IN_SCOPE``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from cockpit.warehouse.queries import Warehouse
+
+# Region $r and its descendants down to county level.
+_IN_SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
+               OR parent_adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r))"""
+
+
+class Dashboard:
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.wh = warehouse
+
+    def _df(self, name: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+        return self.wh.cached_df(name, sql, params)
+
+    # --- indicators -----------------------------------------------------------------------
+    def latest_values(self, adcode: str, codes: list[str]) -> pd.DataFrame:
+        """Latest and previous period value of each indicator for one region, with its target."""
+        return self._df(
+            "latest_values",
+            """WITH v AS (
+                 SELECT indicator_code, period, value, source_feed, loaded_at,
+                        row_number() OVER (PARTITION BY indicator_code ORDER BY period DESC) AS k
+                 FROM indicator_value WHERE adcode = $r AND list_contains($codes, indicator_code))
+               SELECT i.code, i.name, i.short_name, i.unit, i.direction, i.decimals, i.pillar_code, i.frequency,
+                      cur.period, cur.value, prev.period AS prev_period, prev.value AS prev_value,
+                      t.target_value, cur.source_feed, cur.loaded_at
+               FROM indicator i
+               LEFT JOIN v cur ON cur.indicator_code = i.code AND cur.k = 1
+               LEFT JOIN v prev ON prev.indicator_code = i.code AND prev.k = 2
+               LEFT JOIN indicator_target t ON t.indicator_code = i.code AND t.adcode = $r
+                    AND t.year = CAST(left(cur.period, 4) AS INTEGER)
+               WHERE list_contains($codes, i.code)""",
+            {"r": adcode, "codes": codes},
+        )
+
+    def children_values(self, indicator: str, period: str, adcode: str) -> pd.DataFrame:
+        """The children of a region with value, previous-period value and target: what the map shows."""
+        return self._df(
+            "children_values",
+            """WITH prev AS (SELECT max(period) AS p FROM indicator_value
+                             WHERE indicator_code = $i AND period < $p)
+               SELECT r.adcode, r.name, r.short_name, r.level, v.value, pv.value AS prev_value,
+                      t.target_value, v.source_feed, v.loaded_at
+               FROM region r
+               LEFT JOIN indicator_value v ON v.adcode = r.adcode AND v.indicator_code = $i AND v.period = $p
+               LEFT JOIN indicator_value pv ON pv.adcode = r.adcode AND pv.indicator_code = $i
+                    AND pv.period = (SELECT p FROM prev)
+               LEFT JOIN indicator_target t ON t.adcode = r.adcode AND t.indicator_code = $i
+                    AND t.year = CAST(left($p, 4) AS INTEGER)
+               WHERE r.parent_adcode = $r ORDER BY r.adcode""",
+            {"i": indicator, "p": period, "r": adcode},
+        )
+
+    def trend(self, indicator: str, adcode: str) -> pd.DataFrame:
+        return self._df(
+            "trend",
+            """SELECT v.period, v.value, t.target_value FROM indicator_value v
+               LEFT JOIN indicator_target t ON t.indicator_code = v.indicator_code AND t.adcode = v.adcode
+                    AND t.year = CAST(left(v.period, 4) AS INTEGER)
+               WHERE v.indicator_code = $i AND v.adcode = $r ORDER BY v.period""",
+            {"i": indicator, "r": adcode},
+        )
+
+    def pillar_values(self, adcode: str) -> pd.DataFrame:
+        """Each indicator's latest value and target for the region, grouped by pillar."""
+        return self._df(
+            "pillar_values",
+            """WITH v AS (SELECT indicator_code, period, value,
+                                 row_number() OVER (PARTITION BY indicator_code ORDER BY period DESC) AS k
+                          FROM indicator_value WHERE adcode = $r)
+               SELECT p.code AS pillar_code, p.name AS pillar_name, p.ordinal, i.code, i.name, i.direction,
+                      v.period, v.value, t.target_value
+               FROM pillar p JOIN indicator i ON i.pillar_code = p.code
+               LEFT JOIN v ON v.indicator_code = i.code AND v.k = 1
+               LEFT JOIN indicator_target t ON t.indicator_code = i.code AND t.adcode = $r
+                    AND t.year = CAST(left(v.period, 4) AS INTEGER)
+               ORDER BY p.ordinal, i.code""",
+            {"r": adcode},
+        )
+
+    # --- events ---------------------------------------------------------------------------
+    def active_incidents(self, adcode: str, now: datetime) -> pd.DataFrame:
+        return self._df(
+            "active_incidents",
+            f"""SELECT e.incident_id, e.title, e.category, e.level, e.status, e.adcode, r.name AS region_name,
+                       e.lon, e.lat, e.occurred_at, e.loaded_at
+                FROM emergency_incident e JOIN region r ON r.adcode = e.adcode
+                WHERE e.adcode IN {_IN_SCOPE} AND e.status <> 'closed' AND e.occurred_at <= $now
+                ORDER BY e.level, e.occurred_at DESC""",
+            {"r": adcode, "now": now},
+        )
+
+    def warnings_in_force(self, adcode: str, now: datetime) -> pd.DataFrame:
+        return self._df(
+            "warnings_in_force",
+            f"""SELECT w.warning_id, w.hazard, w.color, w.adcode, r.name AS region_name, w.issued_at, w.expires_at,
+                       w.loaded_at
+                FROM emergency_warning w JOIN region r ON r.adcode = w.adcode
+                WHERE (w.adcode IN {_IN_SCOPE} OR w.adcode = (SELECT parent_adcode FROM region WHERE adcode = $r))
+                  AND w.issued_at <= $now AND w.expires_at > $now AND (w.lifted_at IS NULL OR w.lifted_at > $now)
+                ORDER BY list_position(['红色', '橙色', '黄色', '蓝色'], w.color), w.issued_at DESC""",
+            {"r": adcode, "now": now},
+        )
+
+    def hotline_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
+        frame = self._df(
+            "hotline_pulse",
+            f"""SELECT
+                  count(*) FILTER (WHERE created_at >= date_trunc('day', $now::TIMESTAMP)) AS today,
+                  count(*) FILTER (WHERE created_at >= date_trunc('month', $now::TIMESTAMP)) AS month,
+                  count(*) FILTER (WHERE created_at >= date_trunc('month', $now::TIMESTAMP)
+                                   AND closed_at IS NOT NULL) AS month_closed,
+                  count(*) FILTER (WHERE created_at >= date_trunc('month', $now::TIMESTAMP) - INTERVAL 1 YEAR
+                                   AND created_at < $now::TIMESTAMP - INTERVAL 1 YEAR) AS month_last_year,
+                  avg(CASE WHEN satisfied THEN 1.0 WHEN NOT satisfied THEN 0.0 END)
+                      FILTER (WHERE created_at >= $now::TIMESTAMP - INTERVAL 30 DAY) AS satisfaction,
+                  avg(CASE WHEN responded_in_time THEN 1.0 ELSE 0.0 END)
+                      FILTER (WHERE created_at >= $now::TIMESTAMP - INTERVAL 30 DAY) AS ontime,
+                  max(loaded_at) AS loaded_at
+                FROM hotline_ticket WHERE adcode IN {_IN_SCOPE} AND created_at <= $now""",
+            {"r": adcode, "now": now},
+        )
+        return frame.iloc[0].to_dict()
+
+    def inspection_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
+        frame = self._df(
+            "inspection_pulse",
+            f"""SELECT count(*) AS planned,
+                       count(done_date) AS done,
+                       avg(CASE WHEN problem_found THEN 1.0 ELSE 0.0 END) FILTER (WHERE done_date IS NOT NULL)
+                           AS problem_rate,
+                       coalesce(sum(penalty_wan_yuan), 0) AS penalties,
+                       max(loaded_at) AS loaded_at
+                FROM inspection WHERE adcode IN {_IN_SCOPE}
+                  AND planned_date >= date_trunc('year', $now::TIMESTAMP) AND planned_date <= $now""",
+            {"r": adcode, "now": now},
+        )
+        return frame.iloc[0].to_dict()
+
+    def supervision_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
+        frame = self._df(
+            "supervision_pulse",
+            f"""SELECT count(*) FILTER (WHERE completed_at IS NULL) AS open,
+                       count(*) FILTER (WHERE completed_at IS NULL AND deadline < CAST($now AS DATE)) AS overdue,
+                       avg(CASE WHEN completed_at <= deadline THEN 1.0 ELSE 0.0 END)
+                           FILTER (WHERE deadline < CAST($now AS DATE) OR completed_at IS NOT NULL) AS ontime_rate,
+                       max(loaded_at) AS loaded_at
+                FROM supervision_task WHERE adcode IN {_IN_SCOPE} AND assigned_at <= $now""",
+            {"r": adcode, "now": now},
+        )
+        return frame.iloc[0].to_dict()
+
+    def search_index(self) -> pd.DataFrame:
+        return self._df(
+            "search_index",
+            """SELECT 'region' AS kind, adcode AS value, name AS label, short_name, pinyin_initials AS initials,
+                      level FROM region
+               UNION ALL
+               SELECT 'indicator', code, name, short_name, NULL, NULL FROM indicator""",
+            {},
+        )

@@ -1,0 +1,770 @@
+"""Demo event feeds: incidents (JSON API dump), warnings, 12345 tickets, inspections, 13710 tasks.
+
+Counts scale with population (tickets, inspections, tasks, most incidents) or area (weather
+warnings, natural disasters); seasons follow Shanxi's calendar (summer floods, spring fires,
+winter heating, gas and CO accidents). The hotline file is generated and written in day-aligned
+chunks with vectorised numpy so that 10 million tickets stay within bounded memory.
+
+The vocabularies are inline '|' tables: one line per entry, months as 12 weights from January.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from etl.demo import (
+    FILE_NAMES,
+    DemoSpec,
+    FileResult,
+    Plant,
+    RegionBook,
+    plant_rows,
+    spread_positions,
+    with_counterparts,
+    write_csv,
+    write_xlsx,
+)
+
+WARNINGS_HEADER = tuple(
+    ["预警编号", "预警类型", "预警级别", "发布区域", "发布单位", "发布时间", "失效时间", "解除时间"]
+)
+HOTLINE_HEADER = tuple(
+    [
+        "工单编号",
+        "区划代码",
+        "受理时间",
+        "来源渠道",
+        "诉求类别",
+        "诉求主题",
+        "是否按时响应",
+        "办结时间",
+        "满意度",
+    ]
+)
+INSPECTIONS_HEADER = tuple(
+    [
+        "任务编号",
+        "所属地区",
+        "检查部门",
+        "行业领域",
+        "计划日期",
+        "完成日期",
+        "是否发现问题",
+        "罚没金额（万元）",
+    ]
+)
+INSPECTIONS_SHEET = "双随机抽查"
+TASKS_HEADER = tuple(
+    [
+        "任务编号",
+        "任务名称",
+        "任务类别",
+        "责任单位",
+        "所属地区",
+        "规划任务序号",
+        "交办日期",
+        "办结时限",
+        "办结日期",
+    ]
+)
+INCIDENT_LEVELS = ("Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级")
+COLORS = ("蓝色预警", "黄色预警", "橙色预警", "红色预警")
+_TS = "%Y-%m-%d %H:%M:%S"
+_WARN_TS = "%Y/%m/%d %H:%M"
+
+
+def _table(text: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split("|")] for line in text.strip().splitlines()]
+
+
+def _nums(text: str) -> np.ndarray:
+    return np.array([float(x) for x in text.split()])
+
+
+_DAYTIME = _nums(".3 .2 .2 .2 .3 .5 .8 1 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.1 1 .9 .8 .6 .4")
+_HOTLINE_HOURS = _nums(".2 .15 .1 .1 .1 .2 .5 1.5 4 7 8 7.5 4.5 4.5 6.5 7 7 6 4 3.5 3.5 3 2 1")
+_WEEKDAY = _nums("1.15 1.08 1.05 1.03 1 .72 .65")  # Monday first: people call on working days
+
+# type | share | where (area share vs population) | odds of level I II III | loss factor
+_INCIDENT_TYPES = {
+    row[0]: (float(row[1]), float(row[2]), _nums(row[3]), float(row[4]))
+    for row in _table("""
+        自然灾害|.30|.8|.003 .02 .17|1.5
+        事故灾难|.50|.2|.002 .025 .20|1.0
+        公共卫生事件|.08|0|0 .015 .15|.2
+        社会安全事件|.12|0|0 .01 .12|.1
+    """)
+}
+# Deaths (min max) for levels I..IV, after the national grading of 突发事件.
+_DEATHS = {
+    "自然灾害": ((10, 40), (3, 15), (0, 5), (0, 1)),
+    "事故灾难": ((30, 40), (10, 29), (3, 9), (0, 2)),
+    "公共卫生事件": ((0, 3), (0, 2), (0, 1), (0, 0)),
+    "社会安全事件": ((0, 2), (0, 1), (0, 0), (0, 0)),
+}
+_LOSS = (15000.0, 3000.0, 350.0, 25.0)  # median direct loss (万元) for levels I..IV
+# type | subtype | weight within type | months
+_SUBTYPES = _table("""
+    自然灾害|强降雨引发山洪|1|0 0 0 0 .2 .8 2 2 .6 0 0 0
+    自然灾害|暴雨引发城市内涝|.7|0 0 0 0 0 .6 2 1.6 .3 0 0 0
+    自然灾害|山体滑坡|.6|0 0 .3 .3 .3 .5 1.2 1.2 .8 .3 0 0
+    自然灾害|冰雹灾害|.4|0 0 0 0 .6 1 .8 .5 0 0 0 0
+    自然灾害|森林火灾|.9|.3 .6 1.5 2 .8 0 0 0 0 .4 .4 .3
+    自然灾害|低温冷冻灾害|.3|.5 .3 .3 .6 0 0 0 0 0 .2 .4 .4
+    自然灾害|地震|.05|1 1 1 1 1 1 1 1 1 1 1 1
+    事故灾难|煤矿透水事故|.25|.8 .8 .8 .8 .8 .8 1.4 1.4 .8 .8 .8 .8
+    事故灾难|煤矿瓦斯事故|.2|1 1 1 1 1 1 1 1 1 1 1 1
+    事故灾难|煤矿顶板事故|.3|1 1 1 1 1 1 1 1 1 1 1 1
+    事故灾难|道路交通事故|1.2|1.3 1.3 1 1 1 1 1 1 1 1 1.3 1.3
+    事故灾难|居民楼火灾|.8|1.5 1.2 .8 .8 .5 .5 .5 .5 .5 .8 1.2 1.6
+    事故灾难|燃气爆炸事故|.4|1.2 1 .6 .25 .25 .25 .25 .25 .25 .25 .9 1.3
+    事故灾难|一氧化碳中毒事件|.4|1.4 1 .4 0 0 0 0 0 0 .2 1 1.5
+    事故灾难|建筑施工坍塌事故|.4|0 0 .5 .9 .9 .9 .9 .9 .9 .9 .4 0
+    事故灾难|危化品泄漏事故|.3|1 1 1 1 1 1 1 1 1 1 1 1
+    公共卫生事件|食物中毒事件|1|.3 .3 .3 .5 .8 1.2 1.5 1.5 1 .4 .4 .4
+    公共卫生事件|学校诺如病毒聚集性疫情|.7|1 1 1 .6 .3 0 0 0 .3 .8 1.2 1.2
+    公共卫生事件|职业中毒事件|.3|1 1 1 1 1 1 1 1 1 1 1 1
+    社会安全事件|群体性讨薪事件|1|1.8 1.2 .4 .4 .4 .4 .4 .4 .4 .4 .8 1.6
+    社会安全事件|校园安全事件|.6|.5 0 .8 .8 .8 .8 0 0 .8 .8 .8 .8
+    社会安全事件|重大刑事案件|.5|1 1 1 1 1 1 1 1 1 1 1 1
+""")
+# hazard | share | durations (hours) | odds of blue yellow orange red | months
+_HAZARDS = _table("""
+    暴雨|.22|6 12 24|.45 .35 .16 .04|0 0 0 0 .2 .6 1.5 1.5 .5 0 0 0
+    大风|.15|12 24|.55 .35 .09 .01|.3 .4 .8 1 .6 0 0 0 0 .4 .6 .4
+    寒潮|.10|24 48|.45 .35 .17 .03|.6 .5 .6 0 0 0 0 0 0 .4 1 .8
+    高温|.12|24 48 72|0 .7 .27 .03|0 0 0 0 .2 1 1 .6 0 0 0 0
+    森林火险|.10|24 48 72|0 .6 .33 .07|.2 .3 .8 1 .6 0 0 0 0 .3 .4 .2
+    地质灾害|.08|24|0 .7 .25 .05|0 0 0 0 0 .3 1 1 .5 0 0 0
+    大雾|.13|6 12|0 .6 .32 .08|1 .6 0 0 0 0 0 0 0 .5 .8 1
+    道路结冰|.10|12 24|0 .65 .28 .07|1 .6 .2 0 0 0 0 0 0 0 .5 1
+""")
+# category | share | months | topics
+_CATEGORIES = _table("""
+    城乡建设|.16|1 1 1 1 1 1 1 1 1 1 1 1|物业管理 小区配套设施 违章建筑 房屋质量 老旧小区改造 房产证办理
+    环境保护|.08|.9 .9 .9 .9 1.25 1.25 1.25 1.25 1.25 .9 .9 .9|噪音扰民 大气污染 油烟扰民 水污染 垃圾清运
+    劳动保障|.10|1.6 1.2 .9 .9 .9 .9 .9 .9 .9 .9 .9 1.7|拖欠工资 社保缴纳 劳动合同纠纷 养老保险 就业创业
+    交通运输|.08|1 1 1 1 1 1 1 1 1 1 1 1|出租车服务 公交线路 道路破损 停车管理 交通信号设施
+    市场监管|.12|1 1 1 1 1 1 1 1 1 1 1 1|消费维权 食品安全 价格投诉 虚假宣传 预付卡退费
+    教育|.06|.7 1.3 1.3 1 1 1 .8 1.1 1.5 .9 .9 .9|招生入学 校外培训 教育收费 校园安全 师德师风
+    医疗卫生|.07|1 1 1 1 1 1 1 1 1 1 1 1|医疗服务 医保报销 药品价格 疫苗接种 医患纠纷
+    供暖|.07|3.5 2 1.2 .1 .1 .1 .1 .1 .1 .8 4 4|室温不达标 暖气不热 供暖收费 管道漏水 停暖报修
+    供水供电|.08|.8 .8 .8 .8 .8 1.8 1.8 1.8 .8 .8 .8 .8|停水 水质问题 停电 电压不稳 水电费争议
+    社会治安|.05|1 1 1 1 1 1 1 1 1 1 1 1|治安隐患 邻里纠纷 电信网络诈骗 流动摊贩
+    其他|.13|1 1 1 1 1 1 1 1 1 1 1 1|政策咨询 意见建议 表扬感谢 其他诉求
+""")
+_CHANNELS = ("电话", "网站", "微信", "APP", "12345小程序")
+_CHANNEL_FIRST = _nums(".68 .10 .12 .05 .05")  # phone dominated in 2021 …
+_CHANNEL_LAST = _nums(".45 .06 .19 .12 .18")  # … apps and the mini-programme took over
+_CHUNK_ROWS = 200_000
+# department | share | sectors
+_INSPECTION_DEPTS = _table("""
+    市场监管局|.34|食品生产 食品经营 特种设备 产品质量 价格收费
+    生态环境局|.14|排污许可 大气污染防治 危险废物
+    应急管理局|.14|非煤矿山 危险化学品 工贸安全
+    交通运输局|.10|道路运输 公路工程 驾驶员培训
+    住建局|.10|建筑施工 房地产开发 物业服务
+    卫生健康委|.10|医疗机构 公共场所卫生 职业卫生
+    文旅局|.08|旅行社 娱乐场所 A级景区
+""")
+# provincial department | plan tasks (1..31) it leads
+_PROVINCIAL_DEPTS = _table("""
+    省政务服务管理局|12 13 14 15
+    省司法厅|1 2 3 4 5 6 7
+    省应急管理厅|16 17 18
+    省市场监管局|13 19 20
+    省大数据局|26 27 28 29 30 31
+    省发展改革委|21 22 23
+    省审计厅|9 10
+    省财政厅|10 11
+    省人力资源社会保障厅|14 20
+    省生态环境厅|19 25
+""")
+# category | deadlines (days; the 13710 rhythm for cases, months for projects) | odds | subjects
+_TASK_KINDS = _table("""
+    重点交办|1 3 7 10|.15 .3 .35 .2|群众反映供暖不达标 企业反映审批时限过长 12345热线重复投诉 农民工工资拖欠 道路破损影响通行
+    重点任务|30 60 90 180|.3 .3 .25 .15|推进政务服务事项全程网办 落实行政执法三项制度 提升12345热线办理质效 推进电子证照扩大应用
+    重点改革|90 180 365|.3 .4 .3|承诺制审批 一枚印章管审批 综合行政执法 数据要素市场化配置 营商环境
+    重点工程|180 365 540 730|.2 .4 .2 .2|数字政府一期 政务云扩容 电子政务外网升级改造 城市生命线安全 防汛应急能力提升
+    重点项目|180 365 730|.3 .4 .3|一体化政务服务平台 12345热线智能化升级 应急指挥信息化 智慧监管平台 公共数据开放平台
+""")
+_TASK_TITLE = {
+    "重点交办": "关于{place}{s}问题的督办件",
+    "重点任务": "{place}{s}",
+    "重点改革": "{place}深化{s}改革",
+}
+
+
+def write_event_files(
+    out_dir: Path, book: RegionBook, geometries: gpd.GeoDataFrame, spec: DemoSpec, with_bad_rows: bool
+) -> list[FileResult]:
+    return [
+        _incidents(out_dir, book, geometries, spec, with_bad_rows),
+        _warnings(out_dir, book, spec, with_bad_rows),
+        _hotline(out_dir, book, spec, with_bad_rows),
+        _inspections(out_dir, book, spec, with_bad_rows),
+        _tasks(out_dir, book, spec, with_bad_rows),
+    ]
+
+
+# -- shared -------------------------------------------------------------------------------------
+
+
+def _per_million_year(book: RegionBook, spec: DemoSpec, rate: float) -> int:
+    """Expected count over the span for ``rate`` events per million residents per year."""
+    people = sum(book.population[c] for c in book.cities) or book.population[book.province]
+    years = (spec.as_of - spec.span_start).total_seconds() / (365.25 * 86400)
+    return round(rate * people / 1e6 * years)
+
+
+def _weights(book: RegionBook, codes: list[str], area_share: float = 0.0) -> np.ndarray:
+    pop = np.array([book.population[c] for c in codes], dtype=float)
+    area = np.array([max(book.area[c], 1.0) for c in codes], dtype=float)
+    w = (1 - area_share) * pop / pop.sum() + area_share * area / area.sum()
+    return w / w.sum()
+
+
+def _day_months(spec: DemoSpec) -> np.ndarray:
+    """Calendar month of every day from the first month to as_of."""
+    first = np.datetime64(spec.span_start.date(), "D")
+    days = first + np.arange((spec.as_of.date() - spec.span_start.date()).days + 1)
+    return days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+
+
+def _workdays(spec: DemoSpec) -> list[date]:
+    first = spec.span_start.date()
+    days = (spec.as_of.date() - first).days + 1
+    return [d for d in (first + timedelta(days=i) for i in range(days)) if d.weekday() < 5]
+
+
+def _pick(rng: np.random.Generator, options: list[Any] | tuple[Any, ...], p: Any = None) -> Any:
+    weights = None if p is None else np.asarray(p, dtype=float) / np.sum(p)
+    return options[int(rng.choice(len(options), p=weights))]
+
+
+def _place(rng: np.random.Generator, book: RegionBook, city_share: float, county_p: np.ndarray) -> str:
+    """A city (uniformly) or a county (by ``county_p``)."""
+    if rng.random() < city_share:
+        return str(_pick(rng, book.cities))
+    return book.counties[int(rng.choice(len(book.counties), p=county_p))]
+
+
+def _replace_plants(
+    rows: list[list[Any]], positions: list[int], cases: list[tuple[str, int, Any]], header: tuple[str, ...]
+) -> list[Plant]:
+    """Bad rows made by overwriting one cell of a clean row: (reason, column index, bad value)."""
+    plants = []
+    for at, (reason, col, value) in zip(positions, cases, strict=False):
+        row = list(rows[at])
+        row[col] = value
+        plants.append(Plant(reason, at, row, replace=True, column=header[col], value=value))
+    return plants
+
+
+# -- emergency incidents ------------------------------------------------------------------------
+
+
+def _points(geom: Any, count: int, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """Points strictly inside ``geom``, checked after rounding to the 6 decimals that are written."""
+    minx, miny, maxx, maxy = geom.bounds
+    out: list[tuple[float, float]] = []
+    while len(out) < count:
+        m = max(64, 4 * (count - len(out)))
+        x = np.round(rng.uniform(minx, maxx, m), 6)
+        y = np.round(rng.uniform(miny, maxy, m), 6)
+        ok = shapely.contains_xy(geom, x, y)
+        out.extend(zip(x[ok].tolist(), y[ok].tolist(), strict=True))
+    return out[:count]
+
+
+def _incidents(
+    out_dir: Path, book: RegionBook, geometries: gpd.GeoDataFrame, spec: DemoSpec, bad: bool
+) -> FileResult:
+    rng = spec.rng("incidents")
+    geoms = {str(k): g for k, g in geometries.geometry.items() if g is not None and not g.is_empty}
+    counties = [c for c in book.counties if c in geoms]
+    if not counties:
+        raise ValueError("geometries hold no county of the province")
+    start, as_of = spec.span_start, spec.as_of
+    months = _day_months(spec)
+    per_day = _per_million_year(book, spec, 6.3) / len(months)  # ≈ 220 a year for 35 million people
+    hour_p = _DAYTIME / _DAYTIME.sum()
+    drafts: list[tuple[datetime, str, str, str, int]] = []  # occurred, type, subtype, county, stage
+    for kind, (share, area_share, _, _) in _INCIDENT_TYPES.items():
+        subs = [s for s in _SUBTYPES if s[0] == kind]
+        sub_total = sum(float(s[2]) for s in subs)
+        where = _weights(book, counties, area_share)
+        for _, sub, weight, season in subs:
+            seasonal = _nums(season) / _nums(season).mean()
+            counts = rng.poisson(per_day * share * float(weight) / sub_total * seasonal[months - 1])
+            for day in np.repeat(np.arange(len(months)), counts).tolist():
+                # Nature strikes at any hour; accidents and crowds follow human activity.
+                hour = int(rng.integers(24)) if kind == "自然灾害" else int(rng.choice(24, p=hour_p))
+                when = start + timedelta(days=day, hours=hour, seconds=int(rng.integers(3600)))
+                drafts.append((when, kind, sub, counties[int(rng.choice(len(counties), p=where))], -1))
+    drafts = [d for d in drafts if d[0] < as_of - timedelta(hours=6)]  # reports take up to 6 hours
+    # Something is always going on when the leadership looks: three incidents of the last days,
+    # pinned at 已报告 / 处置中 / 已控制 (stage 0, 1, 2).
+    in_season = [
+        (s[0], s[1])
+        for s in _SUBTYPES
+        if s[0] in ("事故灾难", "自然灾害") and float(s[2]) >= 0.2 and _nums(s[3])[as_of.month - 1] >= 0.8
+    ]
+    for stage, ago in enumerate((timedelta(minutes=50), timedelta(hours=9), timedelta(days=2, hours=6))):
+        kind, sub = in_season[int(rng.integers(len(in_season)))]
+        when = (as_of - ago).replace(second=int(rng.integers(60)), microsecond=0)
+        drafts.append(
+            (when, kind, sub, counties[int(rng.choice(len(counties), p=_weights(book, counties)))], stage)
+        )
+    drafts.sort(key=lambda d: (d[0], d[3], d[2]))
+
+    by_county: dict[str, int] = {}
+    for d in drafts:
+        by_county[d[3]] = by_county.get(d[3], 0) + 1
+    points = {c: iter(_points(geoms[c], k, rng)) for c, k in sorted(by_county.items())}
+    seq: dict[int, int] = {}
+    records: list[dict[str, Any]] = []
+    for draft in drafts:
+        year = draft[0].year
+        seq[year] = seq.get(year, 0) + 1
+        records.append(_incident(rng, spec, book, draft, f"YJ{year}-{seq[year]:06d}", next(points[draft[3]])))
+
+    plants: list[Plant] = []
+    if bad:
+        pos = spread_positions(len(records), 2, spec.rng("incidents:bad"))
+        cases = (
+            ("bad_enum", "eventLevel", "Ⅴ级"),
+            ("bad_timestamp", "occurTime", f"{as_of.year}-02-30 10:00:00"),
+        )
+        for at, (reason, key, value) in zip(pos, cases, strict=True):
+            year = int(records[at]["eventId"][2:6])
+            seq[year] += 1  # a fresh id: the record is wrong only in the planted field
+            row = {**records[at], "eventId": f"YJ{year}-{seq[year]:06d}", key: value}
+            plants.append(Plant(reason, at, row, column=key, value=value))
+    final, entries = plant_rows(records, plants, FILE_NAMES["emergency_incidents"])
+    path = out_dir / FILE_NAMES["emergency_incidents"]
+    dump = {"code": 0, "msg": "ok", "total": len(final), "data": final}
+    path.write_text(json.dumps(dump, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return FileResult("emergency_incidents", path, len(final), "utf-8", entries)
+
+
+def _incident(
+    rng: np.random.Generator,
+    spec: DemoSpec,
+    book: RegionBook,
+    draft: tuple[datetime, str, str, str, int],
+    event_id: str,
+    point: tuple[float, float],
+) -> dict[str, Any]:
+    """One API record; ``stage`` >= 0 pins a planted current incident at 已报告/处置中/已控制."""
+    occurred, kind, sub, county, stage = draft
+    as_of = spec.as_of
+    odds = _INCIDENT_TYPES[kind][2]
+    level = int(rng.choice(4, p=[*odds, 1 - odds.sum()]))
+    if stage >= 0:
+        level = max(level, 2)  # the planted current incidents are ordinary ones
+    lo, hi = _DEATHS[kind][level]
+    deaths = int(rng.integers(lo, hi + 1))
+    if kind == "公共卫生事件":  # the sick count as injured: <30 for IV, 30–99 for III …
+        injured = int(rng.integers(*((100, 300), (100, 200), (30, 99), (5, 29))[level]))
+    else:
+        injured = int(rng.poisson((40, 15, 5, 1.2)[level]))
+    loss = round(float(_LOSS[level] * _INCIDENT_TYPES[kind][3] * rng.lognormal(0.0, 0.8)), 2)
+    fast = 0.6 if level <= 1 else 1.0  # big events are reported and handled faster
+    late = 4.0 if rng.random() < 0.04 else 1.0  # a few reports miss the deadline
+    report = occurred + timedelta(minutes=min(360.0, max(3.0, 18 * fast * late * rng.lognormal(0, 0.6))))
+    respond = report + timedelta(minutes=max(5.0, 20 * fast * rng.lognormal(0, 0.6)))
+    slow = 1.5 if kind == "自然灾害" else 1.0
+    control = respond + timedelta(hours=(48, 24, 10, 4)[level] * slow * rng.lognormal(0, 0.7))
+    close = control + timedelta(days=min(60.0, (30, 20, 8, 3)[level] * rng.lognormal(0, 0.6)))
+    if stage >= 0:
+        report = min(report, occurred + timedelta(minutes=20))
+        respond = min(respond, report + timedelta(minutes=40))
+        control = max(respond + timedelta(hours=1), min(control, as_of - timedelta(hours=20)))
+        later = as_of + timedelta(hours=1)
+        respond = respond if stage >= 1 else later
+        control = control if stage >= 2 else later
+        close = later
+    stamps = (report, respond, control, close)
+    reached = sum(t <= as_of for t in stamps)
+    blank = None if rng.random() < 0.5 else ""  # the API writes both for "not yet"
+    updated = min(
+        as_of, max(t for t in (occurred, *stamps) if t <= as_of) + timedelta(minutes=int(rng.integers(2, 90)))
+    )
+    what = sub if sub != "地震" else f"{rng.uniform(3.0, 4.6):.1f}级地震"
+    times = dict(zip(("reportTime", "responseTime", "controlTime", "closeTime"), stamps, strict=True))
+    return {
+        "eventId": event_id,
+        "eventName": f"{book.display[county]}{what}",
+        "eventType": kind,
+        "eventLevel": INCIDENT_LEVELS[level],
+        "areaCode": county,
+        "longitude": point[0],
+        "latitude": point[1],
+        "status": ("已报告", "处置中", "已控制", "已结案")[reached - 1],
+        "occurTime": occurred.strftime(_TS),
+        **{k: (t.strftime(_TS) if t <= as_of else blank) for k, t in times.items()},
+        "deathNum": deaths,
+        "injuredNum": injured,
+        "directLoss": loss,
+        "updateTime": updated.strftime(_TS),
+    }
+
+
+# -- warnings -----------------------------------------------------------------------------------
+
+
+def _warnings(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
+    rng = spec.rng("warnings")
+    start, as_of = spec.span_start, spec.as_of
+    months = _day_months(spec)
+    area = book.area[book.province] or sum(book.area[c] for c in book.counties) or 156_700.0
+    per_day = 420.0 * area / 156_700 / 365.25  # about 420 a year over Shanxi's 156,700 km²
+    county_p = _weights(book, book.counties, area_share=1.0)
+    hour_p = _DAYTIME / _DAYTIME.sum()
+    drafts: list[tuple[datetime, str, int, str, int]] = []  # issued, hazard, colour, region, hours
+    for name, share, durations, odds, season in _HAZARDS:
+        seasonal = _nums(season) / _nums(season).mean()
+        counts = rng.poisson(per_day * float(share) * seasonal[months - 1])
+        for day in np.repeat(np.arange(len(months)), counts).tolist():
+            hour, minute = int(rng.choice(24, p=hour_p)), int(rng.integers(60))
+            issued = start + timedelta(days=day, hours=hour, minutes=minute)
+            colour = int(rng.choice(4, p=_nums(odds)))
+            span = int(_pick(rng, durations.split()))
+            drafts.append((issued, name, colour, _place(rng, book, 0.35, county_p), span))
+    drafts = [d for d in drafts if d[0] < as_of - timedelta(days=2)]
+    # Warnings in force now, in season, up to red: the big screen's alert strip is never empty.
+    for colour in (1, 0, 2, 1, 2, 3):
+        options = [h for h in _HAZARDS if _nums(h[4])[as_of.month - 1] > 0 and _nums(h[3])[colour] > 0]
+        pick = options[int(rng.integers(len(options)))]
+        issued = (as_of - timedelta(hours=float(rng.uniform(1, 30)))).replace(second=0, microsecond=0)
+        span = max(int(pick[2].split()[-1]), math.ceil((as_of - issued).total_seconds() / 3600) + 6)
+        drafts.append((issued, pick[0], colour, str(_pick(rng, book.counties + book.cities)), span))
+    drafts.sort(key=lambda d: (d[0], d[3], d[1]))
+    rows: list[list[str]] = []
+    for n, (issued, hazard, colour, region, hours) in enumerate(drafts, start=1):
+        lifted = ""
+        if as_of - issued > timedelta(days=2) and rng.random() < 0.35:  # lifted early
+            lifted_at = issued + timedelta(minutes=int(hours * 60 * rng.uniform(0.3, 0.9)))
+            lifted = lifted_at.strftime(_WARN_TS) if lifted_at <= as_of else ""
+        city = book.name[book.city_of(region)]
+        if hazard == "地质灾害":
+            issuer = f"{city}自然资源局"
+        elif book.level[region] == "county" and book.name[region][-1] in "县市":  # counties run a station
+            issuer = f"{book.display[region]}气象台"
+        else:
+            issuer = f"{city}气象台"
+        expires = issued + timedelta(hours=hours)
+        times = (issued.strftime(_WARN_TS), expires.strftime(_WARN_TS), lifted)
+        rows.append(
+            [
+                f"{region}_{issued:%Y%m%d%H%M}_{n:05d}",
+                hazard,
+                COLORS[colour],
+                book.display[region],
+                issuer,
+                *times,
+            ]
+        )
+    plants: list[Plant] = []
+    if bad:
+        old = sum(1 for d in drafts if d[0] < as_of - timedelta(days=7))  # never the ones in force
+        cases = [("bad_enum", 2, "紫色预警"), ("bad_timestamp", 5, f"{as_of.year}/02/30 10:00")]
+        cases += [("ambiguous_region", 3, n) for n in book.ambiguous_names[:1]]
+        cases += [("unknown_region", 3, book.foreign[1]), ("missing_required", 1, "")]
+        plants = _replace_plants(
+            rows, spread_positions(old, 5, spec.rng("warnings:bad")), cases, WARNINGS_HEADER
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["emergency_warnings"])
+    path = out_dir / FILE_NAMES["emergency_warnings"]
+    write_csv(path, WARNINGS_HEADER, final, "utf-8")
+    return FileResult("emergency_warnings", path, len(final), "utf-8", entries)
+
+
+# -- 12345 hotline ------------------------------------------------------------------------------
+
+
+def _hotline(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
+    """Tickets over counties by population, written in day-aligned chunks (bounded memory)."""
+    rng = spec.rng("hotline")
+    start, as_of = spec.span_start, spec.as_of
+    days = np.datetime64(start.date(), "D") + np.arange((as_of.date() - start.date()).days + 1)
+    n_days = len(days)
+    month = _day_months(spec)
+    years = days.astype("datetime64[Y]").astype(np.int64) - days[0].astype("datetime64[Y]").astype(np.int64)
+    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+    hour_p = _HOTLINE_HOURS / _HOTLINE_HOURS.sum()
+    hour_cdf = np.concatenate([[0.0], np.cumsum(hour_p)])
+    now_sec = as_of.hour * 3600 + as_of.minute * 60 + as_of.second
+    today_frac = hour_cdf[as_of.hour] + hour_p[as_of.hour] * (now_sec % 3600) / 3600  # share of today so far
+
+    cats = [c[0] for c in _CATEGORIES]
+    season = np.array([_nums(c[2]) for c in _CATEGORIES]).T  # (12, categories)
+    day_w = 1.12 ** (np.arange(n_days) / 365.25) * _WEEKDAY[weekday]  # 12% more calls a year
+    day_w[-1] *= today_frac
+    lam = (
+        day_w[:, None]
+        * np.array([float(c[1]) for c in _CATEGORIES])
+        * (season / season.mean(axis=0))[month - 1]
+    )
+    counts = rng.multinomial(spec.hotline_tickets, (lam / lam.sum()).ravel()).reshape(n_days, len(cats))
+
+    counties = list(book.counties)
+    county_p = _weights(book, counties)
+    lagging = np.array([c in book.lagging_counties for c in counties])
+    mix = np.linspace(0, 1, int(years[-1]) + 1)[:, None]
+    channel_cdf = np.cumsum((1 - mix) * _CHANNEL_FIRST + mix * _CHANNEL_LAST, axis=1)
+    channel_cdf[:, -1] = 1.0
+    topic_lists = [c[3].split() for c in _CATEGORIES]
+    topic_off = np.cumsum([0] + [len(t) for t in topic_lists])
+    topic_cdf = np.ones((len(cats), max(len(t) for t in topic_lists)))
+    for i, topics in enumerate(topic_lists):
+        w = 0.8 ** np.arange(len(topics))  # a few topics carry most calls
+        topic_cdf[i, : len(w)] = np.cumsum(w / w.sum())
+
+    # Lookup tables: every field is a fancy-index into preformatted strings, separators included.
+    add = np.char.add
+    day_str = np.datetime_as_string(days, unit="D")
+    day_sp = add(day_str, " ")
+    day_id = add("GD", np.char.replace(day_str, "-", ""))
+    secs = np.arange(86400)
+    tod = np.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in secs.tolist()])
+    tod_c = add(tod, ",")
+    seq_c = np.array([f"{i:06d}," for i in range(int(counts.sum(axis=1).max()) + 2)])
+    code_c = np.array([f"{c}," for c in counties])
+    n_topics = int(topic_off[-1])
+    combo = np.array(
+        [f"{ch},{c},{t}," for ch in _CHANNELS for c, ts in zip(cats, topic_lists, strict=True) for t in ts]
+    )
+    yes_no = np.array(["否,", "是,"])
+    moods = np.array(["满意", "基本满意", "不满意", "未评价"])
+    heating = np.isin(month, (11, 12, 1))
+    heat_cat = cats.index("供暖")
+    as_of_sec = int((as_of - start).total_seconds())
+
+    plants: dict[int, tuple[str, int, str]] = {}
+    if bad and spec.hotline_tickets >= 100:  # a handful of tickets has no room for five bad rows
+        cases = [("unknown_region", 1, book.foreign[0]), ("duplicate_key", -1, "")]
+        cases += [("bad_timestamp", 2, f"{as_of.year}-02-30 10:00:00"), ("conflicting_duplicate", 6, "")]
+        cases += [("missing_required", 4, "")]
+        plants = dict(
+            zip(spread_positions(spec.hotline_tickets, 5, spec.rng("hotline:bad")), cases, strict=True)
+        )
+    entries: list[dict[str, Any]] = []
+    path = out_dir / FILE_NAMES["hotline_tickets"]
+    # A chunk ends on the day its running total crosses a multiple of _CHUNK_ROWS; days are never split.
+    cum = np.cumsum(counts.sum(axis=1))
+    ends = np.flatnonzero(np.diff(cum // _CHUNK_ROWS, prepend=0)) + 1
+    edges = [0, *[int(e) for e in ends if 0 < e < n_days], n_days]
+    written = done = 0
+    with path.open("wb") as fh:
+        fh.write((",".join(HOTLINE_HEADER) + "\n").encode("utf-8"))
+        for d0, d1 in itertools.pairwise(edges):
+            c = counts[d0:d1]
+            n = int(c.sum())
+            if n == 0:
+                continue
+            day = np.repeat(np.repeat(np.arange(d0, d1), len(cats)), c.ravel())
+            cat = np.repeat(np.tile(np.arange(len(cats)), d1 - d0), c.ravel())
+            u = rng.random(n)
+            u[day == n_days - 1] *= today_frac  # nothing after as_of today
+            hour = np.clip(np.searchsorted(hour_cdf, u, side="right") - 1, 0, 23)
+            sec = hour * 3600 + np.minimum(
+                ((u - hour_cdf[hour]) / hour_p[hour] * 3600).astype(np.int64), 3599
+            )
+            order = np.lexsort((cat, sec, day))
+            day, cat, sec = day[order], cat[order], sec[order]
+            seq = np.arange(n) - np.searchsorted(day, day, side="left") + 1
+            county = rng.choice(len(counties), size=n, p=county_p)
+            lag = lagging[county]
+            yi = years[day]
+            channel = (rng.random(n)[:, None] > channel_cdf[yi]).sum(axis=1)
+            topic = topic_off[cat] + (rng.random(n)[:, None] > topic_cdf[cat]).sum(axis=1)
+            on_time = rng.random(n) < np.minimum(0.93 + 0.008 * yi, 0.975) - 0.09 * lag
+            hours = 28 * rng.lognormal(0.0, 0.9, n) * np.where(lag, 1.8, 1.0)
+            hours = hours * np.where(rng.random(n) < 0.02, 15.0, 1.0)  # a few drag on for weeks
+            created = day.astype(np.int64) * 86400 + sec
+            closed = created + (hours * 3600).astype(np.int64)
+            is_open = closed > as_of_sec
+            # Satisfaction improves yearly and dips in the heating season, on heating and in laggards.
+            p_sat = 0.80 + 0.015 * yi - 0.06 * heating[day] - 0.08 * (cat == heat_cat) - 0.10 * lag
+            s = rng.random(n)
+            mood = np.where(s < p_sat, 0, np.where(s < p_sat + (1 - p_sat) * 0.6, 1, 2))
+            mood = np.where(is_open | (rng.random(n) < 0.15), 3, mood)
+            cday = np.minimum(closed // 86400, n_days - 1)
+            closed_txt = np.where(is_open, "", add(day_sp[cday], tod[closed % 86400]))
+            line = add(add(day_id[day], seq_c[seq]), add(code_c[county], add(day_sp[day], tod_c[sec])))
+            line = add(add(line, combo[channel * n_topics + topic]), yes_no[on_time.astype(int)])
+            lines: list[str] = add(line, add(add(closed_txt, ","), moods[mood])).tolist()
+            here = {p: case for p, case in plants.items() if done <= p < done + n}
+            if here:
+                lines, new = _plant_hotline(lines, done, written, here)
+                entries.extend(new)
+            fh.write(("\n".join(lines) + "\n").encode("utf-8"))
+            written += len(lines)
+            done += n
+    return FileResult("hotline_tickets", path, written, "utf-8", with_counterparts(entries))
+
+
+def _plant_hotline(
+    lines: list[str], clean_lo: int, written: int, plants: dict[int, tuple[str, int, str]]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Bad rows inside one chunk: cells overwritten in place, duplicates inserted after their row."""
+    out: list[str] = []
+    final_of: dict[int, int] = {}
+    entries: list[dict[str, Any]] = []
+    file_name = FILE_NAMES["hotline_tickets"]
+    for off, line in enumerate(lines):
+        i = clean_lo + off
+        reason, col, value = plants.get(i, ("", -1, ""))
+        duplicate = reason in ("duplicate_key", "conflicting_duplicate")
+        if reason and not duplicate:
+            fields = line.split(",")
+            fields[col] = value
+            line = ",".join(fields)
+            entries.append(
+                {"file": file_name, "row": written + len(out) + 1, "reason": reason, "planted": True}
+            )
+            entries[-1].update(column=HOTLINE_HEADER[col], value=value)
+        out.append(line)
+        final_of[i] = written + len(out)
+        if duplicate:
+            src = i - min(7, off)  # an earlier row of this chunk, already placed
+            fields = lines[src - clean_lo].split(",")
+            entry: dict[str, Any] = {"file": file_name, "reason": reason, "planted": True}
+            if reason == "conflicting_duplicate":  # same 工单编号, different 是否按时响应
+                fields[col] = "否" if fields[col] == "是" else "是"
+                entry.update(column=HOTLINE_HEADER[col], value=fields[col])
+            out.append(",".join(fields))
+            entries.append({**entry, "row": written + len(out), "duplicate_of": final_of[src]})
+    return out, entries
+
+
+# -- inspections --------------------------------------------------------------------------------
+
+
+def _inspections(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
+    rng = spec.rng("inspections")
+    workdays = _workdays(spec)
+    planned = sorted(workdays[i] for i in rng.integers(0, len(workdays), _per_million_year(book, spec, 17)))
+    county_p = _weights(book, book.counties)
+    depts = [d[0] for d in _INSPECTION_DEPTS]
+    dept_p = [float(d[1]) for d in _INSPECTION_DEPTS]
+    today = spec.as_of.date()
+    rows: list[list[Any]] = []
+    seq: dict[int, int] = {}
+    for day in planned:
+        region = _place(rng, book, 0.15, county_p)
+        k = int(rng.choice(len(depts), p=np.array(dept_p) / sum(dept_p)))
+        sector = _pick(rng, _INSPECTION_DEPTS[k][2].split())
+        done: date | None = day + timedelta(days=int(abs(rng.normal(0, 10))))
+        stalled = rng.random() < 0.1 and (today - day).days < 90  # a backlog of recent ones
+        if stalled or (done is not None and done > today):
+            done = None
+        found: str | None = None
+        penalty: float | None = None
+        if done is not None:
+            found = "是" if rng.random() < (0.26 if region in book.lagging_counties else 0.17) else "否"
+            if found == "是":  # a problem found; about half end in a fine
+                penalty = round(float(rng.lognormal(math.log(1.2), 1.0)), 2) if rng.random() < 0.55 else 0.0
+        seq[day.year] = seq.get(day.year, 0) + 1
+        rows.append(
+            [
+                f"SJ{day.year}{seq[day.year]:05d}",
+                book.display[region],
+                depts[k],
+                sector,
+                day,
+                done,
+                found,
+                penalty,
+            ]
+        )
+    plants: list[Plant] = []
+    if bad:
+        cases = [("ambiguous_region", 1, n) for n in book.ambiguous_names[:1]]
+        cases += [("bad_timestamp", 4, f"{spec.as_of.year}-02-30")]
+        plants = _replace_plants(
+            rows, spread_positions(len(rows), 2, spec.rng("inspections:bad")), cases, INSPECTIONS_HEADER
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["inspections"])
+    for entry in entries:
+        entry["excel_row"] = entry["row"] + 1
+    path = out_dir / FILE_NAMES["inspections"]
+    widths = (14, 18, 12, 12, 12, 12, 12, 16)
+    write_xlsx(path, INSPECTIONS_SHEET, INSPECTIONS_HEADER, final, spec.as_of, widths=widths)
+    return FileResult(
+        "inspections", path, len(final), "xlsx", entries, {"sheet": INSPECTIONS_SHEET, "header_row": 1}
+    )
+
+
+# -- 13710 supervised tasks ---------------------------------------------------------------------
+
+
+def _tasks(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
+    rng = spec.rng("tasks_13710")
+    workdays = _workdays(spec)
+    assigned = sorted(workdays[i] for i in rng.integers(0, len(workdays), _per_million_year(book, spec, 20)))
+    county_p = _weights(book, book.counties)
+    today = spec.as_of.date()
+    depts = {d[0]: [int(x) for x in d[1].split()] for d in _PROVINCIAL_DEPTS}
+    kinds = {k[0]: k for k in _TASK_KINDS}
+    rows: list[list[str]] = []
+    seq: dict[int, int] = {}
+    for day in assigned:
+        provincial = rng.random() < 0.45
+        region = book.province if provincial else _place(rng, book, 0.55, county_p)
+        unit = str(_pick(rng, list(depts))) if provincial else f"{book.display[region]}人民政府"
+        cat_p = (0.3, 0.35, 0.15, 0.1, 0.1) if provincial else (0.5, 0.3, 0.05, 0.08, 0.07)
+        category = str(_pick(rng, list(kinds), cat_p))
+        _, spans, odds, subjects = kinds[category]
+        if category == "重点交办" and provincial:
+            region = book.counties[int(rng.choice(len(book.counties), p=county_p))]  # filed where it happened
+        place = "" if region == book.province else book.display[region]
+        subject = _pick(rng, subjects.split())
+        title = _TASK_TITLE.get(category, "{place}{s}" + category[-2:]).format(place=place, s=subject)
+        plan_no = ""
+        if provincial and rng.random() < 0.7:
+            plan_no = str(_pick(rng, depts[unit]))
+        elif not provincial and rng.random() < 0.4:
+            plan_no = str(int(rng.integers(1, 32)))
+        span = int(_pick(rng, spans.split(), _nums(odds)))
+        deadline = day + timedelta(days=span)
+        lag = region in book.lagging_counties or book.city_of(region) in book.lagging_cities
+        r = rng.random()
+        done: date | None
+        if r < 0.05 + (0.05 if lag else 0.0) and (today - day).days < 400:
+            done = None  # stuck this year: overdue and open once the deadline passes
+        elif r < 0.08 + (0.12 if lag else 0.0):
+            done = deadline + timedelta(days=int(rng.integers(1, max(3, span // 3) + 1)))  # closed late
+        else:
+            done = day + timedelta(days=math.ceil(span * float(rng.uniform(0.25, 1.0))))
+        if done is not None and done > today:
+            done = None
+        seq[day.year] = seq.get(day.year, 0) + 1
+        region_name = book.name[region] if region == book.province else book.display[region]
+        dates = (day.isoformat(), deadline.isoformat(), "" if done is None else done.isoformat())
+        rows.append([f"DB{day.year}{seq[day.year]:05d}", title, category, unit, region_name, plan_no, *dates])
+    plants: list[Plant] = []
+    if bad:
+        pos = spread_positions(len(rows), 5, spec.rng("tasks_13710:bad"))
+        cases = [("unknown_region", 4, book.foreign[1]), ("bad_timestamp", 6, f"{spec.as_of.year}-02-30")]
+        cases += [("missing_required", 3, ""), ("not_a_number", 5, "第3项")]
+        plants = _replace_plants(rows, pos[:4], cases, TASKS_HEADER)
+        src = pos[4] - 3
+        plants.append(
+            Plant("duplicate_key", pos[4], list(rows[src]), source=src, note="exact copy of duplicate_of")
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["supervision_tasks_13710"])
+    path = out_dir / FILE_NAMES["supervision_tasks_13710"]
+    write_csv(path, TASKS_HEADER, final, "gbk", newline="\r\n")  # exported from the 13710 system's Excel
+    return FileResult("supervision_tasks_13710", path, len(final), "gbk", entries)

@@ -1,0 +1,531 @@
+"""Demo indicator feeds: monthly long CSV, quarterly XLSX, annual wide CSV and yearly targets.
+
+Values follow the plan: each indicator starts near its 2020 baseline and moves past its 2025 target
+on a saturating curve (fast early gains, as campaigns do), with small noise, a little seasonality,
+cities scattered around the province and counties around their city. A few thinly populated
+counties lag on most indicators and one or two cities trail slightly, so the cockpit has something
+to point at. Counties are simulated; cities and the province are population-weighted means (or sums)
+of them, so drilling down always adds up.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etl.demo import (
+    FILE_NAMES,
+    DemoSpec,
+    FileResult,
+    Plant,
+    RegionBook,
+    plant_rows,
+    spread_positions,
+    write_csv,
+    write_xlsx,
+)
+
+MONTHLY_HEADER = ("指标代码", "地区名称", "统计月份", "指标值")
+QUARTERLY_HEADER = ("指标名称", "行政区划代码", "统计季度", "数值")
+QUARTERLY_SHEET = "季度指标"
+QUARTERLY_TITLE = "全省季度指标汇总表（单位见指标说明）"
+ANNUAL_FIXED_HEADER = ("行政区划代码", "地区", "年度")
+TARGETS_HEADER = ("指标代码", "行政区划代码", "年度", "目标值")
+
+# Seasonal shifts as shares of the 2020→2025 gap, January first. Unknown codes get none.
+_SEASONS: dict[str, tuple[float, ...]] = {
+    # Heating-season complaints (Nov–Feb) pull satisfaction and closure down.
+    "hotline_satisfaction_rate": (-0.22, -0.1, 0, 0, 0, 0, -0.05, -0.05, 0, 0, -0.15, -0.25),
+    "hotline_close_rate": (-0.12, -0.05, 0, 0, 0, 0, -0.04, -0.04, 0, 0, -0.06, -0.12),
+    # The flood season overloads county duty rooms.
+    "emergency_report_ontime_rate": (0, 0, 0, 0, 0, -0.04, -0.1, -0.1, -0.03, 0, 0, 0),
+    # Supervised tasks are cleared towards the year-end assessment.
+    "task_13710_clearance_rate": tuple(0.1 * (m - 6.5) / 5.5 for m in range(1, 13)),
+    "task_13710_ontime_rate": (-0.03, -0.05, 0, 0, 0, 0, 0, 0, 0, 0, 0.02, 0.05),
+}
+# The plan states separate baselines per level for a few indicators (省级90%、市县80%以上).
+_LEVEL_BASELINE = re.compile(r"规划基线：省[^\d、；]*?(\d+(?:\.\d+)?)%、市县(\d+(?:\.\d+)?)%")
+_NOISE = {"month": 0.006, "quarter": 0.005, "year": 0.004}  # relative to the level
+_AR = {"month": 0.5, "quarter": 0.3, "year": 0.0}
+_FAKE_INDICATOR_NAMES = ("行政执法案卷评查合格率", "政务服务好差评整改率", "营商环境便利度得分")
+_FAKE_INDICATOR_CODES = ("hotline_callback_rate", "admin_case_review_pass_rate", "biz_env_score")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    direction: str
+    frequency: str
+    levels: tuple[str, ...]
+    aggregation: str
+    lo: float
+    hi: float
+    decimals: int
+    baseline: float
+    target: float
+    description: str
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.direction == "higher" else -1.0
+
+    @property
+    def scale(self) -> float:
+        """What one unit of 'progress' is worth: the planned gap, or a few % of the level if none."""
+        gap = abs(self.target - self.baseline)
+        return gap if gap > 0 else max(0.03 * abs(self.baseline), 5 * 10.0**-self.decimals)
+
+    def level_baseline(self, level: str) -> float:
+        match = _LEVEL_BASELINE.search(self.description)
+        if match is None:
+            return self.baseline
+        return float(match.group(1) if level == "province" else match.group(2))
+
+    def fmt(self, value: float) -> str:
+        return f"{value:.{self.decimals}f}"
+
+
+def _levels(raw: object) -> tuple[str, ...]:
+    """Levels as the seed CSV writes them (province|city) or as a parsed list."""
+    if isinstance(raw, list | tuple | np.ndarray):
+        return tuple(str(x) for x in raw)
+    return tuple(str(raw or "province|city|county").split("|"))
+
+
+def _number(row: Mapping[Any, Any], key: str, default: float) -> float:
+    value = row.get(key)
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return float(value)
+
+
+def catalogue(indicators: pd.DataFrame) -> list[Indicator]:
+    out = []
+    for row in indicators.to_dict("records"):
+        num = functools.partial(_number, row)
+        out.append(
+            Indicator(
+                code=str(row["code"]),
+                name=str(row["name"]),
+                unit=str(row.get("unit") or ""),
+                direction=str(row.get("direction") or "higher"),
+                frequency=str(row["frequency"]),
+                levels=_levels(row.get("levels")),
+                aggregation=str(row.get("aggregation") or "mean"),
+                lo=num("min_value", 0.0),
+                hi=num("max_value", 1e12),
+                decimals=int(num("decimals", 1)),
+                baseline=num("baseline_2020", 0.0),
+                target=num("target_2025", num("baseline_2020", 0.0)),
+                description=str(row.get("description") or ""),
+            )
+        )
+    return out
+
+
+def _leaves(ind: Indicator, book: RegionBook) -> list[str]:
+    """The regions simulated directly; everything above them is aggregated."""
+    if "county" in ind.levels:
+        return sorted(book.counties + [c for c in book.cities if not book.children[c]])
+    if "city" in ind.levels:
+        return list(book.cities)
+    return [book.province]
+
+
+def _sum_shares(book: RegionBook, leaves: list[str]) -> np.ndarray:
+    # Counts such as documents grow less than proportionally with population.
+    w = np.array([book.population[c] for c in leaves]) ** 0.6
+    return w / w.sum()
+
+
+def simulate(
+    ind: Indicator, book: RegionBook, spec: DemoSpec, tau: np.ndarray, months: np.ndarray, freq: str
+) -> dict[str, np.ndarray]:
+    """Rounded values per region at the indicator's levels; ``tau`` is years since mid-2020.
+
+    ``months`` is (periods, k): the calendar months each period covers, for seasonality.
+    """
+    rng = spec.rng(f"indicator:{ind.code}")
+    leaves = _leaves(ind, book)
+    n, periods = len(leaves), len(tau)
+    county_leaves = "county" in ind.levels
+    # Central path: baseline → target on a mildly concave curve (campaigns front-load), then beyond.
+    k = rng.uniform(0.05, 0.20)
+    center = ind.baseline + (ind.target - ind.baseline) * (1 - np.exp(-k * np.maximum(tau, 0.0))) / (
+        1 - math.exp(-5 * k)
+    )
+    # Regions deviate in relative terms (share of the level), which is how status against target is
+    # judged; a floor keeps small numbers (1.0 working day) from being absurdly uniform.
+    ref = np.maximum(np.abs(center), 25 * 10.0**-ind.decimals)
+    # The province as a whole gets slightly ahead of plan, building up over the first years.
+    ahead = rng.uniform(0.01, 0.025) * np.clip(tau / 3, 0.0, 1.0)
+    city_off = rng.normal(0.0, 0.012, len(book.cities))
+    lag_city = np.array([c in book.lagging_cities for c in book.cities], dtype=bool)
+    city_off[lag_city] = -rng.uniform(0.025, 0.035, int(lag_city.sum()))  # amber, not red
+    city_pos = {c: i for i, c in enumerate(book.cities)}
+    off = np.array([0.0 if c == book.province else city_off[city_pos[book.city_of(c)]] for c in leaves])
+    if county_leaves:
+        off = off + rng.normal(0.0, 0.012, n)
+    lag_hit = rng.random(len(book.lagging_counties)) < 0.75
+    lag_amount = rng.uniform(0.09, 0.13, len(book.lagging_counties))  # red on most indicators
+    for code, hit, amount in zip(book.lagging_counties, lag_hit, lag_amount, strict=True):
+        if hit and code in leaves:
+            off[leaves.index(code)] = -amount
+    weights = np.array([book.population[c] for c in leaves])
+    off = off - np.average(off, weights=weights)  # the province follows the path, not the scatter
+    slope = rng.normal(0.0, 0.002, n)
+
+    sd = _NOISE[freq] * (1.0 if county_leaves else 0.6)
+    phi = _AR[freq]
+    shocks = rng.normal(0.0, 1.0, (n, periods))
+    noise = np.empty_like(shocks)
+    noise[:, 0] = shocks[:, 0]
+    for t in range(1, periods):
+        noise[:, t] = phi * noise[:, t - 1] + math.sqrt(1 - phi**2) * shocks[:, t]
+    common = rng.normal(0.0, sd * 0.5, periods)
+    profile = np.array(_SEASONS.get(ind.code, (0.0,) * 12))
+    season = profile[months - 1].mean(axis=1) * ind.scale
+
+    rel = ahead[None, :] + off[:, None] + slope[:, None] * (tau - 3.0)[None, :] + sd * noise + common[None, :]
+    raw = _soft_bounds(center[None, :] + ind.sign * (ref[None, :] * rel + season[None, :]), ind)
+
+    out: dict[str, np.ndarray] = {}
+    if ind.aggregation == "sum":
+        leaf_vals = np.round(raw * _sum_shares(book, leaves)[:, None], ind.decimals)
+    else:
+        leaf_vals = raw
+    by_leaf = dict(zip(leaves, leaf_vals, strict=True))
+    out.update(by_leaf)
+    if county_leaves or "city" in ind.levels:
+        for city in book.cities:
+            kids = [c for c in book.children[city] if c in by_leaf]
+            if kids:
+                out[city] = _combine(ind, [by_leaf[c] for c in kids], [book.population[c] for c in kids])
+        cities = [c for c in book.cities if c in out]
+        out[book.province] = _combine(ind, [out[c] for c in cities], [book.population[c] for c in cities])
+    wanted = set(book.codes_at(ind.levels))
+    return {c: np.clip(np.round(v, ind.decimals), ind.lo, ind.hi) for c, v in out.items() if c in wanted}
+
+
+def _combine(ind: Indicator, values: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    stack = np.vstack(values)
+    if ind.aggregation == "sum":
+        return stack.sum(axis=0)
+    w = np.asarray(weights)[:, None]
+    return (stack * w).sum(axis=0) / w.sum()
+
+
+def _soft_bounds(values: np.ndarray, ind: Indicator) -> np.ndarray:
+    """Bend values smoothly into [min, max]: rates approach 100 (99.8, 99.9 …) without piling up on it."""
+    eps = min(0.15 * ind.scale, 0.02 * (ind.hi - ind.lo))
+    top, bottom = ind.hi - eps, ind.lo + eps
+    values = np.where(values > top, ind.hi - eps * np.exp(-np.maximum(values - top, 0.0) / eps), values)
+    return np.where(values < bottom, ind.lo + eps * np.exp(-np.maximum(bottom - values, 0.0) / eps), values)
+
+
+def targets(ind: Indicator, book: RegionBook, spec: DemoSpec) -> dict[str, dict[int, float]]:
+    """Yearly targets: a straight path from the level's baseline to the 2025 target, then beyond.
+
+    Cities set their own targets slightly either side of the province's; counties take their city's.
+    """
+    rng = spec.rng(f"target:{ind.code}")
+    # Relative to the level, like the values: a city a point more ambitious on a 95% target.
+    city_adj = dict(zip(book.cities, rng.uniform(-0.005, 0.012, len(book.cities)), strict=True))
+    leaves = _leaves(ind, book)
+    shares = dict(zip(leaves, _sum_shares(book, leaves), strict=True))
+    out: dict[str, dict[int, float]] = {}
+    for code in book.codes_at(ind.levels):
+        level = book.level[code]
+        base = ind.level_baseline(level)
+        gap = ind.target - base
+        adj = 0.0 if level == "province" else float(city_adj[book.city_of(code)])
+        row: dict[int, float] = {}
+        for year in spec.target_years():
+            steps = min(max(year - 2020, 0), 5)
+            beyond = max(year - 2025, 0) * 0.1 * max(abs(gap), 0.5 * ind.scale)
+            value = base + gap * steps / 5 + ind.sign * beyond
+            value += ind.sign * adj * abs(value)
+            if ind.aggregation == "sum" and level != "province":
+                value *= shares.get(code, sum(shares.get(k, 0.0) for k in book.children.get(code, [])))
+            row[year] = float(np.clip(round(value, ind.decimals), ind.lo, ind.hi))
+        out[code] = row
+    return out
+
+
+# -- files --------------------------------------------------------------------------------------
+
+
+def write_indicator_files(
+    out_dir: Path, book: RegionBook, indicators: pd.DataFrame, spec: DemoSpec, with_bad_rows: bool
+) -> list[FileResult]:
+    inds = catalogue(indicators)
+    return [
+        _monthly(out_dir, book, inds, spec, with_bad_rows),
+        _quarterly(out_dir, book, inds, spec, with_bad_rows),
+        _annual(out_dir, book, inds, spec, with_bad_rows),
+        _targets(out_dir, book, inds, spec, with_bad_rows),
+    ]
+
+
+def _monthly(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool) -> FileResult:
+    months = spec.months()
+    tau = np.array([y - 2020 + (m - 6.5) / 12 for y, m in months])
+    cal = np.array([[m] for _, m in months])
+    monthly = [i for i in inds if i.frequency == "month"]
+    # Different source systems write the month differently; each indicator keeps one style.
+    rank = np.argsort(spec.rng("monthly:period-style").permutation(len(monthly)))
+    styles = [("{y}年{m}月", "{y}{m:02d}")[r] if r < 2 and len(monthly) >= 3 else "{y}-{m:02d}" for r in rank]
+    rows: list[list[str]] = []
+    for ind, style in zip(monthly, styles, strict=True):
+        series = simulate(ind, book, spec, tau, cal, "month")
+        codes = [c for c in book.all_codes if c in series]
+        for t, (y, m) in enumerate(months):
+            period = style.format(y=y, m=m)
+            rows.extend([ind.code, book.mixed[c], period, ind.fmt(series[c][t])] for c in codes)
+    plants: list[Plant] = []
+    if bad:
+        rng = spec.rng("monthly:bad")
+        pos = spread_positions(len(rows), 6, rng)
+        end_year = spec.end_ym[0]
+        pct = {i.code for i in monthly if i.unit == "%" and i.hi <= 100}
+        if book.ambiguous_names:
+            name = book.ambiguous_names[0]
+            plants.append(
+                Plant(
+                    "ambiguous_region",
+                    pos[0],
+                    [*rows[pos[0]][:1], name, *rows[pos[0]][2:]],
+                    column="地区名称",
+                    value=name,
+                )
+            )
+        plants.append(
+            Plant(
+                "bad_period",
+                pos[1],
+                [*rows[pos[1]][:2], f"{end_year}-13", rows[pos[1]][3]],
+                column="统计月份",
+                value=f"{end_year}-13",
+            )
+        )
+        plants.append(
+            Plant("not_a_number", pos[2], [*rows[pos[2]][:3], "—"], replace=True, column="指标值", value="—")
+        )
+        future = f"{spec.as_of.year + 1}-01"
+        plants.append(
+            Plant(
+                "future_period",
+                pos[3],
+                [*rows[pos[3]][:2], future, rows[pos[3]][3]],
+                column="统计月份",
+                value=future,
+            )
+        )
+        at = next(i for i in range(pos[4], len(rows)) if rows[i][0] in pct)
+        plants.append(
+            Plant("out_of_range", at, [*rows[at][:3], "135"], replace=True, column="指标值", value="135")
+        )
+        src = pos[5] - 5
+        changed = f"{float(rows[src][3]) * 0.93:.1f}" if rows[src][3] != "0" else "1"
+        plants.append(
+            Plant(
+                "conflicting_duplicate",
+                pos[5],
+                [*rows[src][:3], changed],
+                column="指标值",
+                value=changed,
+                source=src,
+                note="same 指标代码/地区名称/统计月份 as duplicate_of",
+            )
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_monthly"])
+    path = out_dir / FILE_NAMES["indicator_monthly"]
+    # Exported from Excel on a Windows desktop: GB18030 and CRLF.
+    write_csv(path, MONTHLY_HEADER, final, "gb18030", newline="\r\n")
+    return FileResult(
+        "indicator_monthly",
+        path,
+        len(final),
+        "gb18030",
+        entries,
+        {"period_styles": dict(zip([i.code for i in monthly], styles, strict=True))},
+    )
+
+
+def _quarterly(
+    out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool
+) -> FileResult:
+    quarters = spec.quarters()
+    tau = np.array([y - 2020 + (3 * q - 1 - 6.5) / 12 for y, q in quarters])
+    cal = np.array([[3 * q - 2, 3 * q - 1, 3 * q] for _, q in quarters])
+    rows: list[list[object]] = []
+    for ind in (i for i in inds if i.frequency == "quarter"):
+        series = simulate(ind, book, spec, tau, cal, "quarter")
+        codes = [c for c in book.all_codes if c in series]
+        for t, (y, q) in enumerate(quarters):
+            label = f"{y}年第{q}季度"
+            rows.extend([ind.name, int(c), label, float(series[c][t])] for c in codes)
+    plants: list[Plant] = []
+    if bad:
+        pos = spread_positions(len(rows), 2, spec.rng("quarterly:bad"))
+        names = {i.name for i in inds}
+        fake = next(n for n in _FAKE_INDICATOR_NAMES if n not in names)
+        plants.append(
+            Plant("unknown_indicator", pos[0], [fake, *rows[pos[0]][1:]], column="指标名称", value=fake)
+        )
+        label = f"{spec.end_ym[0]}年第5季度"
+        plants.append(
+            Plant(
+                "bad_period",
+                pos[1],
+                [*rows[pos[1]][:2], label, rows[pos[1]][3]],
+                column="统计季度",
+                value=label,
+            )
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_quarterly"])
+    for entry in entries:
+        entry["excel_row"] = entry["row"] + 2  # title row and header row above the data
+    path = out_dir / FILE_NAMES["indicator_quarterly"]
+    write_xlsx(
+        path,
+        QUARTERLY_SHEET,
+        QUARTERLY_HEADER,
+        final,
+        spec.as_of,
+        title=QUARTERLY_TITLE,
+        widths=(30, 14, 16, 10),
+    )
+    return FileResult(
+        "indicator_quarterly", path, len(final), "xlsx", entries, {"sheet": QUARTERLY_SHEET, "header_row": 2}
+    )
+
+
+def annual_header(inds: list[Indicator]) -> list[str]:
+    return [*ANNUAL_FIXED_HEADER, *(f"{i.name}({i.unit})" for i in inds if i.frequency == "year")]
+
+
+def _annual(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool) -> FileResult:
+    years = spec.full_years()
+    annual = [i for i in inds if i.frequency == "year"]
+    tau = np.array([y - 2020.0 for y in years])
+    cal = np.array([list(range(1, 13)) for _ in years])
+    series = [simulate(ind, book, spec, tau, cal, "year") for ind in annual]
+    header = annual_header(inds)
+    rows = [
+        [
+            c,
+            book.display[c],
+            str(y),
+            *(ind.fmt(s[c][t]) if c in s else "" for ind, s in zip(annual, series, strict=True)),
+        ]
+        for t, y in enumerate(years)
+        for c in book.all_codes
+    ]
+    plants: list[Plant] = []
+    if bad:
+        pos = spread_positions(len(rows), 5, spec.rng("annual:bad"))
+        code, name = book.foreign
+        plants.append(
+            Plant(
+                "unknown_region",
+                pos[0],
+                [code, name, *rows[pos[0]][2:]],
+                column="行政区划代码",
+                value=code,
+                note=f"{name} is a county of another province",
+            )
+        )
+        pct_cols = [3 + k for k, i in enumerate(annual) if i.unit == "%" and i.hi <= 100]
+        at, col = next((i, c) for i in range(pos[1], len(rows)) for c in pct_cols if rows[i][c])
+        rows_at = list(rows[at])
+        rows_at[col] = "N/A"
+        plants.append(Plant("not_a_number", at, rows_at, replace=True, column=header[col], value="N/A"))
+        at2, col2 = next((i, c) for i in range(pos[2], len(rows)) for c in pct_cols[::-1] if rows[i][c])
+        rows_at2 = list(rows[at2])
+        rows_at2[col2] = "135"
+        plants.append(Plant("out_of_range", at2, rows_at2, replace=True, column=header[col2], value="135"))
+        src = pos[3] - 3
+        plants.append(
+            Plant("duplicate_key", pos[3], list(rows[src]), source=src, note="exact copy of duplicate_of")
+        )
+        future = str(spec.as_of.year + 1)
+        plants.append(
+            Plant(
+                "future_period",
+                pos[4],
+                [*rows[pos[4]][:2], future, *rows[pos[4]][3:]],
+                column="年度",
+                value=future,
+            )
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_annual_wide"])
+    path = out_dir / FILE_NAMES["indicator_annual_wide"]
+    write_csv(path, header, final, "utf-8-sig")
+    return FileResult("indicator_annual_wide", path, len(final), "utf-8-sig", entries)
+
+
+def _targets(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool) -> FileResult:
+    rows: list[list[str]] = []
+    for ind in inds:
+        table = targets(ind, book, spec)
+        rows.extend(
+            [ind.code, c, str(y), ind.fmt(v)]
+            for c in book.all_codes
+            if c in table
+            for y, v in table[c].items()
+        )
+    plants: list[Plant] = []
+    if bad:
+        pos = spread_positions(len(rows), 5, spec.rng("targets:bad"))
+        codes = {i.code for i in inds}
+        fake = next(c for c in _FAKE_INDICATOR_CODES if c not in codes)
+        plants.append(
+            Plant("unknown_indicator", pos[0], [fake, *rows[pos[0]][1:]], column="指标代码", value=fake)
+        )
+        plants.append(
+            Plant(
+                "missing_required", pos[1], [*rows[pos[1]][:3], ""], replace=True, column="目标值", value=""
+            )
+        )
+        plants.append(
+            Plant(
+                "not_a_number",
+                pos[2],
+                [*rows[pos[2]][:3], "待定"],
+                replace=True,
+                column="目标值",
+                value="待定",
+            )
+        )
+        src = pos[3] - 2
+        plants.append(
+            Plant("duplicate_key", pos[3], list(rows[src]), source=src, note="exact copy of duplicate_of")
+        )
+        src2 = pos[4] - 4
+        other = f"{float(rows[src2][3]) + 1.5:.1f}"
+        plants.append(
+            Plant(
+                "conflicting_duplicate",
+                pos[4],
+                [*rows[src2][:3], other],
+                column="目标值",
+                value=other,
+                source=src2,
+                note="same 指标代码/行政区划代码/年度 as duplicate_of",
+            )
+        )
+    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_targets"])
+    path = out_dir / FILE_NAMES["indicator_targets"]
+    write_csv(path, TARGETS_HEADER, final, "utf-8")
+    return FileResult("indicator_targets", path, len(final), "utf-8", entries)
