@@ -20,13 +20,25 @@
   const playlistMode = params.get("playlist") || sessionStorage.getItem("cockpit.playlist") || (kiosk ? "cities" : "none");
 
   /* ---- uniform scaling: no scrollbars, no stretched text, letterbox on odd walls ---- */
+  // Height is designed at 1080; the width follows the wall's aspect from 16:9 up to 48:9 (three
+  // 1920×1080 panels side by side), so a spliced wall is filled by wider columns, not empty bars.
+  function designWidth() {
+    const aspectWidth = (window.innerWidth / window.innerHeight) * DESIGN_H;
+    return Math.round(Math.min(Math.max(aspectWidth, DESIGN_W), DESIGN_W * 3));
+  }
+  let lastWidth = 0;
   function fit() {
     const canvas = document.getElementById("canvas");
     if (!canvas) return;
-    const s = Math.min(window.innerWidth / DESIGN_W, window.innerHeight / DESIGN_H);
-    const dx = (window.innerWidth - DESIGN_W * s) / 2, dy = (window.innerHeight - DESIGN_H * s) / 2;
+    const w = designWidth();
+    const s = Math.min(window.innerWidth / w, window.innerHeight / DESIGN_H);
+    const dx = (window.innerWidth - w * s) / 2, dy = (window.innerHeight - DESIGN_H * s) / 2;
+    if (canvas.style.width !== w + "px") canvas.style.width = w + "px";
     canvas.style.transform = `translate(${dx}px, ${dy}px) scale(${s})`;
     canvas.dataset.scale = s.toFixed(4);
+    canvas.dataset.width = String(w);
+    // Responsive plotly graphs re-measure on window resize; the canvas changed, not the window.
+    if (w !== lastWidth) { lastWidth = w; setTimeout(() => window.dispatchEvent(new Event("resize")), 0); }
     const viewport = canvas.parentElement;
     if (viewport) viewport.classList.toggle("kiosk", kiosk);
   }
@@ -45,7 +57,15 @@
   const badge = document.createElement("div");
   badge.className = "kiosk-badge";
   function markInteraction() { pausedUntil = Date.now() + resumeSeconds * 1000; }
-  ["mousemove", "mousedown", "keydown", "touchstart", "wheel"].forEach((e) => window.addEventListener(e, markInteraction, { passive: true }));
+  // Chromium fires mousemove without movement when the page under a resting cursor re-renders
+  // (every playlist step does): only a pointer that really moved counts as someone at the wall.
+  let lastX = null, lastY = null;
+  window.addEventListener("mousemove", (e) => {
+    const moved = lastX !== null && (Math.abs(e.screenX - lastX) > 2 || Math.abs(e.screenY - lastY) > 2);
+    lastX = e.screenX; lastY = e.screenY;
+    if (moved) markInteraction();
+  }, { passive: true });
+  ["mousedown", "keydown", "touchstart", "wheel"].forEach((e) => window.addEventListener(e, markInteraction, { passive: true }));
   function playlist() {
     const data = document.getElementById("playlist-data");
     if (!data) return [];

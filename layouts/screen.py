@@ -17,6 +17,10 @@ from cockpit.services import current
 from cockpit.view import View, parse_view
 from cockpit.warehouse.dashboard import Dashboard
 
+# Shown until the map's callback answers: transparent, so no white plotly axes flash on the wall.
+EMPTY_FIGURE = {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                                       "xaxis": {"visible": False}, "yaxis": {"visible": False}}}  # fmt: skip
+
 
 def register() -> None:
     dash.register_page(__name__, path="/", name="一屏知全省", title="山西省政府治理领导驾驶舱", layout=layout)
@@ -123,6 +127,8 @@ def layout(**params: Any) -> html.Div:
             html.Div([indicator_picker, *notices], className="map-toolbar"),
             dcc.Graph(
                 id=ids.MAP,
+                figure=EMPTY_FIGURE,
+                responsive=True,
                 config=GRAPH_CONFIG | {"displayModeBar": False},
                 className="map-graph",
                 style={"height": "470px"},

@@ -34,35 +34,13 @@ class LiveServer:
     settings: Settings
 
 
-@pytest.fixture
-def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module")
+def live_server(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[LiveServer]:
+    """The cockpit on the demo warehouse, served on a loopback port for the module's tests."""
     from cockpit.app import create_app
-    from etl.runner import run_feed
 
-    src = tmp_path / "monthly.csv"
-    rows = ["指标代码,地区名称,统计月份,指标值"]
-    rows += [
-        f"online_service_rate,{name},2026-10,{88 + i * 0.7:.1f}"
-        for i, name in enumerate(
-            [
-                "山西省",
-                "太原市",
-                "大同市",
-                "阳泉市",
-                "长治市",
-                "晋城市",
-                "朔州市",
-                "晋中市",
-                "运城市",
-                "忻州市",
-                "临汾市",
-                "吕梁市",
-            ]
-        )
-    ]
-    src.write_bytes(("\n".join(rows) + "\n").encode("gbk"))
-    run_feed(settings, "indicator_monthly", str(src))
-    app = create_app(settings)
+    settings, _ = demo_warehouse
+    app = create_app(settings.model_copy(update={"refresh_seconds": 3600}))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -85,8 +63,12 @@ class Browser:
         return path
 
 
+def external_requests(requests: list[str], origin: str) -> list[str]:
+    return [u for u in requests if not u.startswith(origin) and not u.startswith(("data:", "blob:"))]
+
+
 @pytest.fixture
-def browser_page() -> Iterator[Browser]:
+def browser_page(request: pytest.FixtureRequest) -> Iterator[Browser]:
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -97,7 +79,8 @@ def browser_page() -> Iterator[Browser]:
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )  # fmt: skip
-        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        size = getattr(request, "param", (1920, 1080))
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
         page = context.new_page()
         recorder = Browser(page)
         page.on("request", lambda req: recorder.requests.append(req.url))

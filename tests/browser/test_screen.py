@@ -1,0 +1,181 @@
+"""The big screen as a leader or a staff member meets it, in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import Browser, LiveServer, external_requests
+
+pytestmark = pytest.mark.browser
+MAP_PATHS = ".js-plotly-plot .choroplethlayer .trace:first-child path.choroplethlocation"
+
+
+def open_screen(browser: Browser, url: str) -> None:
+    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+    settle(browser)
+
+
+def settle(browser: Browser) -> None:
+    """Map painted and every tile filled (or showing its own error)."""
+    browser.page.wait_for_selector(MAP_PATHS, timeout=20_000)  # type: ignore[attr-defined]
+    browser.page.wait_for_function("!document.querySelector('.tile.loading')", timeout=20_000)  # type: ignore[attr-defined]
+
+
+def crumbs(browser: Browser, expect: str | None = None) -> str:
+    """The breadcrumb text; with ``expect``, waits until the re-rendered page shows it."""
+    if expect is not None:
+        browser.page.wait_for_function(  # type: ignore[attr-defined]
+            "e => document.querySelector('#screen-breadcrumb')?.innerText.replace(/\\s/g, '') === e",
+            arg=expect,
+        )
+    return browser.page.inner_text("#screen-breadcrumb").replace("\n", "").replace(" ", "")  # type: ignore[attr-defined]
+
+
+def test_province_at_a_glance_with_no_external_requests(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    open_screen(browser_page, live_server.url + "/")
+    page = browser_page.page
+    assert page.locator(MAP_PATHS).count() == 11  # type: ignore[attr-defined]
+    for selector in (
+        ".tile-kpis",
+        ".tile-pillars",
+        ".tile-emergency",
+        ".tile-pulse",
+        ".tile-map-footer",
+        ".tile-trend",
+    ):
+        page.wait_for_selector(selector)  # type: ignore[attr-defined]
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert "全程网办率" in body and "入库" in body and "来源" in body
+    assert "暂时无法加载" not in body
+    browser_page.screenshot("screen-province-1920x1080")
+    assert external_requests(browser_page.requests, live_server.url) == []
+    assert browser_page.console_errors == []
+
+
+def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Browser) -> None:
+    open_screen(browser_page, live_server.url + "/")
+    page = browser_page.page
+    page.locator(MAP_PATHS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
+    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    page.wait_for_function(
+        "document.querySelectorAll('.choroplethlayer .trace:first-child path').length === 13"
+    )  # type: ignore[attr-defined]
+    assert crumbs(browser_page, "山西省›吕梁市") == "山西省›吕梁市"
+    page.locator(MAP_PATHS).nth(3).click(force=True)  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"region=1411\d\d"))  # type: ignore[attr-defined]
+    page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.split('›').length === 3")  # type: ignore[attr-defined]
+    county = page.url.split("region=")[1][:6]  # type: ignore[attr-defined]
+    assert county.startswith("1411") and county != "141100"
+    settle(browser_page)
+    browser_page.screenshot("screen-county-1920x1080")
+    page.click("#screen-back")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    assert crumbs(browser_page, "山西省›吕梁市") == "山西省›吕梁市"
+
+
+def test_deep_link_opens_exactly_that_view(live_server: LiveServer, browser_page: Browser) -> None:
+    open_screen(browser_page, live_server.url + "/?region=141124&indicator=hotline_close_rate&period=2026-09")
+    page = browser_page.page
+    assert crumbs(browser_page, "山西省›吕梁市›临县") == "山西省›吕梁市›临县"
+    assert "12345热线办结率" in page.inner_text(".map-toolbar")  # type: ignore[attr-defined]
+    page.wait_for_selector(".tile-map-footer")  # type: ignore[attr-defined]
+    assert "2026年9月" in page.inner_text(".tile-map-footer")  # type: ignore[attr-defined]
+    # A tampered link still opens a working screen, with a notice instead of an error.
+    open_screen(browser_page, live_server.url + "/?region=999999&indicator=<script>&period=2026-13")
+    assert crumbs(browser_page, "山西省") == "山西省"
+    assert "未知地区" in page.inner_text(".map-toolbar")  # type: ignore[attr-defined]
+
+
+def test_search_by_pinyin_initials_jumps_to_the_region(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    open_screen(browser_page, live_server.url + "/")
+    page = browser_page.page
+    page.click("#screen-search")  # type: ignore[attr-defined]
+    page.keyboard.type("lx")  # type: ignore[attr-defined]
+    page.get_by_text("临县（地区）").click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"region=141124"))  # type: ignore[attr-defined]
+    page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.includes('临县')")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("browser_page", [(3840, 2160), (5760, 1080), (1366, 768)], indirect=True)
+def test_canvas_scales_to_the_wall_without_scrollbars(live_server: LiveServer, browser_page: Browser) -> None:
+    open_screen(browser_page, live_server.url + "/")
+    page = browser_page.page
+    width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[attr-defined]
+    scale = float(page.get_attribute("#canvas", "data-scale"))  # type: ignore[attr-defined]
+    design_width = int(page.get_attribute("#canvas", "data-width"))  # type: ignore[attr-defined]
+    assert design_width == round(
+        min(max(width / height * 1080, 1920), 5760)
+    )  # a spliced wall gets a wider canvas
+    assert scale == pytest.approx(min(width / design_width, height / 1080), abs=1e-3)
+    overflow = page.evaluate(
+        "[document.documentElement.scrollWidth > innerWidth, document.documentElement.scrollHeight > innerHeight]"
+    )  # type: ignore[attr-defined]
+    assert overflow == [False, False]
+    box = page.locator("#canvas").bounding_box()  # type: ignore[attr-defined]
+    assert box["x"] >= -0.5 and box["y"] >= -0.5
+    assert box["x"] + box["width"] <= width + 0.5 and box["y"] + box["height"] <= height + 0.5
+    browser_page.screenshot(f"screen-{width}x{height}")
+
+
+def test_kiosk_rotates_cities_and_pauses_on_interaction(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    open_screen(browser_page, live_server.url + "/?kiosk=1&interval=2&resume=30")
+    page = browser_page.page
+    seen: list[str] = []
+    deadline = time.monotonic() + 12
+    while time.monotonic() < deadline and len(seen) < 3:
+        match = re.search(r"region=(\d{6})", page.url)  # type: ignore[attr-defined]
+        if match and (not seen or seen[-1] != match.group(1)):
+            seen.append(match.group(1))
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]  # (time.sleep would freeze page.url)
+    cities = ["140100", "140200", "140300", "140400", "140500", "140600"]
+    assert len(seen) >= 3 and all(a in cities for a in seen)
+    assert [cities.index(a) for a in seen] == sorted(cities.index(a) for a in seen)  # in playlist order
+    assert page.is_hidden("#screen-search")  # type: ignore[attr-defined]  # no controls on the wall
+    page.mouse.move(400, 400)  # type: ignore[attr-defined]
+    page.mouse.move(600, 500, steps=5)  # type: ignore[attr-defined]
+    paused_at = page.url  # type: ignore[attr-defined]
+    page.wait_for_timeout(4500)  # type: ignore[attr-defined]
+    assert page.url == paused_at  # type: ignore[attr-defined]
+    assert "暂停" in page.inner_text(".kiosk-badge")  # type: ignore[attr-defined]
+
+
+def test_watchdog_shows_outage_and_reloads_on_recovery(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    open_screen(browser_page, live_server.url + "/?region=140100")
+    page = browser_page.page
+    page.route("**/healthz", lambda route: route.abort())  # type: ignore[attr-defined]
+    page.evaluate("window.cockpitWall.watchdog()")  # type: ignore[attr-defined]
+    page.wait_for_selector(".offline-banner")  # type: ignore[attr-defined]
+    assert "连接中断" in page.inner_text(".offline-banner")  # type: ignore[attr-defined]
+    page.unroute("**/healthz")  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.evaluate("window.cockpitWall.watchdog()")  # type: ignore[attr-defined]
+    open_screen(browser_page, page.url)  # type: ignore[attr-defined]
+    assert page.query_selector(".offline-banner") is None  # type: ignore[attr-defined]
+
+
+def test_a_failing_tile_does_not_block_the_others(
+    live_server: LiveServer, browser_page: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cockpit.warehouse.dashboard import Dashboard
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("hotline database unreachable")
+
+    monkeypatch.setattr(Dashboard, "hotline_pulse", broken)
+    open_screen(browser_page, live_server.url + "/?region=140700")
+    page = browser_page.page
+    page.wait_for_selector(".tile-pulse .tile-error")  # type: ignore[attr-defined]
+    assert "暂时无法加载" in page.inner_text(".tile-pulse")  # type: ignore[attr-defined]
+    assert "全程网办率" in page.inner_text(".tile-kpis")  # type: ignore[attr-defined]
+    assert page.locator(MAP_PATHS).count() == 11  # type: ignore[attr-defined]  # 晋中市's counties
