@@ -43,7 +43,7 @@ demo: install
 	$(BIN)/cockpit demo build
 
 serve: install
-	$(BIN)/cockpit serve
+	$(BIN)/cockpit serve --scheduler
 
 lint: install
 	$(BIN)/ruff format --check .

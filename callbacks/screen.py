@@ -54,8 +54,32 @@ def _fresh(services: Services, table: str) -> tiles.Freshness:
 
 
 def _indicator(services: Services, code: str) -> dict[str, Any]:
+    if code == targets.SCORE_CODE:
+        return dict(targets.SCORE_INDICATOR)
     catalogue = services.warehouse.indicators()
     return catalogue[catalogue["code"] == code].iloc[0].to_dict()
+
+
+def _score_values(parent: str, services: Services) -> pd.DataFrame:
+    """Children of ``parent`` scored by the share of their targets met (the default map)."""
+    children = services.warehouse.children(parent)[["adcode", "name", "short_name", "level"]]
+    rated = targets.scores(Dashboard(services.warehouse).children_latest_with_targets(parent))
+    frame = children.merge(rated, on="adcode", how="left").rename(columns={"score": "value"})
+    frame["target_value"] = None
+    frame["status"] = [
+        None if pd.isna(total) else targets.RED if red else targets.AMBER if amber else targets.GREEN
+        for total, red, amber in zip(frame["total"], frame["red"], frame["amber"], strict=True)
+    ]
+    frame["rank"] = targets.rank_among(frame["value"], "higher")
+    n = int(frame["value"].notna().sum())
+    frame["hover"] = [
+        f"<b>{r.name}</b><br>目标达标率：{number(r.value, '%', 0)}（{int(r.met)}/{int(r.total)} 项达标）"
+        f"<br>落后：{'、'.join(r.red_names[:3]) + ('等' if len(r.red_names) > 3 else '') if r.red else '无'}"
+        f"<br>同级排名：{int(r.rank)}/{n}"
+        if not pd.isna(r.value) else f"<b>{r.name}</b><br>暂无数据"
+        for r in frame.itertuples()
+    ]  # fmt: skip
+    return frame
 
 
 def map_level(view: View, services: Services) -> tuple[str, str | None]:
@@ -70,6 +94,8 @@ def map_level(view: View, services: Services) -> tuple[str, str | None]:
 def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
     ind = _indicator(services, view.indicator)
     parent, _selected = map_level(view, services)
+    if view.indicator == targets.SCORE_CODE:
+        return _score_values(parent, services), ind, None
     period = view.period or services.warehouse.latest_period(view.indicator)
     frame = (
         Dashboard(services.warehouse).children_values(view.indicator, period, parent)
@@ -98,8 +124,9 @@ def render_map(view: View, services: Services) -> Any:
     if frame.empty:
         frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
     alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
+    incidents = Dashboard(services.warehouse).active_incidents(parent, now_for(services))
     return region_map(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
-                      selected=selected, alarms=alarms)  # fmt: skip
+                      selected=selected, alarms=alarms, incidents=incidents)  # fmt: skip
 
 
 def render_map_footer(view: View, services: Services) -> Any:
@@ -122,7 +149,7 @@ def render_map_footer(view: View, services: Services) -> Any:
     summary = " · ".join(
         f"{targets.STATUS_LABELS[k]} {counts.get(k, 0)}" for k in (targets.GREEN, targets.AMBER, targets.RED)
     )
-    body = html.Div([html.Div(f"{period_label(period)} · {summary}", className="sub"),
+    body = html.Div([html.Div(f"{period_label(period) if period else '各指标最新一期'} · {summary}", className="sub"),
                      html.Div([html.Ul(best, className="rank-list"), html.Ul(worst, className="rank-list worst")],
                               className="rank-cols")])  # fmt: skip
     arrow = "↓越低越好" if ind["direction"] == "lower" else "↑越高越好"
@@ -131,7 +158,13 @@ def render_map_footer(view: View, services: Services) -> Any:
 
 def render_trend(view: View, services: Services) -> Any:
     ind = _indicator(services, view.indicator)
-    frame = Dashboard(services.warehouse).trend(view.indicator, view.region)
+    if view.indicator == targets.SCORE_CODE:
+        yearly = targets.scores(Dashboard(services.warehouse).yearly_with_targets(view.region), by="year")
+        frame = pd.DataFrame(
+            {"period": yearly["year"].astype(str), "value": yearly["score"], "target_value": None}
+        )
+    else:
+        frame = Dashboard(services.warehouse).trend(view.indicator, view.region)
     region = services.warehouse.region(view.region) or {"name": view.region}
     fresh = _fresh(services, "indicator_value")
     if frame.empty:
@@ -173,7 +206,16 @@ def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
     """(severity, text, link) for everything that crosses a red rule in the current view."""
     out: list[tuple[str, str, str]] = []
     frame, ind, _period = map_values(view, services)
-    if not frame.empty:
+    if not frame.empty and view.indicator == targets.SCORE_CODE:
+        for r in frame[frame["status"] == targets.RED].itertuples():
+            out.append(
+                (
+                    "red",
+                    f"{r.name} {int(r.red)} 项指标落后：{'、'.join(r.red_names[:3])}",
+                    view.query(region=r.adcode),
+                )
+            )
+    elif not frame.empty:
         for r in frame[frame["status"] == targets.RED].itertuples():
             out.append(("red", f"{r.name} {ind['short_name']} {number(r.value, ind['unit'], int(ind['decimals']))}，"
                                f"低于年度目标 {number(r.target_value, ind['unit'], int(ind['decimals']))}",
@@ -285,7 +327,8 @@ def register(app: dash.Dash) -> None:
     )
     def switch_indicator(code: str | None, view_data: dict[str, Any]) -> Any:
         view = View.from_store(view_data)
-        if not code or code == view.indicator or code not in set(current().warehouse.indicators()["code"]):
+        known = {*current().warehouse.indicators()["code"], targets.SCORE_CODE}
+        if not code or code == view.indicator or code not in known:
             return no_update
         return view.query(indicator=code, period=None)
 

@@ -313,16 +313,27 @@ def demo_build(
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    scheduler: Annotated[bool, typer.Option(help="同时在后台按计划拉取数据源")] = False,
 ) -> None:
     """Serve the cockpit (development server; see README for production)."""
+    import threading
+
     from cockpit.app import create_app
+    from etl.scheduler import run_scheduler
 
     settings = _settings()
     settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     dash_app = create_app(settings)
+    if scheduler:
+        # Loads write new snapshots and never lock the served one, so both can share a process.
+        threading.Thread(
+            target=run_scheduler, args=(settings,), kwargs={"poll_seconds": 30}, daemon=True
+        ).start()
+        err.print("后台调度器已启动：数据源按 data/feeds.toml 的频率拉取")
     err.print(f"驾驶舱： http://{settings.host}:{settings.port}/")
-    dash_app.run(host=settings.host, port=settings.port, debug=settings.debug,
-                 dev_tools_disable_version_check=True)  # fmt: skip
+    dash_app.run(
+        host=settings.host, port=settings.port, debug=settings.debug, dev_tools_disable_version_check=True
+    )
 
 
 def main() -> None:

@@ -76,3 +76,33 @@ def rank_among(values: pd.Series, direction: str) -> pd.Series:
 
 def _nan(value: float) -> bool:
     return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+SCORE_CODE = "target_score"
+SCORE_INDICATOR = {
+    "code": SCORE_CODE, "name": "目标达标率（综合）", "short_name": "综合达标率", "unit": "%", "direction": "higher",
+    "decimals": 0, "frequency": "month", "pillar_name": "综合",
+}  # fmt: skip
+
+
+def scores(frame: pd.DataFrame, by: str = "adcode") -> pd.DataFrame:
+    """Share of each group's indicators that meet their target (``status`` above), as a percentage.
+
+    ``frame`` has one row per (group, indicator): ``by``, name, direction, value, target_value.
+    Indicators without a target or a value do not count either way."""
+    rated = frame.assign(
+        status=[
+            status(v, t, d)
+            for v, t, d in zip(frame["value"], frame["target_value"], frame["direction"], strict=True)
+        ]
+    )
+    rated = rated[rated["status"].notna()]
+    rows = []
+    for key, group in rated.groupby(by, sort=True):
+        total = len(group)
+        met = int((group["status"] == GREEN).sum())
+        red = group.loc[group["status"] == RED, "name"].tolist()
+        amber = int((group["status"] == AMBER).sum())
+        rows.append({by: key, "score": 100.0 * met / total if total else None, "met": met, "total": total,
+                     "red": len(red), "amber": amber, "red_names": red})  # fmt: skip
+    return pd.DataFrame(rows, columns=[by, "score", "met", "total", "red", "amber", "red_names"])

@@ -12,9 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from cockpit.periods import PeriodError, parse_period
+from cockpit.targets import SCORE_CODE
 from cockpit.warehouse.queries import Warehouse
 
-DEFAULT_INDICATOR = "online_service_rate"
+# The default map: the share of each region's targets that are met.
+DEFAULT_INDICATOR = SCORE_CODE
 _ADCODE = re.compile(r"^\d{6}$")
 
 
@@ -47,14 +49,16 @@ def parse_view(warehouse: Warehouse, province: str, params: dict[str, Any]) -> V
         notices.append(f"未知地区“{region[:12]}”，已显示全省")
         region = province
     catalogue = warehouse.indicators()
-    codes = set(catalogue["code"])
+    codes = {*catalogue["code"], SCORE_CODE}
     indicator = str(params.get("indicator") or DEFAULT_INDICATOR)
     if indicator not in codes:
         notices.append(f"未知指标“{indicator[:24]}”，已显示默认指标")
         indicator = DEFAULT_INDICATOR if DEFAULT_INDICATOR in codes else sorted(codes)[0]
     period: str | None = None
     raw_period = params.get("period")
-    if raw_period:
+    if raw_period and indicator == SCORE_CODE:
+        notices.append("综合达标率按各指标最新一期计算，忽略统计期参数")
+    elif raw_period:
         frequency = catalogue.loc[catalogue["code"] == indicator, "frequency"].iloc[0]
         try:
             parsed = parse_period(str(raw_period)[:32])

@@ -14,6 +14,7 @@ from dash import dcc, html
 from cockpit import ids
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.services import current
+from cockpit.targets import SCORE_CODE, SCORE_INDICATOR
 from cockpit.view import View, parse_view
 from cockpit.warehouse.dashboard import Dashboard
 
@@ -116,7 +117,8 @@ def layout(**params: Any) -> html.Div:
     )
     indicator_picker = dcc.Dropdown(
         id=ids.INDICATOR,
-        options=[{"label": f"{r.pillar_name} · {r.name}", "value": r.code} for r in catalogue.itertuples()],
+        options=[{"label": f"综合 · {SCORE_INDICATOR['name']}", "value": SCORE_CODE}]
+        + [{"label": f"{r.pillar_name} · {r.name}", "value": r.code} for r in catalogue.itertuples()],
         value=view.indicator,
         clearable=False,
         className="indicator-picker",

@@ -43,3 +43,20 @@ def test_rank_among_siblings() -> None:
     values = pd.Series([90.0, 95.0, None, 92.0])
     assert targets.rank_among(values, "higher").tolist() == [3, 1, pd.NA, 2]
     assert targets.rank_among(values, "lower").tolist() == [1, 3, pd.NA, 2]
+
+
+def test_scores_count_only_rated_indicators() -> None:
+    frame = pd.DataFrame(
+        {
+            "adcode": ["1", "1", "1", "1", "2"],
+            "name": ["网办率", "纠错率", "满意率", "无目标", "网办率"],
+            "direction": ["higher", "lower", "higher", "higher", "higher"],
+            "value": [96.0, 9.0, 90.0, 50.0, 80.0],
+            "target_value": [95.0, 8.0, 91.0, None, 95.0],
+        }
+    )
+    got = targets.scores(frame).set_index("adcode")
+    assert got.loc["1", "total"] == 3 and got.loc["1", "met"] == 1  # 无目标 does not count
+    assert got.loc["1", "score"] == pytest.approx(100 / 3)
+    assert got.loc["1", "red_names"] == ["纠错率"] and got.loc["1", "amber"] == 1
+    assert got.loc["2", "score"] == 0.0 and got.loc["2", "red"] == 1

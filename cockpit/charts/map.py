@@ -18,6 +18,8 @@ from shapely.geometry.polygon import orient
 TOPOJSON_URL = "/assets/topojson/"
 GRAPH_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False, "locale": "zh-CN"}
 
+LEVEL_COLOURS = {"I": "#ff3b3b", "II": "#ff8c1a", "III": "#ffd21a", "IV": "#4fb3ff"}
+LEVEL_SIZES = {"I": 18, "II": 15, "III": 12, "IV": 10}
 STATUS_COLOURS = {"green": "#2ecc71", "amber": "#f5b041", "red": "#e74c3c", None: "#56657a"}
 # Sequential scales per direction: darker = better, so "good" reads the same on every indicator.
 HIGHER_IS_BETTER = [[0.0, "#1b3a5c"], [0.5, "#2f78b7"], [1.0, "#7fd3ff"]]
@@ -46,6 +48,7 @@ def region_map(
     theme: dict[str, str],
     selected: str | None = None,
     alarms: Sequence[str] = (),
+    incidents: pd.DataFrame | None = None,
 ) -> go.Figure:
     """``boundaries``: adcode, geojson. ``values``: adcode, name, value, hover, status (optional)."""
     frame = boundaries[["adcode"]].merge(values, on="adcode", how="left")
@@ -92,6 +95,19 @@ def region_map(
                 name="alarm",
             )
         )
+    if incidents is not None and not incidents.empty:
+        # Points share the boundaries' GCJ-02 coordinates, so they sit inside their county.
+        fig.add_trace(
+            go.Scattergeo(
+                lon=incidents["lon"], lat=incidents["lat"], mode="markers",
+                marker={"size": [LEVEL_SIZES.get(lv, 8) for lv in incidents["level"]],
+                        "color": [LEVEL_COLOURS.get(lv, "#4fb3ff") for lv in incidents["level"]],
+                        "line": {"color": "#ffffff", "width": 1.2}, "symbol": "diamond"},
+                text=[f"<b>{t}</b><br>{lv}级 · {r}" for t, lv, r in zip(incidents["title"], incidents["level"],
+                                                                       incidents["region_name"], strict=True)],
+                hovertemplate="%{text}<extra></extra>", name="incidents",
+            )
+        )  # fmt: skip
     fig.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator")
     fig.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},

@@ -1,0 +1,61 @@
+"""Query layer: memoized per snapshot, so a publish is seen at once and old results never served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_caching.backends import SimpleCache
+
+from cockpit.settings import Settings
+from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.queries import Warehouse
+from etl.runner import run_feed
+
+
+def load(settings: Settings, tmp_path: Path, value: float) -> None:
+    src = tmp_path / f"m{value}.csv"
+    src.write_bytes(
+        f"指标代码,地区名称,统计月份,指标值\nonline_service_rate,吕梁市,2026-10,{value}\n".encode("gbk")
+    )
+    run_feed(settings, "indicator_monthly", str(src))
+
+
+def test_cached_queries_follow_the_published_snapshot(settings: Settings, tmp_path: Path) -> None:
+    cache = SimpleCache()
+    wh = Warehouse(settings, cache=cache)
+    load(settings, tmp_path, 90.0)
+    first = Dashboard(wh).children_values("online_service_rate", "2026-10", "140000")
+    assert first.set_index("adcode").loc["141100", "value"] == 90.0
+    old_snapshot = wh.snapshot_id
+    load(settings, tmp_path, 95.5)
+    assert wh.snapshot_id != old_snapshot
+    second = Dashboard(wh).children_values("online_service_rate", "2026-10", "140000")
+    assert second.set_index("adcode").loc["141100", "value"] == 95.5
+    # The old entry is still in the cache under the old snapshot's key, and never looked up again.
+    keys = list(cache._cache)  # SimpleCache keeps a plain dict
+    assert any(old_snapshot in k for k in keys) and any(wh.snapshot_id in k for k in keys)
+
+
+def test_events_in_scope_include_descendants(settings: Settings, tmp_path: Path) -> None:
+    import json
+    from datetime import datetime
+
+    records = [
+        {"eventId": "A", "eventName": "临县山洪", "eventType": "自然灾害", "eventLevel": "Ⅱ级", "areaCode": "141124",
+         "longitude": 110.99, "latitude": 37.95, "status": "处置中", "occurTime": "2026-11-27 08:00:00",
+         "updateTime": "2026-11-27 09:00:00"},
+        {"eventId": "B", "eventName": "小店区火灾", "eventType": "事故灾难", "eventLevel": "Ⅳ级", "areaCode": "140105",
+         "longitude": 112.56, "latitude": 37.74, "status": "已结案", "occurTime": "2026-11-20 08:00:00",
+         "closeTime": "2026-11-20 12:00:00", "updateTime": "2026-11-20 12:00:00"},
+    ]  # fmt: skip
+    src = tmp_path / "i.json"
+    src.write_text(json.dumps({"data": records}, ensure_ascii=False), encoding="utf-8")
+    run_feed(settings, "emergency_incidents", str(src))
+    dash_q = Dashboard(Warehouse(settings))
+    now = datetime(2026, 11, 28, 12)
+    assert dash_q.active_incidents("140000", now)["incident_id"].tolist() == [
+        "A"
+    ]  # closed ones are not active
+    assert dash_q.active_incidents("141100", now)["incident_id"].tolist() == ["A"]
+    assert dash_q.active_incidents("140100", now).empty  # another city's incident is not in scope
+    assert dash_q.active_incidents("141100", datetime(2026, 11, 26)).empty  # not yet happened
