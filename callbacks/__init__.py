@@ -1,9 +1,11 @@
-"""Callbacks mirror layouts: ``callbacks/<page>.py`` for ``layouts/<page>.py``."""
+"""Callbacks mirror layouts: ``callbacks/<page>.py`` registers the callbacks of ``layouts/<page>.py``."""
+
+import importlib
+import pkgutil
 
 import dash
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    from callbacks import screen
-
-    screen.register(app)
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
+        importlib.import_module(f"{__name__}.{module}").register(app)

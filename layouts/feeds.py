@@ -7,8 +7,9 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import dcc, html
+from dash import html
 
+from cockpit.nav import nav_bar
 from cockpit.services import current
 
 
@@ -55,13 +56,13 @@ def layout(**_params: Any) -> html.Div:
                              *[html.Td(c, className="num") for c in counts]]))  # fmt: skip
     return html.Div(
         [
+            nav_bar("/feeds"),
             html.H1("数据源状态"),
             html.P(
                 f"数据快照 {wh.snapshot_id}。读取 = 新增 + 更新 + 未变 + 隔离；隔离行及原因见 `cockpit quarantine`。",
                 className="muted",
             ),
             html.Table([html.Thead(head), html.Tbody(rows)], className="data-table"),
-            dcc.Link("← 返回驾驶舱", href="/"),
         ],
-        className="page-feeds",
+        className="page-feeds theme-dark",
     )
