@@ -310,8 +310,10 @@ def register(app: dash.Dash) -> None:
     def drill(click: dict[str, Any] | None, view_data: dict[str, Any]) -> Any:
         services = current()
         try:
-            adcode = str(click["points"][0]["location"])  # type: ignore[index]
-        except (TypeError, KeyError, IndexError):
+            point = click["points"][0]  # type: ignore[index]
+            # Regions carry their adcode as location; incident markers as customdata.
+            adcode = str(point.get("location") or point["customdata"][0])
+        except (TypeError, KeyError, IndexError, AttributeError):
             return no_update
         row = services.warehouse.region(adcode) if adcode.isdigit() and len(adcode) == 6 else None
         if row is None:

@@ -21,6 +21,10 @@ GRAPH_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom":
 LEVEL_COLOURS = {"I": "#ff3b3b", "II": "#ff8c1a", "III": "#ffd21a", "IV": "#4fb3ff"}
 LEVEL_SIZES = {"I": 18, "II": 15, "III": 12, "IV": 10}
 STATUS_COLOURS = {"green": "#2ecc71", "amber": "#f5b041", "red": "#e74c3c", None: "#56657a"}
+# Warning fill (colour_by="warning", column ``warning``): the four national warning colours.
+WARNING_COLOURS = {"红色": "#e8383d", "橙色": "#f08c1e", "黄色": "#e5c619", "蓝色": "#3d7fd9",
+                   None: "#22364f"}  # fmt: skip
+LEVEL_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ"}
 # Sequential scales per direction: darker = better, so "good" reads the same on every indicator.
 HIGHER_IS_BETTER = [[0.0, "#1b3a5c"], [0.5, "#2f78b7"], [1.0, "#7fd3ff"]]
 LOWER_IS_BETTER = [[0.0, "#7fd3ff"], [0.5, "#2f78b7"], [1.0, "#1b3a5c"]]
@@ -55,9 +59,12 @@ def region_map(
     geojson = feature_collection(tuple(boundaries["geojson"]))
     has_values = bool(frame["value"].notna().any())
     fig = go.Figure()
-    if colour_by == "status":
-        for status, colour in STATUS_COLOURS.items():
-            part = frame[frame["status"].isna()] if status is None else frame[frame["status"] == status]
+    if colour_by in ("status", "warning"):
+        column, palette = (
+            ("status", STATUS_COLOURS) if colour_by == "status" else ("warning", WARNING_COLOURS)
+        )
+        for status, colour in palette.items():
+            part = frame[frame[column].isna()] if status is None else frame[frame[column] == status]
             if part.empty:
                 continue
             fig.add_trace(
@@ -91,7 +98,11 @@ def region_map(
                     theme["alarm"] if a in alarms else theme["selected"] for a in outline["adcode"]
                 ],
                 marker_line_width=3,
-                hoverinfo="skip",
+                # Drawn on top, so it must hover and click like the region underneath.
+                customdata=outline[["adcode", "hover"]].fillna("").values if "hover" in outline else None,
+                hovertemplate="%{customdata[1]}<extra></extra>"
+                if "hover" in outline
+                else "%{location}<extra></extra>",
                 name="alarm",
             )
         )
@@ -103,8 +114,10 @@ def region_map(
                 marker={"size": [LEVEL_SIZES.get(lv, 8) for lv in incidents["level"]],
                         "color": [LEVEL_COLOURS.get(lv, "#4fb3ff") for lv in incidents["level"]],
                         "line": {"color": "#ffffff", "width": 1.2}, "symbol": "diamond"},
-                text=[f"<b>{t}</b><br>{lv}级 · {r}" for t, lv, r in zip(incidents["title"], incidents["level"],
-                                                                       incidents["region_name"], strict=True)],
+                text=[f"<b>{t}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {r}" for t, lv, r in zip(
+                    incidents["title"], incidents["level"], incidents["region_name"], strict=True)],
+                # A click on a marker drills to its county; the incident id (when given) opens its detail.
+                customdata=incidents[[c for c in ("adcode", "incident_id") if c in incidents]].values,
                 hovertemplate="%{text}<extra></extra>", name="incidents",
             )
         )  # fmt: skip

@@ -82,10 +82,11 @@ class Warehouse:
 
     # --- meta and bookkeeping -------------------------------------------------------------
     def meta(self) -> dict[str, str]:
-        return {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
+        frame = self.cached_df("meta", "SELECT key, value FROM meta")
+        return dict(zip(frame["key"], frame["value"], strict=True))
 
     def feed_state(self) -> dict[str, dict[str, Any]]:
-        rows = self._rows("SELECT * FROM feed_state ORDER BY feed")
+        rows = self.cached_df("feed_state", "SELECT * FROM feed_state ORDER BY feed").to_dict("records")
         return {r["feed"]: r for r in rows}
 
     def runs(self, feed: str | None = None, limit: int = 50) -> pd.DataFrame:
@@ -113,17 +114,20 @@ class Warehouse:
 
     # --- regions ----------------------------------------------------------------------------
     def region(self, adcode: str) -> dict[str, Any] | None:
-        rows = self._rows("SELECT * FROM region WHERE adcode = ?", [adcode])
+        rows = self.cached_df("region", "SELECT * FROM region WHERE adcode = ?", [adcode]).to_dict("records")
         return rows[0] if rows else None
 
     def regions(self, level: str | None = None) -> pd.DataFrame:
         return self._df("SELECT * FROM region WHERE ? IS NULL OR level = ? ORDER BY adcode", [level, level])
 
     def children(self, adcode: str) -> pd.DataFrame:
-        return self._df("SELECT * FROM region WHERE parent_adcode = ? ORDER BY adcode", [adcode])
+        return self.cached_df(
+            "children", "SELECT * FROM region WHERE parent_adcode = ? ORDER BY adcode", [adcode]
+        )
 
     def boundaries(self, level: str, parent_adcode: str | None) -> pd.DataFrame:
-        return self._df(
+        return self.cached_df(
+            "boundaries",
             "SELECT adcode, geojson FROM boundary WHERE level = ? AND parent_adcode IS NOT DISTINCT FROM ?"
             " ORDER BY adcode",
             [level, parent_adcode],
@@ -131,16 +135,20 @@ class Warehouse:
 
     # --- indicators -------------------------------------------------------------------------
     def indicators(self) -> pd.DataFrame:
-        return self._df(
+        return self.cached_df(
+            "indicators",
             """SELECT i.*, p.name AS pillar_name FROM indicator i LEFT JOIN pillar p ON p.code = i.pillar_code
-               ORDER BY p.ordinal, i.task_no, i.code"""
+               ORDER BY p.ordinal, i.task_no, i.code""",
         )
 
     def latest_period(self, indicator_code: str) -> str | None:
-        rows = self._rows(
-            "SELECT max(period) AS p FROM indicator_value WHERE indicator_code = ?", [indicator_code]
+        frame = self.cached_df(
+            "latest_period",
+            "SELECT max(period) AS p FROM indicator_value WHERE indicator_code = ?",
+            [indicator_code],
         )
-        return rows[0]["p"] if rows and rows[0]["p"] is not None else None
+        value = frame["p"].iloc[0] if len(frame) else None
+        return None if value is None or pd.isna(value) else str(value)
 
     def values_for_children(self, indicator_code: str, period: str, parent_adcode: str) -> pd.DataFrame:
         """The region itself and its children, with value, target and lineage for one period."""
