@@ -1,0 +1,78 @@
+"""The screen's callbacks called as a browser would, with honest and with tampered payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cockpit.settings import Settings
+from cockpit.view import View
+
+
+@pytest.fixture(scope="module")
+def app(demo_warehouse: tuple[Settings, dict[str, object]]):  # type: ignore[no-untyped-def]
+    from cockpit.app import create_app
+
+    settings, _ = demo_warehouse
+    return create_app(settings)
+
+
+def call(app, input_id: str, prop: str, value: Any, state: dict[str, Any]) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
+    """POST to Dash's callback endpoint the way the renderer does."""
+    key, spec = next(
+        (k, v)
+        for k, v in app.callback_map.items()
+        if any(i["id"] == input_id and i["property"] == prop for i in v["inputs"])
+    )
+    output_id = key.split("@")[0].rsplit(".", 1)[0]
+    body = {
+        "output": key,
+        "outputs": {"id": output_id, "property": key.split(".", 1)[1]},
+        "inputs": [{"id": input_id, "property": prop, "value": value}],
+        "state": [{"id": s["id"], "property": s["property"], "value": state} for s in spec["state"]],
+        "changedPropIds": [f"{input_id}.{prop}"],
+    }
+    response = app.server.test_client().post("/_dash-update-component", json=body)
+    payload = response.get_json(silent=True) or {}
+    return response.status_code, payload.get("response", {})  # {} is Dash 4's "no update"
+
+
+VIEW = View("140000", "online_service_rate", None).as_store()
+
+
+def test_map_click_drills_to_the_clicked_region(app) -> None:  # type: ignore[no-untyped-def]
+    status, body = call(app, "screen-map", "clickData", {"points": [{"location": "141100"}]}, VIEW)
+    assert status == 200 and "region=141100" in str(body)
+
+
+def test_incident_marker_click_drills_to_its_county(app) -> None:  # type: ignore[no-untyped-def]
+    status, body = call(app, "screen-map", "clickData", {"points": [{"customdata": ["141124"]}]}, VIEW)
+    assert status == 200 and "region=141124" in str(body)
+
+
+@pytest.mark.parametrize(
+    "click",
+    [
+        {"points": [{"location": "110101"}]},  # another province
+        {"points": [{"location": "14'; DROP TABLE region;--"}]},
+        {"points": [{}]},
+        {"points": []},
+        {"garbage": True},
+        None,
+    ],
+)
+def test_tampered_clicks_change_nothing(app, click: Any) -> None:  # type: ignore[no-untyped-def]
+    status, updated = call(app, "screen-map", "clickData", click, VIEW)
+    assert status == 200 and updated == {}  # no update: the URL stays as it was
+
+
+@pytest.mark.parametrize("value", ["region:999999", "indicator:no_such", "region:140000'--", "bogus", ""])
+def test_search_refuses_unknown_targets(app, value: str) -> None:  # type: ignore[no-untyped-def]
+    status, updated = call(app, "screen-search", "value", value, VIEW)
+    assert status == 200 and updated == {}
+
+
+def test_search_by_value_jumps(app) -> None:  # type: ignore[no-untyped-def]
+    status, body = call(app, "screen-search", "value", "indicator:hotline_close_rate", VIEW)
+    assert status == 200 and "indicator=hotline_close_rate" in str(body)
