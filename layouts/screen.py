@@ -66,6 +66,15 @@ def search_options() -> list[dict[str, Any]]:
     return options
 
 
+def search_placeholder() -> str:
+    """An example taken from this province's own counties, so the hint fits whichever province is set."""
+    counties = current().warehouse.regions("county")
+    if counties.empty:
+        return "一键搜索：地区或指标"
+    example = counties.iloc[len(counties) // 2]
+    return f"一键搜索：地区或指标（如 {example['short_name']} / {example['pinyin_initials']}）"
+
+
 def _tile_slot(name: str) -> html.Div:
     return html.Div(
         html.Div("加载中…", className="tile loading"), id=ids.tile(name), className=f"slot slot-{name}"
@@ -95,7 +104,7 @@ def layout(**params: Any) -> html.Div:
             dcc.Dropdown(
                 id=ids.SEARCH,
                 options=search_options(),
-                placeholder="一键搜索：地区或指标（如 临县 / lx）",
+                placeholder=search_placeholder(),
                 className="search",
                 clearable=True,
                 searchable=True,
