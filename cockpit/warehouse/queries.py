@@ -118,7 +118,9 @@ class Warehouse:
         return rows[0] if rows else None
 
     def regions(self, level: str | None = None) -> pd.DataFrame:
-        return self._df("SELECT * FROM region WHERE ? IS NULL OR level = ? ORDER BY adcode", [level, level])
+        return self.cached_df(
+            "regions", "SELECT * FROM region WHERE ? IS NULL OR level = ? ORDER BY adcode", [level, level]
+        )
 
     def children(self, adcode: str) -> pd.DataFrame:
         return self.cached_df(
