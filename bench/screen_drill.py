@@ -85,9 +85,7 @@ def main() -> None:
             sizes = {r.url: r.request.sizes()["responseBodySize"] for r in list(responses) if r.ok}
             page.remove_listener("response", keep)
             total = sum(sizes.values())
-            plotly = sum(
-                v for k, v in sizes.items() if "plotly.min" in k
-            )
+            plotly = sum(v for k, v in sizes.items() if "plotly.min" in k)
             first_bytes.append(total - plotly)
             plotly_bytes.append(plotly)
             for index in range(len(cities)):

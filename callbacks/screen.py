@@ -18,12 +18,14 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from cockpit import ids, targets, tiles
+from cockpit.alarms import pending_alarms
 from cockpit.charts.map import region_map
 from cockpit.formatting import number, period_label
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.view import View
 from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.plan_queries import PlanQueries
 
 log = logging.getLogger("callbacks.screen")
 Renderer = Callable[[View, Services], Any]
@@ -63,7 +65,8 @@ def _indicator(services: Services, code: str) -> dict[str, Any]:
 def _score_values(parent: str, services: Services) -> pd.DataFrame:
     """Children of ``parent`` scored by the share of their targets met (the default map)."""
     children = services.warehouse.children(parent)[["adcode", "name", "short_name", "level"]]
-    rated = targets.scores(Dashboard(services.warehouse).children_latest_with_targets(parent))
+    rules = PlanQueries(services.warehouse).rules()
+    rated = targets.scores(Dashboard(services.warehouse).children_latest_with_targets(parent), rules=rules)
     frame = children.merge(rated, on="adcode", how="left").rename(columns={"score": "value"})
     frame["target_value"] = None
     frame["status"] = [
@@ -104,7 +107,8 @@ def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, 
     )
     if frame.empty:
         return frame, ind, period
-    frame = targets.status_frame(frame, ind["direction"])
+    rule = PlanQueries(services.warehouse).rules().for_indicator(view.indicator)
+    frame = targets.status_frame(frame, ind["direction"], rule)
     frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
     decimals = int(ind["decimals"])
     frame["hover"] = [
@@ -159,7 +163,11 @@ def render_map_footer(view: View, services: Services) -> Any:
 def render_trend(view: View, services: Services) -> Any:
     ind = _indicator(services, view.indicator)
     if view.indicator == targets.SCORE_CODE:
-        yearly = targets.scores(Dashboard(services.warehouse).yearly_with_targets(view.region), by="year")
+        yearly = targets.scores(
+            Dashboard(services.warehouse).yearly_with_targets(view.region),
+            by="year",
+            rules=PlanQueries(services.warehouse).rules(),
+        )
         frame = pd.DataFrame(
             {"period": yearly["year"].astype(str), "value": yearly["score"], "target_value": None}
         )
@@ -179,14 +187,27 @@ def render_trend(view: View, services: Services) -> Any:
                       fresh.footer(), name="trend")  # fmt: skip
 
 
+def _plan_year(services: Services) -> int:
+    return now_for(services).year
+
+
 def render_kpis(view: View, services: Services) -> Any:
     frame = Dashboard(services.warehouse).latest_values(view.region, list(tiles.KPI_CODES))
-    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"))
+    # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
+    assessed = PlanQueries(services.warehouse).assess_region(
+        view.region, _plan_year(services), with_projection=False
+    )
+    statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
+    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses)
 
 
 def render_pillars(view: View, services: Services) -> Any:
-    return tiles.pillar_progress(
-        Dashboard(services.warehouse).pillar_values(view.region), _fresh(services, "indicator_value")
+    plan = PlanQueries(services.warehouse)
+    year = _plan_year(services)
+    return tiles.pillar_rollup_tile(
+        plan.pillar_rollup(view.region, year),
+        plan.assess_region(view.region, year, with_projection=False),
+        _fresh(services, "indicator_value"),
     )
 
 
@@ -220,25 +241,15 @@ def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
             out.append(("red", f"{r.name} {ind['short_name']} {number(r.value, ind['unit'], int(ind['decimals']))}，"
                                f"低于年度目标 {number(r.target_value, ind['unit'], int(ind['decimals']))}",
                         view.query(region=r.adcode)))  # fmt: skip
-    dash_q, now = Dashboard(services.warehouse), now_for(services)
-    for r in dash_q.active_incidents(view.region, now).itertuples():
-        if r.level in ("I", "II"):
-            out.append(
-                (
-                    "red",
-                    f"{tiles.LEVEL_NAMES[r.level]}突发事件：{r.title}（{r.region_name}）",
-                    view.query(region=r.adcode),
-                )
+    # Level I/II incidents and red warnings stay on the wall until someone acknowledges them (/emergency).
+    for alarm in pending_alarms(services, view.region, now_for(services)):
+        out.append(
+            (
+                "red" if alarm.severity == "red" else "orange",
+                f"{alarm.title}（{alarm.region_name}）",
+                alarm.link,
             )
-    for r in dash_q.warnings_in_force(view.region, now).itertuples():
-        if r.color == "红色":
-            out.append(
-                (
-                    "red",
-                    f"{r.region_name} {r.hazard}红色预警 生效至 {r.expires_at:%m-%d %H:%M}",
-                    view.query(region=r.adcode),
-                )
-            )
+        )
     return out
 
 
@@ -246,7 +257,10 @@ def render_ticker(view: View, services: Services) -> Any:
     items = alarms(view, services)
     if not items:
         return html.Div([html.Span("● ", className="ok"), "当前无红色告警"], className="ticker calm")
-    links = [dash.dcc.Link(text, href="/" + href, className=f"alarm {sev}") for sev, text, href in items]
+    links = [
+        dash.dcc.Link(text, href=href if href.startswith("/") else "/" + href, className=f"alarm {sev}")
+        for sev, text, href in items
+    ]
     # Scroll speed follows the length, so long alarm lists stay readable from across the room.
     seconds = max(20, 8 * len(items))
     return html.Div([html.Span(f"告警 {len(items)}", className="ticker-label"),

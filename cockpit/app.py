@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from cockpit import api
 
     api.init_app(server)
+    from cockpit.exports import routes as export_routes  # downloads: grid, charts, briefing jobs
+
+    export_routes.init_app(server)
     app = dash.Dash(
         "cockpit",
         server=server,

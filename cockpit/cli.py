@@ -336,6 +336,29 @@ def serve(
     )
 
 
+@app.command()
+def briefing(
+    region: Annotated[str, typer.Argument(help="地区代码，如 141100（吕梁市）")],
+    period: Annotated[str | None, typer.Option(help="统计期（月），如 2026-10；默认最新")] = None,
+    out: Annotated[Path, typer.Option(help="输出目录或文件路径")] = Path("."),
+    fmt: Annotated[str, typer.Option("--format", help="pptx / pdf / both")] = "both",
+    indicators: Annotated[str | None, typer.Option(help="指标代码，逗号分隔；第一个为主指标")] = None,
+) -> None:
+    """生成某地区某月的工作简报（PPTX / PDF），可用于定时生成。"""
+    from cockpit.briefing.command import run
+    from cockpit.briefing.facts import FactsError
+
+    try:
+        paths, seconds = run(Settings(), region, period, out, fmt, indicators.split(",") if indicators else None,
+                             progress=lambda share, text: console.print(f"[dim]{share * 100:3.0f}%[/] {text}"))  # fmt: skip
+    except (FactsError, ValueError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    for path in paths:
+        console.print(f"已生成 {path}")
+    console.print(f"用时 {seconds:.1f} 秒")
+
+
 def main() -> None:
     try:
         app()

@@ -26,3 +26,84 @@ TILES = ("kpis", "pillars", "map-footer", "trend", "emergency", "pulse", "ticker
 def tile(name: str) -> dict[str, str]:
     """Each tile's body: one callback per tile, so a slow or failing tile never blocks the rest."""
     return {"type": "tile", "name": name}
+
+
+# 一颗星 emergency, 互联网+监管 regulation and 12345 hotline pages. Each page keeps its view in a
+# store; panels, filters and graphs are pattern-matching ids {"type": <below>, "name": <part>}.
+EMERGENCY_VIEW = "emergency-view"
+EMERGENCY_PANEL = "emergency-panel"
+EMERGENCY_FILTER = "emergency-filter"
+EMERGENCY_GRAPH = "emergency-graph"
+EMERGENCY_ACK = "emergency-ack"  # {"type": EMERGENCY_ACK, "index": <alarm id>}: the 确认 buttons
+EMERGENCY_ACK_WHO = "emergency-ack-who"
+REGULATION_VIEW = "regulation-view"
+REGULATION_PANEL = "regulation-panel"
+REGULATION_FILTER = "regulation-filter"
+REGULATION_GRAPH = "regulation-graph"
+HOTLINE_VIEW = "hotline-view"
+HOTLINE_PANEL = "hotline-panel"
+HOTLINE_FILTER = "hotline-filter"
+HOTLINE_GRAPH = "hotline-graph"
+
+# Plan targets (/targets), plan evaluation (/evaluation) and 13710 supervision (/supervision).
+# One drill callback serves every one of these pages' maps, {"type": TARGETS_MAP, "index": <page>},
+# reading that page's view from its store {"type": TARGETS_VIEW, "index": <page>}.
+TARGETS_MAP = "plan-map"
+TARGETS_VIEW = "plan-view"
+TARGETS_PAGE = "targets-page"
+TARGETS_NOTICE = "targets-notice"
+TARGETS_BREADCRUMB = "targets-breadcrumb"
+TARGETS_YEARS = "targets-years"
+TARGETS_FILTER = "targets-filter"
+TARGETS_TREE = "targets-tree"
+TARGETS_DETAIL = "targets-detail"
+TARGETS_KPIS = "targets-kpis"
+TARGETS_RULE = "targets-rule"
+TARGETS_TREND = "targets-trend"
+TARGETS_TABLE = "targets-table"
+TARGETS_LAGGING = "targets-lagging"
+TARGETS_EVAL_PAGE = "targets-eval-page"
+TARGETS_EVAL_SCOPES = "targets-eval-scopes"
+TARGETS_EVAL_SUMMARY = "targets-eval-summary"
+TARGETS_EVAL_NARRATIVE = "targets-eval-narrative"
+TARGETS_EVAL_PILLARS = "targets-eval-pillars"
+TARGETS_EVAL_INDICATORS = "targets-eval-indicators"
+TARGETS_EVAL_REGIONS = "targets-eval-regions"
+SUPERVISION_PAGE = "supervision-page"
+SUPERVISION_NOTICE = "supervision-notice"
+SUPERVISION_BREADCRUMB = "supervision-breadcrumb"
+SUPERVISION_DEPARTMENT = "supervision-department"
+SUPERVISION_STATUS = "supervision-status"
+SUPERVISION_KPIS = "supervision-kpis"
+SUPERVISION_STAGES = "supervision-stages"
+SUPERVISION_CLEARANCE = "supervision-clearance"
+SUPERVISION_BY_DEPARTMENT = "supervision-by-department"
+SUPERVISION_BY_REGION = "supervision-by-region"
+SUPERVISION_OVERDUE = "supervision-overdue"
+SUPERVISION_TASKS = "supervision-tasks"
+
+
+def plan_map(page: str) -> dict[str, str]:
+    return {"type": TARGETS_MAP, "index": page}
+
+
+def plan_view(page: str) -> dict[str, str]:
+    return {"type": TARGETS_VIEW, "index": page}
+
+
+# Region profile (/region/<adcode>), data explorer (/explorer) and exports/briefings (issue 6).
+REGION_VIEW = "region-view"
+REGION_MAP = "region-map"
+REGION_TREND = "region-trend"
+REGION_TREND_PICK = "region-trend-pick"
+REGION_CHILDREN = "region-children"
+REGION_BRIEF = "region-brief"
+EXPLORER_VIEW = "explorer-view"
+EXPLORER_GRID = "explorer-grid"
+EXPLORER_CONTROL = "explorer-control"  # {"type": EXPLORER_CONTROL, "name": <dataset|region|scope|…>}
+EXPLORER_NOTICE = "explorer-notice"
+EXPLORER_COUNT = "explorer-count"
+EXPORT_GRID = "export-grid"  # {"type": EXPORT_GRID, "fmt": "csv" | "xlsx"}
+EXPORT_CHART = "export-chart"  # {"type": EXPORT_CHART, "chart": <name>, "fmt": "png" | "svg" | "pdf"}
+EXPORT_DOWNLOAD = "export-download"
+EXPORT_BRIEFING = "export-briefing"  # {"type": EXPORT_BRIEFING, "name": "start" | "status" | "timer"}

@@ -93,14 +93,17 @@ def error_tile(name: str, title: str, exc: Exception) -> html.Div:
     )
 
 
-def kpi_cards(frame: pd.DataFrame, fresh: Freshness) -> html.Div:
+def kpi_cards(
+    frame: pd.DataFrame, fresh: Freshness, statuses: dict[str, str | None] | None = None
+) -> html.Div:
+    """``statuses``: indicator code → status from the plan's assessment (rules, 序时进度), when known."""
     cards = []
     for code in KPI_CODES:
         rows = frame[frame["code"] == code]
         if rows.empty:
             continue
         r = rows.iloc[0]
-        status = targets.status(r["value"], r["target_value"], r["direction"])
+        status = (statuses or {}).get(code) or targets.status(r["value"], r["target_value"], r["direction"])
         delta = None if pd.isna(r["value"]) or pd.isna(r["prev_value"]) else r["value"] - r["prev_value"]
         better = delta is not None and ((delta > 0) == (r["direction"] != "lower")) and delta != 0
         arrow = "" if delta is None or delta == 0 else ("▲" if delta > 0 else "▼")
@@ -177,6 +180,43 @@ def pillar_progress(frame: pd.DataFrame, fresh: Freshness) -> html.Div:
         [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
     )
     return tile(title, [*rows, *extra], fresh.footer("最新一期对照年度目标"), name="pillars")
+
+
+def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Freshness) -> html.Div:
+    """Five pillars from the plan's own assessment (status rules and 序时进度 from /targets)."""
+    rows = []
+    for r in rollup.itertuples():
+        share = (
+            r.on_track_share if r.on_track_share == r.on_track_share and r.on_track_share is not None else 0.0
+        )
+        rows.append(
+            html.Div(
+                [
+                    html.Div(r.pillar_name, className="pillar-name"),
+                    html.Div(html.Div(className="pillar-fill", style={"width": f"{share * 100:.0f}%"}), className="pillar-bar"),
+                    html.Div(f"{int(r.green)}/{int(r.total)} 达标", className="pillar-count"),
+                    html.Div(f"{len(r.red_names)} 项落后" if r.red_names else "", className="pillar-off"),
+                ],
+                className="pillar-row",
+            )
+        )  # fmt: skip
+    off_total = int(sum(len(x) for x in rollup["red_names"]))
+    title = f"五大建设 目标进度（{off_total} 项落后）" if off_total else "五大建设 目标进度"
+    behind = assessed[assessed["status"].isin([targets.RED, targets.AMBER])]
+    behind = behind.assign(order=behind["status"].map({targets.RED: 0, targets.AMBER: 1})).sort_values(
+        "order"
+    )
+    listing = [
+        html.Li([html.Span([html.Span(className=f"dot {r.status}"), r.name]),
+                 html.Span(number(r.value, r.unit, int(r.decimals)), className="num"),
+                 html.Span(f"序时 {number(r.pace_target if r.pace_target == r.pace_target else r.target_value, r.unit, int(r.decimals))}",
+                           className="num muted")])
+        for r in behind.head(5).itertuples()
+    ]  # fmt: skip
+    extra = (
+        [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
+    )
+    return tile(title, [*rows, *extra], fresh.footer("按序时进度对照年度目标"), name="pillars")
 
 
 def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> go.Figure:

@@ -1,6 +1,6 @@
 """Deterministic demo feeds that look like what Shanxi's systems really export.
 
-``generate_demo`` writes nine files in the formats the feed catalogue is written against (GB18030
+``generate_demo`` writes eleven files in the formats the feed catalogue is written against (GB18030
 CSV from Excel, XLSX with a title row, wide CSV with a BOM, a JSON API dump, a GBK export …),
 plus ``MANIFEST.json`` that lists row counts and every deliberately planted bad row, so the ETL
 tests can check that exactly those rows end in quarantine.
@@ -9,9 +9,10 @@ Everything is a function of the inputs and ``DemoSpec``: one numpy PCG64 stream 
 the hotline volume does not reshuffle the indicators), no wall-clock time, no set/dict-order
 dependence. Same inputs give byte-identical files.
 
-The work is split in three modules: this one (spec, region naming, bad-row planting, writers),
-``etl.demo_indicators`` (indicator values and targets) and ``etl.demo_events`` (incidents,
-warnings, hotline tickets, inspections, 13710 tasks).
+The work is split in four modules: this one (spec, region naming, bad-row planting, writers),
+``etl.demo_indicators`` (indicator values and targets), ``etl.demo_events`` (incidents,
+warnings, hotline tickets, inspections, 13710 tasks) and ``etl.demo_regulation`` (互联网+监管
+catalogue claims per department, the 失信 list).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ FILE_NAMES: dict[str, str] = {
     "hotline_tickets": "hotline_tickets.csv",
     "inspections": "inspections.xlsx",
     "supervision_tasks_13710": "supervision_tasks_13710.csv",
+    "regulatory_catalog": "regulatory_catalog.xlsx",
+    "credit_records": "credit_records.xlsx",
 }
 MANIFEST_NAME = "MANIFEST.json"
 
@@ -544,7 +547,7 @@ def generate_demo(
 ) -> dict[str, Path]:
     """Write the demo feeds and MANIFEST.json into ``out_dir``; returns {file_key: path}."""
     # The submodules import helpers from this module, so they are imported here, not at the top.
-    from etl import demo_events, demo_indicators
+    from etl import demo_events, demo_indicators, demo_regulation
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -552,6 +555,7 @@ def generate_demo(
     results = [
         *demo_indicators.write_indicator_files(out_dir, book, indicators, spec, with_bad_rows),
         *demo_events.write_event_files(out_dir, book, geometries, spec, with_bad_rows),
+        *demo_regulation.write_regulation_files(out_dir, book, indicators, spec, with_bad_rows),
     ]
     bad = [entry for r in results for entry in r.bad_rows]
     manifest = {

@@ -117,6 +117,12 @@ def layout(**params: Any) -> html.Div:
                         className="header-btn",
                     ),
                     dcc.Link("数据源", href="/feeds", className="header-btn"),
+                    dcc.Link(
+                        "区域画像",
+                        href=f"/region/{view.region}",
+                        id="screen-region-profile",
+                        className="header-btn",
+                    ),
                     html.Span(id=ids.CLOCK, className="clock"),
                 ],
                 className="header-right",

@@ -59,12 +59,16 @@ def region_map(
     geojson = feature_collection(tuple(boundaries["geojson"]))
     has_values = bool(frame["value"].notna().any())
     fig = go.Figure()
-    if colour_by in ("status", "warning"):
-        column, palette = (
-            ("status", STATUS_COLOURS) if colour_by == "status" else ("warning", WARNING_COLOURS)
-        )
-        for status, colour in palette.items():
-            part = frame[frame[column].isna()] if status is None else frame[frame[column] == status]
+    if colour_by == "warning":
+        # One trace with a stepped scale (not one per colour), so the boundaries are sent once.
+        order = [None, "蓝色", "黄色", "橙色", "红色"]
+        step = [order.index(w) if w in order else 0 for w in frame["warning"]]
+        scale = [[pos, WARNING_COLOURS[c]] for i, c in enumerate(order) for pos in (i / 5, (i + 1) / 5)]
+        trace = _trace(geojson, frame, z=[i + 0.5 for i in step], scale=scale, theme=theme)
+        fig.add_trace(trace.update(zmin=0, zmax=len(order)))
+    elif colour_by == "status":
+        for status, colour in STATUS_COLOURS.items():
+            part = frame[frame["status"].isna()] if status is None else frame[frame["status"] == status]
             if part.empty:
                 continue
             fig.add_trace(

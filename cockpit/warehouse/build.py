@@ -75,6 +75,42 @@ def read_indicators(seeds_dir: Path) -> pd.DataFrame:
     return frame
 
 
+def read_plan_rules(seeds_dir: Path, indicator_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Target status rules and 13710 stages, checked here so a bad rule fails ``init``, not a page.
+    Missing files mean the built-in defaults (``targets.DEFAULT_RULE``, no 13710 stages)."""
+    from cockpit.targets import DEFAULT_KEY, RuleError, Rules, read_rule_rows
+
+    rule_cols = [
+        "indicator_code",
+        "amber_from",
+        "met_within",
+        "tolerance",
+        "pace",
+        "profile",
+        "annual",
+        "note",
+    ]
+    rows = read_rule_rows(seeds_dir / "status_rules.csv") if (seeds_dir / "status_rules.csv").exists() else []
+    Rules.from_records(rows)
+    unknown = {r["indicator_code"] for r in rows} - indicator_codes - {DEFAULT_KEY}
+    if unknown:
+        raise RuleError(f"status_rules.csv 含未知指标：{'、'.join(sorted(unknown))}")
+    rules = pd.DataFrame([{c: (r.get(c) or None) for c in rule_cols} for r in rows], columns=rule_cols)
+    for col in ("amber_from", "met_within", "tolerance"):
+        rules[col] = pd.to_numeric(rules[col]).astype("float64")
+    stage_path = seeds_dir / "supervision_stages.csv"
+    stage_cols = ["category", "stage", "label", "until_share", "status", "note"]
+    stages = pd.read_csv(stage_path, dtype=str) if stage_path.exists() else pd.DataFrame(columns=stage_cols)
+    stages["until_share"] = pd.to_numeric(stages["until_share"]).astype("float64")
+    for category, group in stages.groupby("category"):
+        shares = group["until_share"].tolist()
+        if shares != sorted(shares) or shares[0] <= 0 or shares[-1] != 1.0:
+            raise RuleError(f"supervision_stages.csv：类别 {category} 的 until_share 应递增并以 1 结束")
+        if not set(group["status"]) <= {"green", "amber", "red"}:
+            raise RuleError(f"supervision_stages.csv：类别 {category} 的 status 应为 green/amber/red")
+    return rules, stages[stage_cols]
+
+
 def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -> str:
     """Build geography, plan and catalogue into a new snapshot and publish it. Returns its id."""
     province = settings.province_adcode
@@ -86,6 +122,7 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
     aliases = RegionResolver.from_frame(regions).aliases()
     pillars, tasks, plan = read_plan(settings.seeds_dir)
     indicators = read_indicators(settings.seeds_dir)
+    status_rules, supervision_stages = read_plan_rules(settings.seeds_dir, set(indicators["code"]))
     store = SnapshotStore(settings.warehouse_path, keep=settings.snapshots_kept)
     progress("写入仓库快照")
     with store.writer_lock():
@@ -99,6 +136,8 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
                 _insert_frame(con, "pillar", pillars)
                 _insert_frame(con, "plan_task", tasks)
                 _insert_frame(con, "indicator", indicators)
+                _insert_frame(con, "status_rule", status_rules)
+                _insert_frame(con, "supervision_stage", supervision_stages)
                 province_name = regions.loc[regions["adcode"] == province, "name"].iloc[0]
                 meta = {
                     "province_adcode": province,

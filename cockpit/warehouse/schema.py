@@ -195,6 +195,43 @@ FEED_TABLES: dict[str, Table] = {
             key=("task_id",),
             event_time="assigned_at",
         ),
+        # 互联网+监管: each government level claims catalogue items for its own departments and
+        # publishes an inspection list per claimed item; one row per region, department and quarter.
+        Table(
+            "regulatory_catalog",
+            "监管事项目录清单认领",
+            (
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("department", "VARCHAR", label="部门"),
+                Column("period", "VARCHAR", kind="period", label="统计期"),
+                Column("items_total", "INTEGER", kind="integer", min_value=0, label="应认领事项数"),
+                Column("items_claimed", "INTEGER", kind="integer", min_value=0, label="已认领事项数"),
+                Column("lists_total", "INTEGER", kind="integer", min_value=0, label="应编制检查清单数"),
+                Column("lists_published", "INTEGER", kind="integer", min_value=0, label="已公布检查清单数"),
+            ),
+            key=("adcode", "department", "period"),
+            event_time="period",
+        ),
+        Table(
+            "credit_record",
+            "失信主体名单",
+            (
+                Column("record_id", "VARCHAR", label="名单编号"),
+                Column("entity_name", "VARCHAR", label="主体名称"),
+                Column("credit_code", "VARCHAR", required=False, label="统一社会信用代码"),
+                Column(
+                    "entity_type", "VARCHAR", kind=_enum(("企业", "个体工商户", "社会组织")), label="主体类型"
+                ),
+                Column("adcode", "VARCHAR", kind="region", label="地区"),
+                Column("department", "VARCHAR", label="认定部门"),
+                Column("sector", "VARCHAR", label="行业领域"),
+                Column("reason", "VARCHAR", required=False, label="失信行为"),
+                Column("listed_at", "DATE", kind="date", label="列入日期"),
+                Column("repaired_at", "DATE", kind="date", required=False, label="信用修复日期"),
+            ),
+            key=("record_id",),
+            event_time="listed_at",
+        ),
     )
 }
 
@@ -241,6 +278,16 @@ REFERENCE_DDL: tuple[str, ...] = (
         feed VARCHAR PRIMARY KEY, target_table VARCHAR, every_seconds BIGINT,
         last_attempt_at TIMESTAMP, last_success_at TIMESTAMP, last_run_id BIGINT,
         last_status VARCHAR, next_due_at TIMESTAMP, cursor_value VARCHAR
+    )""",
+    # Target status rules (seeds/status_rules.csv): indicator_code '*' is the default row.
+    """CREATE TABLE IF NOT EXISTS status_rule (
+        indicator_code VARCHAR PRIMARY KEY, amber_from DOUBLE, met_within DOUBLE, tolerance DOUBLE, pace VARCHAR,
+        profile VARCHAR, annual VARCHAR, note VARCHAR
+    )""",
+    # 13710 stages (seeds/supervision_stages.csv): share of a task's time limit per stage.
+    """CREATE TABLE IF NOT EXISTS supervision_stage (
+        category VARCHAR NOT NULL, stage VARCHAR NOT NULL, label VARCHAR NOT NULL,
+        until_share DOUBLE NOT NULL, status VARCHAR NOT NULL, note VARCHAR, PRIMARY KEY (category, stage)
     )""",
 )
 

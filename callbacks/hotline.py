@@ -1,0 +1,299 @@
+"""Callbacks of /hotline: one per panel, county drill on the density map, category and channel
+picking by clicking their bars, filters. All aggregation happens in DuckDB (events_queries)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import dash
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+
+from cockpit import ids
+from cockpit.charts.map import region_map
+from cockpit.services import Services, current
+from cockpit.theme import theme
+from cockpit.warehouse.events_queries import EventQueries, Window
+from layouts.emergency import (
+    EventView,
+    asof,
+    clicked_point,
+    clicked_region,
+    count,
+    graph,
+    kpi,
+    map_parent,
+    memo_panel,
+    now_of,
+    panel,
+    pct,
+    register_filters,
+    style_figure,
+    table,
+)
+from layouts.hotline import parse_view
+
+log = logging.getLogger("callbacks.hotline")
+Renderer = Callable[[EventView, Services, datetime], Any]
+TITLES = {"kpis": "热线概况", "map": "每万人受理量", "trend": "受理量走势", "regions": "分地区",
+          "topics": "本周热点诉求", "categories": "诉求类别", "channels": "受理渠道"}  # fmt: skip
+GRAIN = {"day": ("日", "%m月%d日"), "week": ("周", "%m月%d日"), "month": ("月", "%Y年%m月")}
+HOT_DAYS = 7
+
+
+def _ctx(
+    view: EventView, services: Services, now: datetime
+) -> tuple[EventQueries, Window, str | None, str | None]:
+    return (EventQueries(services.warehouse), view.resolve(now, "month"), view.filters.get("category"),
+            view.filters.get("channel"))  # fmt: skip
+
+
+def _filtered(view: EventView) -> str:
+    parts = [view.filters[k] for k in ("category", "channel") if view.filters.get(k)]
+    return f"（{'、'.join(parts)}）" if parts else ""
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _per_day(tickets: int, days: float) -> str:
+    value = tickets / max(days, 1 / 24)
+    return f"{value:.1f}件" if value < 100 else count(value, "件")
+
+
+def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    k = q.hotline_kpis(view.region, window, cat, ch)
+    tickets, last = int(k["tickets"]), int(k["tickets_last_year"])
+    yoy = (
+        f"上年同期 {count(last, '件')}，同比 {(tickets / last - 1) * 100:+.1f}%" if last else "上年同期无数据"
+    )
+    population = (services.warehouse.region(view.region) or {}).get("population")
+    per_10k = tickets * 1e4 / population if population else None
+    cards = [
+        kpi(f"受理量{_filtered(view)}", count(tickets, "件"), yoy),
+        kpi("日均受理", _per_day(tickets, window.days), f"{window.days:.0f}天"),
+        kpi("每万人受理", "—" if per_10k is None else f"{per_10k:.2f}件", "按常住人口（县级为估算）"),
+        kpi("办结率", pct(_num(k.get("close_rate"))), f"已办结 {count(k.get('closed') or 0, '件')}"),
+        kpi("满意率", pct(_num(k.get("satisfaction"))), f"已评价 {count(k.get('rated') or 0, '件')}"),
+        kpi("按时响应率", pct(_num(k.get("ontime"))), "受理后按时响应的工单"),
+    ]
+    return html.Div(cards, className="events-kpis")
+
+
+def _county_boundaries(services: Services, scope: str) -> pd.DataFrame:
+    wh = services.warehouse
+    if wh.children(scope).empty:
+        return wh.boundaries("county", (wh.region(scope) or {}).get("parent_adcode"))
+    level = (wh.region(scope) or {}).get("level")
+    if level == "city":
+        return wh.boundaries("county", scope)
+    return pd.concat([wh.boundaries("county", c) for c in wh.children(scope)["adcode"]], ignore_index=True)
+
+
+def render_map(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    scope, selected = map_parent(services, view.region)
+    boundaries = _county_boundaries(services, scope)
+    frame = q.hotline_density(scope, window, cat, ch).rename(columns={"per_10k": "value"})
+    frame["hover"] = [
+        f"<b>{r.name}</b><br>受理 {r.tickets:,} 件 · 每万人 {r.value:.2f} 件"
+        f"<br>人口 {r.population / 1e4:.1f} 万{'（估算）' if r.population_is_estimate else ''}"
+        for r in frame.itertuples()
+    ]
+    fig = region_map(boundaries, frame, direction="higher", theme=theme("dark"), selected=selected)
+    foot = f"{window.label}{_filtered(view)} · 颜色越亮每万人受理越多 · 点击区县下钻"
+    return panel(TITLES["map"] + "（分区县）", graph(ids.HOTLINE_GRAPH, "map", fig, 420), foot, name="map")
+
+
+def render_trend(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    frame = q.hotline_trend(view.region, window, cat, ch)
+    unit, fmt = GRAIN[window.grain]
+    colours = theme("dark")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=frame["bucket"],
+            y=frame["tickets_last_year"],
+            name="上年同期",
+            mode="lines",
+            line={"color": colours["muted"], "width": 2, "dash": "dot"},
+            hovertemplate=f"%{{x|{fmt}}} 上年同期 %{{y:,}}件<extra></extra>",
+        )
+    )
+    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["tickets"], name="本期", mode="lines+markers",
+                             line={"color": colours["accent"], "width": 3},
+                             hovertemplate=f"%{{x|{fmt}}} 受理 %{{y:,}}件<extra></extra>"))  # fmt: skip
+    style_figure(fig, 420, legend=True)
+    fig.update_layout(margin={"l": 52, "r": 12, "t": 30, "b": 36})
+    fig.update_xaxes(tickformat=fmt)
+    top = max(float(frame["tickets"].max()), float(frame["tickets_last_year"].max())) if len(frame) else 0.0
+    fig.update_yaxes(rangemode="tozero", tickformat=",d", dtick=1 if top <= 8 else None)
+    k = q.hotline_kpis(view.region, window, cat, ch)
+    foot = f"按{unit}统计；上年同期按日历对齐 · " + asof(k.get("loaded_at"), "hotline_tickets")
+    return panel(f"{TITLES['trend']} · {window.label}{_filtered(view)}", graph(ids.HOTLINE_GRAPH, "trend", fig, 420),
+                 foot, name="trend")  # fmt: skip
+
+
+def render_regions(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    frame = q.hotline_by_region(view.region, window, cat, ch)
+    rows = []
+    for r in frame.itertuples():
+        name: Any = r.name if r.adcode == view.region else dcc.Link(r.name, href=view.href(region=r.adcode))
+        rows.append([name, f"{int(r.tickets):,}", "—" if pd.isna(r.per_10k) else f"{r.per_10k:.2f}",
+                     pct(_num(r.close_rate)), pct(_num(r.satisfaction)), pct(_num(r.ontime))])  # fmt: skip
+    header = ["地区", "受理量（件）", "每万人（件）", "办结率", "满意率", "按时响应率"]
+    return panel(
+        f"{TITLES['regions']} · {window.label}{_filtered(view)}",
+        table(header, rows, cls="regions"),
+        name="regions",
+    )
+
+
+def render_topics(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    frame = q.hot_topics(view.region, window.end, HOT_DAYS, 10, cat, ch)
+    top = float(frame["tickets"].max()) if len(frame) else 1.0
+    rows = []
+    for r in frame.itertuples():
+        change = int(r.tickets) - int(r.tickets_before)
+        rows.append([
+            r.topic, r.category,
+            html.Span([html.Span(className="bar", style={"width": f"{80 * r.tickets / top:.0f}px"}), f"{int(r.tickets):,}"],
+                      className="bar-cell"),
+            html.Span(f"{change:+d}", className="rise" if change > 0 else "fall" if change < 0 else ""),
+        ])  # fmt: skip
+    body = (
+        table(["诉求主题", "类别", "近7日（件）", "较前7日"], rows, numeric_from=2, cls="topics")
+        if rows
+        else html.Div("近7日无工单", className="muted")
+    )
+    since = window.end - pd.Timedelta(days=HOT_DAYS)
+    return panel(
+        f"{TITLES['topics']}（{since:%m月%d日}—{window.end:%m月%d日}）",
+        body,
+        "截至所选时段末的7天",
+        name="topics",
+    )
+
+
+def _bars(frame: pd.DataFrame, name: str, chosen: str | None, height: int) -> Any:
+    frame = frame.iloc[::-1]  # largest on top
+    colours = theme("dark")
+    fig = go.Figure(
+        go.Bar(
+            x=frame["tickets"],
+            y=frame["key"],
+            orientation="h",
+            customdata=frame[["key"]].values,
+            marker_color=[colours["selected"] if k == chosen else colours["accent"] for k in frame["key"]],
+            text=[f"{t:,}件" for t in frame["tickets"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[
+                f"{k}：{t:,}件 · 办结率 {pct(c)} · 满意率 {pct(s)}"
+                for k, t, c, s in zip(
+                    frame["key"], frame["tickets"], frame["close_rate"], frame["satisfaction"], strict=True
+                )
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    style_figure(fig, height)
+    fig.update_layout(margin={"l": 96, "r": 60, "t": 6, "b": 28})
+    fig.update_xaxes(
+        tickformat=",d", range=[0, max(float(frame["tickets"].max()) if len(frame) else 0.0, 1.0) * 1.12]
+    )
+    return graph(ids.HOTLINE_GRAPH, name, fig, height)
+
+
+def render_categories(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    frame = q.hotline_by(view.region, window, "category", None, ch)
+    return panel(f"{TITLES['categories']} · {window.label}", _bars(frame, "categories", cat, 320),
+                 "点击类别筛选，再次点击取消", name="categories")  # fmt: skip
+
+
+def render_channels(view: EventView, services: Services, now: datetime) -> Any:
+    q, window, cat, ch = _ctx(view, services, now)
+    frame = q.hotline_by(view.region, window, "channel", cat, None)
+    return panel(f"{TITLES['channels']} · {window.label}", _bars(frame, "channels", ch, 320),
+                 "点击渠道筛选，再次点击取消", name="channels")  # fmt: skip
+
+
+RENDERERS: dict[str, Renderer] = {
+    "kpis": render_kpis, "map": render_map, "trend": render_trend, "regions": render_regions,
+    "topics": render_topics, "categories": render_categories, "channels": render_channels,
+}  # fmt: skip
+
+
+def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
+    def callback(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
+        if not view_data:
+            return no_update
+        services = current()
+        try:
+            # The store lives in the browser: validate it again like a URL (unknown → notice + default).
+            view, now = parse_view(services, EventView.from_store(view_data).params()), now_of(services)
+            return memo_panel(services, "hotline", name, view, now, lambda: renderer(view, services, now))
+        except Exception as exc:  # one panel's failure must not take the page down
+            log.exception("hotline panel %s failed", name)
+            return panel(
+                TITLES[name],
+                html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error"),
+                name=name,
+            )
+
+    return callback
+
+
+def _allowed(services: Services) -> dict[str, list[str]]:
+    return EventQueries(services.warehouse).hotline_vocabulary()
+
+
+def click_target(view: EventView, graph_name: str, click: Any, services: Services) -> str | None:
+    point = clicked_point(click)
+    if point is None:
+        return None
+    if graph_name == "map":
+        region = clicked_region(point, services)
+        return view.query(region=region) if region else None
+    field = {"categories": "category", "channels": "channel"}.get(graph_name)
+    data = point.get("customdata")
+    value = data[0] if isinstance(data, list) and data else None
+    if field is None or not isinstance(value, str) or value not in _allowed(services)[field]:
+        return None
+    # Clicking the chosen bar again clears the filter.
+    return view.query(**{field: None if view.filters.get(field) == value else value})
+
+
+def register(app: dash.Dash) -> None:
+    for name, renderer in RENDERERS.items():
+        app.callback(
+            Output({"type": ids.HOTLINE_PANEL, "name": name}, "children"),
+            Input(ids.HOTLINE_VIEW, "data"),
+            Input(ids.REFRESH, "n_intervals"),
+        )(_safe(name, renderer))
+
+    register_filters(app, ids.HOTLINE_FILTER, ids.HOTLINE_VIEW, _allowed, "month")
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input({"type": ids.HOTLINE_GRAPH, "name": ALL}, "clickData"),
+        State(ids.HOTLINE_VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
+        trigger = ctx.triggered_id
+        if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
+            return no_update
+        view = EventView.from_store(view_data)
+        target = click_target(view, str(trigger.get("name")), ctx.triggered[0]["value"], current())
+        return target or no_update

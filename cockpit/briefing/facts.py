@@ -1,0 +1,314 @@
+"""The figures of one region at one period: what the region profile shows and a briefing says.
+
+Computed once (memoized per snapshot) from the warehouse through the shared query layers, with
+every status, rank and movement from ``cockpit.targets`` — the same rules as the map and the
+targets page. Each indicator figure keeps its lineage (period, source feed, run, load time), so
+every number in a briefing can be traced back to a warehouse row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import pandas as pd
+
+from cockpit import pace, targets
+from cockpit.periods import PeriodError, parse_period
+from cockpit.services import Services
+from cockpit.tiles import KPI_CODES
+from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.explorer_queries import ExplorerQueries
+from cockpit.warehouse.plan_queries import PlanQueries
+from cockpit.warehouse.queries import Warehouse
+
+LEVEL_NOUN = {"province": "省", "city": "市", "county": "县（市、区）"}
+CHILD_NOUN = {"province": "个市", "city": "个县（市、区）", "county": ""}
+DEFAULT_LEAD = "online_service_rate"
+
+
+class FactsError(ValueError):
+    """Unknown region or period: the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class IndicatorFact:
+    code: str
+    name: str
+    short_name: str
+    unit: str
+    decimals: int
+    direction: str
+    pillar_name: str
+    frequency: str
+    period: str | None
+    value: float | None
+    prev_period: str | None
+    prev_value: float | None
+    target_value: float | None
+    pace_target: float | None
+    gap: float | None  # to the annual target, in the unit (0 = met)
+    status: str | None
+    rank: int | None
+    siblings: int  # how many siblings were ranked
+    movement: int | None  # > 0: moved up
+    source_feed: str | None
+    run_id: int | None
+    loaded_at: datetime | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.value is None or self.prev_value is None:
+            return None
+        return self.value - self.prev_value
+
+    @property
+    def status_label(self) -> str:
+        return targets.STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class Facts:
+    region: dict[str, Any]
+    chain: list[dict[str, Any]]  # province → … → region
+    period: str  # the month the facts stand at
+    now: datetime  # events are counted up to this moment
+    indicators: list[IndicatorFact]
+    selected: list[str]  # indicator codes the user picked; the first leads the narrative
+    children: pd.DataFrame  # adcode, name, lead value/status/rank, score, met, rated, red_names
+    siblings: pd.DataFrame  # the region's siblings on the lead indicator (value, rank, status)
+    events: dict[str, Any]
+    loaded: dict[str, Any] = field(default_factory=dict)  # per feed table: loaded_at, feeds
+
+    @property
+    def parent(self) -> dict[str, Any] | None:
+        return self.chain[-2] if len(self.chain) > 1 else None
+
+    @property
+    def lead(self) -> IndicatorFact:
+        return self.by_code(self.selected[0])
+
+    def by_code(self, code: str) -> IndicatorFact:
+        return next(f for f in self.indicators if f.code == code)
+
+    @property
+    def picked(self) -> list[IndicatorFact]:
+        return [self.by_code(c) for c in self.selected]
+
+    @property
+    def data_as_of(self) -> datetime | None:
+        stamps = [r["loaded_at"] for r in self.loaded.values() if _present(r.get("loaded_at"))]
+        return max(stamps) if stamps else None
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value is not pd.NaT and not (isinstance(value, float) and math.isnan(value))
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if _present(value) and value is not pd.NA else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if _present(value) and value is not pd.NA else None
+
+
+def now_of(services: Services) -> datetime:
+    as_of = services.settings.as_of
+    return datetime.combine(as_of, time(23, 59, 59)) if as_of else datetime.now().replace(microsecond=0)
+
+
+def latest_month(wh: Warehouse) -> str | None:
+    frame = wh.cached_df(
+        "briefing_latest_month",
+        "SELECT max(period) AS p FROM indicator_value WHERE length(period) = 7 AND period[5] = '-'",
+        {},
+    )
+    value = frame["p"].iloc[0] if len(frame) else None
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def resolve_period(wh: Warehouse, raw: str | None) -> str:
+    """A month code, validated: the latest month with data when ``raw`` is empty."""
+    latest = latest_month(wh)
+    if not raw:
+        if latest is None:
+            raise FactsError("仓库中还没有月度指标数据")
+        return latest
+    try:
+        parsed = parse_period(str(raw)[:32])
+    except PeriodError as exc:
+        raise FactsError(f"统计期“{str(raw)[:12]}”无法识别") from exc
+    if parsed.kind != "month":
+        raise FactsError(f"统计期应为月份（如 2026-10），收到“{str(raw)[:12]}”")
+    if latest is not None and parsed.code > latest:
+        raise FactsError(f"{parsed.label}尚无数据（最新为{parse_period(latest).label}）")
+    return parsed.code
+
+
+def resolve_indicators(wh: Warehouse, raw: list[str] | str | None) -> list[str]:
+    codes = set(wh.indicators()["code"])
+    wanted = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    picked = [c for c in dict.fromkeys(w.strip() for w in wanted) if c in codes]
+    if not picked:
+        picked = [c for c in (DEFAULT_LEAD, *KPI_CODES) if c in codes]
+        picked = list(dict.fromkeys(picked))
+    return picked
+
+
+def _upto(series: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Values whose period ends by the end of ``period``: the state of knowledge at that month."""
+    if series.empty:
+        return series
+    end = pace.as_period(period).end
+    keep = [pace.as_period(p).end <= end for p in series["period"]]
+    return series[keep]
+
+
+def _assess(plan: PlanQueries, scope: str, period: str, codes: list[str]) -> pd.DataFrame:
+    """``scope`` and its children on ``codes`` at ``period``, ranked among siblings."""
+    year = pace.as_period(period).start.year
+    inds = plan.indicators().set_index("code")
+    rules = plan.rules()
+    values = _upto(plan.series(codes, scope, year - 1, year), period)
+    tgts = plan.resolved_targets(codes, scope)
+    regions = plan.wh.cached_df(
+        "briefing_scope_regions",
+        "SELECT adcode, name, short_name, level, parent_adcode FROM region WHERE adcode = $r OR parent_adcode = $r",
+        {"r": scope},
+    )
+    parts = []
+    for code in codes:
+        meta = inds.loc[code]
+        frame = targets.assess(
+            values[values["indicator_code"] == code],
+            tgts[tgts["indicator_code"] == code],
+            direction=str(meta["direction"]),
+            rule=rules.for_indicator(code),
+            year=year,
+        )
+        frame = regions.merge(frame, on="adcode", how="left")
+        kids = targets.with_ranks(frame[frame["adcode"] != scope])
+        own = frame[frame["adcode"] == scope].assign(rank=None, prev_rank=None, movement=None)
+        parts.append(pd.concat([own, kids]).assign(code=code))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def compute(
+    services: Services, adcode: str, period: str | None = None, indicators: list[str] | None = None
+) -> Facts:
+    wh = services.warehouse
+    region = wh.region(adcode) if isinstance(adcode, str) and adcode.isdigit() and len(adcode) == 6 else None
+    if region is None:
+        raise FactsError(f"未知地区“{str(adcode)[:12]}”")
+    month = resolve_period(wh, period)
+    selected = resolve_indicators(wh, indicators)
+    key = f"briefing_facts:{wh.snapshot_id}:{json.dumps([adcode, month, selected, str(services.settings.as_of)])}"
+    cache = wh.cache
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = _compute(services, region, month, selected)
+        if cache is not None:
+            cache.set(key, found, timeout=3600)
+    return found  # type: ignore[no-any-return]
+
+
+def _chain(wh: Warehouse, region: dict[str, Any]) -> list[dict[str, Any]]:
+    chain, code = [], region["adcode"]
+    while code:
+        row = wh.region(code)
+        if row is None:
+            break
+        chain.append(row)
+        code = row["parent_adcode"]
+    return list(reversed(chain))
+
+
+def _compute(services: Services, region: dict[str, Any], month: str, selected: list[str]) -> Facts:
+    wh = services.warehouse
+    plan = PlanQueries(wh)
+    catalogue = plan.indicators()
+    codes = catalogue["code"].tolist()
+    adcode = region["adcode"]
+    chain = _chain(wh, region)
+    parent = chain[-2]["adcode"] if len(chain) > 1 else None
+    among = _assess(plan, parent, month, codes) if parent else _assess(plan, adcode, month, codes)
+    lineage = ExplorerQueries(wh).value_lineage(adcode, codes)
+    lineage_at = {(r["indicator_code"], r["period"]): r for r in lineage.to_dict("records")}
+    facts: list[IndicatorFact] = []
+    for meta in catalogue.to_dict("records"):
+        code = meta["code"]
+        rows = among[(among["code"] == code) & (among["adcode"] == adcode)]
+        row = rows.iloc[0].to_dict() if len(rows) else {}
+        ranked = among[(among["code"] == code) & (among["adcode"] != (parent or adcode))]
+        period = row.get("period") if _present(row.get("period")) else None
+        origin = lineage_at.get((code, period), {})
+        prev_period = row.get("prev_period") if _present(row.get("prev_period")) else None
+        value = _num(row.get("latest_value"))
+        target = _num(row.get("target_value"))
+        facts.append(IndicatorFact(
+            code=code, name=str(meta["name"]), short_name=str(meta.get("short_name") or meta["name"]),
+            unit=str(meta.get("unit") or ""), decimals=int(_int(meta.get("decimals")) or 1),
+            direction=str(meta["direction"]), pillar_name=str(meta.get("pillar_name") or ""),
+            frequency=str(meta["frequency"]), period=period, value=value, prev_period=prev_period,
+            # The raw value of the previous period (assess keeps a year-to-date mean for some rules).
+            prev_value=_num(lineage_at.get((code, prev_period), {}).get("value")), target_value=target,
+            pace_target=_num(row.get("pace_target")), gap=targets.gap(value, target, str(meta["direction"])),
+            status=row.get("status") if isinstance(row.get("status"), str) else None,
+            rank=_int(row.get("rank")) if parent else None,
+            siblings=int(ranked["rank"].notna().sum()) if parent else 0,
+            movement=_int(row.get("movement")) if parent else None,
+            source_feed=origin.get("source_feed"), run_id=_int(origin.get("run_id")),
+            loaded_at=origin.get("loaded_at") if _present(origin.get("loaded_at")) else None,
+        ))  # fmt: skip
+    lead = selected[0]
+    siblings = (
+        among[(among["code"] == lead) & (among["adcode"] != (parent or adcode))] if parent else among.iloc[:0]
+    )
+    children = (
+        _children(plan, adcode, month, codes, lead) if not wh.children(adcode).empty else pd.DataFrame()
+    )
+    now = now_of(services)
+    return Facts(region=region, chain=chain, period=month, now=now, indicators=facts, selected=selected,
+                 children=children, siblings=siblings.reset_index(drop=True), events=_events(wh, adcode, now),
+                 loaded=ExplorerQueries(wh).latest_loaded())  # fmt: skip
+
+
+def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead: str) -> pd.DataFrame:
+    assessed = _assess(plan, adcode, month, codes)
+    kids = assessed[assessed["adcode"] != adcode]
+    rows = []
+    for (child, name), group in kids.groupby(["adcode", "name"], sort=True):
+        c = targets.counts(group["status"])
+        rated = c[targets.GREEN] + c[targets.AMBER] + c[targets.RED]
+        lead_row = group[group["code"] == lead].iloc[0]
+        names = plan.indicators().set_index("code")["name"]
+        rows.append({"adcode": child, "name": name, "value": _num(lead_row.get("latest_value")),
+                     "period": lead_row.get("period"), "status": lead_row.get("status"),
+                     "target_value": _num(lead_row.get("target_value")), "rank": _int(lead_row.get("rank")),
+                     "movement": _int(lead_row.get("movement")),
+                     "score": 100.0 * c[targets.GREEN] / rated if rated else None, "met": c[targets.GREEN],
+                     "amber": c[targets.AMBER], "red": c[targets.RED], "rated": rated,
+                     "red_names": [str(names[k]) for k in group.loc[group["status"] == targets.RED, "code"]]})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["score_rank"] = targets.rank_among(frame["score"], "higher")
+    return frame
+
+
+def _events(wh: Warehouse, adcode: str, now: datetime) -> dict[str, Any]:
+    q = Dashboard(wh)
+    incidents = q.active_incidents(adcode, now)
+    warnings = q.warnings_in_force(adcode, now)
+    return {
+        "incidents": incidents,
+        "incident_levels": {lv: int((incidents["level"] == lv).sum()) for lv in ("I", "II", "III", "IV")},
+        "warnings": warnings,
+        "hotline": q.hotline_pulse(adcode, now),
+        "inspection": q.inspection_pulse(adcode, now),
+        "supervision": q.supervision_pulse(adcode, now),
+        "today": date(now.year, now.month, now.day),
+    }

@@ -1,0 +1,144 @@
+"""Download routes: grid exports, chart images, briefing jobs. Plain links (``<a download>``) point
+here, so a browser's own download machinery saves the files, however large.
+
+Every parameter is validated like the pages validate theirs; bad input answers 400/404 with a
+Chinese message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from typing import Any
+
+import flask
+
+from cockpit.briefing import FORMATS as BRIEFING_FORMATS
+from cockpit.briefing import jobs
+from cockpit.briefing.facts import FactsError
+from cockpit.exports import grid
+from cockpit.exports.charts import FORMATS as CHART_FORMATS
+from cockpit.exports.charts import ChartExportError
+from cockpit.exports.pdf import PdfError
+from cockpit.services import current
+from cockpit.warehouse.explorer_queries import FilterError
+
+bp = flask.Blueprint("exports", __name__, url_prefix="/exports")
+CHARTS = ("map", "ranking", "status", "trend")
+_NAME = re.compile(r"^[a-z]{2,12}$")
+
+
+def _error(message: str, status: int = 400) -> flask.Response:
+    response = flask.jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _now() -> datetime:
+    from cockpit.briefing.facts import now_of
+
+    return now_of(current())
+
+
+@bp.get("/grid.<fmt>")
+def grid_export(fmt: str) -> flask.Response:
+    services = current()
+    try:
+        query = grid.parse_query(services, flask.request.args)
+        data, name, mime = grid.export(services, query, fmt, _now())
+    except FilterError as exc:
+        return _error(str(exc))
+    return flask.send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
+
+
+def chart_href(name: str, fmt: str, region: str, period: str | None, indicator: str | None) -> str:
+    from urllib.parse import urlencode
+
+    params = {k: v for k, v in (("region", region), ("period", period), ("indicator", indicator)) if v}
+    return f"/exports/chart/{name}.{fmt}?{urlencode(params)}"
+
+
+def chart_bytes(name: str, fmt: str, params: Any) -> tuple[bytes, str]:
+    """Rebuilds the chart from validated parameters — never from a figure the browser sends, which
+    could ask the exporting browser to load outside resources."""
+    from cockpit.briefing import facts, figures
+    from cockpit.exports.charts import Caption, figure_bytes
+    from cockpit.formatting import period_label
+
+    services = current()
+    if name not in CHARTS:
+        raise FilterError(f"未知的图表“{name[:20]}”")
+    indicator = params.get("indicator")
+    found = facts.compute(services, str(params.get("region") or ""), params.get("period") or None,
+                          [str(indicator)] if indicator else None)  # fmt: skip
+    wh = services.warehouse
+    build = {"map": lambda: figures.map_figure(wh, found, "light", labels=True),
+             "ranking": lambda: figures.ranking_figure(found, "light"),
+             "status": lambda: figures.status_figure(found, "light"),
+             "trend": lambda: figures.trend_figure(wh, found, theme_name="light")}  # fmt: skip
+    titles = {"map": "目标状态地图", "ranking": "排名", "status": "各领域目标状态", "trend": "走势"}
+    lead = found.lead
+    loaded = found.loaded.get("indicator_value", {})
+    when = loaded.get("loaded_at")
+    source = f"来源：{loaded.get('feeds') or '指标数据'}" + (
+        f"（入库 {when:%Y-%m-%d %H:%M}）" if when is not None else ""
+    )
+    caption = Caption(f"{found.region['name']} · {lead.name} · {titles[name]}", source,
+                      f"数据截至{period_label(lead.period or found.period)}")  # fmt: skip
+    data = figure_bytes(build[name](), fmt, caption, height=700 if name == "map" else 675)
+    return data, f"{found.region['name']}_{lead.short_name}_{titles[name]}_{found.period}.{fmt}"
+
+
+@bp.get("/chart/<name>.<fmt>")
+def chart_export(name: str, fmt: str) -> flask.Response:
+    if not _NAME.match(name) or name not in CHARTS or fmt not in CHART_FORMATS:
+        return _error("未知的图表或格式", 404)
+    try:
+        data, filename = chart_bytes(name, fmt, flask.request.args)
+    except (FilterError, FactsError) as exc:
+        return _error(str(exc))
+    except (ChartExportError, PdfError) as exc:
+        return _error(str(exc), 503)
+    return flask.send_file(
+        io.BytesIO(data), mimetype=CHART_FORMATS[fmt], as_attachment=True, download_name=filename
+    )
+
+
+@bp.post("/briefing")
+def briefing_start() -> flask.Response:
+    services = current()
+    args = flask.request.get_json(silent=True) or flask.request.values
+    region = str(args.get("region") or "")
+    if services.warehouse.region(region) is None if re.match(r"^\d{6}$", region) else True:
+        return _error(f"未知地区“{region[:12]}”")
+    indicators = args.get("indicators")
+    codes = indicators.split(",") if isinstance(indicators, str) else indicators
+    wanted = args.get("formats") or "pptx,pdf"
+    formats = tuple(f for f in BRIEFING_FORMATS if f in str(wanted).split(","))
+    if not formats:
+        return _error("未知的格式")
+    job_id = jobs.start(services, region, args.get("period") or None, codes or None, formats)
+    return flask.jsonify(job=job_id, status=f"/exports/jobs/{job_id}")
+
+
+@bp.get("/jobs/<job_id>")
+def job_status(job_id: str) -> flask.Response:
+    found = jobs.status(current(), job_id)
+    return flask.jsonify(found) if found else _error("未找到该任务", 404)
+
+
+@bp.get("/jobs/<job_id>/<fmt>")
+def job_file(job_id: str, fmt: str) -> flask.Response:
+    if fmt not in BRIEFING_FORMATS:
+        return _error("未知的格式", 404)
+    path = jobs.file_of(current(), job_id, fmt)
+    if path is None:
+        return _error("文件尚未生成或已过期", 404)
+    mime = {"pdf": "application/pdf",
+            "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}[fmt]  # fmt: skip
+    return flask.send_file(path, mimetype=mime, as_attachment=True, download_name=path.name)
+
+
+def init_app(server: flask.Flask) -> None:
+    server.register_blueprint(bp)

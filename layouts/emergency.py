@@ -1,0 +1,511 @@
+"""“一颗星”应急指挥: incidents now and over time, warnings in force, alarms until acknowledged.
+
+This module also holds the scaffolding the three event desk pages share (/emergency, /regulation,
+/hotline): the URL → view parsing with notices, the header with breadcrumb and period picker, and
+small render helpers. Each page's layout is a skeleton; its panels fill through their own
+callbacks (callbacks/<page>.py), so a slow panel never blocks the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from cockpit import ids
+from cockpit.nav import nav_bar
+from cockpit.services import Services, current
+from cockpit.warehouse.events_queries import EventQueries, Window, resolve_window, valid_incident_id
+from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
+
+PATH = "/emergency"
+LEVEL_LABELS = {"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}
+WINDOW_KEYS = ("period", "from", "to")
+
+
+def register() -> None:
+    dash.register_page(
+        __name__, path=PATH, name="应急指挥", title="“一颗星”应急指挥 · 领导驾驶舱", layout=layout
+    )
+
+
+# --- shared: the view of an event page -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventView:
+    """What an event page shows, from its URL: region, time window (as the URL wrote it), filters."""
+
+    page: str
+    region: str
+    window: dict[str, str]  # period, or from/to: re-resolved against "now" on every render
+    filters: dict[str, str] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+
+    def query(self, **changes: str | None) -> str:
+        window = dict(self.window)
+        if any(k in changes for k in WINDOW_KEYS):
+            window = {k: v for k in WINDOW_KEYS if (v := changes.get(k))}
+        merged = {"region": self.region, **window, **self.filters}
+        merged.update({k: v for k, v in changes.items() if k not in WINDOW_KEYS})
+        return "?" + urlencode({k: v for k, v in merged.items() if v})
+
+    def href(self, **changes: str | None) -> str:
+        return self.page + self.query(**changes)
+
+    def resolve(self, now: datetime, default_kind: str) -> Window:
+        return resolve_window(self.window, now, default_kind)[0]
+
+    def params(self) -> dict[str, str]:
+        """The URL parameters this view came from, to validate again what a browser sends back."""
+        return {"region": self.region, **self.window, **self.filters}
+
+    def as_store(self) -> dict[str, Any]:
+        return {
+            "page": self.page,
+            "region": self.region,
+            "window": self.window,
+            "filters": self.filters,
+            "notices": list(self.notices),
+        }
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any]) -> EventView:
+        return cls(
+            page=str(data["page"]),
+            region=str(data["region"]),
+            window={str(k): str(v) for k, v in (data.get("window") or {}).items() if k in WINDOW_KEYS},
+            filters={str(k): str(v) for k, v in (data.get("filters") or {}).items()},
+            notices=tuple(data.get("notices") or ()),
+        )
+
+
+def now_of(services: Services) -> datetime:
+    """ "Now" for event queries, to the minute (so a minute's renders share cached results)."""
+    from callbacks.screen import now_for
+
+    return now_for(services).replace(second=0, microsecond=0)
+
+
+def parse_event_view(
+    services: Services,
+    page: str,
+    params: dict[str, Any],
+    *,
+    default_kind: str,
+    allowed: dict[str, tuple[str, Collection[str] | Callable[[], Collection[str]]]],
+) -> EventView:
+    """Validate every URL parameter against the warehouse; unknown values become notices.
+
+    ``allowed``: filter name → (Chinese label, allowed values, or a function giving them, called only
+    when the parameter is present: a vocabulary can cost a scan of the tickets on a new snapshot)."""
+    notices: list[str] = []
+    province = services.settings.province_adcode
+    region = str(params.get("region") or province)[:12]
+    if not (region.isdigit() and len(region) == 6) or services.warehouse.region(region) is None:
+        notices.append(f"未知地区“{region}”，已显示全省")
+        region = province
+    now = now_of(services)
+    raw = {k: str(params[k]) for k in WINDOW_KEYS if params.get(k)}
+    _, problems = resolve_window(raw, now, default_kind)
+    notices += problems
+    kept = {} if problems else raw
+    filters: dict[str, str] = {}
+    for name, (label, values) in allowed.items():
+        value = params.get(name)
+        if not value:
+            continue
+        if str(value) in (values() if callable(values) else values):
+            filters[name] = str(value)
+        else:
+            notices.append(f"未知{label}“{str(value)[:16]}”，已显示全部")
+    return EventView(page, region, kept, filters, tuple(notices))
+
+
+def region_chain(services: Services, adcode: str) -> list[dict[str, Any]]:
+    chain, code = [], adcode
+    while code:
+        row = services.warehouse.region(code)
+        if row is None:
+            break
+        chain.append(row)
+        code = row["parent_adcode"]
+    return list(reversed(chain))
+
+
+def map_parent(services: Services, region: str) -> tuple[str, str | None]:
+    """Whose children the map draws, and the selected county when the view is a county."""
+    if not services.warehouse.children(region).empty:
+        return region, None
+    row = services.warehouse.region(region) or {}
+    return str(row.get("parent_adcode") or region), region
+
+
+def period_options(now: datetime, current_code: str, current_label: str) -> list[dict[str, str]]:
+    months = [(now.year, now.month - k) for k in range(3)]
+    months = [(y - 1, m + 12) if m < 1 else (y, m) for y, m in months]
+    quarter = (now.month - 1) // 3 + 1
+    prev_q = (now.year, quarter - 1) if quarter > 1 else (now.year - 1, 4)
+    opts = [{"label": f"{y}年{m}月", "value": f"{y}-{m:02d}"} for y, m in months]
+    opts += [
+        {"label": f"{now.year}年第{quarter}季度", "value": f"{now.year}Q{quarter}"},
+        {"label": f"{prev_q[0]}年第{prev_q[1]}季度", "value": f"{prev_q[0]}Q{prev_q[1]}"},
+    ]
+    opts += [{"label": f"{y}年", "value": str(y)} for y in range(now.year, 2020, -1)]
+    if current_code not in {o["value"] for o in opts}:
+        opts.insert(0, {"label": current_label, "value": current_code})
+    return opts
+
+
+def page_header(
+    view: EventView,
+    services: Services,
+    *,
+    title: str,
+    filter_type: str,
+    default_kind: str,
+    dropdowns: Sequence[tuple[str, str, list[dict[str, str]]]] = (),
+) -> html.Div:
+    """Title, breadcrumb, 返回上级, period picker, the page's filters and any notices."""
+    now = now_of(services)
+    window = view.resolve(now, default_kind)
+    chain = region_chain(services, view.region)
+    crumbs: list[Any] = []
+    for i, row in enumerate(chain):
+        if i:
+            crumbs.append(html.Span("›", className="crumb-sep"))
+        last = i == len(chain) - 1
+        crumbs.append(
+            html.Span(row["name"], className="crumb current")
+            if last
+            else dcc.Link(row["name"], href=view.href(region=row["adcode"], incident=None), className="crumb")
+        )
+    parent = chain[-2]["adcode"] if len(chain) > 1 else None
+    controls = [
+        dcc.Dropdown(
+            id={"type": filter_type, "name": "period"},
+            options=period_options(now, window.code, window.label),  # type: ignore[arg-type]
+            value=window.code,
+            clearable=False,
+            searchable=False,
+            className="events-dropdown dd-period",
+        )
+    ]
+    for name, placeholder, options in dropdowns:
+        controls.append(
+            dcc.Dropdown(
+                id={"type": filter_type, "name": name},
+                options=options,  # type: ignore[arg-type]
+                value=view.filters.get(name),
+                placeholder=placeholder,
+                clearable=True,
+                searchable=False,
+                className=f"events-dropdown dd-{name}",
+            )
+        )
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(title),
+                    html.Div(crumbs, className="breadcrumb events-breadcrumb"),
+                    dcc.Link("↑ 返回上级", href=view.href(region=parent, incident=None), className="back")
+                    if parent
+                    else html.Span(),
+                    html.Div(window.label, className="events-window"),
+                ],
+                className="events-title-row",
+            ),
+            html.Div(controls, className="events-controls"),
+            *[html.Div(n, className="notice events-notice") for n in view.notices],
+        ],
+        className="events-header",
+    )
+
+
+def panel_slot(panel_type: str, name: str, extra: str = "") -> html.Div:
+    return html.Div(
+        html.Div("加载中…", className="events-panel loading"),
+        id={"type": panel_type, "name": name},
+        className=f"events-slot slot-{name} {extra}".strip(),
+    )
+
+
+def panel(title: str, body: Any, footer: str | None = None, *, name: str, extra: Any = None) -> html.Div:
+    head = [html.Div(title, className="events-panel-title")]
+    if extra is not None:
+        head.append(html.Div(extra, className="events-panel-extra"))
+    return html.Div(
+        [
+            html.Div(head, className="events-panel-head"),
+            html.Div(body, className="events-panel-body"),
+            html.Div(footer, className="events-asof") if footer else None,
+        ],
+        className=f"events-panel panel-{name}",
+    )
+
+
+def kpi(label: str, value: str, sub: str = "", cls: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(label, className="kpi-label"),
+            html.Div(value, className="kpi-num"),
+            html.Div(sub, className="kpi-sub"),
+        ],
+        className=f"events-kpi {cls}".strip(),
+    )
+
+
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric_from: int = 1, cls: str = ""
+) -> html.Table:
+    """A plain table; columns from ``numeric_from`` on are right-aligned numbers."""
+    head = html.Thead(
+        html.Tr([html.Th(h, className="num" if i >= numeric_from else "") for i, h in enumerate(header)])
+    )
+    body = html.Tbody(
+        [
+            html.Tr([html.Td(c, className="num" if i >= numeric_from else "") for i, c in enumerate(r)])
+            for r in rows
+        ]
+    )
+    return html.Table([head, body], className=f"events-table {cls}".strip())
+
+
+def asof(loaded_at: Any, feeds: str) -> str:
+    when = "—" if loaded_at is None or str(loaded_at) in ("NaT", "nan") else f"{loaded_at:%Y-%m-%d %H:%M}"
+    return f"入库 {when} · 来源 {feeds}"
+
+
+# --- the emergency page ------------------------------------------------------------------------------
+
+
+def parse_view(services: Services, params: dict[str, Any]) -> EventView:
+    view = parse_event_view(
+        services,
+        PATH,
+        params,
+        default_kind="year",
+        allowed={"category": ("事件类别", INCIDENT_CATEGORIES), "level": ("事件级别", INCIDENT_LEVELS)},
+    )
+    incident = params.get("incident")
+    if incident:
+        found = valid_incident_id(incident) and EventQueries(services.warehouse).incident(str(incident))
+        if found:
+            return EventView(
+                view.page, view.region, view.window, {**view.filters, "incident": str(incident)}, view.notices
+            )
+        view = EventView(
+            view.page,
+            view.region,
+            view.window,
+            view.filters,
+            (*view.notices, f"未找到事件编号“{str(incident)[:20]}”"),
+        )
+    return view
+
+
+def layout(**params: Any) -> html.Div:
+    services = current()
+    view = parse_view(services, params)
+    categories = [{"label": c, "value": c} for c in INCIDENT_CATEGORIES]
+    levels = [{"label": LEVEL_LABELS[lv], "value": lv} for lv in INCIDENT_LEVELS]
+    slot = lambda name, extra="": panel_slot(ids.EMERGENCY_PANEL, name, extra)  # noqa: E731
+    return html.Div(
+        [
+            dcc.Store(id=ids.EMERGENCY_VIEW, data=view.as_store()),
+            nav_bar(PATH, f"?region={view.region}"),
+            page_header(
+                view,
+                services,
+                title="“一颗星”应急指挥 · 预警和应急处置",
+                filter_type=ids.EMERGENCY_FILTER,
+                default_kind="year",
+                dropdowns=[("category", "全部类别", categories), ("level", "全部级别", levels)],
+            ),
+            html.Div(
+                [
+                    html.Span("值班确认人", className="muted"),
+                    dcc.Input(
+                        id=ids.EMERGENCY_ACK_WHO,
+                        type="text",
+                        maxLength=20,
+                        placeholder="姓名",
+                        className="ack-who",
+                        debounce=False,
+                    ),
+                    slot("alarms", "grow"),
+                ],
+                className="alarm-bar",
+            ),
+            slot("kpis"),
+            html.Div(
+                [slot("map"), html.Div([slot("detail"), slot("warnings")], className="events-col")],
+                className="events-row map-row",
+            ),
+            slot("timeline"),
+            html.Div(
+                [slot("stats"), html.Div([slot("matrix"), slot("list")], className="events-col")],
+                className="events-row",
+            ),
+        ],
+        className="desk-page theme-dark events-page page-emergency",
+    )
+
+
+# --- shared: formatting and figures --------------------------------------------------------------
+
+
+def wan_yuan(value: float | None) -> str:
+    """An amount given in 万元, written with 万元 or 亿元."""
+    if value is None or value != value:
+        return "—"
+    return f"{value / 1e4:,.2f}亿元" if abs(value) >= 1e4 else f"{value:,.2f}万元"
+
+
+def pct(share: float | None, decimals: int = 1) -> str:
+    """A share (0..1) as a percentage."""
+    if share is None or share != share:
+        return "—"
+    return f"{share * 100:.{decimals}f}%"
+
+
+def count(value: float | None, unit: str = "") -> str:
+    if value is None or value != value:
+        return "—"
+    n = float(value)
+    text = f"{n / 1e8:.2f}亿" if n >= 1e8 else f"{n / 1e4:.2f}万" if n >= 1e4 else f"{n:,.0f}"
+    return text + unit
+
+
+def style_figure(fig: Any, height: int, *, legend: bool = False) -> Any:
+    from cockpit.theme import theme
+
+    colours = theme("dark")
+    fig.update_layout(
+        height=height,
+        margin={"l": 48, "r": 12, "t": 10, "b": 36},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"color": colours["text"], "family": colours["font"], "size": 13},
+        showlegend=legend,
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        xaxis={"gridcolor": colours["grid"]},
+        yaxis={"gridcolor": colours["grid"]},
+        hoverlabel={"font": {"family": colours["font"]}},
+    )
+    return fig
+
+
+def plain_figure(figure: Any) -> Any:
+    """A go.Figure as plain dicts, so a memoized panel unpickles in a millisecond instead of being
+    validated again. The figure's own (already validated) dicts are used as they are: ``to_dict``
+    would deep-copy the boundaries once more, which is most of a map's render time."""
+    data, layout = getattr(figure, "_data", None), getattr(figure, "_layout", None)
+    if isinstance(data, list) and isinstance(layout, dict):
+        return {"data": data, "layout": layout}
+    return figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
+
+
+def graph(graph_type: str, name: str, figure: Any, height: int) -> dcc.Graph:
+    from cockpit.charts.map import GRAPH_CONFIG
+
+    return dcc.Graph(
+        id={"type": graph_type, "name": name},
+        figure=plain_figure(figure),
+        config=GRAPH_CONFIG | {"displayModeBar": False},
+        style={"height": f"{height}px"},
+    )
+
+
+# --- shared: navigation callbacks ----------------------------------------------------------------
+
+
+def filter_query(
+    view: EventView, name: str, value: Any, allowed: dict[str, Collection[str]], shown_period: str = ""
+) -> str | None:
+    """The URL search after a filter changed, or None for a value the page does not offer or already
+    shows (re-rendering a page re-creates its dropdowns, which must not navigate anywhere)."""
+    if name == "period":
+        if not isinstance(value, str) or not value or len(value) > 32 or value == shown_period:
+            return None
+        if "~" in value:
+            first, _, last = value.partition("~")
+            return view.query(**{"from": first, "to": last}, incident=None)
+        return view.query(period=value, incident=None)
+    if name not in allowed or (value is not None and value not in allowed[name]):
+        return None
+    if value == view.filters.get(name):
+        return None
+    return view.query(**{name: value}, incident=None)
+
+
+def clicked_point(click: Any) -> dict[str, Any] | None:
+    try:
+        point = click["points"][0]
+    except (TypeError, KeyError, IndexError):
+        return None
+    return point if isinstance(point, dict) else None
+
+
+def clicked_region(point: dict[str, Any] | None, services: Services) -> str | None:
+    """The adcode of a clicked map region, if it is one the warehouse knows."""
+    location = str((point or {}).get("location") or "")[:12]
+    if location.isdigit() and len(location) == 6 and services.warehouse.region(location) is not None:
+        return location
+    return None
+
+
+def register_filters(
+    app: dash.Dash,
+    filter_type: str,
+    view_id: str,
+    allowed: Callable[[Services], dict[str, Collection[str]]],
+    default_kind: str,
+) -> None:
+    """One callback for every filter of a page (pattern-matching): a change rewrites the URL."""
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input({"type": filter_type, "name": ALL}, "value"),
+        State(view_id, "data"),
+        prevent_initial_call=True,
+    )
+    def change_filter(_values: list[Any], view_data: dict[str, Any] | None) -> Any:
+        trigger = ctx.triggered_id
+        if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
+            return dash.no_update
+        services = current()
+        view = EventView.from_store(view_data)
+        shown = view.resolve(now_of(services), default_kind).code
+        target = filter_query(
+            view, str(trigger.get("name")), ctx.triggered[0]["value"], allowed(services), shown
+        )
+        return target or dash.no_update
+
+
+PANEL_TTL_SECONDS = 300
+
+
+def memo_panel(
+    services: Services, page: str, name: str, view: EventView, now: datetime, build: Callable[[], Any]
+) -> Any:
+    """A rendered panel, memoized per snapshot, view and minute: a drill back to a view someone has
+    just seen costs a cache lookup, not queries and figure building (panels hold plain dicts)."""
+    cache = services.warehouse.cache
+    if cache is None:
+        return build()
+    key = "panel:" + json.dumps([services.warehouse.snapshot_id, page, name, view.as_store(), now.isoformat()],
+                                ensure_ascii=False, sort_keys=True)  # fmt: skip
+    found = cache.get(key)
+    if found is not None:
+        return found
+    built = build()
+    cache.set(key, built, timeout=PANEL_TTL_SECONDS)
+    return built

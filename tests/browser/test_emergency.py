@@ -1,0 +1,200 @@
+"""/emergency in headless Chromium: province → city → county, an incident's detail, bad links, and an
+alarm that a feed raises while the page is open and that stays until someone acknowledges it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from cockpit.settings import Settings
+from tests.browser.conftest import Browser, LiveServer, external_requests
+
+pytestmark = pytest.mark.browser
+MAP = ".panel-map .js-plotly-plot"
+REGIONS = f"{MAP} .choroplethlayer path.choroplethlocation"
+
+
+def settle(browser: Browser) -> None:
+    """Every panel filled (or showing its own error) and the map drawn."""
+    page = browser.page
+    page.wait_for_function("!document.querySelector('.events-panel.loading')", timeout=20_000)  # type: ignore[attr-defined]
+    page.wait_for_selector(REGIONS, timeout=20_000)  # type: ignore[attr-defined]
+
+
+def open_page(browser: Browser, url: str) -> None:
+    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+    settle(browser)
+
+
+def crumbs(browser: Browser, parts: int) -> list[str]:
+    browser.page.wait_for_function(  # type: ignore[attr-defined]
+        "n => document.querySelector('.events-breadcrumb')?.innerText.split('›').length === n", arg=parts
+    )
+    return [p.strip() for p in browser.page.inner_text(".events-breadcrumb").split("›")]  # type: ignore[attr-defined]
+
+
+HIDE_MARKERS = """() => { const gd = document.querySelector('.panel-map .js-plotly-plot');
+  const markers = gd.data.map((t, i) => t.type === 'scattergeo' ? i : -1).filter(i => i >= 0);
+  return markers.length ? Plotly.restyle(gd, {visible: false}, markers) : null; }"""
+
+
+def click_region(browser: Browser, index: int) -> None:
+    # Plotly gives a click to the nearest incident marker; with the markers hidden it reaches the region.
+    browser.page.evaluate(HIDE_MARKERS)  # type: ignore[attr-defined]
+    browser.page.locator(REGIONS).nth(index).click(force=True)  # type: ignore[attr-defined]
+
+
+def test_province_city_county_and_an_incident(live_server: LiveServer, browser_page: Browser) -> None:
+    page = browser_page.page
+    open_page(browser_page, live_server.url + "/emergency")
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    for text in (
+        "“一颗星”应急指挥",
+        "处置中事件",
+        "生效预警",
+        "事件时间轴",
+        "分地区统计",
+        "类别与级别",
+        "GCJ-02",
+    ):
+        assert text in body, text
+    assert "暂时无法加载" not in body
+    assert page.locator(REGIONS).count() >= 11  # type: ignore[attr-defined]
+    browser_page.screenshot("emergency-province-1920x1080")
+
+    click_region(browser_page, 0)
+    page.wait_for_url(re.compile(r"region=14\d\d00"))  # type: ignore[attr-defined]
+    city = crumbs(browser_page, 2)
+    assert city[0] == "山西省" and city[1].endswith("市")
+    settle(browser_page)
+    click_region(browser_page, 1)
+    page.wait_for_url(re.compile(r"region=14\d\d(?!00)\d\d"))  # type: ignore[attr-defined]
+    chain = crumbs(browser_page, 3)
+    assert chain[:2] == city
+    settle(browser_page)
+    assert chain[2] in page.inner_text(".panel-stats")  # type: ignore[attr-defined]  # the county's own row
+    browser_page.screenshot("emergency-county-1920x1080")
+
+    # An incident from the list opens its detail: where, level, the four stages, casualties, times.
+    open_page(browser_page, live_server.url + "/emergency?region=140000")
+    page.locator(".panel-list a").first.click()  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"incident=YJ"))  # type: ignore[attr-defined]
+    page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
+    detail = page.inner_text(".panel-detail")  # type: ignore[attr-defined]
+    for text in ("已报告", "处置中", "已控制", "已结案", "报告用时", "伤亡", "直接经济损失", "GCJ-02"):
+        assert text in detail, text
+    settle(browser_page)
+    browser_page.screenshot("emergency-incident-1920x1080")
+    assert external_requests(browser_page.requests, live_server.url) == []
+    assert browser_page.console_errors == []
+
+
+def test_a_marker_on_the_timeline_opens_its_incident(live_server: LiveServer, browser_page: Browser) -> None:
+    page = browser_page.page
+    open_page(browser_page, live_server.url + "/emergency?region=141100&period=2025")
+    page.locator(".panel-timeline .scatterlayer .point").first.click(force=True)  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"incident=YJ2025-"))  # type: ignore[attr-defined]
+    assert "region=141100" in page.url  # type: ignore[attr-defined]
+    page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
+
+
+def test_bad_links_and_tampered_clicks_give_notices_not_errors(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    page = browser_page.page
+    open_page(
+        browser_page,
+        live_server.url + "/emergency?region=999999&period=2026-13&incident=nope&category=<b>&level=V",
+    )
+    notices = page.inner_text(".events-header")  # type: ignore[attr-defined]
+    for text in ("未知地区", "统计期", "未找到事件编号", "未知事件类别", "未知事件级别"):
+        assert text in notices, text
+    assert crumbs(browser_page, 1) == ["山西省"]
+    assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
+    open_page(browser_page, live_server.url + "/emergency?from=2026-11-20&to=2026-11-01")
+    assert "时间范围" in page.inner_text(".events-header")  # type: ignore[attr-defined]
+    before = page.url  # type: ignore[attr-defined]
+    # A forged click naming a region that does not exist changes nothing.
+    page.evaluate(
+        f"document.querySelector('{MAP}').emit('plotly_click', {{points: [{{location: '999999'}}]}})"
+    )  # type: ignore[attr-defined]
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    assert page.url == before  # type: ignore[attr-defined]
+    assert browser_page.console_errors == []
+
+
+@pytest.fixture(scope="module")
+def alarm_server(
+    demo_warehouse: tuple[Settings, dict[str, object]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The demo on its own copy of the warehouse, so a feed can load into it while the page is open."""
+    from cockpit.app import create_app
+
+    settings, _ = demo_warehouse
+    root = tmp_path_factory.mktemp("alarm")
+    shutil.copytree(
+        settings.warehouse_path, root / "warehouse", ignore=shutil.ignore_patterns("*.lock", "alarm_ack*")
+    )
+    copy = settings.model_copy(update={"warehouse_dir": root / "warehouse", "refresh_seconds": 3600})
+    app = create_app(copy)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", copy)
+    finally:
+        server.shutdown()
+
+
+def _new_incident(path: Path) -> None:
+    record = {"eventId": "YJ2026-900001", "eventName": "临县煤矿透水事故", "eventType": "事故灾难", "eventLevel": "Ⅱ级",
+              "areaCode": "141124", "longitude": 110.99, "latitude": 37.95, "status": "处置中",
+              "occurTime": "2026-11-28 20:10:00", "reportTime": "2026-11-28 20:25:00",
+              "responseTime": "2026-11-28 20:40:00", "controlTime": None, "closeTime": None, "deathNum": 4,
+              "injuredNum": 6, "directLoss": 1250.5, "updateTime": "2026-11-28 21:00:00"}  # fmt: skip
+    path.write_text(
+        json.dumps({"code": 0, "msg": "ok", "data": [record]}, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def test_a_new_level_ii_incident_alarms_until_acknowledged(
+    alarm_server: LiveServer, browser_page: Browser, tmp_path: Path
+) -> None:
+    from etl.runner import run_feed
+
+    page = browser_page.page
+    open_page(browser_page, alarm_server.url + "/emergency")
+    assert "当前无Ⅰ、Ⅱ级突发事件和红色预警告警" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    # The 一颗星 feed delivers a level II incident; the next render (refresh or reload) shows the alarm.
+    _new_incident(tmp_path / "push.json")
+    result = run_feed(alarm_server.settings, "emergency_incidents", str(tmp_path / "push.json"))
+    assert result.counts.inserted == 1
+    open_page(browser_page, alarm_server.url + "/emergency")
+    page.wait_for_selector(".alarm-item.pending")  # type: ignore[attr-defined]
+    assert "Ⅱ级（重大）突发事件：临县煤矿透水事故" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    assert "未确认告警 1" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    browser_page.screenshot("emergency-alarm-1920x1080")
+    # Without a name nothing is recorded; with one the alarm is acknowledged and stays so.
+    page.click(".ack-btn")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=请填写确认人")  # type: ignore[attr-defined]
+    assert page.locator(".alarm-item.pending").count() == 1  # type: ignore[attr-defined]
+    page.fill("#emergency-ack-who", "王值班")  # type: ignore[attr-defined]
+    page.click(".ack-btn")  # type: ignore[attr-defined]
+    page.wait_for_selector(".alarm-item.acked")  # type: ignore[attr-defined]
+    assert "已由王值班于" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    open_page(browser_page, alarm_server.url + "/emergency?region=141100")
+    assert page.locator(".alarm-item.pending").count() == 0  # type: ignore[attr-defined]
+    assert "王值班" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    # The alarm links to the incident's detail.
+    page.click(".alarm-item.acked .alarm-title")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r"incident=YJ2026-900001"))  # type: ignore[attr-defined]
+    page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
+    assert "临县煤矿透水事故" in page.inner_text(".panel-detail")  # type: ignore[attr-defined]
+    assert external_requests(browser_page.requests, alarm_server.url) == []
