@@ -52,6 +52,8 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/etl_throughput.py
+	$(BIN)/python bench/events_queries.py
+	@echo "with a cockpit running (make run): $(BIN)/python bench/screen_drill.py"
 
 clean:
 	rm -rf data/warehouse data/demo

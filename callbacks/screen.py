@@ -107,13 +107,26 @@ def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, 
     )
     if frame.empty:
         return frame, ind, period
-    rule = PlanQueries(services.warehouse).rules().for_indicator(view.indicator)
-    frame = targets.status_frame(frame, ind["direction"], rule)
-    frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
-    decimals = int(ind["decimals"])
+    plan = PlanQueries(services.warehouse)
+    if view.period is None:
+        # The wall's default view: the plan's own assessment (rules, 序时进度, inherited targets),
+        # exactly what /targets shows for this indicator and year.
+        assessed = plan.assess_indicator(view.indicator, parent, int(period[:4]), with_projection=False)
+        judged = assessed[["adcode", "status", "pace_target"]]
+        frame = frame.drop(columns=["status"], errors="ignore").merge(judged, on="adcode", how="left")
+        # Rank by the value the map shows (some rules judge the year's mean; the map shows the month).
+        frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
+    else:
+        # A deep link to a past month is judged against that year's annual target.
+        frame = targets.status_frame(frame, ind["direction"], plan.rules().for_indicator(view.indicator))
+        frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
+        frame["pace_target"] = None
+    decimals, unit = int(ind["decimals"]), str(ind["unit"])
     frame["hover"] = [
         f"<b>{r.name}</b><br>{ind['name']}：{number(r.value, ind['unit'], decimals)}"
-        f"<br>目标：{number(r.target_value, ind['unit'], decimals)} · {targets.STATUS_LABELS[r.status]}"
+        f"<br>目标：{number(r.target_value, ind['unit'], decimals)}"
+        f"{'' if pd.isna(r.pace_target) else ' · 序时 ' + number(r.pace_target, unit, decimals)}"
+        f" · {targets.STATUS_LABELS[None if pd.isna(r.status) else r.status]}"
         f"<br>同级排名：{'—' if pd.isna(r.rank) else f'{int(r.rank)}/{int(frame.value.notna().sum())}'}"
         for r in frame.itertuples()
     ]
