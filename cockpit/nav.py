@@ -8,7 +8,17 @@ import dash
 from dash import dcc, html
 
 # Display order; pages not listed here follow in registration order.
-ORDER = ("/", "/targets", "/evaluation", "/supervision", "/emergency", "/regulation", "/hotline", "/explorer", "/feeds")
+ORDER = (
+    "/",
+    "/targets",
+    "/evaluation",
+    "/supervision",
+    "/emergency",
+    "/regulation",
+    "/hotline",
+    "/explorer",
+    "/feeds",
+)
 
 
 def nav_bar(active_path: str, query: str = "") -> html.Div:
