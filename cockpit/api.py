@@ -16,6 +16,7 @@ import pandas as pd
 
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import current
+from cockpit.warehouse.plan_queries import PlanQueries
 
 api = flask.Blueprint("api_v1", __name__, url_prefix="/api/v1")
 _ADCODE = re.compile(r"^\d{6}$")
@@ -112,6 +113,14 @@ def values() -> flask.Response:
     found = _region_param(flask.request.args.get("region"))
     period = _period_param(flask.request.args.get("period"), indicator)
     frame = current().warehouse.values_for_children(indicator["code"], period, found["adcode"])
+    # Status from the plan's one assessment (rules from data, 序时进度), as /targets and the wall show it.
+    assessed = PlanQueries(current().warehouse).assess_indicator(
+        indicator["code"], found["adcode"], int(period[:4]), with_projection=False
+    )
+    if period == current().warehouse.latest_period(indicator["code"]):
+        frame = frame.merge(assessed[["adcode", "pace_target", "status"]], on="adcode", how="left")
+    else:
+        frame = frame.assign(pace_target=None, status=None)  # a past month: values only, no in-year judgement
     return flask.jsonify(
         indicator=indicator, region=found["adcode"], period=period, rows=_records(frame), snapshot=_snapshot()
     )

@@ -37,6 +37,8 @@ def test_values_carry_lineage(client) -> None:  # type: ignore[no-untyped-def]
     assert body["period"] == "2026-10" and body["snapshot"]
     latest = client.get("/api/v1/values?indicator=online_service_rate&region=141100").get_json()
     assert latest["period"] == "2026-10"
+    # No target was loaded in this fixture: no status rather than a guess.
+    assert {r["status"] for r in latest["rows"]} == {None}
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,19 @@ def test_bad_parameters_are_clear_4xx(client, url: str, status: int) -> None:  #
 
 def test_health(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/healthz").get_json()["ok"] is True
+
+
+def test_values_carry_the_plans_status(demo_warehouse) -> None:  # type: ignore[no-untyped-def]
+    from cockpit.app import create_app
+    from cockpit.warehouse.plan_queries import PlanQueries
+    from cockpit.warehouse.queries import Warehouse
+
+    settings, _ = demo_warehouse
+    client = create_app(settings).server.test_client()
+    body = client.get("/api/v1/values?indicator=hotline_satisfaction_rate&region=140900").get_json()
+    expected = PlanQueries(Warehouse(settings)).assess_indicator(
+        "hotline_satisfaction_rate", "140900", int(body["period"][:4]), with_projection=False
+    )
+    want = dict(zip(expected["adcode"], expected["status"], strict=True))
+    got = {r["adcode"]: r["status"] for r in body["rows"]}
+    assert got == want and "red" in got.values()  # the same judgement as /targets, lagging 五台县 included
