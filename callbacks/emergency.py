@@ -26,9 +26,9 @@ from layouts.emergency import (
     clicked_point,
     clicked_region,
     graph,
+    guarded_panel,
     kpi,
     map_parent,
-    memo_panel,
     now_of,
     panel,
     parse_view,
@@ -335,25 +335,8 @@ RENDERERS: dict[str, Renderer] = {
 
 
 def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
-    def callback(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
-        if not view_data:
-            return no_update
-        services = current()
-        try:
-            # The store lives in the browser: validate it again like a URL (unknown → notice + default).
-            view, now = parse_view(services, EventView.from_store(view_data).params()), now_of(services)
-            if name == "alarms":  # acknowledgements change between snapshots: never memoized
-                return renderer(view, services, now)
-            return memo_panel(services, "emergency", name, view, now, lambda: renderer(view, services, now))
-        except Exception as exc:  # one panel's failure must not take the page down
-            log.exception("emergency panel %s failed", name)
-            return panel(
-                TITLES[name],
-                html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error"),
-                name=name,
-            )
-
-    return callback
+    # Acknowledgements change between snapshots: the alarm panel is never memoized.
+    return guarded_panel("emergency", name, TITLES[name], parse_view, renderer, memoize=name != "alarms")
 
 
 # --- interactions ------------------------------------------------------------------------------

@@ -24,10 +24,9 @@ from layouts.emergency import (
     clicked_point,
     clicked_region,
     graph,
+    guarded_panel,
     kpi,
     map_parent,
-    memo_panel,
-    now_of,
     panel,
     pct,
     register_filters,
@@ -304,23 +303,7 @@ RENDERERS: dict[str, Renderer] = {
 
 
 def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
-    def callback(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
-        if not view_data:
-            return no_update
-        services = current()
-        try:
-            # The store lives in the browser: validate it again like a URL (unknown → notice + default).
-            view, now = parse_view(services, EventView.from_store(view_data).params()), now_of(services)
-            return memo_panel(services, "regulation", name, view, now, lambda: renderer(view, services, now))
-        except Exception as exc:  # one panel's failure must not take the page down
-            log.exception("regulation panel %s failed", name)
-            return panel(
-                TITLES[name],
-                html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error"),
-                name=name,
-            )
-
-    return callback
+    return guarded_panel("regulation", name, TITLES[name], parse_view, renderer)
 
 
 def _allowed(services: Services) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ callbacks (callbacks/<page>.py), so a slow panel never blocks the others.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -509,3 +510,36 @@ def memo_panel(
     built = build()
     cache.set(key, built, timeout=PANEL_TTL_SECONDS)
     return built
+
+
+def guarded_panel(
+    page: str,
+    name: str,
+    title: str,
+    parse: Callable[[Services, dict[str, Any]], EventView],
+    renderer: Callable[[EventView, Services, datetime], Any],
+    *,
+    memoize: bool = True,
+) -> Callable[..., Any]:
+    """The callback behind one panel of /emergency, /regulation or /hotline.
+
+    The view store lives in the browser, so it is validated again like a URL; a panel that fails
+    shows its own error and never takes the page down."""
+    log = logging.getLogger(f"callbacks.{page}")
+
+    def callback(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
+        if not view_data:
+            return dash.no_update
+        services = current()
+        try:
+            view, now = parse(services, EventView.from_store(view_data).params()), now_of(services)
+            if not memoize:
+                return renderer(view, services, now)
+            return memo_panel(services, page, name, view, now, lambda: renderer(view, services, now))
+        except Exception as exc:
+            log.exception("%s panel %s failed", page, name)
+            return panel(
+                title, html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error"), name=name
+            )
+
+    return callback
