@@ -138,50 +138,6 @@ def kpi_cards(
     return tile("核心指标", html.Div(cards, className="kpi-grid"), fresh.footer(), name="kpis")
 
 
-def pillar_progress(frame: pd.DataFrame, fresh: Freshness) -> html.Div:
-    rows = []
-    with_status = frame.assign(
-        status=[
-            targets.status(v, t, d)
-            for v, t, d in zip(frame["value"], frame["target_value"], frame["direction"], strict=True)
-        ]
-    )
-    for (_, name), group in with_status.groupby(["ordinal", "pillar_name"], sort=True):
-        total = int(group["status"].notna().sum())
-        on_track = int((group["status"] == targets.GREEN).sum())
-        off = int((group["status"] == targets.RED).sum())
-        share = on_track / total if total else 0.0
-        rows.append(
-            html.Div(
-                [
-                    html.Div(name, className="pillar-name"),
-                    html.Div(
-                        html.Div(className="pillar-fill", style={"width": f"{share * 100:.0f}%"}),
-                        className="pillar-bar",
-                    ),
-                    html.Div(f"{on_track}/{total} 达标", className="pillar-count"),
-                    html.Div(f"{off} 项落后" if off else "", className="pillar-off"),
-                ],
-                className="pillar-row",
-            )
-        )
-    off_total = int((with_status["status"] == targets.RED).sum())
-    title = f"五大建设 目标进度（{off_total} 项落后）" if off_total else "五大建设 目标进度"
-    behind = with_status[with_status["status"].isin([targets.RED, targets.AMBER])]
-    behind = behind.assign(order=behind["status"].map({targets.RED: 0, targets.AMBER: 1})).sort_values(
-        "order"
-    )
-    listing = [
-        html.Li([html.Span([html.Span(className=f"dot {r.status}"), r.name]),
-                 html.Span(f"{r.value:.1f}", className="num"), html.Span(f"目标 {r.target_value:.1f}", className="num muted")])
-        for r in behind.head(5).itertuples()
-    ]  # fmt: skip
-    extra = (
-        [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
-    )
-    return tile(title, [*rows, *extra], fresh.footer("最新一期对照年度目标"), name="pillars")
-
-
 def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Freshness) -> html.Div:
     """Five pillars from the plan's own assessment (status rules and 序时进度 from /targets)."""
     rows = []
@@ -277,9 +233,10 @@ def emergency_panel(
     return tile("“一颗星”应急态势", body, _combined(fresh, warn_fresh), name="emergency")
 
 
-def _combined(a: Freshness, b: Freshness) -> html.Div:
-    last = max([x for x in (a.last_success, b.last_success) if x], default=None)
-    return Freshness(a.feeds + b.feeds, last, a.stale or b.stale).footer()
+def _combined(*parts: Freshness) -> html.Div:
+    """One footer for a tile fed by several tables: every feed named, stale if any is."""
+    last = max([p.last_success for p in parts if p.last_success], default=None)
+    return Freshness(tuple(f for p in parts for f in p.feeds), last, any(p.stale for p in parts)).footer()
 
 
 def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dict[str, Any],
@@ -312,11 +269,7 @@ def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dic
     parts = [
         fresh.get(t) or missing_freshness(t) for t in ("hotline_ticket", "inspection", "supervision_task")
     ]
-    merged = parts[0]
-    for p in parts[1:]:
-        merged = Freshness(merged.feeds + p.feeds, max([x for x in (merged.last_success, p.last_success) if x], default=None),
-                           merged.stale or p.stale)  # fmt: skip
-    return tile("监管与服务脉搏", body, merged.footer(), name="pulse")
+    return tile("监管与服务脉搏", body, _combined(*parts), name="pulse")
 
 
 def _pct(share: Any) -> float | None:

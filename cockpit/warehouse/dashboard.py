@@ -75,23 +75,6 @@ class Dashboard:
             {"i": indicator, "r": adcode},
         )
 
-    def pillar_values(self, adcode: str) -> pd.DataFrame:
-        """Each indicator's latest value and target for the region, grouped by pillar."""
-        return self._df(
-            "pillar_values",
-            """WITH v AS (SELECT indicator_code, period, value,
-                                 row_number() OVER (PARTITION BY indicator_code ORDER BY period DESC) AS k
-                          FROM indicator_value WHERE adcode = $r)
-               SELECT p.code AS pillar_code, p.name AS pillar_name, p.ordinal, i.code, i.name, i.direction,
-                      v.period, v.value, t.target_value
-               FROM pillar p JOIN indicator i ON i.pillar_code = p.code
-               LEFT JOIN v ON v.indicator_code = i.code AND v.k = 1
-               LEFT JOIN indicator_target t ON t.indicator_code = i.code AND t.adcode = $r
-                    AND t.year = CAST(left(v.period, 4) AS INTEGER)
-               ORDER BY p.ordinal, i.code""",
-            {"r": adcode},
-        )
-
     # --- events ---------------------------------------------------------------------------
     def active_incidents(self, adcode: str, now: datetime) -> pd.DataFrame:
         return self._df(
