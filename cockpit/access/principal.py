@@ -1,0 +1,87 @@
+"""The signed-in principal of a request, its role and region scope.
+
+The auth layer (``cockpit.auth``) sets the principal at the start of every request with
+:func:`set_principal`; everything else reads it with :func:`current_principal`. Outside a
+request (the CLI, the ETL scheduler, a briefing run from cron) there is no principal and no
+scope restriction: those run with the operator's own file-system rights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import flask
+
+Role = Literal["kiosk", "leader", "staff", "admin"]
+ROLES: tuple[Role, ...] = ("kiosk", "leader", "staff", "admin")
+ROLE_NAMES: dict[str, str] = {"kiosk": "大屏展示", "leader": "领导", "staff": "工作人员", "admin": "管理员"}
+# Higher rank may do everything a lower rank may; nobody grants a role above their own.
+ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
+
+Permission = Literal["view", "export", "feeds", "users", "audit"]
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "kiosk": frozenset({"view"}),
+    "leader": frozenset({"view"}),
+    "staff": frozenset({"view", "export"}),
+    "admin": frozenset({"view", "export", "feeds", "users", "audit"}),
+}
+
+_G_KEY = "cockpit_principal"
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    role: Role
+    scope: str  # adcode of the region this person may see: the province, a city or a county
+    display_name: str = ""
+
+    def can(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+
+class AccessDenied(PermissionError):
+    """Refused: the message is Chinese and safe to show; the audit log gets the detail."""
+
+    status = 403
+
+    def __init__(self, message: str, *, action: str = "access", region: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.action = action
+        self.region = region
+
+
+class ScopeDenied(AccessDenied):
+    """A region outside the principal's scope was asked for (a tampered URL, payload or export)."""
+
+    def __init__(self, adcode: str, principal: Principal | None) -> None:
+        who = principal.username if principal else "?"
+        super().__init__(f"无权查看地区 {adcode[:12]}", action="scope", region=adcode[:12])
+        self.adcode = adcode
+        self.who = who
+
+
+def current_principal() -> Principal | None:
+    if not flask.has_request_context():
+        return None
+    return flask.g.get(_G_KEY)  # type: ignore[no-any-return]
+
+
+def set_principal(principal: Principal | None) -> None:
+    setattr(flask.g, _G_KEY, principal)
+
+
+@contextlib.contextmanager
+def acting_as(principal: Principal) -> Iterator[None]:
+    """Runs a block as ``principal`` inside the current request (for tests and background jobs
+    that act for a user, such as a briefing requested from a page)."""
+    previous = current_principal()
+    set_principal(principal)
+    try:
+        yield
+    finally:
+        set_principal(previous)
