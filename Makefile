@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_RUN := python3-venv
-SYSTEM_TEST := chromium chromium-driver fonts-noto-cjk poppler-utils
+SYSTEM_TEST := chromium chromium-driver fonts-noto-cjk poppler-utils redis-server
 
-.PHONY: run test install system-run system-test demo serve lint bench clean
+.PHONY: run test install system-run system-test demo serve serve-prod lint bench clean
 
 run: install system-run demo serve
 
@@ -44,6 +44,11 @@ demo: install
 
 serve: install
 	$(BIN)/cockpit serve --scheduler
+
+# Production: gunicorn, COCKPIT_WORKERS processes (README "Serving for real"). Feeds are pulled by
+# one `cockpit etl schedule` process per deployment, not by the web server.
+serve-prod: install
+	$(BIN)/cockpit serve --workers $${COCKPIT_WORKERS:-2}
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -15,7 +15,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, html, no_update
+from dash import ClientsideFunction, Input, Output, State, html, no_update
 
 from cockpit import ids, targets, tiles
 from cockpit.alarms import pending_alarms
@@ -370,9 +370,9 @@ def register(app: dash.Dash) -> None:
     def jump(value: str | None, view_data: dict[str, Any]) -> Any:
         return _search_target(value, View.from_store(view_data), current()) or no_update
 
+    # The clock is a function in assets/clock.js, not an inline string: the CSP allows no inline script.
     app.clientside_callback(
-        "function(n){const d=new Date();const p=x=>String(x).padStart(2,'0');"
-        "return `${d.getFullYear()}年${d.getMonth()+1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;}",
+        ClientsideFunction(namespace="cockpit", function_name="clock"),
         Output(ids.CLOCK, "children"),
         Input(ids.REFRESH, "n_intervals"),
     )

@@ -232,9 +232,11 @@ class AlarmCenter:
 
 
 def alarm_center(services: Services) -> AlarmCenter:
-    return AlarmCenter(
-        services.warehouse, AckStore.for_settings(services.settings), services.settings.province_adcode
-    )
+    from cockpit.access.scope import home_region
+
+    # A scoped user's acknowledgements can only name alarms inside their scope.
+    root = home_region(services.settings.province_adcode)
+    return AlarmCenter(services.warehouse, AckStore.for_settings(services.settings), root)
 
 
 def active_alarms(services: Services, region: str, now: datetime) -> list[Alarm]:

@@ -1,7 +1,8 @@
 """Read-only JSON API under ``/api/v1/``: what the screen shows, for other systems and tests.
 
 Every parameter is validated before it reaches the query layer; a bad one is a 4xx with a
-Chinese message, never a stack trace.
+Chinese message, never a stack trace. Every region asked for must lie in the signed-in
+principal's scope (403 and an audit row otherwise); ``/regions`` lists only in-scope regions.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 import flask
 import pandas as pd
 
+from cockpit.access.principal import AccessDenied
+from cockpit.access.scope import denied_response, home_region, require_region
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import current
 from cockpit.warehouse.plan_queries import PlanQueries
@@ -47,13 +50,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _region_param(raw: str | None) -> dict[str, Any]:
+    """A known region inside the caller's scope (default: the scope itself); outside it: 403, audited."""
     services = current()
-    adcode = raw or services.settings.province_adcode
+    adcode = raw or home_region(services.settings.province_adcode)
     if not _ADCODE.match(adcode):
         raise ApiError(400, f"region 应为6位行政区划代码，收到 {adcode[:20]!r}")
     region = services.warehouse.region(adcode)
     if region is None:
         raise ApiError(404, f"未知地区 {adcode}")
+    require_region(services.warehouse, adcode, action="api")
     return region
 
 
@@ -87,10 +92,20 @@ def _api_error(exc: ApiError) -> tuple[flask.Response, int]:
     return flask.jsonify(error=exc.message, status=exc.status), exc.status
 
 
+api.register_error_handler(AccessDenied, denied_response)
+
+
 @api.errorhandler(Exception)
 def _unexpected(exc: Exception) -> tuple[flask.Response, int]:
     flask.current_app.logger.exception("api error")
     return flask.jsonify(error="服务器内部错误", status=500), 500
+
+
+@api.get("/regions")
+def regions() -> flask.Response:
+    """Every region the caller may see (the query layer keeps only in-scope rows)."""
+    frame = current().warehouse.regions()
+    return flask.jsonify(regions=_records(frame), snapshot=_snapshot())
 
 
 @api.get("/regions/<adcode>")

@@ -7,6 +7,7 @@ import flask
 from flask_caching import Cache
 
 from cockpit import ids
+from cockpit.cache import cache_config
 from cockpit.services import Services
 from cockpit.settings import PROJECT_ROOT, Settings
 from cockpit.warehouse.queries import Warehouse
@@ -14,18 +15,18 @@ from cockpit.warehouse.queries import Warehouse
 cache = Cache()
 
 
-def _cache_config(settings: Settings) -> dict[str, object]:
-    if settings.cache_redis_url:
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.cache_redis_url}
-    return {"CACHE_TYPE": settings.cache_type}
-
-
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings()
     server = flask.Flask("cockpit")
     server.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
-    cache.init_app(server, config=_cache_config(settings))
+    cache.init_app(server, config=cache_config(settings))  # Redis shared by workers, or per process
     Services(settings, Warehouse(settings, cache=cache)).init_app(server)
+    from cockpit import auth
+    from cockpit.access import scope
+
+    # Sign-in first: its before_request hooks must run before any route or Dash hook.
+    auth.init_app(server, settings)
+    scope.init_app(server)
     from cockpit import api
 
     api.init_app(server)
@@ -60,14 +61,17 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         className="cockpit-root",
     )
 
+    auth.harden(server, app)  # after every callback: the CSP hashes Dash's inline scripts
+
     @server.get("/healthz")
     def healthz() -> flask.Response:
         from cockpit.services import current
 
         try:
             snapshot = current().warehouse.snapshot_id
-        except Exception as exc:  # the health check must answer, whatever broke
-            return flask.jsonify(ok=False, error=str(exc)), 503  # type: ignore[return-value]
+        except Exception:  # the health check must answer, whatever broke (the detail goes to the log)
+            server.logger.exception("health check failed")
+            return flask.jsonify(ok=False, error="数据仓库不可用"), 503  # type: ignore[return-value]
         return flask.jsonify(ok=True, snapshot=snapshot)
 
     return app

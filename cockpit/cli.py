@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cockpit.auth.commands import users_app
 from cockpit.settings import Settings
 
 app = typer.Typer(help="山西省政府治理“领导驾驶舱” — 管理命令", no_args_is_help=True, add_completion=False)
@@ -24,6 +25,7 @@ regions_app = typer.Typer(help="行政区划", no_args_is_help=True)
 app.add_typer(etl_app, name="etl")
 app.add_typer(demo_app, name="demo")
 app.add_typer(regions_app, name="regions")
+app.add_typer(users_app, name="users")
 console = Console()
 err = Console(stderr=True)
 
@@ -280,6 +282,7 @@ def demo_build(
     tickets: Annotated[int | None, typer.Option(help="12345 工单总数")] = None,
 ) -> None:
     """Generate demo feeds, initialise the warehouse and load every feed (skipped if already built)."""
+    from cockpit.auth.commands import ensure_demo_accounts
     from cockpit.warehouse.build import init_warehouse
     from cockpit.warehouse.snapshots import SnapshotStore
     from etl.runner import RunResult, run_all
@@ -287,6 +290,7 @@ def demo_build(
     settings = _settings()
     if SnapshotStore(settings.warehouse_path).current_id() and not force:
         err.print(f"仓库已存在（{settings.warehouse_path}），跳过构建；用 --force 重建")
+        ensure_demo_accounts(settings)
         return
     started = time.monotonic()
     with err.status("生成演示数据…"):
@@ -305,8 +309,19 @@ def demo_build(
 
         results = run_all(settings, names, on_done=done)
     err.print(f"演示仓库就绪，用时 {time.monotonic() - started:.0f}s")
+    ensure_demo_accounts(settings)  # users live beside the snapshots: a rebuild keeps them
     if not all(isinstance(r, RunResult) for r in results.values()):
         raise typer.Exit(1)
+
+
+@demo_app.command("accounts")
+def demo_accounts_cmd(
+    reset: Annotated[bool, typer.Option(help="重设全部演示账号的密码并显示")] = False,
+) -> None:
+    """Create the missing demo accounts (one per role) and print them."""
+    from cockpit.auth.commands import ensure_demo_accounts
+
+    ensure_demo_accounts(_settings(), reset=reset)
 
 
 @app.command()
@@ -314,8 +329,12 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
     scheduler: Annotated[bool, typer.Option(help="同时在后台按计划拉取数据源")] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="生产模式：gunicorn 工作进程数（省略则为开发服务器）")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="生产模式：每个进程的线程数")] = None,
 ) -> None:
-    """Serve the cockpit (development server; see README for production)."""
+    """Serve the cockpit: the development server, or gunicorn with --workers N (production)."""
     import threading
 
     from cockpit.app import create_app
@@ -323,6 +342,16 @@ def serve(
 
     settings = _settings()
     settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
+    if workers is not None:
+        if scheduler:
+            # The gunicorn master forks workers; a load running in it would be forked mid-write.
+            err.print("[red]--workers 与 --scheduler 不能同时使用：请另起进程运行 `cockpit etl schedule`[/]")
+            raise typer.Exit(2)
+        from cockpit import serving
+
+        err.print(f"驾驶舱（gunicorn，{workers} 进程）： http://{settings.host}:{settings.port}/")
+        serving.run(settings, workers=workers, threads=threads)
+        return
     dash_app = create_app(settings)
     if scheduler:
         # Loads write new snapshots and never lock the served one, so both can share a process.
@@ -331,8 +360,14 @@ def serve(
         ).start()
         err.print("后台调度器已启动：数据源按 data/feeds.toml 的频率拉取")
     err.print(f"驾驶舱： http://{settings.host}:{settings.port}/")
+    from cockpit.auth.hardening import QuietRequestHandler  # no "Server: Werkzeug" banner
+
     dash_app.run(
-        host=settings.host, port=settings.port, debug=settings.debug, dev_tools_disable_version_check=True
+        host=settings.host,
+        port=settings.port,
+        debug=settings.debug,
+        dev_tools_disable_version_check=True,
+        request_handler=QuietRequestHandler,
     )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 import dash
 from dash import dcc, html
 
+from cockpit.access.principal import current_principal
+
 # Display order; pages not listed here follow in registration order.
 ORDER = (
     "/",
@@ -20,10 +22,18 @@ ORDER = (
     "/feeds",
 )
 
+# Pages for roles beyond "view": the permission a principal needs to see the link.
+ADMIN_PAGES = {"/feeds": "feeds", "/admin/audit": "audit", "/admin/users": "users"}
+
 
 def nav_bar(active_path: str, query: str = "") -> html.Div:
     """``query`` (e.g. ``?region=141100``) is carried along so a region stays selected across pages."""
-    pages: list[dict[str, Any]] = list(dash.page_registry.values())
+    principal = current_principal()
+    # Cosmetic only: each page and download checks the role and scope on the server again.
+    pages: list[dict[str, Any]] = [
+        p for p in dash.page_registry.values()
+        if principal is None or principal.can(ADMIN_PAGES.get(p["path"], "view"))  # type: ignore[arg-type]
+    ]  # fmt: skip
     pages.sort(key=lambda p: ORDER.index(p["path"]) if p["path"] in ORDER else len(ORDER))
     links = [
         dcc.Link(
@@ -33,4 +43,8 @@ def nav_bar(active_path: str, query: str = "") -> html.Div:
         )
         for page in pages
     ]
-    return html.Div([html.Span("领导驾驶舱", className="nav-brand"), *links], className="nav-bar")
+    from cockpit.auth.views import user_menu  # who is signed in, and 退出
+
+    return html.Div(
+        [html.Span("领导驾驶舱", className="nav-brand"), *links, user_menu()], className="nav-bar"
+    )

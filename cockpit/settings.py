@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +46,43 @@ class Settings(BaseSettings):
     port: int = 8050
     cache_type: str = "SimpleCache"
     cache_redis_url: str | None = None
+    # Redis keys start with this; None means "cockpit:<province adcode>:", so deployments can share a Redis.
+    cache_key_prefix: str | None = None
+    cache_timeout: int = Field(3600, ge=1)
     debug: bool = False
+    # Production server (`cockpit serve --workers N`, cockpit/serving.py): processes x threads each.
+    workers: int = Field(2, ge=1)
+    threads: int = Field(4, ge=1)
+    worker_timeout: int = Field(120, ge=10)  # seconds a request may take; large exports run in-request
+    # Load balancers in front that set X-Forwarded-For/-Proto (0: none; clients connect directly).
+    proxy_hops: int = Field(0, ge=0)
+    # Per worker DuckDB limits, so N workers stay within RAM at 10M tickets (applied per connection).
+    duckdb_memory_limit: str = "256MB"
+    duckdb_threads: int = Field(2, ge=1)
     # The wall re-queries every tile at this interval; a new snapshot shows within one interval.
     refresh_seconds: int = Field(60, ge=5)
+
+    # Sign-in. Secrets come only from the environment: COCKPIT_SECRET_KEY signs session cookies
+    # (unset: a random key per process, so several workers must share one explicitly) and
+    # COCKPIT_OIDC_CLIENT_SECRET is the single-sign-on client secret.
+    secret_key: SecretStr | None = None
+    # A session ends after this many idle minutes, and in any case after session_max_hours.
+    session_minutes: float = Field(30, gt=0)
+    session_max_hours: float = Field(12, gt=0)
+    # Set when served over HTTPS (behind a TLS proxy): cookies then travel only over TLS.
+    cookie_secure: bool = False
+    # Failed sign-ins allowed per user name and per client address within the window.
+    login_window_minutes: float = Field(15, gt=0)
+    login_max_failures_user: int = Field(5, ge=1)
+    login_max_failures_ip: int = Field(30, ge=1)
+    # The wall's device token (set at the kiosk account's sign-in) lives this long.
+    kiosk_token_days: int = Field(365, ge=1)
+    # Optional single sign-on through OpenID Connect; the IdP's user name must be a local user.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_username_claim: str = "preferred_username"
+    oidc_label: str = "统一身份认证登录"
 
     @field_validator("province_adcode")
     @classmethod
@@ -56,6 +90,17 @@ class Settings(BaseSettings):
         if len(value) != 6 or not value.isdigit() or not value.endswith("0000"):
             raise ValueError(f"province adcode must look like 140000, got {value!r}")
         return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_is_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(f"oidc_issuer must be an http(s) URL, got {value!r}")
+        return value.rstrip("/") if value else value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def warehouse_path(self) -> Path:

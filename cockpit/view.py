@@ -1,7 +1,8 @@
 """The screen's view state — region, indicator, period — parsed from URL parameters.
 
 Everything a URL can say is validated against the warehouse; anything unknown falls back to
-the default with a notice, so a mistyped or tampered link still opens a working screen.
+the default with a notice, so a mistyped link still opens a working screen. A region outside the
+signed-in principal's scope is refused rather than replaced (see ``parse_view``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from cockpit.access.scope import home_region, require_region
 from cockpit.periods import PeriodError, parse_period
 from cockpit.targets import SCORE_CODE
 from cockpit.warehouse.queries import Warehouse
@@ -43,11 +45,16 @@ class View:
 
 
 def parse_view(warehouse: Warehouse, province: str, params: dict[str, Any]) -> View:
+    """``province`` is the fallback outside a signed-in request; a principal opens on their own
+    scope. A known region outside that scope is refused (``ScopeDenied``, audited): it can only
+    come from a tampered or foreign link, so it is not quietly swapped for another region."""
     notices: list[str] = []
-    region = str(params.get("region") or province)
+    home = home_region(province)
+    region = str(params.get("region") or home)
     if not _ADCODE.match(region) or warehouse.region(region) is None:
-        notices.append(f"未知地区“{region[:12]}”，已显示全省")
-        region = province
+        notices.append(f"未知地区“{region[:12]}”，已显示{'全省' if home == province else '本辖区'}")
+        region = home
+    require_region(warehouse, region, action="view")
     catalogue = warehouse.indicators()
     codes = {*catalogue["code"], SCORE_CODE}
     indicator = str(params.get("indicator") or DEFAULT_INDICATOR)

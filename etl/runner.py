@@ -8,6 +8,7 @@ dashboard's freshness marks show it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
@@ -194,10 +195,29 @@ def run_feed(
             message = _explain(exc)
             log.error("feed %s failed: %s", feed.name, message)
             failed_id = _record_failure(store, feed, described, started, message)
+            _audit_run(
+                settings, feed.name, "failed", {"run_id": failed_id, "source": described, "error": message}
+            )
             raise FeedRunError(f"feed {feed.name} failed (run {failed_id}): {message}", failed_id) from exc
+    _audit_run(settings, feed.name, "ok", {"run_id": run_id, "source": described, "snapshot": staging.snapshot_id,
+                                           "counts": dataclasses.asdict(counts)})  # fmt: skip
     return RunResult(
         feed.name, run_id, described, counts, staging.snapshot_id, (finished - started).total_seconds()
     )
+
+
+def _audit_run(settings: Settings, feed: str, outcome: str, detail: dict[str, object]) -> None:
+    """Every run goes to the audit log (beside the snapshots, so a publish never loses it)."""
+    import sqlite3
+
+    from cockpit.access import audit
+
+    try:
+        audit.record(
+            settings, "etl_run", outcome=outcome, path=f"etl:{feed}", detail={"feed": feed, **detail}
+        )
+    except (OSError, sqlite3.Error) as exc:  # the data is published either way; say so loudly
+        log.error("audit of feed %s run failed: %s", feed, exc)
 
 
 def _explain(exc: Exception) -> str:

@@ -20,6 +20,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from cockpit import ids
+from cockpit.access.scope import home_region, require_region
 from cockpit.nav import nav_bar
 from cockpit.services import Services, current
 from cockpit.warehouse.events_queries import EventQueries, Window, resolve_window, valid_incident_id
@@ -107,11 +108,12 @@ def parse_event_view(
     ``allowed``: filter name → (Chinese label, allowed values, or a function giving them, called only
     when the parameter is present: a vocabulary can cost a scan of the tickets on a new snapshot)."""
     notices: list[str] = []
-    province = services.settings.province_adcode
+    province = home_region(services.settings.province_adcode)
     region = str(params.get("region") or province)[:12]
     if not (region.isdigit() and len(region) == 6) or services.warehouse.region(region) is None:
-        notices.append(f"未知地区“{region}”，已显示全省")
+        notices.append(f"未知地区“{region}”，已显示默认地区")
         region = province
+    require_region(services.warehouse, region, action="view")  # out of scope: refused, not replaced
     now = now_of(services)
     raw = {k: str(params[k]) for k in WINDOW_KEYS if params.get(k)}
     _, problems = resolve_window(raw, now, default_kind)

@@ -18,6 +18,7 @@ import pandas as pd
 from dash import dcc, html
 
 from cockpit import ids, targets
+from cockpit.access.scope import home_region
 from cockpit.briefing import facts as facts_mod
 from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
@@ -285,7 +286,7 @@ def briefing_panel_for(state: dict[str, Any]) -> html.Div:
 def layout(adcode: str | None = None, **params: Any) -> html.Div:
     services = current()
     wh = services.warehouse
-    province = services.settings.province_adcode
+    province = home_region(services.settings.province_adcode)
     adcode = str(adcode or params.get("region") or province)
     indicator = params.get("indicator")
     try:

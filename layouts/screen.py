@@ -12,6 +12,7 @@ import dash
 from dash import dcc, html
 
 from cockpit import ids
+from cockpit.access.scope import home_region
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.services import current
 from cockpit.targets import SCORE_CODE, SCORE_INDICATOR
@@ -83,7 +84,7 @@ def _tile_slot(name: str) -> html.Div:
 
 def layout(**params: Any) -> html.Div:
     services = current()
-    province = services.settings.province_adcode
+    province = home_region(services.settings.province_adcode)  # the playlist stays in scope
     view = parse_view(services.warehouse, province, params)
     meta = services.warehouse.meta()
     catalogue = services.warehouse.indicators()

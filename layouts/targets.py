@@ -23,6 +23,7 @@ import dash
 from dash import dcc, html
 
 from cockpit import ids, targets
+from cockpit.access.scope import home_region, require_region
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.formatting import number
 from cockpit.nav import nav_bar
@@ -94,12 +95,13 @@ def _text(raw: Any, limit: int = 24) -> str:
 def parse_plan_view(services: Services, page: str, params: dict[str, Any]) -> PlanView:
     """Every URL parameter checked against the warehouse; unknown values fall back with a notice."""
     wh, pq = services.warehouse, PlanQueries(services.warehouse)
-    province = services.settings.province_adcode
+    province = home_region(services.settings.province_adcode)
     notices: list[str] = []
     region = _text(params.get("region") or province, 12)
     if not _ADCODE.match(region) or wh.region(region) is None:
-        notices.append(f"未知地区“{region}”，已显示全省")
+        notices.append(f"未知地区“{region}”，已显示默认地区")
         region = province
+    require_region(wh, region, action="view")  # out of scope: refused, not replaced
     years = pq.data_years()
     year = default_year(services)
     if params.get("year"):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cockpit.settings import PROJECT_ROOT, Settings
 
 AS_OF = date(2026, 11, 28)
+# Every test account gets this password unless a test says otherwise (long enough for the policy).
+DEFAULT_TEST_PASSWORD = "test-password-2026"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def make_settings(root: Path, **overrides: object) -> Settings:
@@ -63,3 +68,64 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, 
 def settings(tmp_path: Path, initialised_warehouse: Path) -> Settings:
     shutil.copytree(initialised_warehouse, tmp_path / "warehouse", ignore=shutil.ignore_patterns("*.lock"))
     return make_settings(tmp_path)
+
+
+# --- signing in: the real form flow, as a browser does it ----------------------------------------
+def add_user(settings: Settings, username: str, role: str, scope: str,
+             password: str = DEFAULT_TEST_PASSWORD) -> Any:  # fmt: skip
+    """Creates the user (as the CLI operator), or makes an existing one match; returns the User."""
+    from cockpit.auth.users import UserStore
+
+    store = UserStore(settings)
+    found = store.get(username)
+    if found is None:
+        return store.create(username, password, role, scope)
+    if found.role != role or found.scope != scope or found.disabled:
+        found = store.update(username, role=role, scope=scope, disabled=False)
+    # Only a changed password bumps the generation (which would end other clients' sessions).
+    if store.verify(username, password) is None:
+        found = store.update(username, password=password)
+    return found
+
+
+def csrf_from(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF token in the sign-in page"
+    return found.group(1)
+
+
+def login(client: Any, username: str, password: str = DEFAULT_TEST_PASSWORD, next_path: str = "/") -> Any:
+    """Signs a Flask test client in through GET /login and POST /login; returns the POST's answer."""
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": password,
+                                       "next": next_path})  # fmt: skip
+
+
+def signed_in_client(
+    app: Any, role: str = "leader", scope: str | None = None, username: str | None = None
+) -> Any:
+    """A test client of ``app`` signed in as a test user of that role (province scope by default)."""
+    from cockpit.services import Services
+
+    services: Services = app.server.extensions["cockpit"]
+    settings = services.settings
+    name = username or f"test-{role}" + (f"-{scope}" if scope else "")
+    add_user(settings, name, role, scope or settings.province_adcode)
+    client = app.server.test_client()
+    answer = login(client, name)
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    return client
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_warehouse: tuple[Settings, dict[str, object]]) -> Any:
+    from cockpit.app import create_app
+
+    return create_app(demo_warehouse[0])
+
+
+@pytest.fixture(scope="module")
+def leader_client(demo_app: Any) -> Any:
+    """The demo cockpit's test client, signed in as a province-wide leader."""
+    return signed_in_client(demo_app, "leader")

@@ -18,7 +18,9 @@ def client(settings: Settings, tmp_path: Path):  # type: ignore[no-untyped-def]
     src.write_bytes("指标代码,地区名称,统计月份,指标值\nonline_service_rate,吕梁市,2026-10,93.5\n"
                     "online_service_rate,临县,2026-10,88\n".encode("gbk"))  # fmt: skip
     run_feed(settings, "indicator_monthly", str(src))
-    return create_app(settings).server.test_client()
+    from tests.conftest import signed_in_client
+
+    return signed_in_client(create_app(settings), "leader")
 
 
 def test_region_with_children(client) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +73,9 @@ def test_values_carry_the_plans_status(demo_warehouse) -> None:  # type: ignore[
     from cockpit.warehouse.queries import Warehouse
 
     settings, _ = demo_warehouse
-    client = create_app(settings).server.test_client()
+    from tests.conftest import signed_in_client
+
+    client = signed_in_client(create_app(settings), "leader")
     body = client.get("/api/v1/values?indicator=hotline_satisfaction_rate&region=140900").get_json()
     expected = PlanQueries(Warehouse(settings)).assess_indicator(
         "hotline_satisfaction_rate", "140900", int(body["period"][:4]), with_projection=False

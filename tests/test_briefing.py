@@ -17,6 +17,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
 from cockpit.settings import Settings
+from tests.conftest import signed_in_client
 
 TITLES = ["吕梁市政府治理工作简报", "概况", "区域地图 · 全程网办率", "核心指标", "目标状态（五大建设）", "落后与预警清单",
           "下级地区排名 · 全程网办率", "走势 · 全程网办率", "应急态势（“一颗星”）", "监管与服务", "数据来源与口径"]  # fmt: skip
@@ -125,7 +126,7 @@ def client(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[Any]:
 
     app = create_app(demo_warehouse[0])
     with app.server.app_context():
-        yield app.server.test_client()
+        yield signed_in_client(app, "staff")
 
 
 def test_background_job_reports_progress_and_serves_files(client: Any) -> None:

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from cockpit.exports.tables import read_csv_export
 from cockpit.settings import Settings
 from cockpit.warehouse.explorer_queries import ExplorerQueries, FilterError, Query, compile_query
+from tests.conftest import signed_in_client
 
 NOW = datetime(2026, 11, 28, 23, 59, 59)
 FILTER = {"region_name": {"filterType": "text", "type": "contains", "filter": "县"},
@@ -39,7 +40,7 @@ def app(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def client(app: Any) -> Any:
-    return app.server.test_client()
+    return signed_in_client(app, "staff")
 
 
 @pytest.fixture(scope="module")

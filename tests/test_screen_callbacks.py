@@ -8,6 +8,7 @@ import pytest
 
 from cockpit.settings import Settings
 from cockpit.view import View
+from tests.conftest import signed_in_client
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +17,16 @@ def app(demo_warehouse: tuple[Settings, dict[str, object]]):  # type: ignore[no-
 
     settings, _ = demo_warehouse
     return create_app(settings)
+
+
+_CLIENTS: dict[int, Any] = {}
+
+
+def _client(app):  # type: ignore[no-untyped-def]
+    """One province-wide leader's signed-in client per app (sign-in hashes with argon2: not per call)."""
+    if id(app) not in _CLIENTS:
+        _CLIENTS[id(app)] = signed_in_client(app, "leader")
+    return _CLIENTS[id(app)]
 
 
 def call(app, input_id: str, prop: str, value: Any, state: dict[str, Any]) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
@@ -33,7 +44,7 @@ def call(app, input_id: str, prop: str, value: Any, state: dict[str, Any]) -> tu
         "state": [{"id": s["id"], "property": s["property"], "value": state} for s in spec["state"]],
         "changedPropIds": [f"{input_id}.{prop}"],
     }
-    response = app.server.test_client().post("/_dash-update-component", json=body)
+    response = _client(app).post("/_dash-update-component", json=body)
     payload = response.get_json(silent=True) or {}
     return response.status_code, payload.get("response", {})  # {} is Dash 4's "no update"
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from cockpit import pace, targets
+from cockpit.access import scope
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import Services
 from cockpit.tiles import KPI_CODES
@@ -204,9 +205,10 @@ def compute(
     region = wh.region(adcode) if isinstance(adcode, str) and adcode.isdigit() and len(adcode) == 6 else None
     if region is None:
         raise FactsError(f"未知地区“{str(adcode)[:12]}”")
+    scope.require_region(wh, adcode)
     month = resolve_period(wh, period)
     selected = resolve_indicators(wh, indicators)
-    key = f"briefing_facts:{wh.snapshot_id}:{json.dumps([adcode, month, selected, str(services.settings.as_of)])}"
+    key = f"briefing_facts:{wh.snapshot_id}:{json.dumps([adcode, month, selected, str(services.settings.as_of), _sees_parent(wh, region)])}"
     cache = wh.cache
     found = cache.get(key) if cache is not None else None
     if found is None:
@@ -214,6 +216,11 @@ def compute(
         if cache is not None:
             cache.set(key, found, timeout=3600)
     return found  # type: ignore[no-any-return]
+
+
+def _sees_parent(wh: Warehouse, region: dict[str, Any]) -> bool:
+    """Facts differ by whether the siblings are visible (their ranking), so the memo key says so."""
+    return scope.visible(wh, region.get("parent_adcode"))
 
 
 def _chain(wh: Warehouse, region: dict[str, Any]) -> list[dict[str, Any]]:
@@ -235,6 +242,8 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
     adcode = region["adcode"]
     chain = _chain(wh, region)
     parent = chain[-2]["adcode"] if len(chain) > 1 else None
+    # Ranking among siblings only for those who may see the siblings (a county user gets none).
+    parent = parent if scope.visible(wh, parent) else None
     among = _assess(plan, parent, month, codes) if parent else _assess(plan, adcode, month, codes)
     lineage = ExplorerQueries(wh).value_lineage(adcode, codes)
     lineage_at = {(r["indicator_code"], r["period"]): r for r in lineage.to_dict("records")}

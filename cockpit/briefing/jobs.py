@@ -22,6 +22,8 @@ from typing import Any
 
 import flask
 
+from cockpit.access import audit, scope
+from cockpit.access.principal import AccessDenied, Principal, current_principal, set_principal
 from cockpit.exports import exports_dir
 from cockpit.services import Services
 
@@ -58,7 +60,13 @@ def start(
     indicators: list[str] | None,
     formats: tuple[str, ...] = ("pptx", "pdf"),
 ) -> str:
-    """Queues a briefing; returns its id at once."""
+    """Queues a briefing; returns its id at once. In a signed-in request it needs the ``export``
+    permission and a region in scope, is audited, and runs as the requesting principal (so the
+    pack holds exactly what that person may see: no sibling ranking for a county user)."""
+    principal = current_principal()
+    if principal is not None:
+        scope.require_permission("export", region=region[:12])
+        scope.require_region(services.warehouse, region, action="briefing")
     root = jobs_root(services)
     _prune(root)
     job_id = uuid.uuid4().hex
@@ -66,19 +74,45 @@ def start(
     job_dir.mkdir()
     state: dict[str, Any] = {"id": job_id, "state": "queued", "progress": 0.0, "message": "排队中",
                              "params": {"region": region, "period": period, "indicators": indicators, "formats": list(formats)},
-                             "files": {}, "created": datetime.now().isoformat(timespec="seconds")}  # fmt: skip
+                             "files": {}, "created": datetime.now().isoformat(timespec="seconds"),
+                             "owner": principal.username if principal else None}  # fmt: skip
     _write(job_dir / "status.json", state)
+    if principal is not None:
+        audit.record(services.settings, "briefing", region=region[:12],
+                     detail={"job": job_id, "formats": list(formats),
+                             "filters": {"period": period, "indicators": indicators}})  # fmt: skip
     # The worker needs the app (query memo cache); the CLI has none and runs without it.
     app = flask.current_app._get_current_object() if flask.has_app_context() else None  # type: ignore[attr-defined]
-    _pool.submit(_in_app, app, services, job_dir, state)
+    _pool.submit(_in_app, app, services, job_dir, state, principal)
     return job_id
 
 
-def _in_app(app: flask.Flask | None, services: Services, job_dir: Path, state: dict[str, Any]) -> None:
+def require_owner(services: Services, found: dict[str, Any]) -> None:
+    """A job's progress and files are its requester's: others are refused (admins excepted), and
+    nobody sees a job for a region outside their scope."""
+    principal = current_principal()
+    if principal is None:
+        return
+    owner = found.get("owner")
+    if owner is not None and owner != principal.username and not principal.can("users"):
+        raise AccessDenied("无权查看他人的简报任务", action="briefing", region=None)
+    region = (found.get("params") or {}).get("region")
+    scope.require_region(services.warehouse, str(region or ""), action="briefing")
+
+
+def _in_app(
+    app: flask.Flask | None,
+    services: Services,
+    job_dir: Path,
+    state: dict[str, Any],
+    principal: Principal | None,
+) -> None:
     if app is None:
         _run(services, job_dir, state)
         return
-    with app.app_context():
+    # A request context of its own, so the query layer applies the requester's scope.
+    with app.test_request_context("/exports/briefing"):
+        set_principal(principal)
         _run(services, job_dir, state)
 
 

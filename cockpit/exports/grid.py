@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from cockpit.access.scope import home_region, require_region
 from cockpit.exports.tables import CSV_MIME, XLSX_MIME, ExportHeader, to_csv, to_xlsx
 from cockpit.formatting import period_label
 from cockpit.periods import PeriodError, parse_period
@@ -58,9 +59,10 @@ def parse_query(services: Services, params: Mapping[str, Any]) -> Query:
     dataset = str(params.get("dataset") or "indicator_value")
     if dataset not in DATASETS:
         raise FilterError(f"未知的数据集“{dataset[:40]}”")
-    region = str(params.get("region") or services.settings.province_adcode)
+    region = str(params.get("region") or home_region(services.settings.province_adcode))
     if not _ADCODE.match(region) or wh.region(region) is None:
         raise FilterError(f"未知地区“{region[:12]}”")
+    require_region(wh, region)
     scope = str(params.get("scope") or "all")
     if scope not in SCOPES:
         raise FilterError("未知的地区范围")

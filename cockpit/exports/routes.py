@@ -2,7 +2,9 @@
 here, so a browser's own download machinery saves the files, however large.
 
 Every parameter is validated like the pages validate theirs; bad input answers 400/404 with a
-Chinese message, never a traceback.
+Chinese message, never a traceback. Every download needs the ``export`` permission and a region
+inside the principal's scope (403 and a ``denied`` audit row otherwise); each one is audited as
+``export`` or ``briefing`` with its format, region and filters.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import flask
 
+from cockpit.access import audit, scope
 from cockpit.briefing import FORMATS as BRIEFING_FORMATS
 from cockpit.briefing import jobs
 from cockpit.briefing.facts import FactsError
@@ -41,14 +44,21 @@ def _now() -> datetime:
     return now_of(current())
 
 
+def _audit(event: str, region: str, **detail: Any) -> None:
+    audit.record(current().settings, event, region=region[:12], detail=detail)
+
+
 @bp.get("/grid.<fmt>")
 def grid_export(fmt: str) -> flask.Response:
     services = current()
+    scope.require_permission("export", region=str(flask.request.args.get("region") or "")[:12] or None)
     try:
-        query = grid.parse_query(services, flask.request.args)
+        query = grid.parse_query(services, flask.request.args)  # refuses an out-of-scope region
         data, name, mime = grid.export(services, query, fmt, _now())
     except FilterError as exc:
         return _error(str(exc))
+    _audit("export", query.region, kind="grid", format=fmt, dataset=query.dataset, scope=query.scope,
+           filters=grid.url_params(query))  # fmt: skip
     return flask.send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
 
 
@@ -70,6 +80,7 @@ def chart_bytes(name: str, fmt: str, params: Any) -> tuple[bytes, str]:
     if name not in CHARTS:
         raise FilterError(f"未知的图表“{name[:20]}”")
     indicator = params.get("indicator")
+    # facts.compute refuses (403, audited) a region outside the principal's scope.
     found = facts.compute(services, str(params.get("region") or ""), params.get("period") or None,
                           [str(indicator)] if indicator else None)  # fmt: skip
     wh = services.warehouse
@@ -94,12 +105,17 @@ def chart_bytes(name: str, fmt: str, params: Any) -> tuple[bytes, str]:
 def chart_export(name: str, fmt: str) -> flask.Response:
     if not _NAME.match(name) or name not in CHARTS or fmt not in CHART_FORMATS:
         return _error("未知的图表或格式", 404)
+    args = flask.request.args
+    region = str(args.get("region") or "")[:12]
+    scope.require_permission("export", region=region or None)
     try:
-        data, filename = chart_bytes(name, fmt, flask.request.args)
+        data, filename = chart_bytes(name, fmt, args)
     except (FilterError, FactsError) as exc:
         return _error(str(exc))
     except (ChartExportError, PdfError) as exc:
         return _error(str(exc), 503)
+    _audit("export", region, kind="chart", chart=name, format=fmt,
+           filters={k: str(args.get(k))[:32] for k in ("period", "indicator") if args.get(k)})  # fmt: skip
     return flask.send_file(
         io.BytesIO(data), mimetype=CHART_FORMATS[fmt], as_attachment=True, download_name=filename
     )
@@ -110,21 +126,25 @@ def briefing_start() -> flask.Response:
     services = current()
     args = flask.request.get_json(silent=True) or flask.request.values
     region = str(args.get("region") or "")
+    scope.require_permission("export", region=region[:12] or None)
     if services.warehouse.region(region) is None if re.match(r"^\d{6}$", region) else True:
         return _error(f"未知地区“{region[:12]}”")
+    scope.require_region(services.warehouse, region, action="briefing")
     indicators = args.get("indicators")
     codes = indicators.split(",") if isinstance(indicators, str) else indicators
     wanted = args.get("formats") or "pptx,pdf"
     formats = tuple(f for f in BRIEFING_FORMATS if f in str(wanted).split(","))
     if not formats:
         return _error("未知的格式")
-    job_id = jobs.start(services, region, args.get("period") or None, codes or None, formats)
+    job_id = jobs.start(services, region, args.get("period") or None, codes or None, formats)  # audits
     return flask.jsonify(job=job_id, status=f"/exports/jobs/{job_id}")
 
 
 @bp.get("/jobs/<job_id>")
 def job_status(job_id: str) -> flask.Response:
     found = jobs.status(current(), job_id)
+    if found:
+        jobs.require_owner(current(), found)
     return flask.jsonify(found) if found else _error("未找到该任务", 404)
 
 
@@ -132,6 +152,10 @@ def job_status(job_id: str) -> flask.Response:
 def job_file(job_id: str, fmt: str) -> flask.Response:
     if fmt not in BRIEFING_FORMATS:
         return _error("未知的格式", 404)
+    scope.require_permission("export")
+    found = jobs.status(current(), job_id)
+    if found:
+        jobs.require_owner(current(), found)
     path = jobs.file_of(current(), job_id, fmt)
     if path is None:
         return _error("文件尚未生成或已过期", 404)

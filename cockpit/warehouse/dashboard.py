@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
 
 # Region $r and its descendants down to county level.
@@ -27,6 +28,7 @@ class Dashboard:
         return self.wh.cached_df(name, sql, params)
 
     # --- indicators -----------------------------------------------------------------------
+    @scoped("adcode")
     def latest_values(self, adcode: str, codes: list[str]) -> pd.DataFrame:
         """Latest and previous period value of each indicator for one region, with its target."""
         return self._df(
@@ -47,6 +49,7 @@ class Dashboard:
             {"r": adcode, "codes": codes},
         )
 
+    @scoped("adcode")
     def children_values(self, indicator: str, period: str, adcode: str) -> pd.DataFrame:
         """The children of a region with value, previous-period value and target: what the map shows."""
         return self._df(
@@ -65,6 +68,7 @@ class Dashboard:
             {"i": indicator, "p": period, "r": adcode},
         )
 
+    @scoped("adcode")
     def trend(self, indicator: str, adcode: str) -> pd.DataFrame:
         return self._df(
             "trend",
@@ -76,6 +80,7 @@ class Dashboard:
         )
 
     # --- events ---------------------------------------------------------------------------
+    @scoped("adcode")
     def active_incidents(self, adcode: str, now: datetime) -> pd.DataFrame:
         return self._df(
             "active_incidents",
@@ -87,6 +92,7 @@ class Dashboard:
             {"r": adcode, "now": now},
         )
 
+    @scoped("adcode")
     def warnings_in_force(self, adcode: str, now: datetime) -> pd.DataFrame:
         return self._df(
             "warnings_in_force",
@@ -99,6 +105,7 @@ class Dashboard:
             {"r": adcode, "now": now},
         )
 
+    @scoped("adcode")
     def hotline_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
         frame = self._df(
             "hotline_pulse",
@@ -119,6 +126,7 @@ class Dashboard:
         )
         return frame.iloc[0].to_dict()
 
+    @scoped("adcode")
     def inspection_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
         frame = self._df(
             "inspection_pulse",
@@ -134,6 +142,7 @@ class Dashboard:
         )
         return frame.iloc[0].to_dict()
 
+    @scoped("adcode")
     def supervision_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
         frame = self._df(
             "supervision_pulse",
@@ -147,6 +156,7 @@ class Dashboard:
         )
         return frame.iloc[0].to_dict()
 
+    @scoped_list("value", only=("kind", "region"))
     def search_index(self) -> pd.DataFrame:
         return self._df(
             "search_index",
@@ -158,6 +168,7 @@ class Dashboard:
         )
 
     # --- the composite target score -------------------------------------------------------
+    @scoped("adcode")
     def children_latest_with_targets(self, adcode: str) -> pd.DataFrame:
         """Each child region's latest value of every indicator, with that year's target."""
         return self._df(
@@ -173,6 +184,7 @@ class Dashboard:
             {"r": adcode},
         )
 
+    @scoped("adcode")
     def yearly_with_targets(self, adcode: str) -> pd.DataFrame:
         """For one region: each indicator's last value in each year against that year's target."""
         return self._df(

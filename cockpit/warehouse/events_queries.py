@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit.access.scope import scoped, scoped_result
 from cockpit.periods import PeriodError, parse_period
 from cockpit.warehouse.queries import Warehouse
 
@@ -184,6 +185,7 @@ class EventQueries:
     _INCIDENT_FILTER = """e.adcode IN {scope} AND ($cat IS NULL OR e.category = $cat)
         AND ($lvl IS NULL OR e.level = $lvl)"""
 
+    @scoped("region")
     def incidents(
         self, region: str, window: Window, category: str | None = None, level: str | None = None
     ) -> pd.DataFrame:
@@ -197,6 +199,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "cat": _opt(category), "lvl": _opt(level)},
         )
 
+    @scoped("region")
     def active_incidents(
         self, region: str, now: datetime, category: str | None = None, level: str | None = None
     ) -> pd.DataFrame:
@@ -210,6 +213,7 @@ class EventQueries:
             {"r": region, "now": now, "cat": _opt(category), "lvl": _opt(level)},
         )
 
+    @scoped_result()
     def incident(self, incident_id: str) -> dict[str, Any] | None:
         """One incident with its region chain (county, city) for the detail view."""
         if not valid_incident_id(incident_id):
@@ -226,6 +230,7 @@ class EventQueries:
             return None
         return _row(frame.iloc[0].to_dict())
 
+    @scoped("region")
     def incident_stats(
         self, region: str, window: Window, category: str | None = None, level: str | None = None
     ) -> pd.DataFrame:
@@ -258,6 +263,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "cat": _opt(category), "lvl": _opt(level)},
         )
 
+    @scoped("region")
     def incident_matrix(self, region: str, window: Window) -> pd.DataFrame:
         """Incidents by category × level in the window (zeros omitted)."""
         return self._df(
@@ -269,6 +275,7 @@ class EventQueries:
         )
 
     # --- 一颗星: warnings -------------------------------------------------------------------
+    @scoped("region")
     def warnings_in_force(self, region: str, now: datetime) -> pd.DataFrame:
         """Warnings in force for the region: issued for it, for a place inside it or for a place
         containing it (a city's warning covers its counties), reddest first."""
@@ -283,6 +290,7 @@ class EventQueries:
             {"r": region, "now": now},
         )
 
+    @scoped("parent")
     def warning_fill(self, parent: str, now: datetime) -> pd.DataFrame:
         """Each child of ``parent`` with the highest warning colour covering any part of it now."""
         return self._df(
@@ -303,6 +311,7 @@ class EventQueries:
             {"r": parent, "now": now},
         )
 
+    @scoped("region")
     def warnings_issued(self, region: str, window: Window) -> pd.DataFrame:
         """Warnings issued in the window for places in the region, by colour."""
         return self._df(
@@ -312,6 +321,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end},
         )
 
+    @scoped("region")
     def emergency_overview(self, region: str, now: datetime) -> dict[str, Any]:
         """What the big screen's 一颗星 tile needs in one row: open incidents by level, warnings in
         force by colour, incidents of the last 24 hours, and the lineage for the as-of line."""
@@ -339,6 +349,7 @@ class EventQueries:
         )
 
     # --- 互联网+监管 ----------------------------------------------------------------------------
+    @scoped("region")
     def catalog_by_department(self, region: str, window: Window) -> pd.DataFrame:
         """The region's own departments at the latest quarter reported by the window's end."""
         return self._df(
@@ -352,6 +363,7 @@ class EventQueries:
             {"r": region, "q": window.quarter_code},
         )
 
+    @scoped("region")
     def catalog_by_region(self, region: str, window: Window, department: str | None = None) -> pd.DataFrame:
         """The region and each child, each with its own departments' totals (or one department's)
         at its latest quarter."""
@@ -374,6 +386,7 @@ class EventQueries:
             {"r": region, "q": window.quarter_code, "dept": _opt(department)},
         )
 
+    @scoped("region")
     def catalog_trend(self, region: str) -> pd.DataFrame:
         return self._df(
             "ev_catalog_trend",
@@ -393,6 +406,7 @@ class EventQueries:
         AND CAST(i.planned_date AS TIMESTAMP) < $t1
         AND ($dept IS NULL OR i.department = $dept)"""
 
+    @scoped("region")
     def inspections_by(
         self, region: str, window: Window, by: str, department: str | None = None
     ) -> pd.DataFrame:
@@ -406,6 +420,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "dept": _opt(department)},
         )
 
+    @scoped("region")
     def inspections_by_region(
         self, region: str, window: Window, department: str | None = None
     ) -> pd.DataFrame:
@@ -419,6 +434,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "dept": _opt(department)},
         )
 
+    @scoped("region")
     def inspection_monthly(self, region: str, window: Window, department: str | None = None) -> pd.DataFrame:
         return self._df(
             "ev_inspection_monthly",
@@ -436,6 +452,7 @@ class EventQueries:
         count(c.repaired_at) FILTER (WHERE c.repaired_at <= CAST($now AS DATE)) AS repaired_ever,
         count(*) FILTER (WHERE c.listed_at <= CAST($now AS DATE)) AS listed_ever"""
 
+    @scoped("region")
     def credit_by(
         self, region: str, window: Window, now: datetime, by: str, department: str | None = None
     ) -> pd.DataFrame:
@@ -450,6 +467,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "now": now, "dept": _opt(department)},
         )
 
+    @scoped("region")
     def credit_by_region(
         self, region: str, window: Window, now: datetime, department: str | None = None
     ) -> pd.DataFrame:
@@ -464,6 +482,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "now": now, "dept": _opt(department)},
         )
 
+    @scoped("region")
     def credit_recent(
         self, region: str, window: Window, limit: int = 10, department: str | None = None
     ) -> pd.DataFrame:
@@ -495,6 +514,7 @@ class EventQueries:
         )
         return [str(d) for d in frame["department"]]
 
+    @scoped("region")
     def regulation_pulse(self, region: str, now: datetime) -> dict[str, Any]:
         """This year's 双随机 figures, the region's latest claim and publication rates and the 失信
         entities on the list now: the big screen's 互联网+监管 line."""
@@ -534,6 +554,7 @@ class EventQueries:
         count(t.satisfied) AS rated,
         avg(CASE WHEN t.responded_in_time THEN 1.0 ELSE 0.0 END) AS ontime"""
 
+    @scoped("region")
     def hotline_kpis(
         self, region: str, window: Window, category: str | None = None, channel: str | None = None
     ) -> dict[str, Any]:
@@ -557,6 +578,7 @@ class EventQueries:
         out["tickets"] = int(out.get("tickets") or 0)
         return out
 
+    @scoped("region")
     def hotline_trend(
         self, region: str, window: Window, category: str | None = None, channel: str | None = None
     ) -> pd.DataFrame:
@@ -582,6 +604,7 @@ class EventQueries:
              "cat": _opt(category), "ch": _opt(channel)},
         )  # fmt: skip
 
+    @scoped("region")
     def hotline_by(
         self, region: str, window: Window, by: str, category: str | None = None, channel: str | None = None
     ) -> pd.DataFrame:
@@ -596,6 +619,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "cat": _opt(category), "ch": _opt(channel)},
         )
 
+    @scoped("region")
     def hotline_by_region(
         self, region: str, window: Window, category: str | None = None, channel: str | None = None
     ) -> pd.DataFrame:
@@ -625,6 +649,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "cat": _opt(category), "ch": _opt(channel)},
         )
 
+    @scoped("region")
     def hotline_density(
         self, region: str, window: Window, category: str | None = None, channel: str | None = None
     ) -> pd.DataFrame:
@@ -642,6 +667,7 @@ class EventQueries:
             {"r": region, "t0": window.start, "t1": window.end, "cat": _opt(category), "ch": _opt(channel)},
         )
 
+    @scoped("region")
     def hot_topics(
         self,
         region: str,
@@ -677,6 +703,7 @@ class EventQueries:
         )
         return {k: [str(v) for v in frame.loc[frame["kind"] == k, "value"]] for k in ("category", "channel")}
 
+    @scoped("region")
     def hotline_pulse(self, region: str, now: datetime) -> dict[str, Any]:
         """The big screen's 12345 line: this month so far against the same days last year."""
         month = Window(datetime(now.year, now.month, 1), now, f"{now.year}-{now.month:02d}", "本月")

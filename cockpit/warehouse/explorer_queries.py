@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
 
 MAX_CONDITIONS = 40
@@ -399,14 +400,20 @@ def compile_query(q: Query, now: datetime) -> Compiled:
     return Compiled(sql, count_sql, params.values, tuple(columns))
 
 
+def _compiled_region(compiled: Compiled) -> object:
+    return compiled.params.get("r") if isinstance(compiled, Compiled) else None
+
+
 class ExplorerQueries:
     def __init__(self, warehouse: Warehouse) -> None:
         self.wh = warehouse
 
+    @scoped("compiled", get=_compiled_region)
     def count(self, compiled: Compiled) -> tuple[int, Any]:
         frame = self.wh.cached_df(f"explorer_count:{compiled.key}", compiled.count_sql, compiled.params)
         return int(frame["n"].iloc[0]), frame["as_of"].iloc[0]
 
+    @scoped("compiled", get=_compiled_region)
     def page(self, compiled: Compiled, start: int, end: int) -> pd.DataFrame:
         start = max(0, int(start))
         size = max(0, min(int(end) - start, MAX_PAGE))
@@ -415,6 +422,7 @@ class ExplorerQueries:
             f"explorer_page:{compiled.key}", compiled.sql + " LIMIT $lim OFFSET $off", params
         )
 
+    @scoped("compiled", get=_compiled_region)
     def rows(self, compiled: Compiled, limit: int = EXPORT_LIMIT) -> pd.DataFrame:
         """Every filtered row (up to ``limit``): what an export writes."""
         cur = self.wh.cursor()  # not memoized: an export may be large and is read once
@@ -424,6 +432,7 @@ class ExplorerQueries:
             cur.close()
 
     # --- lineage for computed figures (region profile, briefing) ----------------------------
+    @scoped("adcode")
     def value_lineage(self, adcode: str, codes: list[str]) -> pd.DataFrame:
         """Every value of ``codes`` for one region with its source feed, run and load time."""
         return self.wh.cached_df(
@@ -443,6 +452,7 @@ class ExplorerQueries:
         )
         return {r["target_table"]: r for r in frame.to_dict("records")}
 
+    @scoped_list()
     def region_options(self) -> pd.DataFrame:
         return self.wh.cached_df(
             "explorer_region_options",

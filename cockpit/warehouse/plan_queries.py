@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from cockpit import targets
+from cockpit.access.scope import scoped
 from cockpit.warehouse.queries import Warehouse
 
 # Region $r and its children; with $deep also its grandchildren.
@@ -161,6 +162,7 @@ class PlanQueries:
         return [int(y) for y in frame["y"]]
 
     # --- values and targets -----------------------------------------------------------------
+    @scoped("region")
     def series(
         self, codes: list[str], region: str, from_year: int, to_year: int, deep: bool = False
     ) -> pd.DataFrame:
@@ -174,9 +176,11 @@ class PlanQueries:
             {"codes": codes, "r": region, "deep": deep, "lo": str(from_year), "hi": str(to_year + 1)},
         )
 
+    @scoped("region")
     def resolved_targets(self, codes: list[str], region: str, deep: bool = False) -> pd.DataFrame:
         return self._df("resolved_targets", _RESOLVED_TARGETS, {"codes": codes, "r": region, "deep": deep})
 
+    @scoped("region")
     def supervision_counts_by_plan_task(self, region: str, today: date) -> pd.DataFrame:
         """Open and overdue 13710 tasks per plan task: what the plan tree shows for tasks without indicators."""
         return self._df(
@@ -190,6 +194,7 @@ class PlanQueries:
         )
 
     # --- assessed (the functions the big screen calls) --------------------------------------
+    @scoped("region")
     def assess_indicator(
         self, code: str, region: str, year: int, *, deep: bool = False, with_projection: bool = True
     ) -> pd.DataFrame:
@@ -212,11 +217,13 @@ class PlanQueries:
         ranked = [targets.with_ranks(g) for _, g in out[out["adcode"] != region].groupby("parent_adcode")]
         return pd.concat([out[out["adcode"] == region], *ranked]).reset_index(drop=True)
 
+    @scoped("region")
     def assess_region(self, region: str, year: int, *, with_projection: bool = True) -> pd.DataFrame:
         """One region on every indicator in ``year``: indicator metadata + targets.ASSESS_COLUMNS."""
         return self._memo("assess_region", (region, year, with_projection),
                           lambda: self._assess_all(region, year, False, with_projection, only_region=True))  # fmt: skip
 
+    @scoped("region")
     def pillar_rollup(self, region: str, year: int) -> pd.DataFrame:
         """Per pillar: green/amber/red/none counts, total rated, on-track share, worst status and the
         names of its red and amber indicators — the big screen's pillar tile."""
@@ -234,6 +241,7 @@ class PlanQueries:
                          "amber_names": group.loc[group["status"] == targets.AMBER, "name"].tolist()})  # fmt: skip
         return pd.DataFrame(rows).sort_values("ordinal").reset_index(drop=True)
 
+    @scoped("region")
     def alarms(self, region: str, year: int, deep: bool = True) -> pd.DataFrame:
         """Red standings below ``region`` on every indicator: adcode, name, level, code, indicator
         name, unit, value, target_value, pace_target, gap, period — for the ticker and map outlines."""
@@ -247,6 +255,7 @@ class PlanQueries:
 
         return self._memo("alarms", (region, year, deep), compute)
 
+    @scoped("region")
     def evaluation(self, region: str, years: list[int]) -> pd.DataFrame:
         """``region`` and its children on every indicator in each of ``years``: each year's last period
         against that year's target (no fallback to earlier years) — the annual monitoring, mid-term
@@ -326,6 +335,7 @@ class PlanQueries:
         )
 
     # --- 13710 supervision -----------------------------------------------------------------
+    @scoped("region", rows="key")  # grouped by child: the key is the child's adcode
     def task_figures(
         self, region: str, today: date, year: int, by: str | None = None, department: str = ""
     ) -> pd.DataFrame:
@@ -342,6 +352,7 @@ class PlanQueries:
         )
         return task_rates(frame)
 
+    @scoped("region")
     def task_list(
         self, region: str, today: date, *, states: tuple[str, ...] = TASK_STATES, department: str = "",
         limit: int = 300,
@@ -362,6 +373,7 @@ class PlanQueries:
             {"r": region, "today": today, "dept": department, "states": list(states), "limit": limit},
         )
 
+    @scoped("region")
     def task_profile(self, region: str, today: date, department: str = "") -> pd.DataFrame:
         """Open tasks by 13710 stage and overdue ones by age: kind (stage / overdue), label, status, n."""
         return self._df(
@@ -379,6 +391,7 @@ class PlanQueries:
             {"r": region, "today": today, "dept": department},
         )
 
+    @scoped("region")
     def task_years(self, region: str, today: date, department: str = "") -> pd.DataFrame:
         """清零 progress per year of assignment: tasks, on time, late, open, overdue."""
         return self._df(
@@ -393,6 +406,7 @@ class PlanQueries:
             {"r": region, "today": today, "dept": department},
         )
 
+    @scoped("region")
     def departments(self, region: str, today: date) -> list[str]:
         frame = self._df(
             "departments",

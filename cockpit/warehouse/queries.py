@@ -9,6 +9,7 @@ snapshot, the next query opens it; queries already running finish on the old fil
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cockpit.access.scope import scoped, scoped_list, unrestricted
 from cockpit.settings import Settings
 from cockpit.warehouse.schema import FEED_TABLES
 from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
@@ -30,6 +32,7 @@ class WarehouseMissing(RuntimeError):
 class _Open:
     snapshot_id: str
     con: duckdb.DuckDBPyConnection
+    pid: int
 
 
 class Warehouse:
@@ -37,6 +40,7 @@ class Warehouse:
         self.store = SnapshotStore(settings.warehouse_path, keep=settings.snapshots_kept)
         self._lock = threading.Lock()
         self._open: _Open | None = None
+        self._limits = (settings.duckdb_memory_limit, settings.duckdb_threads)
         # A flask-caching Cache (or None). Keys carry the snapshot id, so a publish invalidates
         # every entry at once and an old snapshot's result is never served for a new one.
         self.cache = cache
@@ -65,9 +69,14 @@ class Warehouse:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         snapshot_id = self.snapshot_id
         with self._lock:
+            if self._open is not None and self._open.pid != os.getpid():
+                # DuckDB's threads and locks don't survive fork, and reconnecting would hand back
+                # the inherited instance from DuckDB's per-process cache: fail loudly instead.
+                raise RuntimeError("DuckDB connection inherited over fork; open it in each worker")
             if self._open is None or self._open.snapshot_id != snapshot_id:
                 # The old connection is not closed here: cursors still reading it keep it alive.
-                self._open = _Open(snapshot_id, open_readonly(self.store.path_of(snapshot_id)))
+                path = self.store.path_of(snapshot_id)
+                self._open = _Open(snapshot_id, open_readonly(path, *self._limits), os.getpid())
             return self._open.con.cursor()
 
     def _df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
@@ -113,20 +122,24 @@ class Warehouse:
         return {r["t"]: int(r["n"]) for r in self._rows(sql)}
 
     # --- regions ----------------------------------------------------------------------------
+    @unrestricted("the scope check's own lookup: names and parents are the public admin tree")
     def region(self, adcode: str) -> dict[str, Any] | None:
         rows = self.cached_df("region", "SELECT * FROM region WHERE adcode = ?", [adcode]).to_dict("records")
         return rows[0] if rows else None
 
+    @scoped_list()
     def regions(self, level: str | None = None) -> pd.DataFrame:
         return self.cached_df(
             "regions", "SELECT * FROM region WHERE ? IS NULL OR level = ? ORDER BY adcode", [level, level]
         )
 
+    @scoped("adcode")
     def children(self, adcode: str) -> pd.DataFrame:
         return self.cached_df(
             "children", "SELECT * FROM region WHERE parent_adcode = ? ORDER BY adcode", [adcode]
         )
 
+    @scoped("parent_adcode")
     def boundaries(self, level: str, parent_adcode: str | None) -> pd.DataFrame:
         return self.cached_df(
             "boundaries",
@@ -152,6 +165,7 @@ class Warehouse:
         value = frame["p"].iloc[0] if len(frame) else None
         return None if value is None or pd.isna(value) else str(value)
 
+    @scoped("parent_adcode")
     def values_for_children(self, indicator_code: str, period: str, parent_adcode: str) -> pd.DataFrame:
         """The region itself and its children, with value, target and lineage for one period."""
         return self._df(

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,7 +127,25 @@ def open_staging(staging: Staging) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+def open_readonly(
+    path: Path, memory_limit: str | None = None, threads: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; ``memory_limit``/``threads`` bound what one serving process may use.
+
+    DuckDB defaults to 80% of RAM and one thread per core *per process*: fine for one process,
+    but N gunicorn workers would each claim most of the machine. The limits are SET after
+    connecting rather than passed as ``config=``: DuckDB shares one instance per file within a
+    process and refuses a second connect with a different config.
+    """
     con = duckdb.connect(str(path), read_only=True)
     con.execute("SET enable_progress_bar = false")
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+        # Spill beside this process, not beside the snapshot: that directory may be a shared
+        # (network, possibly read-only) mount, and other hosts' workers spill there too.
+        con.execute(
+            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / f"cockpit-duckdb-{os.getpid()}")]
+        )
+    if threads:
+        con.execute("SET threads = ?", [int(threads)])
     return con

@@ -63,6 +63,23 @@ class Browser:
         return path
 
 
+BROWSER_USER = "browser-admin"  # province-wide administrator: every page and export
+
+
+def sign_in(browser: Browser, server: LiveServer, username: str = BROWSER_USER, role: str = "admin",
+            scope: str | None = None, next_path: str = "/login") -> None:  # fmt: skip
+    """Signs the browser in through the real sign-in form (the account is created if missing)."""
+    from tests.conftest import DEFAULT_TEST_PASSWORD, add_user
+
+    add_user(server.settings, username, role, scope or server.settings.province_adcode)
+    page = browser.page
+    page.goto(server.url + next_path, wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    page.fill("#username", username)  # type: ignore[attr-defined]
+    page.fill("#password", DEFAULT_TEST_PASSWORD)  # type: ignore[attr-defined]
+    with page.expect_navigation(wait_until="domcontentloaded"):  # type: ignore[attr-defined]
+        page.click("#login-submit")  # type: ignore[attr-defined]
+
+
 def external_requests(requests: list[str], origin: str) -> list[str]:
     return [u for u in requests if not u.startswith(origin) and not u.startswith(("data:", "blob:"))]
 
@@ -80,15 +97,31 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Browser]:
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )  # fmt: skip
         size = getattr(request, "param", (1920, 1080))
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+        # Playwright's wait_for_function compiles its predicate with eval, which the cockpit's
+        # content security policy forbids; tests marked ``csp`` run with the policy enforced and
+        # wait with locators only.
+        enforce = request.node.get_closest_marker("csp") is not None
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN",
+                                      bypass_csp=not enforce)  # fmt: skip
         page = context.new_page()
         recorder = Browser(page)
         page.on("request", lambda req: recorder.requests.append(req.url))
         page.on(
             "console", lambda msg: recorder.console_errors.append(msg.text) if msg.type == "error" else None
         )
+        # Every page needs a session: sign in first unless the test is about signing in.
+        server = next((request.getfixturevalue(name) for name in request.fixturenames
+                       if name.endswith("server") and name != "server"), None)  # fmt: skip
+        if isinstance(server, LiveServer) and request.node.get_closest_marker("anonymous") is None:
+            sign_in(recorder, server)
         try:
             yield recorder
         finally:
             context.close()
             browser.close()
+
+
+def wait_url(page: object, pattern: object, timeout: float = 30_000) -> None:
+    """Waits for the address bar only: pages navigate in-document (pushState), so waiting for a
+    "load" event as ``wait_for_url`` does by default can time out when the push raced it."""
+    page.wait_for_url(pattern, wait_until="commit", timeout=timeout)  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from cockpit.settings import Settings
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 
 pytestmark = pytest.mark.browser
 MAP = ".panel-map .js-plotly-plot"
@@ -70,12 +70,12 @@ def test_province_city_county_and_an_incident(live_server: LiveServer, browser_p
     browser_page.screenshot("emergency-province-1920x1080")
 
     click_region(browser_page, 0)
-    page.wait_for_url(re.compile(r"region=14\d\d00"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=14\d\d00"))  # type: ignore[attr-defined]
     city = crumbs(browser_page, 2)
     assert city[0] == "山西省" and city[1].endswith("市")
     settle(browser_page)
     click_region(browser_page, 1)
-    page.wait_for_url(re.compile(r"region=14\d\d(?!00)\d\d"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=14\d\d(?!00)\d\d"))  # type: ignore[attr-defined]
     chain = crumbs(browser_page, 3)
     assert chain[:2] == city
     settle(browser_page)
@@ -85,7 +85,7 @@ def test_province_city_county_and_an_incident(live_server: LiveServer, browser_p
     # An incident from the list opens its detail: where, level, the four stages, casualties, times.
     open_page(browser_page, live_server.url + "/emergency?region=140000")
     page.locator(".panel-list a").first.click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"incident=YJ"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"incident=YJ"))  # type: ignore[attr-defined]
     page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
     detail = page.inner_text(".panel-detail")  # type: ignore[attr-defined]
     for text in ("已报告", "处置中", "已控制", "已结案", "报告用时", "伤亡", "直接经济损失", "GCJ-02"):
@@ -100,7 +100,7 @@ def test_a_marker_on_the_timeline_opens_its_incident(live_server: LiveServer, br
     page = browser_page.page
     open_page(browser_page, live_server.url + "/emergency?region=141100&period=2025")
     page.locator(".panel-timeline .scatterlayer .point").first.click(force=True)  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"incident=YJ2025-"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"incident=YJ2025-"))  # type: ignore[attr-defined]
     assert "region=141100" in page.url  # type: ignore[attr-defined]
     page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
 
@@ -194,7 +194,7 @@ def test_a_new_level_ii_incident_alarms_until_acknowledged(
     assert "王值班" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     # The alarm links to the incident's detail.
     page.click(".alarm-item.acked .alarm-title")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"incident=YJ2026-900001"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"incident=YJ2026-900001"))  # type: ignore[attr-defined]
     page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
     assert "临县煤矿透水事故" in page.inner_text(".panel-detail")  # type: ignore[attr-defined]
     assert external_requests(browser_page.requests, alarm_server.url) == []

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 from tests.browser.test_emergency import crumbs
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,7 @@ def test_province_density_by_county_and_drill_to_a_county(
     browser_page.screenshot("hotline-province-1920x1080")
 
     page.locator(REGIONS).nth(0).click(force=True)  # type: ignore[attr-defined]  # a county of 太原市
-    page.wait_for_url(re.compile(r"region=1401(?!00)\d\d"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=1401(?!00)\d\d"))  # type: ignore[attr-defined]
     chain = crumbs(browser_page, 3)
     assert chain[:2] == ["山西省", "太原市"]
     settle(browser_page)
@@ -59,7 +59,7 @@ def test_province_density_by_county_and_drill_to_a_county(
 
     # A category bar filters every panel; the choice is in the URL.
     page.locator(".panel-categories .bars .point path").first.click(force=True)  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"category="))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"category="))  # type: ignore[attr-defined]
     settle(browser_page)
     assert "（" in page.inner_text(".panel-trend .events-panel-title")  # type: ignore[attr-defined]
     assert external_requests(browser_page.requests, live_server.url) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.exports.tables import read_csv_export
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 
 pytestmark = pytest.mark.browser
 MAP = "#region-map"
@@ -41,13 +41,13 @@ def test_from_the_screen_to_a_county_profile_by_the_map(
     page = browser_page.page
     page.goto(live_server.url + "/?region=141100", wait_until="networkidle")  # type: ignore[attr-defined]
     page.click("#screen-region-profile")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"/region/141100"), timeout=30_000)  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"/region/141100"), timeout=30_000)  # type: ignore[attr-defined]
     wait_map(browser_page)
     assert "吕梁市 · 区域画像" in page.inner_text("h1")  # type: ignore[attr-defined]
     assert page.locator(f"{MAP} path.choroplethlocation").count() >= 13  # type: ignore[attr-defined]
     browser_page.screenshot("region-141100-1920x1080")
     click_region(browser_page, "141124")
-    page.wait_for_url(re.compile(r"/region/141124"), timeout=30_000)  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"/region/141124"), timeout=30_000)  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('h1')?.innerText.includes('临县')", timeout=30_000)  # type: ignore[attr-defined]
     wait_map(browser_page)
     assert (
@@ -69,7 +69,7 @@ def test_drill_through_a_figure_to_its_rows_and_export_them(
     page = browser_page.page
     page.goto(live_server.url + "/region/141124", wait_until="networkidle")  # type: ignore[attr-defined]
     page.click(".row-online_service_rate a.drill >> nth=0")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"/explorer\?"), timeout=30_000)  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"/explorer\?"), timeout=30_000)  # type: ignore[attr-defined]
     page.wait_for_selector("#explorer-grid .ag-row:not(.ag-row-loading) .ag-cell", timeout=30_000)  # type: ignore[attr-defined]
     page.wait_for_function("/共 [\\d,]+ 行/.test(document.querySelector('#explorer-count')?.innerText)")  # type: ignore[attr-defined]
     shown = int(re.search(r"共 ([\d,]+) 行", page.inner_text("#explorer-count")).group(1).replace(",", ""))  # type: ignore[attr-defined, union-attr]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 from tests.browser.test_emergency import crumbs
 
 pytestmark = pytest.mark.browser
@@ -37,12 +37,12 @@ def test_province_city_county_with_its_worst_sectors(live_server: LiveServer, br
     browser_page.screenshot("regulation-province-1920x1080")
 
     page.locator(REGIONS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
-    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     assert crumbs(browser_page, 2) == ["山西省", "吕梁市"]
     settle(browser_page)
     assert page.locator(REGIONS).count() == 13  # type: ignore[attr-defined]
     page.locator(REGIONS).nth(3).click(force=True)  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=1411(?!00)\d\d"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=1411(?!00)\d\d"))  # type: ignore[attr-defined]
     county = crumbs(browser_page, 3)[2]
     settle(browser_page)
     assert f"{county} 问题突出行业" in page.inner_text(".panel-sectors")  # type: ignore[attr-defined]
@@ -51,7 +51,7 @@ def test_province_city_county_with_its_worst_sectors(live_server: LiveServer, br
 
     # A department in the table filters the page; the map then shows that department's claims.
     page.locator(".panel-departments a", has_text="市场监管局").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"department=%E5%B8%82"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"department=%E5%B8%82"))  # type: ignore[attr-defined]
     settle(browser_page)
     assert "（市场监管局）" in page.inner_text(".panel-map")  # type: ignore[attr-defined]
     assert external_requests(browser_page.requests, live_server.url) == []

@@ -6,8 +6,9 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 
 pytestmark = pytest.mark.browser
 MAP_PATHS = ".js-plotly-plot .choroplethlayer .trace:first-child path.choroplethlocation"
@@ -21,7 +22,8 @@ def open_screen(browser: Browser, url: str) -> None:
 def settle(browser: Browser) -> None:
     """Map painted and every tile filled (or showing its own error)."""
     browser.page.wait_for_selector(MAP_PATHS, timeout=20_000)  # type: ignore[attr-defined]
-    browser.page.wait_for_function("!document.querySelector('.tile.loading')", timeout=20_000)  # type: ignore[attr-defined]
+    # A locator wait, not wait_for_function: it also works with the CSP enforced (no eval).
+    expect(browser.page.locator(".tile.loading")).to_have_count(0, timeout=20_000)  # type: ignore[attr-defined]
 
 
 def crumbs(browser: Browser, expect: str | None = None) -> str:
@@ -34,6 +36,7 @@ def crumbs(browser: Browser, expect: str | None = None) -> str:
     return browser.page.inner_text("#screen-breadcrumb").replace("\n", "").replace(" ", "")  # type: ignore[attr-defined]
 
 
+@pytest.mark.csp
 def test_province_at_a_glance_with_no_external_requests(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
@@ -61,20 +64,20 @@ def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Brows
     open_screen(browser_page, live_server.url + "/")
     page = browser_page.page
     page.locator(MAP_PATHS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
-    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     page.wait_for_function(
         "document.querySelectorAll('.choroplethlayer .trace:first-child path').length === 13"
     )  # type: ignore[attr-defined]
     assert crumbs(browser_page, "山西省›吕梁市") == "山西省›吕梁市"
     page.locator(MAP_PATHS).nth(3).click(force=True)  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=1411\d\d"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=1411\d\d"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.split('›').length === 3")  # type: ignore[attr-defined]
     county = page.url.split("region=")[1][:6]  # type: ignore[attr-defined]
     assert county.startswith("1411") and county != "141100"
     settle(browser_page)
     browser_page.screenshot("screen-county-1920x1080")
     page.click("#screen-back")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     assert crumbs(browser_page, "山西省›吕梁市") == "山西省›吕梁市"
 
 
@@ -99,7 +102,7 @@ def test_search_by_pinyin_initials_jumps_to_the_region(
     page.click("#screen-search")  # type: ignore[attr-defined]
     page.keyboard.type("lx")  # type: ignore[attr-defined]
     page.get_by_text("临县（地区）").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=141124"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141124"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.includes('临县')")  # type: ignore[attr-defined]
 
 

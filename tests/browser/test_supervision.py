@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 from tests.browser.test_targets import click_region
 
 pytestmark = pytest.mark.browser
@@ -64,11 +64,11 @@ def test_drill_to_a_city_and_a_county_shows_their_tasks(
     page.goto(live_server.url + "/supervision", wait_until="networkidle")  # type: ignore[attr-defined]
     settle(browser_page, "山西省的督办任务")
     page.locator("#supervision-by-region-rows").get_by_role("link", name="忻州市").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=140900"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=140900"))  # type: ignore[attr-defined]
     settle(browser_page, "忻州市的督办任务")
     assert "忻州市" in page.inner_text(".plan-crumbs")  # type: ignore[attr-defined]
     click_region(browser_page, ".plan-page", "140922")  # 五台县, a lagging county
-    page.wait_for_url(re.compile(r"region=140922"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=140922"))  # type: ignore[attr-defined]
     settle(browser_page, "五台县的督办任务")
     assert page.inner_text(".plan-crumbs").replace("\n", "").replace(" ", "") == "山西省›忻州市›五台县"  # type: ignore[attr-defined]
     regions = set(page.locator(f"{TASK_ROWS} td:nth-child(5)").all_inner_texts())  # type: ignore[attr-defined]
@@ -82,14 +82,14 @@ def test_filter_by_state_and_department(live_server: LiveServer, browser_page: B
     page.goto(live_server.url + "/supervision?region=140000", wait_until="networkidle")  # type: ignore[attr-defined]
     settle(browser_page, "全部")
     page.locator("#supervision-status").get_by_role("link", name="逾期未办结").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"status=overdue"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"status=overdue"))  # type: ignore[attr-defined]
     settle(browser_page, "逾期未办结 ·")
     states = set(page.locator(f"{TASK_ROWS} td:first-child").all_inner_texts())  # type: ignore[attr-defined]
     assert states == {"逾期未办结"}
     page.click("#supervision-department")  # type: ignore[attr-defined]
     page.keyboard.type("省司法厅")  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"department="))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"department="))  # type: ignore[attr-defined]
     assert params(browser_page)["department"] == "省司法厅" and params(browser_page)["status"] == "overdue"
     page.wait_for_function("document.querySelector('#supervision-kpis')?.innerText.includes('省司法厅')")  # type: ignore[attr-defined]
     settle(browser_page, "逾期未办结 ·")

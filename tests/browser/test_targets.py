@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 
 pytestmark = pytest.mark.browser
 MAP = ".plan-map"
@@ -76,7 +76,7 @@ def test_filter_to_off_track(live_server: LiveServer, browser_page: Browser) -> 
     all_rows = page.locator(TABLE_ROWS).count()  # type: ignore[attr-defined]
     all_inds = page.locator(".tree-ind").count()  # type: ignore[attr-defined]
     page.click("#targets-filter")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"filter=off"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"filter=off"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#targets-filter').innerText.includes('✓')")  # type: ignore[attr-defined]
     settle(browser_page)
     rows = page.locator(TABLE_ROWS)  # type: ignore[attr-defined]
@@ -89,28 +89,28 @@ def test_filter_to_off_track(live_server: LiveServer, browser_page: Browser) -> 
         for c in page.eval_on_selector_all(".tree-ind .dot", "els => els.map(e => e.className)")
     )  # type: ignore[attr-defined]
     page.click("#targets-filter")  # type: ignore[attr-defined]
-    page.wait_for_url(lambda url: "filter=off" not in url)  # type: ignore[attr-defined]
+    wait_url(page, lambda url: "filter=off" not in url)  # type: ignore[attr-defined]
 
 
 def test_drill_pillar_indicator_city_county(live_server: LiveServer, browser_page: Browser) -> None:
     open_page(browser_page, live_server.url + "/targets")
     page = browser_page.page
     page.get_by_role("link", name="服务政府").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"pillar=fuwu"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"pillar=fuwu"))  # type: ignore[attr-defined]
     page.wait_for_selector(".tree-pillar.focus")  # type: ignore[attr-defined]
     settle(browser_page)
     assert "服务政府" in page.inner_text(".tree-pillar.focus summary")  # type: ignore[attr-defined]
     page.locator(".tree-ind", has_text="全程网办率").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"indicator=online_service_rate"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"indicator=online_service_rate"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#targets-detail')?.innerText.includes('全程网办率')")  # type: ignore[attr-defined]
     settle(browser_page)
     click_region(browser_page, MAP, "141100")  # 吕梁市
-    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     assert crumbs(browser_page, "山西省›吕梁市") == "山西省›吕梁市"
     settle(browser_page)
     assert page.locator(f"{MAP} .choroplethlayer .trace path.choroplethlocation").count() >= 13  # type: ignore[attr-defined]
     page.locator(TABLE_ROWS).get_by_role("link", name="临县").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=141124"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141124"))  # type: ignore[attr-defined]
     assert crumbs(browser_page, "山西省›吕梁市›临县") == "山西省›吕梁市›临县"
     page.wait_for_function("document.querySelector('#targets-detail')?.innerText.includes('临县')")  # type: ignore[attr-defined]
     settle(browser_page)
@@ -120,7 +120,7 @@ def test_drill_pillar_indicator_city_county(live_server: LiveServer, browser_pag
     assert selected.count() == 1 and "临县" in selected.inner_text()  # the county among its siblings
     browser_page.screenshot("targets-county-1920x1080")
     page.click(".plan-crumbs >> text=吕梁市")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=141100"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     assert browser_page.console_errors == []
 
 
@@ -159,12 +159,12 @@ def test_evaluation_final_and_a_year(live_server: LiveServer, browser_page: Brow
     assert "忻州市" in page.inner_text("#targets-eval-regions")  # type: ignore[attr-defined]
     browser_page.screenshot("evaluation-final-1920x1080")
     page.get_by_role("link", name="中期评估（2023年）").click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"scope=mid"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"scope=mid"))  # type: ignore[attr-defined]
     page.wait_for_function(
         "document.querySelector('#targets-eval-narrative')?.innerText.startsWith('中期评估')"
     )  # type: ignore[attr-defined]
     page.get_by_role("link", name="忻州市").first.click()  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r"region=140900"))  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=140900"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#targets-eval-narrative')?.innerText.includes('忻州市')")  # type: ignore[attr-defined]
     assert params(browser_page)["scope"] == "mid"
     assert external_requests(browser_page.requests, live_server.url) == []

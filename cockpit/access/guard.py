@@ -1,0 +1,159 @@
+"""Scope at the Dash entry points: the callback endpoint and the page layouts.
+
+The query layer already refuses an out-of-scope region, but many callbacks catch every
+exception to keep one tile's failure off the rest of the wall, which would turn a refusal into
+an error tile. So ``/_dash-update-component`` is checked before any callback runs: every region
+code a payload carries in its inputs and state (stores, click data, dropdown values) must be in
+the principal's scope, or the request answers 403 and is audited.
+
+Navigation (a ``dcc.Location``'s pathname and search) is left to the page layouts, wrapped here:
+a page asked for an out-of-scope region renders a refusal page instead of the region (audited
+by the query layer's check), and every page render records one ``view`` audit row with its
+region and filters — once per navigation, not per tile callback.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dash
+import flask
+from dash import dcc, html
+
+from cockpit.access import audit, scope
+from cockpit.access.principal import AccessDenied, current_principal
+
+NAV_PROPS = frozenset({"pathname", "search", "href", "hash"})
+_CODE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
+_MAX_CODES = 200  # a payload naming more regions than any screen shows is refused outright
+_MAX_DEPTH = 12
+_MAX_TEXT = 4000
+CALLBACK_ENDPOINT = "_dash-update-component"
+
+
+def _props(item: Any) -> Iterator[tuple[str, Any]]:
+    """(property, value) of every input/state entry; pattern-matching ones come as lists."""
+    if isinstance(item, list):
+        for entry in item:
+            yield from _props(entry)
+    elif isinstance(item, dict) and "property" in item:
+        yield str(item.get("property")), item.get("value")
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        yield value[:_MAX_TEXT]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)[:_MAX_TEXT]
+            yield from _strings(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def payload_regions(body: Any) -> set[str]:
+    """Six-digit codes in a callback payload's inputs and state, navigation props excepted."""
+    found: set[str] = set()
+    if not isinstance(body, dict):
+        return found
+    for key in ("inputs", "state"):
+        for prop, value in _props(body.get(key) or []):
+            if prop in NAV_PROPS:
+                continue
+            for text in _strings(value):
+                found.update(_CODE.findall(text))
+    return found
+
+
+def check_callback_payload() -> None:
+    """Refuses (403, audited) a callback whose payload names a region outside scope."""
+    principal = current_principal()
+    if principal is None:
+        return
+    from cockpit.services import current
+
+    wh = current().warehouse
+    codes = payload_regions(flask.request.get_json(silent=True))
+    if len(codes) > _MAX_CODES:
+        raise scope.deny(f"{len(codes)}个地区", action="callback")
+    for code in sorted(codes):
+        # Six digits that name no region (a count, a date fragment) concern no one's scope.
+        if wh.region(code) is not None and not scope.visible(wh, code):
+            raise scope.deny(code, action="callback")
+
+
+def gate_callbacks(app: dash.Dash) -> None:
+    """Wraps Dash's callback view so the payload check runs after every ``before_request`` hook
+    (where sign-in sets the principal), whatever order those were registered in."""
+    server = app.server
+    endpoint = app.config.routes_pathname_prefix + CALLBACK_ENDPOINT
+    original = server.view_functions[endpoint]
+    if getattr(original, "__scope_gate__", False):
+        return
+
+    @functools.wraps(original)
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        check_callback_payload()
+        return original(*args, **kwargs)
+
+    gated.__scope_gate__ = True  # type: ignore[attr-defined]
+    server.view_functions[endpoint] = gated
+
+
+def refusal(exc: AccessDenied) -> html.Div:
+    home = scope.home_region()
+    return html.Div(
+        [
+            html.H2("无权查看", className="notice-title"),
+            html.P(f"{exc.message}：超出您的数据权限范围，本次访问已记录。", className="notice"),
+            dcc.Link("返回本辖区", href=f"/?region={home}", className="header-btn"),
+        ],
+        className="page-notice refused",
+    )
+
+
+def _record_view(path: str, params: dict[str, Any]) -> None:
+    if current_principal() is None or not flask.has_request_context():
+        return
+    from cockpit.services import current
+
+    region = str(params.get("adcode") or params.get("region") or scope.home_region())[:12]
+    filters = {str(k)[:32]: str(v)[:64] for k, v in params.items() if k not in ("adcode", "region")}
+    audit.record(current().settings, "view", region=region, path=path[:200],
+                 detail={"page": path, "filters": filters})  # fmt: skip
+
+
+def guard_layout(path: str, layout: Callable[..., Any]) -> Callable[..., Any]:
+    if getattr(layout, "__scope_wrapped__", False):
+        return layout
+
+    @functools.wraps(layout)
+    def guarded(**params: Any) -> Any:
+        try:
+            page = layout(**params)
+        except AccessDenied as exc:
+            return refusal(exc)
+        _record_view(path, params)
+        return page
+
+    guarded.__scope_wrapped__ = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def guard_pages() -> None:
+    """Wraps every registered page's layout function (call after the pages are registered)."""
+    for page in dash.page_registry.values():
+        if callable(page.get("layout")):
+            page["layout"] = guard_layout(str(page.get("path") or ""), page["layout"])
+
+
+def init_app(app: dash.Dash) -> None:
+    scope.init_app(app.server)
+    gate_callbacks(app)
+    guard_pages()
