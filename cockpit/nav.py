@@ -23,7 +23,7 @@ ORDER = (
 )
 
 # Pages for roles beyond "view": the permission a principal needs to see the link.
-ADMIN_PAGES = {"/feeds": "feeds", "/admin/audit": "audit", "/admin/users": "users"}
+ADMIN_PAGES = {"/feeds": "feeds", "/admin/audit": "audit"}  # users are managed from the CLI
 
 
 def nav_bar(active_path: str, query: str = "") -> html.Div:

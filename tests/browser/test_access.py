@@ -1,0 +1,127 @@
+"""Signing in and out as a person does, a city user's scope in the browser, and the wall's kiosk
+account rotating on across session expiry with nobody at the keyboard."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from cockpit.access import audit
+from cockpit.exports.tables import read_csv_export
+from cockpit.settings import Settings
+from tests.browser.conftest import Browser, LiveServer, external_requests, sign_in, wait_url
+from tests.browser.test_region import click_region, wait_map
+
+pytestmark = [pytest.mark.browser, pytest.mark.anonymous]
+CITY = "141100"  # 吕梁市
+COUNTY = "141124"  # 临县, one of its counties
+SIBLING_CITY = "140100"  # 太原市
+
+
+def test_sign_in_drill_export_and_sign_out(
+    live_server: LiveServer, browser_page: Browser, tmp_path: Path
+) -> None:
+    page = browser_page.page
+    # Signed out, a deep link lands on the sign-in form and comes back to it afterwards.
+    page.goto(live_server.url + f"/region/{CITY}", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    assert "/login?next=" in page.url and page.locator("#login-submit").count() == 1  # type: ignore[attr-defined]
+    sign_in(
+        browser_page,
+        live_server,
+        "browser-city-staff",
+        "staff",
+        CITY,
+        next_path=f"/login?next=/region/{CITY}",
+    )
+    wait_url(page, re.compile(rf"/region/{CITY}"))
+    wait_map(browser_page)
+    assert "吕梁市 · 区域画像" in page.inner_text("h1")  # type: ignore[attr-defined]
+    assert "browser-city-staff" in page.inner_text(".nav-user")  # type: ignore[attr-defined]
+    # Drill by the map into one of the city's counties, then export the rows behind a figure.
+    click_region(browser_page, COUNTY)
+    wait_url(page, re.compile(rf"/region/{COUNTY}"))
+    expect(page.locator("h1")).to_contain_text("临县", timeout=30_000)  # type: ignore[attr-defined]
+    page.click(".row-online_service_rate a.drill >> nth=0")  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"/explorer\?"))
+    page.wait_for_selector("#explorer-grid .ag-row:not(.ag-row-loading) .ag-cell", timeout=30_000)  # type: ignore[attr-defined]
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.click("text=导出 CSV")  # type: ignore[attr-defined]
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    _, table = read_csv_export(saved.read_bytes())
+    assert len(table) and set(table["地区代码"]) == {COUNTY}
+    # Another city by a typed link: refused on the page, not swapped for something else.
+    page.goto(live_server.url + f"/region/{SIBLING_CITY}", wait_until="networkidle")  # type: ignore[attr-defined]
+    expect(page.locator(".refused")).to_contain_text("无权查看", timeout=20_000)  # type: ignore[attr-defined]
+    assert "太原" not in page.inner_text("body")  # type: ignore[attr-defined]
+    # Sign out from the navigation bar: back to the form, and the pages are closed again.
+    page.goto(live_server.url + f"/region/{CITY}", wait_until="networkidle")  # type: ignore[attr-defined]
+    with page.expect_navigation(wait_until="domcontentloaded"):  # type: ignore[attr-defined]
+        page.click("#nav-logout")  # type: ignore[attr-defined]
+    assert page.url.endswith("/login")  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/explorer", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    assert "/login" in page.url  # type: ignore[attr-defined]
+    assert page.request.get(live_server.url + "/api/v1/indicators").status == 401  # type: ignore[attr-defined]
+
+    rows = audit.query(live_server.settings, username="browser-city-staff")
+    assert {"signin", "view", "export", "denied", "signout"} <= set(rows["event"])
+    exported = rows[rows["event"] == "export"]
+    assert (exported["region"] == COUNTY).any() and exported["detail"].str.contains("csv").any()
+    assert (rows[rows["event"] == "denied"]["region"] == SIBLING_CITY).any()
+    assert external_requests(browser_page.requests, live_server.url) == []
+    assert browser_page.console_errors == []
+
+
+@pytest.fixture(scope="module")
+def short_session_server(
+    demo_warehouse: tuple[Settings, dict[str, object]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The demo with sessions that end after ~5 s whatever happens (the absolute limit)."""
+    from cockpit.app import create_app
+
+    settings, _ = demo_warehouse
+    root = tmp_path_factory.mktemp("short-session")
+    shutil.copytree(settings.warehouse_path, root / "warehouse", ignore=shutil.ignore_patterns("*.lock"))
+    copy = settings.model_copy(
+        update={"warehouse_dir": root / "warehouse", "refresh_seconds": 3600, "session_max_hours": 5 / 3600}
+    )
+    server = make_server("127.0.0.1", 0, create_app(copy).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", copy)
+    finally:
+        server.shutdown()
+
+
+def test_the_wall_rotates_on_across_session_expiry(
+    short_session_server: LiveServer, browser_page: Browser
+) -> None:
+    server, page = short_session_server, browser_page.page
+    # The kiosk account signs in once (an operator does it when the wall is set up) and lands on
+    # the rotating wall; its device cookie is what carries it past the session's end.
+    sign_in(browser_page, server, "browser-wall", "kiosk")
+    page.wait_for_selector(".choroplethlayer path.choroplethlocation", timeout=30_000)  # type: ignore[attr-defined]
+    page.goto(server.url + "/?kiosk=1&interval=2&resume=60", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    seen: list[str] = []
+    deadline = time.monotonic() + 26  # several whole sessions (5 s each)
+    while time.monotonic() < deadline and len(seen) < 8:
+        match = re.search(r"region=(\d{6})", page.url)  # type: ignore[attr-defined]
+        if match and (not seen or seen[-1] != match.group(1)):
+            seen.append(match.group(1))
+        page.wait_for_timeout(250)  # type: ignore[attr-defined]
+    assert len(seen) >= 6, seen  # kept rotating: well past the first session's end
+    assert "/login" not in page.url  # type: ignore[attr-defined]
+    page.wait_for_selector(".choroplethlayer path.choroplethlocation", timeout=10_000)  # type: ignore[attr-defined]
+    assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
+    signins = audit.query(server.settings, event="signin", username="browser-wall")
+    assert signins["detail"].str.contains('"device"').sum() >= 2  # signed itself in again, silently
+    assert external_requests(browser_page.requests, server.url) == []
