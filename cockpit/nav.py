@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -48,3 +49,33 @@ def nav_bar(active_path: str, query: str = "") -> html.Div:
     return html.Div(
         [html.Span("领导驾驶舱", className="nav-brand"), *links, user_menu()], className="nav-bar"
     )
+
+
+def breadcrumb_items(chain: list[dict[str, Any]], href: Callable[[str], str]) -> list[Any]:
+    """Province › city › county with links up the tree. An ancestor outside the viewer's scope is
+    plain text: its link would only lead to a refusal."""
+    from cockpit.access.scope import visible
+    from cockpit.services import current
+
+    warehouse = current().warehouse
+    items: list[Any] = []
+    for i, row in enumerate(chain):
+        if i:
+            items.append(html.Span("›", className="crumb-sep"))
+        if i == len(chain) - 1:
+            items.append(html.Span(row["name"], className="crumb current"))
+        elif visible(warehouse, row["adcode"]):
+            items.append(dcc.Link(row["name"], href=href(row["adcode"]), className="crumb"))
+        else:
+            items.append(html.Span(row["name"], className="crumb outside-scope"))
+    return items
+
+
+def parent_in_scope(chain: list[dict[str, Any]]) -> str | None:
+    """The parent's adcode when the viewer may go up to it (for 返回上级), else None."""
+    from cockpit.access.scope import visible
+    from cockpit.services import current
+
+    if len(chain) < 2 or not visible(current().warehouse, chain[-2]["adcode"]):
+        return None
+    return str(chain[-2]["adcode"])

@@ -21,7 +21,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from cockpit import ids
 from cockpit.access.scope import home_region, require_region
-from cockpit.nav import nav_bar
+from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
 from cockpit.services import Services, current
 from cockpit.warehouse.events_queries import EventQueries, Window, resolve_window, valid_incident_id
 from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
@@ -179,17 +179,8 @@ def page_header(
     now = now_of(services)
     window = view.resolve(now, default_kind)
     chain = region_chain(services, view.region)
-    crumbs: list[Any] = []
-    for i, row in enumerate(chain):
-        if i:
-            crumbs.append(html.Span("›", className="crumb-sep"))
-        last = i == len(chain) - 1
-        crumbs.append(
-            html.Span(row["name"], className="crumb current")
-            if last
-            else dcc.Link(row["name"], href=view.href(region=row["adcode"], incident=None), className="crumb")
-        )
-    parent = chain[-2]["adcode"] if len(chain) > 1 else None
+    crumbs = breadcrumb_items(chain, lambda code: view.href(region=code, incident=None))
+    parent = parent_in_scope(chain)
     controls = [
         dcc.Dropdown(
             id={"type": filter_type, "name": "period"},

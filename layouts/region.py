@@ -25,7 +25,7 @@ from cockpit.briefing.narrative import build as narrative
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.exports.routes import chart_href
 from cockpit.formatting import number, period_label
-from cockpit.nav import nav_bar
+from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
 from cockpit.warehouse.explorer_queries import ExplorerQueries
 
@@ -243,13 +243,7 @@ def _graph(graph_id: Any, fig: Any, height: int) -> dcc.Graph:
 
 
 def _header(f: facts_mod.Facts, months: list[str], catalogue: pd.DataFrame) -> html.Div:
-    crumbs: list[Any] = []
-    for n, r in enumerate(f.chain):
-        if n:
-            crumbs.append(html.Span("›", className="crumb-sep"))
-        crumbs.append(html.Span(r["name"], className="crumb current") if n == len(f.chain) - 1 else
-                      dcc.Link(r["name"], href=region_href(r["adcode"], period=f.period, indicator=f.lead.code),
-                               className="crumb"))  # fmt: skip
+    crumbs = breadcrumb_items(f.chain, lambda code: region_href(code, period=f.period, indicator=f.lead.code))
     as_of = f.data_as_of
     code = f.region["adcode"]
     return html.Div([

@@ -26,7 +26,7 @@ from cockpit import ids, targets
 from cockpit.access.scope import home_region, require_region
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.formatting import number
-from cockpit.nav import nav_bar
+from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import Services, current
 from cockpit.warehouse.plan_queries import PlanQueries
 
@@ -165,16 +165,7 @@ def region_chain(services: Services, adcode: str) -> list[dict[str, Any]]:
 
 
 def breadcrumb(view: PlanView, services: Services) -> list[Any]:
-    items: list[Any] = []
-    chain = region_chain(services, view.region)
-    for i, row in enumerate(chain):
-        if i:
-            items.append(html.Span("›", className="crumb-sep"))
-        if i == len(chain) - 1:
-            items.append(html.Span(row["name"], className="crumb current"))
-        else:
-            items.append(dcc.Link(row["name"], href=view.href(region=row["adcode"]), className="crumb"))
-    return items
+    return breadcrumb_items(region_chain(services, view.region), lambda code: view.href(region=code))
 
 
 def status_chip(status: str | None, text: str | None = None) -> html.Span:

@@ -223,3 +223,16 @@ def test_county_facts_and_briefings_hold_no_sibling_ranking(app: Any) -> None:
     # Without a principal (the CLI, cron) the same county is ranked among its siblings.
     with app.server.app_context():
         assert not facts.compute(services, XIAODIAN, None, None).siblings.empty
+
+
+def test_links_above_the_scope_are_plain_text(app: Any, settings: Settings) -> None:
+    """A county user's breadcrumb names the province and city but links to neither, and there
+    is no 返回上级 out of the scope: those links could only lead to a refusal."""
+    import re
+
+    user = UserClient(app, settings, "xiaodian_crumbs", "staff", XIAODIAN)
+    for path, search in (("/targets", ""), ("/emergency", ""), (f"/region/{XIAODIAN}", "")):
+        body = dumps(user.callback(page_payload(path, search)).get_json())
+        assert body.count("outside-scope") == 2, path  # 山西省 and 太原市, as text
+        assert not re.search(rf'"href": "[^"]*(region=|/region/)({TAIYUAN}|140000)', body), path
+        assert "返回上级" not in body, path
