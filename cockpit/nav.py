@@ -24,7 +24,9 @@ ORDER = (
 )
 
 # Pages for roles beyond "view": the permission a principal needs to see the link.
-ADMIN_PAGES = {"/feeds": "feeds", "/admin/audit": "audit"}  # users are managed from the CLI
+# /feeds stays open to every role: run counts and freshness are provenance, not region data (the
+# wall links to it); running feeds and managing users are command-line actions of administrators.
+ADMIN_PAGES = {"/admin/audit": "audit"}
 
 
 def nav_bar(active_path: str, query: str = "") -> html.Div:
