@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -34,12 +35,12 @@ class LiveServer:
     settings: Settings
 
 
-@pytest.fixture(scope="module")
-def live_server(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[LiveServer]:
-    """The cockpit on the demo warehouse, served on a loopback port for the module's tests."""
+@contextlib.contextmanager
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """The cockpit on ``settings``, served on a free loopback port until the block ends (tiles
+    refresh hourly, so a test sees only the renders it causes)."""
     from cockpit.app import create_app
 
-    settings, _ = demo_warehouse
     app = create_app(settings.model_copy(update={"refresh_seconds": 3600}))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -48,6 +49,22 @@ def live_server(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", settings)
     finally:
         server.shutdown()
+
+
+def warehouse_copy(settings: Settings, root: Path, **updates: object) -> Settings:
+    """``settings`` on a private copy of its warehouse (for tests that load feeds or change
+    settings), without the alarm acknowledgements of other tests."""
+    shutil.copytree(
+        settings.warehouse_path, root / "warehouse", ignore=shutil.ignore_patterns("*.lock", "alarm_ack*")
+    )
+    return settings.model_copy(update={"warehouse_dir": root / "warehouse", **updates})
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[LiveServer]:
+    """The cockpit on the demo warehouse, served on a loopback port for the module's tests."""
+    with serve(demo_warehouse[0]) as server:
+        yield server
 
 
 @dataclass

@@ -4,20 +4,25 @@ account rotating on across session expiry with nobody at the keyboard."""
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from cockpit.access import audit
 from cockpit.exports.tables import read_csv_export
 from cockpit.settings import Settings
-from tests.browser.conftest import Browser, LiveServer, external_requests, sign_in, wait_url
+from tests.browser.conftest import (
+    Browser,
+    LiveServer,
+    external_requests,
+    serve,
+    sign_in,
+    wait_url,
+    warehouse_copy,
+)
 from tests.browser.test_region import click_region, wait_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.anonymous]
@@ -85,21 +90,9 @@ def short_session_server(
     demo_warehouse: tuple[Settings, dict[str, object]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The demo with sessions that end after ~5 s whatever happens (the absolute limit)."""
-    from cockpit.app import create_app
-
-    settings, _ = demo_warehouse
     root = tmp_path_factory.mktemp("short-session")
-    shutil.copytree(settings.warehouse_path, root / "warehouse", ignore=shutil.ignore_patterns("*.lock"))
-    copy = settings.model_copy(
-        update={"warehouse_dir": root / "warehouse", "refresh_seconds": 3600, "session_max_hours": 5 / 3600}
-    )
-    server = make_server("127.0.0.1", 0, create_app(copy).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", copy)
-    finally:
-        server.shutdown()
+    with serve(warehouse_copy(demo_warehouse[0], root, session_max_hours=5 / 3600)) as server:
+        yield server
 
 
 def test_the_wall_rotates_on_across_session_expiry(

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from cockpit.settings import Settings
-from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
+from tests.browser.conftest import Browser, LiveServer, external_requests, serve, wait_url, warehouse_copy
 
 pytestmark = pytest.mark.browser
 MAP = ".panel-map .js-plotly-plot"
@@ -135,22 +132,8 @@ def alarm_server(
     demo_warehouse: tuple[Settings, dict[str, object]], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The demo on its own copy of the warehouse, so a feed can load into it while the page is open."""
-    from cockpit.app import create_app
-
-    settings, _ = demo_warehouse
-    root = tmp_path_factory.mktemp("alarm")
-    shutil.copytree(
-        settings.warehouse_path, root / "warehouse", ignore=shutil.ignore_patterns("*.lock", "alarm_ack*")
-    )
-    copy = settings.model_copy(update={"warehouse_dir": root / "warehouse", "refresh_seconds": 3600})
-    app = create_app(copy)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", copy)
-    finally:
-        server.shutdown()
+    with serve(warehouse_copy(demo_warehouse[0], tmp_path_factory.mktemp("alarm"))) as server:
+        yield server
 
 
 def _new_incident(path: Path) -> None:
