@@ -55,10 +55,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Every benchmark at demo scale and 10M tickets, one summary table (README "Benchmarks"); servers on
+# loopback ports, started and stopped by the driver. BENCH_FLAGS=--skip-10m / --skip-browser to shorten.
 bench: install
-	$(BIN)/python bench/etl_throughput.py
-	$(BIN)/python bench/events_queries.py
-	@echo "with a cockpit running (make run): $(BIN)/python bench/screen_drill.py"
+	$(BIN)/python bench/run_all.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf data/warehouse data/demo

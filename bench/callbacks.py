@@ -8,21 +8,37 @@ sum is the callback's floor (the DuckDB work it cannot avoid).
 * cold: the memo cache emptied first (a view nobody opened since the last publish), DuckDB's
   buffers warm — the same definition as ``bench/events_queries.py``;
 * warm: the same request again (memoized).
+
+    .venv/bin/python bench/callbacks.py [--repeat 3] [--scale demo] [--json out.json]
+
+Runs against the warehouse the ``COCKPIT_*`` environment names (``data/warehouse`` by default),
+signed in as ``bench-callbacks`` (a province-wide leader, created or reset in the user store).
+Prints every callback of every page and the two map drills (province → city → county); the
+headline figures (PRODUCT.md §6: drill → map warm p95 under 50 ms, cold under 2× bare) go to
+``--json`` for ``bench/run_all.py``.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import secrets
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import httpx
 
-from bench.dash_client import Call, DashDriver, changed_props, sign_in_if_needed
-from bench.figures import median, p95
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.dash_client import Call, DashDriver, changed_props, sign_in_if_needed  # noqa: E402
+from bench.figures import Figure, format_table, machine, median, p95, write_figures  # noqa: E402
 
 PAGES = ("/", "/emergency", "/regulation", "/hotline", "/targets", "/supervision", "/evaluation")
 
@@ -111,7 +127,7 @@ class CallbackBench:
         entry = results.setdefault(name, Timed(name))
         (entry.cold if cold else entry.warm).append(call.seconds)
         entry.bytes = call.bytes
-        entry.errors += call.status != 200
+        entry.errors += call.status not in (200, 204) or call.degraded  # 204: nothing to change
         if cold and not entry.sql:
             entry.sql = list(sql)
 
@@ -165,8 +181,8 @@ class CallbackBench:
                     chain_sql += sql
                     state = new_props
                     fired = self.driver.initial_callbacks(new_props)
-                else:
-                    fired = self.driver.dependents(changed)
+                else:  # the drill answered the new view itself: what follows the view fires
+                    fired = self.driver.dependents(changed, exclude=drill)
                 for dep in fired:
                     with self.recorder.capture() as sql:
                         call = self.driver.post(dep, state, list(changed)[:1])
@@ -205,3 +221,96 @@ def summary(timed: dict[str, Timed]) -> dict[str, Any]:
         }
         for name, t in timed.items()
     }
+
+
+DRILLS = (("province→city", "/", "141100"), ("city→county", "/?region=141100", "141124"))
+ACCOUNT = "bench-callbacks"
+
+
+def bench_account(settings: Any) -> tuple[str, str]:
+    """A province-wide leader for the benchmark, with a fresh password each run."""
+    from cockpit.auth.users import UserStore
+
+    store, password = UserStore(settings), secrets.token_urlsafe(18)
+    if store.get(ACCOUNT) is None:
+        store.create(ACCOUNT, password, "leader", settings.province_adcode, display_name="基准测试")
+    else:
+        store.update(
+            ACCOUNT, role="leader", scope=settings.province_adcode, disabled=False, password=password
+        )
+    return ACCOUNT, password
+
+
+def table(rows: dict[str, dict[str, Timed]]) -> str:
+    lines = [f"  {'page / drill':<22} {'callback':<52} {'cold ms':>8} {'warm ms':>8} {'warm p95':>8} "
+             f"{'bare ms':>8} {'cold/bare':>9} {'SQL':>4} {'KB':>6} {'err':>3}"]  # fmt: skip
+    for where, timed in rows.items():
+        for name, row in summary(timed).items():
+            label = name if len(name) <= 52 else name[:49] + "…"
+            over = f"{row['cold_over_bare']:.2f}" if row["cold_over_bare"] else "—"
+            lines.append(f"  {where:<22} {label:<52} {row['cold_ms']:>8.1f} {row['warm_ms']:>8.1f} "
+                         f"{row['warm_p95_ms']:>8.1f} {row['bare_ms']:>8.2f} {over:>9} {row['queries']:>4} "
+                         f"{row['bytes'] / 1024:>6.0f} {row['errors']:>3}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def headline(rows: dict[str, dict[str, Timed]], scale: str, repeat: int) -> list[Figure]:
+    """The drills against PRODUCT.md §6, the slowest page callback, and the error count."""
+    out = []
+    for label, _url, _target in DRILLS:
+        chain = rows[f"drill {label}"]["chain"]
+        out.append(Figure(scale, f"callbacks: drill {label}, to map, warm p95", p95(chain.warm) * 1e3, "ms",
+                          target=50, runs=len(chain.warm), note="drill + what the new map waits on"))  # fmt: skip
+        out.append(Figure(scale, f"callbacks: drill {label}, to map, cold", median(chain.cold) * 1e3,
+                          "ms", target=2, target_on="ratio", floor=chain.floor * 1e3 if chain.sql else None,
+                          runs=len(chain.cold), note=f"{len(chain.sql)} SQL statements"))  # fmt: skip
+    pages = [(where, name, t) for where, timed in rows.items() if not where.startswith("drill")
+             for name, t in timed.items()]  # fmt: skip
+    if pages:
+        where, name, slowest = max(pages, key=lambda x: p95(x[2].warm))
+        out.append(Figure(scale, "callbacks: slowest page callback, warm p95", p95(slowest.warm) * 1e3, "ms",
+                          runs=len(slowest.warm), note=f"{where} {name}"[:60]))  # fmt: skip
+        where, name, coldest = max(pages, key=lambda x: median(x[2].cold))
+        out.append(Figure(scale, "callbacks: slowest page callback, cold", median(coldest.cold) * 1e3, "ms",
+                          floor=coldest.floor * 1e3 if coldest.sql else None, runs=len(coldest.cold),
+                          note=f"{where} {name}"[:60]))  # fmt: skip
+    errors = sum(t.errors for timed in rows.values() for t in timed.values())
+    out.append(Figure(scale, "callbacks: errors", errors, "", target=0, runs=repeat))
+    return [f for f in out if not (isinstance(f.value, float) and math.isnan(f.value))]
+
+
+def main() -> None:
+    from cockpit.settings import Settings
+
+    parser = argparse.ArgumentParser(
+        description="server time of every page and drill callback, cold and warm"
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", nargs="*", default=list(PAGES))
+    parser.add_argument("--scale", default="", help="label for the table (e.g. demo, 10M)")
+    parser.add_argument("--json", type=Path, help="write the headline figures here (for bench/run_all.py)")
+    args = parser.parse_args()
+    settings = Settings()
+    user, password = bench_account(settings)
+    bench = CallbackBench(settings, user, password, args.repeat)
+    print(f"machine: {machine()}")
+    print(
+        f"snapshot {bench.warehouse.store.current_id()} in {settings.warehouse_path}; {args.repeat} runs each"
+    )
+    rows: dict[str, dict[str, Timed]] = {}
+    try:
+        for url in args.pages:
+            rows[url] = bench.page(url)
+        for label, url, target in DRILLS:
+            rows[f"drill {label}"] = bench.drill(url, target)
+    finally:
+        bench.close()
+    print(table(rows))
+    found = headline(rows, args.scale, args.repeat)
+    print(format_table(found))
+    if args.json:
+        write_figures(args.json, found)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+# What a guarded panel answers when its renderer raised (cockpit/tiles.py error_tile, the pages'
+# ERROR_FIGUREs): HTTP 200, but the viewer sees "暂时无法加载". Load tests count it as an error.
+DEGRADED_MARKERS = (b"tile-error", "暂时无法加载".encode(), json.dumps("暂时无法加载")[1:-1].encode())
 PAGES_INPUTS = {"_pages_location.pathname", "_pages_location.search"}
+NAV_STORE = "screen-nav"  # layouts/screen.py NAV: {"search", "seq"}, set by assets/screen_nav.js
 # The root layout's components (app.py), with the values the renderer sends on load.
 ROOT_PROPS = {"refresh-timer.n_intervals": 0}
 
@@ -52,6 +56,7 @@ class Call:
     status: int
     bytes: int
     response: dict[str, Any]
+    degraded: bool = False  # answered, but with a panel's error placeholder
 
 
 def sign_in_if_needed(http: httpx.Client, base_url: str, username: str | None, password: str | None) -> bool:
@@ -92,7 +97,10 @@ class DashDriver:
         seconds = time.perf_counter() - started
         payload = response.json() if response.status_code == 200 and response.content else {}
         name = ",".join(f"{id_key(i)}.{p}" for i, p in _parse_outputs(dep["output"]))
-        return Call(name, seconds, response.status_code, len(response.content), payload.get("response", {}))
+        degraded = any(marker in response.content for marker in DEGRADED_MARKERS)
+        return Call(
+            name, seconds, response.status_code, len(response.content), payload.get("response", {}), degraded
+        )
 
     def render_page(self, url: str) -> tuple[Call, dict[str, Any]]:
         """The pages callback (layout of ``url``); returns it and every component prop by ``id.prop``."""
@@ -127,14 +135,24 @@ class DashDriver:
                 found.append(dep)
         return found
 
-    def dependents(self, changed: dict[str, Any]) -> list[dict[str, Any]]:
+    def dependents(
+        self, changed: dict[str, Any], exclude: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Server callbacks with an input among ``changed``. ``exclude``: the callback that answered
+        them — the renderer does not fire a callback again for its own outputs (circular in one)."""
         keys = set(changed)
         return [
             d
             for d in self.deps
-            if not d.get("clientside_function")
+            if d is not exclude
+            and not d.get("clientside_function")
             and any(f"{id_key(i['id'])}.{i['property']}" in keys for i in d["inputs"])
         ]
+
+    def nav_store(self) -> dict[str, Any] | None:
+        """The big screen's in-page navigation (assets/screen_nav.js hands a URL the page navigates to
+        to a ``screen-nav`` store instead of the page router), when the app has it."""
+        return next((d for d in self.deps if any(i["id"] == NAV_STORE for i in d["inputs"])), None)
 
     def find(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         return next(d for d in self.deps if predicate(d))

@@ -1,6 +1,7 @@
 """The /emergency, /regulation and /hotline queries against the bare DuckDB aggregate each one needs.
 
     .venv/bin/python bench/events_queries.py [--tickets 60000 10000000] [--repeat 7] [--keep DIR]
+                                             [--scale LABEL] [--json out.json]
 
 For each scale the demo is generated with that many 12345 tickets (the generator's hotline writer),
 loaded with the ETL into a temporary warehouse, and then, on a 2-core box as PRODUCT.md §6 asks:
@@ -11,7 +12,8 @@ loaded with the ETL into a temporary warehouse, and then, on a 2-core box as PRO
   ratio cold / bare (the target is under 2);
 * every page's full server render (all panels: queries, figures, components) cold and warm.
 
-Timings are printed, never asserted.
+Timings are printed, never asserted; ``--json`` writes the headline figures (worst cold / bare,
+slowest query, slowest panel callback, process memory) for ``bench/run_all.py``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import Figure, format_table, write_figures  # noqa: E402
 from cockpit import geography  # noqa: E402
 from cockpit.settings import Settings  # noqa: E402
 from cockpit.warehouse.build import init_warehouse, read_indicators  # noqa: E402
@@ -136,7 +139,7 @@ def build(work: Path, tickets: int) -> Settings:
     return settings
 
 
-def time_queries(settings: Settings, repeat: int) -> None:
+def time_queries(settings: Settings, repeat: int, scale: str = "") -> list[Figure]:
     wh = Warehouse(settings)  # no cache: every call runs in DuckDB
     bare = duckdb.connect(str(wh.store.current_path()), read_only=True)
     rows = bare.execute("SELECT count(*) FROM hotline_ticket").fetchone()
@@ -149,6 +152,7 @@ def time_queries(settings: Settings, repeat: int) -> None:
     app = create_app(settings)
     cached = Warehouse(settings, cache=cache)
     print(f"  {'page':<10} {'query':<34} {'cold ms':>8} {'warm ms':>8} {'bare ms':>8} {'cold/bare':>9}")
+    measured: list[tuple[str, float, float, float]] = []  # name, cold, warm, bare (seconds)
     with app.server.app_context():
         for page, name, fn, sql, params in cases(counties):
             q, qc = EventQueries(wh), EventQueries(cached)
@@ -161,11 +165,23 @@ def time_queries(settings: Settings, repeat: int) -> None:
             )
             print(f"  {page:<10} {name:<34} {cold * 1e3:>8.1f} {warm * 1e3:>8.2f} {floor * 1e3:>8.1f} "
                   f"{cold / floor:>9.2f}")  # fmt: skip
+            measured.append((f"/{page} {name}", cold, warm, floor))
     bare.close()
-    time_pages(app, repeat)
+    worst = max(measured, key=lambda m: m[1] / m[3] if m[3] else 0.0)
+    slowest = max(measured, key=lambda m: m[1])
+    within = sum(1 for m in measured if m[3] and m[1] / m[3] <= 2)
+    found = [
+        Figure(scale, "events: worst query, cold vs bare", worst[1] * 1e3, "ms", target=2, target_on="ratio",
+               floor=worst[3] * 1e3, runs=repeat, note=f"{worst[0]}; {within}/{len(measured)} within 2×"),
+        Figure(scale, "events: slowest query, cold", slowest[1] * 1e3, "ms", floor=slowest[3] * 1e3,
+               runs=repeat, note=slowest[0]),
+        Figure(scale, "events: slowest query, warm", max(m[2] for m in measured) * 1e3, "ms", runs=repeat,
+               note=max(measured, key=lambda m: m[2])[0]),
+    ]  # fmt: skip
+    return found + time_pages(app, repeat, scale)
 
 
-def time_pages(app: Any, repeat: int) -> None:
+def time_pages(app: Any, repeat: int, scale: str = "") -> list[Figure]:
     """Every panel callback of a page, as the browser fires them after a drill (each is its own request;
     the slowest one is what the user waits for). Cold: nothing memoized; warm: the view seen before."""
     import importlib
@@ -173,6 +189,7 @@ def time_pages(app: Any, repeat: int) -> None:
     from cockpit.app import cache
     from layouts.emergency import EventView
 
+    slowest: list[tuple[str, float, float]] = []  # page + panel, cold, warm (seconds)
     print(
         f"  {'page (all panel callbacks)':<30} {'cold ms':>8} {'warm ms':>8} {'slowest cold':>22} {'slowest warm':>22}"
     )
@@ -204,6 +221,14 @@ def time_pages(app: Any, repeat: int) -> None:
                 label = f"/{page} {'全省' if region == PROVINCE else '临县'}"
                 print(f"  {label:<30} {sum(cold.values()) * 1e3:>8.1f} {sum(warm.values()) * 1e3:>8.1f} "
                       f"{worst_c:>12} {cold[worst_c] * 1e3:>7.1f}ms {worst_w:>12} {warm[worst_w] * 1e3:>7.1f}ms")  # fmt: skip
+                slowest.append((f"{label} {worst_c}", cold[worst_c], max(warm.values())))
+    cold_worst = max(slowest, key=lambda s: s[1])
+    return [
+        Figure(scale, "events: slowest panel callback, cold", cold_worst[1] * 1e3, "ms",
+               runs=max(3, repeat // 2), note=cold_worst[0]),
+        Figure(scale, "events: slowest panel callback, warm", max(s[2] for s in slowest) * 1e3, "ms",
+               runs=max(3, repeat // 2)),
+    ]  # fmt: skip
 
 
 def rss_mb() -> float:
@@ -221,7 +246,10 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, help="build here and keep it for the next run (default: a temp dir)"
     )
+    parser.add_argument("--scale", help="label for the table (default: the ticket count)")
+    parser.add_argument("--json", type=Path, help="write the headline figures here (for bench/run_all.py)")
     args = parser.parse_args()
+    found: list[Figure] = []
     print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}, duckdb {duckdb.__version__}")  # fmt: skip
     print(f"windows: month {MONTH.label}, year {YEAR.label}; now {NOW:%Y-%m-%d %H:%M}")
@@ -238,11 +266,17 @@ def main() -> None:
                 print(f"  reusing {work}")
             else:
                 settings = build(work, tickets)
-            time_queries(settings, args.repeat)
+            scale = args.scale or f"{tickets:,} tickets"
+            found += time_queries(settings, args.repeat, scale)
             print(f"  process RSS {rss_mb():.0f} MB")
+            found.append(Figure(scale, "events: bench process RSS (one process, all pages)", rss_mb(), "MB"))
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(format_table(found))
+    if args.json:
+        write_figures(args.json, found)
 
 
 if __name__ == "__main__":

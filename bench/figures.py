@@ -31,6 +31,11 @@ def p95(values: Sequence[float]) -> float:
     return percentile(values, 0.95)
 
 
+def rate(count: float, seconds: float) -> float:
+    """Events per second; NaN when no time passed (a rate of nothing is not infinite)."""
+    return count / seconds if seconds > 0 else math.nan
+
+
 def ratio(value: float, floor: float | None) -> float | None:
     if floor is None or math.isnan(floor) or floor <= 0 or math.isnan(value):
         return None
@@ -53,6 +58,8 @@ class Figure:
     runs: int = 1
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # A yes/no check with no number to bound (e.g. "every row accounted for"): met is this.
+    ok: bool | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -61,7 +68,9 @@ class Figure:
     @property
     def met(self) -> bool | None:
         if self.target is None:
-            return None
+            return self.ok
+        if self.ok is False:  # a failed check fails the row whatever the number says
+            return False
         measured = self.ratio if self.target_on == "ratio" else self.value
         if measured is None or math.isnan(measured):
             return None
@@ -74,7 +83,9 @@ class Figure:
 def _num(value: float | None, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if abs(value) >= 100:
+    if float(value).is_integer() and not unit:  # counts
+        text = f"{int(value):,}"
+    elif abs(value) >= 100:
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
         text = f"{value:.1f}"
@@ -85,7 +96,7 @@ def _num(value: float | None, unit: str = "") -> str:
 
 def target_text(fig: Figure) -> str:
     if fig.target is None:
-        return ""
+        return "yes" if fig.ok is not None else ""
     return f"≤ {_num(fig.target)}×" if fig.target_on == "ratio" else f"≤ {_num(fig.target, fig.unit)}"
 
 
@@ -142,3 +153,23 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
     }
+
+
+def figure_from_dict(data: dict[str, Any]) -> Figure:
+    """The inverse of ``Figure.as_dict`` (derived keys dropped), for figures passed between processes."""
+    names = {f for f in Figure.__dataclass_fields__}
+    return Figure(**{k: v for k, v in data.items() if k in names})
+
+
+def write_figures(path: str | os.PathLike[str], figures: Sequence[Figure]) -> None:
+    import json
+
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump([f.as_dict() for f in figures], out, ensure_ascii=False, indent=1, default=str)
+
+
+def read_figures(path: str | os.PathLike[str]) -> list[Figure]:
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        return [figure_from_dict(d) for d in json.load(handle)]
