@@ -283,7 +283,83 @@ def test_append_mode_never_overwrites(settings: Settings, tmp_path: Path) -> Non
     second = run_feed(
         s,
         "indicator_monthly",
-        str(write_monthly(tmp_path / "b.csv", ["online_service_rate,太原市,2026-09,95"])),
+        str(write_monthly(tmp_path / "b.csv", ["online_service_rate,太原市,2026-09,95",
+                                               "online_service_rate,大同市,2026-09,70"])),
+    )  # fmt: skip
+    assert (second.counts.inserted, second.counts.updated, second.counts.quarantined) == (1, 0, 1)
+    assert table_dump(s, "SELECT value FROM indicator_value ORDER BY adcode") == [(90.0,), (70.0,)]
+
+
+TICKET_HEADER = "工单编号,区划代码,受理时间,来源渠道,诉求类别,诉求主题,是否按时响应,办结时间,满意度\n"
+
+
+def test_two_files_of_one_glob_keep_their_own_row_numbers_and_sources(
+    settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "a.csv").write_bytes(
+        (
+            MONTHLY_HEADER
+            + "online_service_rate,太原市,2026-09,91.5\nonline_service_rate,新城区,2026-09,90\n"
+        ).encode()
     )
-    assert (second.counts.updated, second.counts.quarantined) == (0, 1)
-    assert table_dump(s, "SELECT value FROM indicator_value") == [(90.0,)]
+    (tmp_path / "b.csv").write_bytes(  # GBK beside UTF-8: each file is decoded on its own
+        (
+            MONTHLY_HEADER + "online_service_rate,太原,2026-13,90\nonline_service_rate,太原市,2026-09,92\n"
+        ).encode("gbk")
+    )
+    result = run_feed(settings, "indicator_monthly", str(tmp_path / "*.csv"))
+    assert (result.counts.read, result.counts.inserted, result.counts.quarantined) == (4, 0, 4)
+    frame = Warehouse(settings).quarantine(run_id=result.run_id)
+    got = {(Path(s).name, int(r)): reason for s, r, reason in zip(frame["source"], frame["row_number"],
+                                                                  frame["reason"], strict=True)}  # fmt: skip
+    assert set(got) == {("a.csv", 1), ("a.csv", 2), ("b.csv", 1), ("b.csv", 2)}
+    assert "未知地区" in got[("a.csv", 2)] and "无法识别的统计期" in got[("b.csv", 1)]
+    # The same key in both files with different values: neither is trusted, the first is named.
+    assert "取值不一致（首见第1行）" in got[("a.csv", 1)] and "取值不一致" in got[("b.csv", 2)]
+
+
+def test_padded_cells_are_trimmed_and_blank_ones_are_missing(settings: Settings, tmp_path: Path) -> None:
+    rows = [
+        " GD1 , 140105 , 2025-01-01 08:00:00 , 电话 ,城乡建设,  , 是 ,2025-01-02 08:00:00 ,满意",  # 1 ok, padded
+        "GD2,   ,2025-01-01 08:00:00,电话,城乡建设,诉求,是,,未评价",  # 2 blank region
+        "GD3,140105,2025/01/01 08:00,电话,城乡建设,诉求,否,,",  # 3 ok, other layout
+        "GD4,140105,  ,电话,城乡建设,诉求,是,,",  # 4 blank time
+        "GD5,140105,昨天,电话,城乡建设,诉求,是,,",  # 5 not a time
+        "GD6,140105,2025-01-01 08:00:00,电话,城乡建设,诉求,也许,,",  # 6 not a yes/no
+    ]
+    src = tmp_path / "t.csv"
+    src.write_text(TICKET_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run_feed(settings, "hotline_tickets", str(src))
+    assert (result.counts.inserted, result.counts.quarantined) == (2, 4)
+    reasons = quarantine_by_row(settings, result.run_id)
+    assert "缺少必填字段：地区" in reasons[2] and "缺少必填字段：受理时间" in reasons[4]
+    assert '无法解析受理时间："昨天"' in reasons[5] and "无法识别为是/否" in reasons[6]
+    loaded = table_dump(settings, "SELECT ticket_id, adcode, created_at, channel, topic, responded_in_time,"
+                                  " closed_at, satisfied FROM hotline_ticket ORDER BY 1")  # fmt: skip
+    assert [(*r[:2], str(r[2]), r[3], r[4], r[5]) for r in loaded] == [
+        ("GD1", "140105", "2025-01-01 08:00:00", "电话", None, True),
+        ("GD3", "140105", "2025-01-01 08:00:00", "电话", "诉求", False),
+    ]
+    assert loaded[0][6] is not None and loaded[0][7] is True and loaded[1][7] is None
+
+
+def test_gbk_decoding_is_exact_across_block_boundaries(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from etl import readers
+
+    monkeypatch.setattr(readers, "_BLOCK_BYTES", 7)  # odd: most blocks end inside a character
+    text = MONTHLY_HEADER + "\n".join(MONTHLY_ROWS) + "\n"
+    src = tmp_path / "m.csv"
+    src.write_bytes(text.encode("gbk"))
+    out, encoding = readers.csv_as_utf8(src, "auto", tmp_path)
+    try:
+        assert encoding == "gb18030" and out.read_text(encoding="utf-8") == text
+    finally:
+        out.unlink()
+    broken = text.encode("gbk")
+    at = len(broken) - 40
+    src.write_bytes(broken[:at] + b"\xff" + broken[at:])
+    with pytest.raises(readers.FeedFormatError, match=f"at byte {at}$"):
+        readers.csv_as_utf8(src, "gbk", tmp_path)
+    assert list(tmp_path.glob("tmp*")) == []  # the half-written copy is gone

@@ -95,21 +95,28 @@ class SchemaMismatch(ValueError):
 def stage_csv(
     con: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]], delimiter: str = ","
 ) -> None:
-    """Stage UTF-8 CSV files as text. ``files`` pairs a readable path with the source name to record."""
-    con.execute("DROP TABLE IF EXISTS raw_input")
+    """Stage UTF-8 CSV files as text. ``files`` pairs a readable path with the source name to record.
+
+    Each file is materialised once, as read; ``raw_input`` is a view that numbers its rows from the
+    table's rowid (insertion order is preserved, so rowid + 1 is the data row a person sees in Excel
+    minus the header). Copying a million rows a second time just to add those two columns cost as
+    much as reading the file.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
+    parts = []
     for index, (path, source) in enumerate(files):
-        # Insertion order is preserved, so rowid + 1 is the data row number a person sees in Excel minus the header.
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM read_csv(?, all_varchar = true, header = true,"
-            " delim = ?, quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
+            f"CREATE OR REPLACE TEMP TABLE raw_file_{index} AS SELECT * FROM read_csv(?, all_varchar = true,"
+            " header = true, delim = ?, quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
             [str(path), delimiter],
         )
-        select = "SELECT CAST(rowid + 1 AS BIGINT) AS _row, CAST(? AS VARCHAR) AS _source, * FROM raw_file"
-        if index == 0:
-            con.execute(f"CREATE TEMP TABLE raw_input AS {select}", [source])
-        else:
-            con.execute(f"INSERT INTO raw_input BY NAME {select}", [source])
-    con.execute("DROP TABLE IF EXISTS raw_file")
+        con.execute("INSERT INTO raw_sources VALUES (?, ?)", [index, source])
+        # A view cannot hold parameters: the source name is joined in, the index is our own counter.
+        parts.append(
+            f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, s._source, f.* FROM raw_file_{index} f"
+            f" JOIN raw_sources s ON s._file = {index}"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW raw_input AS {' UNION ALL BY NAME '.join(parts)}")
 
 
 def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> None:
@@ -186,24 +193,34 @@ def _mapping_table(con: duckdb.DuckDBPyConnection, plan: LoadPlan, column: Colum
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT CAST(raw AS VARCHAR) raw,"
-            f" CAST(parent AS VARCHAR) parent, CAST(value AS VARCHAR) value, CAST(reason AS VARCHAR) reason"
-            f" FROM map_frame"
+            f" CAST(parent AS VARCHAR) parent, CAST(value AS VARCHAR) value, CAST(reason AS VARCHAR) reason,"
+            f" {_cleaned('raw')} IS NULL AS blank FROM map_frame"
         )
     finally:
         con.unregister("map_frame")
     return table
 
 
+def _cleaned(raw: str) -> str:
+    """``NULLIF(trim(raw), '')`` without paying for trim on every row.
+
+    trim copies each string, which on a million timestamps costs more than casting them; DuckDB's
+    trim strips only spaces, so a value that neither starts nor ends with one is already clean."""
+    text = f"CAST({raw} AS VARCHAR)"
+    return f"CASE WHEN ascii({text}) = 32 OR suffix({text}, ' ') THEN NULLIF(trim({text}), '') ELSE NULLIF({text}, '') END"
+
+
 def _typed_expr(column: Column, raw: str) -> str:
-    trimmed = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+    trimmed = _cleaned(raw)
     if column.kind == "number":
         return f"TRY_CAST(replace(replace(replace({trimmed}, ',', ''), '，', ''), '%', '') AS DOUBLE)"
     if column.kind == "integer":
         number = _typed_expr(Column(column.name, "DOUBLE", kind="number"), raw)
         return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS INTEGER) END"
     if column.kind == "timestamp":
-        # ISO text casts directly; only other layouts pay for trying each format.
-        return f"coalesce(TRY_CAST({trimmed} AS TIMESTAMP), try_strptime({trimmed}, {TIMESTAMP_FORMATS!r}))"
+        # ISO text casts directly (the cast itself ignores surrounding spaces); only other layouts
+        # pay for trying each format.
+        return f"coalesce(TRY_CAST(CAST({raw} AS VARCHAR) AS TIMESTAMP), try_strptime({trimmed}, {TIMESTAMP_FORMATS!r}))"
     if column.kind == "date":
         return f"CAST(try_strptime({trimmed}, {DATE_FORMATS!r}) AS DATE)"
     return trimmed
@@ -213,7 +230,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     sql = _Sql()
     selects: list[str] = ["src._row", "src._source"]
     joins: list[str] = []
-    reasons: list[str] = []
+    checks: list[tuple[str, str]] = []  # (condition, reason text) per possible problem
     typed_of: dict[str, str] = {}
     for column in plan.table.columns:
         raw = _raw_expr(plan, column.name)
@@ -223,12 +240,14 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
             selects.append(f"CAST(NULL AS {column.type}) AS {ident(column.name)}")
             continue
         label = sql.bind(column.label or column.name)
-        present = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '') IS NOT NULL"
+        mapped = column.kind in MAPPED_KINDS or column.kind.startswith("enum:")
+        alias = ident(f"m_{column.name}")
+        # A mapped column's blankness comes with its mapping row: computed once per distinct value.
+        present = f"coalesce(NOT {alias}.blank, FALSE)" if mapped else f"{_cleaned(raw)} IS NOT NULL"
         if column.required:
-            reasons.append(f"CASE WHEN NOT ({present}) THEN '缺少必填字段：' || {label} END")
-        if column.kind in MAPPED_KINDS or column.kind.startswith("enum:"):
+            checks.append((f"NOT ({present})", f"'缺少必填字段：' || {label}"))
+        if mapped:
             table = _mapping_table(con, plan, column, raw)
-            alias = ident(f"m_{column.name}")
             parent = (
                 f"src.{ident(plan.parent_header)}"
                 if plan.parent_header and column.kind == "region"
@@ -239,23 +258,19 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
                 f" AND {alias}.parent IS NOT DISTINCT FROM CAST({parent} AS VARCHAR)"
             )
             typed = f"TRY_CAST({alias}.value AS {column.type})"
-            reasons.append(f"CASE WHEN {present} THEN {alias}.reason END")
+            checks.append((f"{alias}.reason IS NOT NULL AND {present}", f"{alias}.reason"))
         else:
             typed = _typed_expr(column, raw)
             if column.kind != "text":
-                reasons.append(
-                    f"CASE WHEN {present} AND {typed} IS NULL THEN"
-                    f" '无法解析' || {label} || '：\"' || trim(CAST({raw} AS VARCHAR)) || '\"' END"
-                )
+                text = f"'无法解析' || {label} || '：\"' || trim(CAST({raw} AS VARCHAR)) || '\"'"
+                checks.append((f"{present} AND {typed} IS NULL", text))
         if column.min_value is not None:
-            reasons.append(f"CASE WHEN {typed} < {sql.bind(column.min_value)} THEN {label} || '低于下限' END")
+            checks.append((f"{typed} < {sql.bind(column.min_value)}", f"{label} || '低于下限'"))
         if column.max_value is not None:
-            reasons.append(f"CASE WHEN {typed} > {sql.bind(column.max_value)} THEN {label} || '高于上限' END")
+            checks.append((f"{typed} > {sql.bind(column.max_value)}", f"{label} || '高于上限'"))
         if column.name == plan.table.event_time and column.kind in ("timestamp", "date"):
-            reasons.append(
-                f"CASE WHEN {typed} > CAST({sql.bind(plan.now)} AS TIMESTAMP) + {CLOCK_SKEW}"
-                f" THEN {label} || '晚于当前时间' END"
-            )
+            now = f"CAST({sql.bind(plan.now)} AS TIMESTAMP) + {CLOCK_SKEW}"
+            checks.append((f"{typed} > {now}", f"{label} || '晚于当前时间'"))
         typed_of[column.name] = typed
         selects.append(f"{typed} AS {ident(column.name)}")
     names = {c.name for c in plan.table.columns}
@@ -264,26 +279,36 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         joins.append("LEFT JOIN indicator ind ON ind.code = m_indicator_code.value")
         joins.append("LEFT JOIN region reg ON reg.adcode = m_adcode.value")
         value = typed_of["value"]
-        reasons.append(
-            f"CASE WHEN {value} < ind.min_value OR {value} > ind.max_value THEN '数值' || CAST({value} AS VARCHAR)"
-            f" || '超出指标取值范围[' || CAST(ind.min_value AS VARCHAR) || ',' || CAST(ind.max_value AS VARCHAR)"
-            f" || ']' END"
+        checks.append(
+            (
+                f"{value} < ind.min_value OR {value} > ind.max_value",
+                f"'数值' || CAST({value} AS VARCHAR) || '超出指标取值范围[' || CAST(ind.min_value AS VARCHAR) || ','"
+                " || CAST(ind.max_value AS VARCHAR) || ']'",
+            )
         )
         period_type = (
             "CASE WHEN m_period.value LIKE '%Q%' THEN 'quarter' WHEN length(m_period.value) = 4 THEN 'year'"
             " ELSE 'month' END"
         )
-        reasons.append(
-            f"CASE WHEN m_period.value IS NOT NULL AND ind.code IS NOT NULL AND {period_type} <> ind.frequency"
-            f" THEN '统计期' || m_period.value || '与指标频度(' || ind.frequency || ')不符' END"
+        checks.append(
+            (
+                f"m_period.value IS NOT NULL AND ind.code IS NOT NULL AND {period_type} <> ind.frequency",
+                "'统计期' || m_period.value || '与指标频度(' || ind.frequency || ')不符'",
+            )
         )
-        reasons.append(
-            "CASE WHEN reg.level IS NOT NULL AND ind.levels IS NOT NULL AND NOT list_contains(ind.levels, reg.level)"
-            " THEN '该指标不在' || reg.level || '级统计' END"
+        checks.append(
+            (
+                "reg.level IS NOT NULL AND ind.levels IS NOT NULL AND NOT list_contains(ind.levels, reg.level)",
+                "'该指标不在' || reg.level || '级统计'",
+            )
         )
-    reason = (
-        f"NULLIF(array_to_string(list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL), '；'), '')"
-    )
+    # Most rows are fine: one OR of the conditions lets them skip building any text. concat_ws
+    # skips NULLs, so the bad rows get their reasons joined in declaration order.
+    reason = "CAST(NULL AS VARCHAR)"
+    if checks:
+        texts = ", ".join(f"CASE WHEN {cond} THEN {text} END" for cond, text in checks)
+        any_problem = " OR ".join(f"({cond})" for cond, _ in checks)
+        reason = f"CASE WHEN {any_problem} THEN NULLIF(concat_ws('；', {texts}), '') END"
     selects.append(f"{reason} AS _reason")
     if plan.wide is not None:
         selects.append("src.__name AS _cell")
@@ -298,19 +323,20 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
 def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Exact repeats keep their first row; keys repeated with different values keep none.
 
-    A grouped count finds the repeated keys cheaply; only their rows are ranked."""
+    A grouped count on the key alone finds the repeated keys cheaply (hashing every row's values
+    too doubled its cost); only the rows of repeated keys are compared and ranked."""
     key = ", ".join(ident(k) for k in table.key)
-    values = ", ".join(ident(v) for v in table.value_columns) or "1"
+    values = ", ".join(f"c.{ident(v)}" for v in table.value_columns) or "1"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE dup_keys AS
-            SELECT {key}, min(hash({values})) <> max(hash({values})) AS _conflict
-            FROM checked WHERE _reason IS NULL GROUP BY {key} HAVING count(*) > 1"""
+            SELECT {key} FROM checked WHERE _reason IS NULL GROUP BY {key} HAVING count(*) > 1"""
     )
     if not scalar(con, "SELECT count(*) FROM dup_keys"):
         return
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ranked AS
-            SELECT c._row, c._source, c._cell, d._conflict,
+            SELECT c._row, c._source, c._cell,
+                   min(hash({values})) OVER w <> max(hash({values})) OVER w AS _conflict,
                    first(c._row ORDER BY c._source, c._row) OVER w AS _first,
                    row_number() OVER (w ORDER BY c._source, c._row) AS _rn
             FROM checked c JOIN dup_keys d USING ({key})
@@ -344,46 +370,60 @@ def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
 def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, int, int]:
     """Returns (inserted, updated, unchanged, refused-by-append-mode).
 
-    One left join classifies every accepted row as new, changed or the same as stored."""
+    Each count comes from its own statement, so the run's balance check means something: one
+    inner join counts accepted rows whose key is stored (changed or the same), the INSERT's own
+    row count says how many were new. No per-row state table is built: on a million fresh rows it
+    cost as much as the insert itself."""
     table = plan.table
     target = ident(table.name)
     cols = ", ".join(ident(c.name) for c in table.columns)
-    b_cols = ", ".join(f"b.{ident(c.name)}" for c in table.columns)
     on = " AND ".join(f"t.{ident(k)} = b.{ident(k)}" for k in table.key)
     differs = (
         " OR ".join(f"t.{ident(v)} IS DISTINCT FROM b.{ident(v)}" for v in table.value_columns) or "FALSE"
     )
-    first_key = ident(table.key[0])
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE batch AS
-            SELECT {b_cols}, b._row, b._source, b._cell,
-                   CASE WHEN t.{first_key} IS NULL THEN 'new' WHEN {differs} THEN 'changed' ELSE 'same' END AS _state
-            FROM checked b LEFT JOIN {target} t ON {on}
-            WHERE b._reason IS NULL"""
-    )
-    states = dict(con.execute("SELECT _state, count(*) FROM batch GROUP BY _state").fetchall())
-    inserted, updated, unchanged = (int(states.get(k, 0)) for k in ("new", "changed", "same"))
+    matched = f"checked b JOIN {target} t ON {on} WHERE b._reason IS NULL"
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE {differs}), count(*) FILTER (WHERE NOT ({differs})) FROM {matched}"
+    ).fetchall()[0]
+    updated, unchanged = int(row[0]), int(row[1])
     refused = 0
     if updated and plan.write_mode == "append":
         con.execute(
-            """UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
-               FROM batch b WHERE b._state = 'changed' AND checked._row = b._row AND checked._source = b._source
-                 AND checked._cell IS NOT DISTINCT FROM b._cell"""
+            f"""UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
+                FROM (SELECT b._row, b._source, b._cell FROM {matched} AND ({differs})) c
+                WHERE checked._row = c._row AND checked._source = c._source
+                  AND checked._cell IS NOT DISTINCT FROM c._cell"""
         )
         refused, updated = updated, 0
     lineage = [plan.feed, plan.run_id, plan.now]
-    con.execute(
-        f"""INSERT INTO {target} ({cols}, source_feed, run_id, loaded_at)
-            SELECT {cols}, ?, ?, ? FROM batch WHERE _state = 'new'""",
-        lineage,
-    )
+    inserted = 0
+    accepted = int(scalar(con, "SELECT count(*) FROM checked WHERE _reason IS NULL"))
+    # Refused rows are no longer accepted; when every accepted row matched a stored key, nothing is new.
+    if accepted > updated + unchanged:
+        # The same key equality as the count above: a row is new exactly when it matched nothing.
+        inserted = int(
+            scalar(
+                con,
+                f"""INSERT INTO {target} ({cols}, source_feed, run_id, loaded_at)
+                    SELECT {cols}, ?, ?, ? FROM checked b
+                    WHERE b._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})""",
+                lineage,
+            )
+        )
     if updated:
         sets = ", ".join(f"{ident(v)} = b.{ident(v)}" for v in table.value_columns)
-        con.execute(
-            f"""UPDATE {target} AS t SET {sets}, source_feed = ?, run_id = ?, loaded_at = ?
-                FROM batch b WHERE b._state = 'changed' AND {on}""",
-            lineage,
+        changed = int(
+            scalar(
+                con,
+                f"""UPDATE {target} AS t SET {sets}, source_feed = ?, run_id = ?, loaded_at = ?
+                    FROM checked b WHERE b._reason IS NULL AND {on} AND ({differs})""",
+                lineage,
+            )
         )
+        if changed != updated:
+            raise RuntimeError(
+                f"feed {plan.feed}: {updated} rows differ from stored ones but {changed} were updated"
+            )
     return inserted, updated, unchanged, refused
 
 

@@ -27,6 +27,36 @@ POINTER = "CURRENT"
 SUFFIX = ".duckdb"
 
 
+_FICLONE = 0x40049409  # linux/fs.h: share the source's extents instead of copying them
+
+
+def clone_file(src: Path, dst: Path) -> None:
+    """Copy a snapshot as cheaply as the filesystem allows.
+
+    A reflink (XFS, btrfs) costs nothing however big the warehouse; elsewhere copy_file_range keeps
+    the copy in the kernel (on ext4 as fast as shutil's sendfile: ~0.07 s for 270 MB here). The copy
+    is private to the run either way, so the guarantees do not depend on which one happened."""
+    with open(src, "rb") as source, open(dst, "wb") as target:
+        with contextlib.suppress(OSError):
+            fcntl.ioctl(target.fileno(), _FICLONE, source.fileno())
+            return
+        size = os.fstat(source.fileno()).st_size
+        copied = 0
+        try:
+            while copied < size:
+                step = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
+                if step == 0:
+                    break
+                copied += step
+        except OSError:  # e.g. across filesystems on old kernels
+            copied = -1
+        if copied != size:
+            source.seek(0)
+            target.seek(0)
+            target.truncate()
+            shutil.copyfileobj(source, target, 8 << 20)
+
+
 @dataclass(frozen=True)
 class Staging:
     snapshot_id: str
@@ -87,7 +117,7 @@ class SnapshotStore:
         snapshot_id = self._new_id()
         staging = self.root / f"{snapshot_id}{SUFFIX}.staging"
         if parent_id is not None:
-            shutil.copyfile(self.path_of(parent_id), staging)
+            clone_file(self.path_of(parent_id), staging)
         return Staging(snapshot_id, staging, parent_id)
 
     def publish(self, staging: Staging) -> Path:
