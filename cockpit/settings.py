@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # Per worker DuckDB limits, so N workers stay within RAM at 10M tickets (applied per connection).
     duckdb_memory_limit: str = "256MB"
     duckdb_threads: int = Field(2, ge=1)
+    # glibc malloc arenas per serving worker (cockpit/serving.py); 0 leaves glibc's default.
+    malloc_arenas: int = Field(2, ge=0)
     # The wall re-queries every tile at this interval; a new snapshot shows within one interval.
     refresh_seconds: int = Field(60, ge=5)
 
