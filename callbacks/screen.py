@@ -1,13 +1,20 @@
-"""Callbacks of the big screen: one per tile (isolation), drill by map click, search, indicator switch.
+"""Callbacks of the big screen: one per tile (isolation), and one ``navigate`` for everything that
+changes the view (map click, search, indicator switch, a URL navigated to on the page).
 
 Renderers read the view from the page's store; anything the browser sends (click data, search
-values) is validated again here, so a tampered payload can't name a region that isn't there.
+values, URLs) is validated again here, so a tampered payload can't name a region that isn't there.
+A drill answers with the new view store and the map in one round trip; the tiles follow the store.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -15,17 +22,20 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import ClientsideFunction, Input, Output, State, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from cockpit import ids, targets, tiles
+from cockpit.access.principal import current_principal
+from cockpit.access.scope import home_region
 from cockpit.alarms import pending_alarms
-from cockpit.charts.map import region_map
+from cockpit.charts.map import region_map_dict
 from cockpit.formatting import number, period_label
 from cockpit.services import Services, current
 from cockpit.theme import theme
-from cockpit.view import View
+from cockpit.view import View, drill_target, indicator_target, parse_view, search_params, search_target
 from cockpit.warehouse.dashboard import Dashboard
 from cockpit.warehouse.plan_queries import PlanQueries
+from layouts import screen as layout
 
 log = logging.getLogger("callbacks.screen")
 Renderer = Callable[[View, Services], Any]
@@ -85,8 +95,36 @@ def _score_values(parent: str, services: Services) -> pd.DataFrame:
     return frame
 
 
+# The map's values are asked for by the map, its footer and the ticker, and again on every drill
+# back to a view: they are kept per snapshot, scope (query results are cut to the principal's
+# scope), day (序时进度) and view. A publish changes the snapshot id, so nothing stale is served.
+_MEMO: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_SIZE = 256
+
+
+def _memoized(kind: str, view: View, services: Services, build: Callable[[], Any]) -> Any:
+    principal = current_principal()
+    key = (kind, services.warehouse.snapshot_id, principal.scope if principal else None,
+           services.settings.today(), view.region, view.indicator, view.period)  # fmt: skip
+    with _MEMO_LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = build()  # outside the lock: two threads may build the same entry, never block each other
+    with _MEMO_LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
+
+
 def map_level(view: View, services: Services) -> tuple[str, str | None]:
     """Which region's children the map shows: the region's own, or a county's siblings."""
+    return _memoized("level", view, services, lambda: _map_level(view, services))  # type: ignore[no-any-return]
+
+
+def _map_level(view: View, services: Services) -> tuple[str, str | None]:
     wh = services.warehouse
     if not wh.children(view.region).empty:
         return view.region, None
@@ -95,6 +133,11 @@ def map_level(view: View, services: Services) -> tuple[str, str | None]:
 
 
 def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
+    """(children with value, status, rank, hover; the indicator; the period). Shared: don't mutate."""
+    return _memoized("values", view, services, lambda: _map_values(view, services))  # type: ignore[no-any-return]
+
+
+def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
     ind = _indicator(services, view.indicator)
     parent, _selected = map_level(view, services)
     if view.indicator == targets.SCORE_CODE:
@@ -142,8 +185,25 @@ def render_map(view: View, services: Services) -> Any:
         frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
     alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
     incidents = Dashboard(services.warehouse).active_incidents(parent, now_for(services))
-    return region_map(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
-                      selected=selected, alarms=alarms, incidents=incidents)  # fmt: skip
+    return region_map_dict(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
+                           selected=selected, alarms=alarms, incidents=incidents)  # fmt: skip
+
+
+MAP_ERROR = {"layout": {"annotations": [{"text": "地图暂时无法加载", "showarrow": False}]}}
+
+
+def digest(figure: Any) -> str:
+    """A short fingerprint of a figure, to tell whether a refresh changed anything."""
+    return hashlib.sha1(json.dumps(figure, default=str, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+def render_map_safely(view: View, services: Services) -> Any:
+    """The map, or its own placeholder: a failing map must not take the page or the drill down."""
+    try:
+        return render_map(view, services)
+    except Exception:
+        log.exception("map failed")
+        return MAP_ERROR
 
 
 def render_map_footer(view: View, services: Services) -> Any:
@@ -204,24 +264,27 @@ def _plan_year(services: Services) -> int:
     return now_for(services).year
 
 
+def _assessed(view: View, services: Services) -> pd.DataFrame:
+    """The region's plan assessment this year (KPIs and pillars both read it). Shared: don't mutate."""
+    year = _plan_year(services)
+
+    def build() -> pd.DataFrame:
+        return PlanQueries(services.warehouse).assess_region(view.region, year, with_projection=False)
+
+    return _memoized(f"assess:{year}", replace(view, indicator="", period=None), services, build)  # type: ignore[no-any-return]
+
+
 def render_kpis(view: View, services: Services) -> Any:
     frame = Dashboard(services.warehouse).latest_values(view.region, list(tiles.KPI_CODES))
     # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
-    assessed = PlanQueries(services.warehouse).assess_region(
-        view.region, _plan_year(services), with_projection=False
-    )
+    assessed = _assessed(view, services)
     statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
     return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses)
 
 
 def render_pillars(view: View, services: Services) -> Any:
-    plan = PlanQueries(services.warehouse)
-    year = _plan_year(services)
-    return tiles.pillar_rollup_tile(
-        plan.pillar_rollup(view.region, year),
-        plan.assess_region(view.region, year, with_projection=False),
-        _fresh(services, "indicator_value"),
-    )
+    rollup = PlanQueries(services.warehouse).pillar_rollup(view.region, _plan_year(services))
+    return tiles.pillar_rollup_tile(rollup, _assessed(view, services), _fresh(services, "indicator_value"))
 
 
 def render_emergency(view: View, services: Services) -> Any:
@@ -301,15 +364,59 @@ def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
     return callback
 
 
-def _search_target(value: str | None, view: View, services: Services) -> str | None:
-    if not value or ":" not in value:
-        return None
-    kind, code = value.split(":", 1)
-    if kind == "region" and services.warehouse.region(code) is not None:
-        return view.query(region=code)
-    if kind == "indicator" and code in set(services.warehouse.indicators()["code"]):
-        return view.query(indicator=code, period=None)
-    return None
+def _nav_target(nav: Any) -> str | None:
+    search = nav.get("search") if isinstance(nav, dict) else None
+    return search if isinstance(search, str) and len(search) <= 2000 else None
+
+
+def navigate(trigger: Any, value: Any, view_data: dict[str, Any], services: Services) -> tuple[Any, ...]:
+    """The new view's store, map and header for a click, search, indicator pick or URL."""
+    view = View.from_store(view_data)
+    if trigger == ids.MAP:
+        search = drill_target(value, view, services.warehouse)
+    elif trigger == ids.INDICATOR:
+        search = indicator_target(value, view, services.warehouse)
+    elif trigger == ids.SEARCH:
+        search = search_target(value, view, services.warehouse)
+    else:
+        search = _nav_target(value)
+    if search is None:
+        return UNCHANGED
+    # The same parsing and scope check as a page load of that URL (an out-of-scope region is refused).
+    province = home_region(services.settings.province_adcode)
+    new = parse_view(services.warehouse, province, search_params(search))
+    if new == view and trigger != layout.NAV:
+        return UNCHANGED  # e.g. a click on the region already shown
+    state = layout.header_state(new)
+    redraw = replace(new, notices=()) != replace(view, notices=())
+    figure = render_map_safely(new, services) if redraw else no_update
+    return (
+        new.as_store() if new != view else no_update,
+        figure,
+        {"search": search, "push": trigger != layout.NAV},
+        state["breadcrumb"],
+        state["back_href"],
+        state["back_class"],
+        state["theme_text"],
+        state["theme_href"],
+        state["profile_href"],
+        state["notices"],
+        new.indicator if trigger != ids.INDICATOR else no_update,
+        None if trigger == ids.SEARCH else no_update,  # the box empties after a jump, as on a new page
+        digest(figure) if redraw else no_update,
+    )
+
+
+NAV_OUTPUTS = [
+    Output(ids.VIEW, "data"), Output(ids.MAP, "figure", allow_duplicate=True), Output(layout.URL_SYNC, "data"),
+    Output(ids.BREADCRUMB, "children"), Output(ids.BACK, "href"), Output(ids.BACK, "className"),
+    Output(layout.THEME_LINK, "children"), Output(layout.THEME_LINK, "href"), Output(layout.PROFILE, "href"),
+    Output(layout.NOTICES, "children"), Output(ids.INDICATOR, "value"), Output(ids.SEARCH, "value"),
+    Output(layout.MAP_DIGEST, "data", allow_duplicate=True),
+]  # fmt: skip
+
+
+UNCHANGED = (no_update,) * len(NAV_OUTPUTS)
 
 
 def register(app: dash.Dash) -> None:
@@ -318,57 +425,50 @@ def register(app: dash.Dash) -> None:
             Output(ids.tile(name), "children"), Input(ids.VIEW, "data"), Input(ids.REFRESH, "n_intervals")
         )(_safe(name, RENDERERS[name]))
 
-    @app.callback(Output(ids.MAP, "figure"), Input(ids.VIEW, "data"), Input(ids.REFRESH, "n_intervals"))
-    def show_map(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
+    # The map arrives with the layout and with each navigation; the timer only refreshes it.
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(layout.MAP_DIGEST, "data"),
+        Input(ids.REFRESH, "n_intervals"),
+        State(ids.VIEW, "data"),
+        State(layout.MAP_DIGEST, "data"),
+        prevent_initial_call=True,
+    )
+    def show_map(_tick: int | None, view_data: dict[str, Any] | None, shown: str | None) -> Any:
         if not view_data:
-            return no_update
-        try:
-            return render_map(View.from_store(view_data), current())
-        except Exception:
-            log.exception("map failed")
-            return {"layout": {"annotations": [{"text": "地图暂时无法加载", "showarrow": False}]}}
+            return no_update, no_update
+        figure = render_map_safely(View.from_store(view_data), current())
+        fingerprint = digest(figure)
+        # Most ticks change nothing: then the boundaries aren't sent again.
+        return (no_update, no_update) if fingerprint == shown else (figure, fingerprint)
 
     @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
+        *NAV_OUTPUTS,
         Input(ids.MAP, "clickData"),
-        State(ids.VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def drill(click: dict[str, Any] | None, view_data: dict[str, Any]) -> Any:
-        services = current()
-        try:
-            point = click["points"][0]  # type: ignore[index]
-            # Regions carry their adcode as location; incident markers as customdata.
-            adcode = str(point.get("location") or point["customdata"][0])
-        except (TypeError, KeyError, IndexError, AttributeError):
-            return no_update
-        row = services.warehouse.region(adcode) if adcode.isdigit() and len(adcode) == 6 else None
-        if row is None:
-            log.warning("drill to unknown region refused: %r", adcode[:20])
-            return no_update
-        return View.from_store(view_data).query(region=adcode)
-
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.INDICATOR, "value"),
-        State(ids.VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def switch_indicator(code: str | None, view_data: dict[str, Any]) -> Any:
-        view = View.from_store(view_data)
-        known = {*current().warehouse.indicators()["code"], targets.SCORE_CODE}
-        if not code or code == view.indicator or code not in known:
-            return no_update
-        return view.query(indicator=code, period=None)
-
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.SEARCH, "value"),
+        Input(layout.NAV, "data"),
         State(ids.VIEW, "data"),
         prevent_initial_call=True,
     )
-    def jump(value: str | None, view_data: dict[str, Any]) -> Any:
-        return _search_target(value, View.from_store(view_data), current()) or no_update
+    def on_navigate(click: Any, indicator: Any, search: Any, nav: Any, view_data: dict[str, Any]) -> Any:
+        trigger = ctx.triggered_id
+        value = {ids.MAP: click, ids.INDICATOR: indicator, ids.SEARCH: search}.get(trigger, nav)
+        return navigate(trigger, value, view_data, current())
+
+    app.clientside_callback(  # the search options arrive with the layout; the box gets them when idle
+        ClientsideFunction(namespace="screen", function_name="whenIdle"),
+        Output(ids.SEARCH, "options"),
+        Input(layout.SEARCH_OPTIONS, "data"),
+    )
+    # History and the theme class follow the view in the browser (assets/screen_nav.js).
+    app.clientside_callback(
+        ClientsideFunction(namespace="screen", function_name="syncUrl"),
+        Output(layout.URL_SYNCED, "data"),
+        Input(layout.URL_SYNC, "data"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )
 
     # The clock is a function in assets/clock.js, not an inline string: the CSP allows no inline script.
     app.clientside_callback(

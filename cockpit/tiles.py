@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from cockpit import targets
+from cockpit.charts.map import template
 from cockpit.formatting import number, period_label, points
 from cockpit.theme import theme as theme_colours
 
@@ -175,25 +176,32 @@ def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Fres
     return tile(title, [*rows, *extra], fresh.footer("按序时进度对照年度目标"), name="pillars")
 
 
-def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> go.Figure:
+def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> dict[str, Any]:
+    """A plain figure dict (what ``go.Figure`` would send, without its slow validation)."""
     colours = theme_colours(theme_name)
-    fig = go.Figure()
     labels = frame["period"].tolist()
-    fig.add_trace(go.Scatter(x=labels, y=frame["value"], mode="lines", name="实际值",
-                             line={"color": colours["accent"], "width": 3},
-                             hovertemplate=f"%{{x}}：%{{y:.1f}}{unit}<extra></extra>"))  # fmt: skip
+    data: list[dict[str, Any]] = [
+        {"type": "scatter", "x": labels, "y": _values(frame["value"]), "mode": "lines", "name": "实际值",
+         "line": {"color": colours["accent"], "width": 3},
+         "hovertemplate": f"%{{x}}：%{{y:.1f}}{unit}<extra></extra>"}
+    ]  # fmt: skip
     if frame["target_value"].notna().any():
-        fig.add_trace(go.Scatter(x=labels, y=frame["target_value"], mode="lines", name="年度目标",
-                                 line={"color": colours["selected"], "width": 2, "dash": "dash", "shape": "hv"},
-                                 hovertemplate=f"%{{x}} 目标：%{{y:.1f}}{unit}<extra></extra>"))  # fmt: skip
-    fig.update_layout(
-        margin={"l": 48, "r": 12, "t": 26, "b": 28}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-        font={"color": colours["text"], "family": colours["font"], "size": 14}, showlegend=True,
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}, hovermode="x unified",
-        xaxis={"gridcolor": colours["grid"], "nticks": 8}, yaxis={"gridcolor": colours["grid"], "ticksuffix": unit if unit == "%" else ""},
-    )  # fmt: skip
+        data.append({"type": "scatter", "x": labels, "y": _values(frame["target_value"]), "mode": "lines",
+                     "name": "年度目标", "line": {"color": colours["selected"], "width": 2, "dash": "dash", "shape": "hv"},
+                     "hovertemplate": f"%{{x}} 目标：%{{y:.1f}}{unit}<extra></extra>"})  # fmt: skip
+    layout = {
+        "template": template(),
+        "margin": {"l": 48, "r": 12, "t": 26, "b": 28}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": colours["text"], "family": colours["font"], "size": 14}, "showlegend": True,
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}, "hovermode": "x unified",
+        "xaxis": {"gridcolor": colours["grid"], "nticks": 8}, "yaxis": {"gridcolor": colours["grid"], "ticksuffix": unit if unit == "%" else ""},
+    }  # fmt: skip
     del name
-    return fig
+    return {"data": data, "layout": layout}
+
+
+def _values(column: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else float(v) for v in column]
 
 
 def emergency_panel(
@@ -276,7 +284,9 @@ def _pct(share: Any) -> float | None:
     return None if share is None or (isinstance(share, float) and math.isnan(share)) else float(share) * 100
 
 
-def graph(figure: go.Figure, graph_id: str | dict[str, str], height: str = "100%") -> dcc.Graph:
+def graph(
+    figure: go.Figure | dict[str, Any], graph_id: str | dict[str, str], height: str = "100%"
+) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id, figure=figure, responsive=True,
         config={"displaylogo": False, "displayModeBar": False, "locale": "zh-CN"},

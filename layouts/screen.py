@@ -1,7 +1,14 @@
 """一屏知全省: the big screen. A fixed 1920×1080 canvas, scaled to any wall by ``assets/canvas.js``.
 
 The layout is a skeleton built from the URL (region, indicator, period, theme); every tile
-fills itself through its own callback, so a slow or failing tile never blocks the others.
+fills itself through its own callback, so a slow or failing tile never blocks the others. The
+map comes with the layout: it is what the wall is read by, and waiting for a callback of its
+own would cost a round trip behind every tile's callback on first load.
+
+Navigating on the screen (drill, breadcrumb, 返回上级, search, indicator, kiosk steps, back and
+forward) stays in the page: ``assets/screen_nav.js`` hands the new URL to the ``navigate``
+callback, which answers with the new view store, the map and the header parts below
+(``header_state``), instead of the page router rebuilding the whole page.
 """
 
 from __future__ import annotations
@@ -14,14 +21,23 @@ from dash import dcc, html
 from cockpit import ids
 from cockpit.access.scope import home_region
 from cockpit.charts.map import GRAPH_CONFIG
+from cockpit.nav import breadcrumb_items, parent_in_scope
 from cockpit.services import current
 from cockpit.targets import SCORE_CODE, SCORE_INDICATOR
 from cockpit.view import View, parse_view
 from cockpit.warehouse.dashboard import Dashboard
 
-# Shown until the map's callback answers: transparent, so no white plotly axes flash on the wall.
-EMPTY_FIGURE = {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                                       "xaxis": {"visible": False}, "yaxis": {"visible": False}}}  # fmt: skip
+# Ids used only by the screen (layout, callbacks/screen.py and assets/screen_nav.js).
+NAV = "screen-nav"  # {"search", "seq"}: a URL navigation on this page, from assets/screen_nav.js
+URL_SYNC = "screen-url"  # {"search", "push"}: the URL of the view shown; pushed to history if "push"
+URL_SYNCED = "screen-url-synced"  # output of the clientside history sync (nothing reads it)
+NOTICES = "screen-notices"
+THEME_LINK = "screen-theme"
+PROFILE = "screen-region-profile"
+MAP_DIGEST = "screen-map-digest"  # digest of the figure the map shows: a refresh sends only a change
+# The search box's options, handed to it once the page is idle: indexing them for the box's search
+# took the main thread for about 300 ms of the first paint.
+SEARCH_OPTIONS = "screen-search-options"
 
 
 def register() -> None:
@@ -41,19 +57,10 @@ def region_chain(view: View) -> list[dict[str, Any]]:
     return list(reversed(chain))
 
 
-def breadcrumb(view: View) -> list[Any]:
-    items: list[Any] = []
-    chain = region_chain(view)
-    for i, row in enumerate(chain):
-        if i:
-            items.append(html.Span("›", className="crumb-sep"))
-        if i == len(chain) - 1:
-            items.append(html.Span(row["name"], className="crumb current"))
-        else:
-            items.append(
-                dcc.Link(row["name"], href="/" + view.query(region=row["adcode"]), className="crumb")
-            )
-    return items
+def breadcrumb(view: View, chain: list[dict[str, Any]] | None = None) -> list[Any]:
+    """Links up the tree; an ancestor outside the viewer's scope is plain text (as on the desk pages)."""
+    chain = region_chain(view) if chain is None else chain
+    return breadcrumb_items(chain, lambda code: "/" + view.query(region=code))
 
 
 def search_options() -> list[dict[str, Any]]:
@@ -82,29 +89,40 @@ def _tile_slot(name: str) -> html.Div:
     )
 
 
+def header_state(view: View) -> dict[str, Any]:
+    """Everything on the screen outside the tiles and the map that follows the view."""
+    chain = region_chain(view)
+    parent = parent_in_scope(chain)  # 返回上级 only where the viewer may go
+    other_theme = "light" if view.theme == "dark" else "dark"
+    return {
+        "breadcrumb": breadcrumb(view, chain),
+        "back_href": "/" + view.query(region=parent),
+        "back_class": "back" + ("" if parent else " hidden"),
+        "theme_text": "浅色" if view.theme == "dark" else "深色",
+        "theme_href": "/" + view.query(theme=other_theme),
+        "profile_href": f"/region/{view.region}",
+        "notices": [html.Div(n, className="notice") for n in view.notices],
+    }
+
+
 def layout(**params: Any) -> html.Div:
+    from callbacks.screen import digest, render_map_safely  # callbacks import this module: no cycle at import
+
     services = current()
     province = home_region(services.settings.province_adcode)  # the playlist stays in scope
     view = parse_view(services.warehouse, province, params)
     meta = services.warehouse.meta()
     catalogue = services.warehouse.indicators()
-    chain = region_chain(view)
-    parent = chain[-2]["adcode"] if len(chain) > 1 else None
+    state = header_state(view)
     cities = services.warehouse.children(province)["adcode"].tolist()
-    other_theme = "light" if view.theme == "dark" else "dark"
     header = html.Div(
         [
             html.Div(f"{meta.get('province_name', '')}政府治理领导驾驶舱", className="title"),
-            html.Div(breadcrumb(view), id=ids.BREADCRUMB, className="breadcrumb"),
-            dcc.Link(
-                "↑ 返回上级",
-                href="/" + view.query(region=parent),
-                id=ids.BACK,
-                className="back" + ("" if parent else " hidden"),
-            ),
+            html.Div(state["breadcrumb"], id=ids.BREADCRUMB, className="breadcrumb"),
+            dcc.Link("↑ 返回上级", href=state["back_href"], id=ids.BACK, className=state["back_class"]),
             dcc.Dropdown(
                 id=ids.SEARCH,
-                options=search_options(),
+                options=[],
                 placeholder=search_placeholder(),
                 className="search",
                 clearable=True,
@@ -113,17 +131,10 @@ def layout(**params: Any) -> html.Div:
             html.Div(
                 [
                     dcc.Link(
-                        "浅色" if view.theme == "dark" else "深色",
-                        href="/" + view.query(theme=other_theme),
-                        className="header-btn",
+                        state["theme_text"], href=state["theme_href"], id=THEME_LINK, className="header-btn"
                     ),
                     dcc.Link("数据源", href="/feeds", className="header-btn"),
-                    dcc.Link(
-                        "区域画像",
-                        href=f"/region/{view.region}",
-                        id="screen-region-profile",
-                        className="header-btn",
-                    ),
+                    dcc.Link("区域画像", href=state["profile_href"], id=PROFILE, className="header-btn"),
                     html.Span(id=ids.CLOCK, className="clock"),
                 ],
                 className="header-right",
@@ -139,13 +150,16 @@ def layout(**params: Any) -> html.Div:
         clearable=False,
         className="indicator-picker",
     )
-    notices = [html.Div(n, className="notice") for n in view.notices]
+    figure = render_map_safely(view, services)
     centre = html.Div(
         [
-            html.Div([indicator_picker, *notices], className="map-toolbar"),
+            html.Div(
+                [indicator_picker, html.Div(state["notices"], id=NOTICES, className="screen-notices")],
+                className="map-toolbar",
+            ),
             dcc.Graph(
                 id=ids.MAP,
-                figure=EMPTY_FIGURE,
+                figure=figure,
                 responsive=True,
                 config=GRAPH_CONFIG | {"displayModeBar": False},
                 className="map-graph",
@@ -159,6 +173,11 @@ def layout(**params: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.VIEW, data=view.as_store()),
+            dcc.Store(id=NAV),
+            dcc.Store(id=URL_SYNC),
+            dcc.Store(id=URL_SYNCED),
+            dcc.Store(id=MAP_DIGEST, data=digest(figure)),
+            dcc.Store(id=SEARCH_OPTIONS, data=search_options()),
             html.Div(id="playlist-data", **{"data-cities": ",".join(cities), "data-province": province}),
             html.Div(
                 [

@@ -33,40 +33,65 @@ class UserClient:
         return self.post("/_dash-update-component", json=body)
 
 
+def _outputs(key: str) -> Any:
+    """The ``outputs`` of a callback key as the renderer sends them (one, or a list for several)."""
+
+    def one(part: str) -> dict[str, Any]:
+        ident, prop = part.split("@")[0].rsplit(".", 1)
+        return {"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop}
+
+    if key.startswith("..") and key.endswith(".."):
+        return [one(p) for p in key[2:-2].split("...")]
+    return one(key)
+
+
+def callback_payload(app: dash.Dash, key: str, values: dict[str, Any], changed: str) -> dict[str, Any]:
+    """A POST body for callback ``key``: every input and state in declared order, valued from
+    ``values`` (by "id.property", None where absent), ``changed`` as the triggering prop."""
+    spec = app.callback_map[key]
+
+    def listed(deps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
+                for d in deps]  # fmt: skip
+
+    return {"output": key, "outputs": _outputs(key), "inputs": listed(spec["inputs"]),
+            "state": listed(spec.get("state", [])), "changedPropIds": [changed]}  # fmt: skip
+
+
+def callback_key(app: dash.Dash, input_id: str, prop: str) -> str:
+    """The key of the (one) callback that has ``input_id.prop`` as an input."""
+    return next(k for k, v in app.callback_map.items()
+                if any(i["id"] == input_id and i["property"] == prop for i in v["inputs"]))  # fmt: skip
+
+
 def map_payload(region: str, indicator: str = "online_service_rate") -> dict[str, Any]:
-    """The big screen's map callback as the renderer posts it: the page's view store as input."""
+    """The big screen's map callback (its timed refresh) as the renderer posts it: the page's view
+    store as state."""
     view = View(region, indicator, None).as_store()
     return {
-        "output": "screen-map.figure",
-        "outputs": {"id": "screen-map", "property": "figure"},
-        "inputs": [
-            {"id": "screen-view", "property": "data", "value": view},
-            {"id": "refresh-timer", "property": "n_intervals", "value": 1},
+        "output": "..screen-map.figure...screen-map-digest.data..",
+        "outputs": [
+            {"id": "screen-map", "property": "figure"},
+            {"id": "screen-map-digest", "property": "data"},
         ],
-        "state": [],
-        "changedPropIds": ["screen-view.data"],
+        "inputs": [{"id": "refresh-timer", "property": "n_intervals", "value": 1}],
+        # No digest of a figure shown, so the whole figure comes back.
+        "state": [
+            {"id": "screen-view", "property": "data", "value": view},
+            {"id": "screen-map-digest", "property": "data", "value": None},
+        ],
+        "changedPropIds": ["refresh-timer.n_intervals"],
     }
 
 
 def drill_payload(app: dash.Dash, location: Any, view_region: str) -> dict[str, Any]:
-    """A click on the screen's map (the drill callback): click data as input, the view as state."""
-    key = next(k for k, v in app.callback_map.items()
-               if any(i["id"] == "screen-map" and i["property"] == "clickData" for i in v["inputs"]))  # fmt: skip
-    return {
-        "output": key,
-        "outputs": {"id": "url", "property": "search"},
-        "inputs": [
-            {"id": "screen-map", "property": "clickData", "value": {"points": [{"location": location}]}}
-        ],
-        "state": [
-            {
-                "id": "screen-view",
-                "property": "data",
-                "value": View(view_region, "online_service_rate", None).as_store(),
-            }
-        ],
-        "changedPropIds": ["screen-map.clickData"],
+    """A click on the screen's map (the navigate callback): click data as input, the view as state."""
+    key = callback_key(app, "screen-map", "clickData")
+    values = {
+        "screen-map.clickData": {"points": [{"location": location}]},
+        "screen-view.data": View(view_region, "online_service_rate", None).as_store(),
     }
+    return callback_payload(app, key, values, "screen-map.clickData")
 
 
 def page_payload(path: str, search: str = "") -> dict[str, Any]:

@@ -8,6 +8,7 @@ import pytest
 
 from cockpit.settings import Settings
 from cockpit.view import View
+from tests.access_helpers import callback_key, callback_payload
 from tests.conftest import signed_in_client
 
 
@@ -30,20 +31,11 @@ def _client(app):  # type: ignore[no-untyped-def]
 
 
 def call(app, input_id: str, prop: str, value: Any, state: dict[str, Any]) -> tuple[int, Any]:  # type: ignore[no-untyped-def]
-    """POST to Dash's callback endpoint the way the renderer does."""
-    key, spec = next(
-        (k, v)
-        for k, v in app.callback_map.items()
-        if any(i["id"] == input_id and i["property"] == prop for i in v["inputs"])
+    """POST to Dash's callback endpoint the way the renderer does (every input, the view as state)."""
+    key = callback_key(app, input_id, prop)
+    body = callback_payload(
+        app, key, {f"{input_id}.{prop}": value, "screen-view.data": state}, f"{input_id}.{prop}"
     )
-    output_id = key.split("@")[0].rsplit(".", 1)[0]
-    body = {
-        "output": key,
-        "outputs": {"id": output_id, "property": key.split(".", 1)[1]},
-        "inputs": [{"id": input_id, "property": prop, "value": value}],
-        "state": [{"id": s["id"], "property": s["property"], "value": state} for s in spec["state"]],
-        "changedPropIds": [f"{input_id}.{prop}"],
-    }
     response = _client(app).post("/_dash-update-component", json=body)
     payload = response.get_json(silent=True) or {}
     return response.status_code, payload.get("response", {})  # {} is Dash 4's "no update"

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from shapely.geometry import MultiPolygon, mapping, shape
 from shapely.geometry.polygon import orient
 
@@ -42,7 +43,22 @@ def feature_collection(features: tuple[str, ...]) -> dict[str, object]:
     return {"type": "FeatureCollection", "features": parsed}
 
 
-def region_map(
+def template() -> dict[str, object]:
+    """plotly's default template as a plain dict, as ``go.Figure`` would embed it (computed once)."""
+    return _template(pio.templates.default)
+
+
+@lru_cache(maxsize=4)
+def _template(name: str) -> dict[str, object]:
+    return pio.templates[name].to_plotly_json()  # type: ignore[no-any-return]
+
+
+def region_map(boundaries: pd.DataFrame, values: pd.DataFrame, **options: object) -> go.Figure:
+    """The map as a ``go.Figure``, for pages that go on to change it with plotly's methods."""
+    return go.Figure(region_map_dict(boundaries, values, **options))  # type: ignore[arg-type]
+
+
+def region_map_dict(
     boundaries: pd.DataFrame,
     values: pd.DataFrame,
     *,
@@ -53,89 +69,107 @@ def region_map(
     selected: str | None = None,
     alarms: Sequence[str] = (),
     incidents: pd.DataFrame | None = None,
-) -> go.Figure:
-    """``boundaries``: adcode, geojson. ``values``: adcode, name, value, hover, status (optional)."""
+) -> dict[str, object]:
+    """``boundaries``: adcode, geojson. ``values``: adcode, name, value, hover, status (optional).
+
+    A plain figure dict, not a ``go.Figure``: validating a figure costs far more than the query
+    behind it (the wall's drill budget), and ``dcc.Graph`` takes the dict as it is."""
     frame = boundaries[["adcode"]].merge(values, on="adcode", how="left")
     geojson = feature_collection(tuple(boundaries["geojson"]))
     has_values = bool(frame["value"].notna().any())
-    fig = go.Figure()
+    data: list[dict[str, object]] = []
     if colour_by == "warning":
         # One trace with a stepped scale (not one per colour), so the boundaries are sent once.
         order = [None, "蓝色", "黄色", "橙色", "红色"]
         step = [order.index(w) if w in order else 0 for w in frame["warning"]]
         scale = [[pos, WARNING_COLOURS[c]] for i, c in enumerate(order) for pos in (i / 5, (i + 1) / 5)]
         trace = _trace(geojson, frame, z=[i + 0.5 for i in step], scale=scale, theme=theme)
-        fig.add_trace(trace.update(zmin=0, zmax=len(order)))
+        data.append(trace | {"zmin": 0, "zmax": len(order)})
     elif colour_by == "status":
         for status, colour in STATUS_COLOURS.items():
             part = frame[frame["status"].isna()] if status is None else frame[frame["status"] == status]
             if part.empty:
                 continue
-            fig.add_trace(
+            data.append(
                 _trace(geojson, part, z=[1] * len(part), scale=[[0, colour], [1, colour]], theme=theme)
             )
     else:
-        fig.add_trace(
-            _trace(
-                geojson,
-                frame,
-                z=frame["value"].where(frame["value"].notna(), None).tolist()
-                if has_values
-                else [0] * len(frame),
-                scale=LOWER_IS_BETTER if direction == "lower" else HIGHER_IS_BETTER,
-                theme=theme,
-                colourbar=has_values,
-                unit=unit,
-            )
-        )
+        z = [None if pd.isna(v) else float(v) for v in frame["value"]] if has_values else [0] * len(frame)
+        scale = LOWER_IS_BETTER if direction == "lower" else HIGHER_IS_BETTER
+        data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=has_values, unit=unit))
     outline = frame[frame["adcode"].isin([*alarms, *([selected] if selected else [])])]
     if not outline.empty:
-        fig.add_trace(
-            go.Choropleth(
-                geojson=geojson,
-                featureidkey="properties.adcode",
-                locations=outline["adcode"],
-                z=[0] * len(outline),
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                marker_line_color=[
-                    theme["alarm"] if a in alarms else theme["selected"] for a in outline["adcode"]
-                ],
-                marker_line_width=3,
+        data.append(
+            {
+                "type": "choropleth",
+                # Only the outlined regions' shapes: the full set is already in the trace below.
+                "geojson": _subset(geojson, set(outline["adcode"])),
+                "featureidkey": "properties.adcode",
+                "locations": outline["adcode"].tolist(),
+                "z": [0] * len(outline),
+                "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                "showscale": False,
+                "marker": {
+                    "line": {
+                        "color": [
+                            theme["alarm"] if a in alarms else theme["selected"] for a in outline["adcode"]
+                        ],
+                        "width": 3,
+                    }
+                },
                 # Drawn on top, so it must hover and click like the region underneath.
-                customdata=outline[["adcode", "hover"]].fillna("").values if "hover" in outline else None,
-                hovertemplate="%{customdata[1]}<extra></extra>"
-                if "hover" in outline
-                else "%{location}<extra></extra>",
-                name="alarm",
-            )
+                **_hover(outline),
+                "name": "alarm",
+            }
         )
     if incidents is not None and not incidents.empty:
         # Points share the boundaries' GCJ-02 coordinates, so they sit inside their county.
-        fig.add_trace(
-            go.Scattergeo(
-                lon=incidents["lon"], lat=incidents["lat"], mode="markers",
-                marker={"size": [LEVEL_SIZES.get(lv, 8) for lv in incidents["level"]],
-                        "color": [LEVEL_COLOURS.get(lv, "#4fb3ff") for lv in incidents["level"]],
-                        "line": {"color": "#ffffff", "width": 1.2}, "symbol": "diamond"},
-                text=[f"<b>{t}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {r}" for t, lv, r in zip(
-                    incidents["title"], incidents["level"], incidents["region_name"], strict=True)],
-                # A click on a marker drills to its county; the incident id (when given) opens its detail.
-                customdata=incidents[[c for c in ("adcode", "incident_id") if c in incidents]].values,
-                hovertemplate="%{text}<extra></extra>", name="incidents",
-            )
-        )  # fmt: skip
-    fig.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator")
-    fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"color": theme["text"], "family": theme["font"]},
-        showlegend=False,
-        dragmode=False,
-        uirevision=str(frame["adcode"].iloc[0]) if len(frame) else None,
-    )
-    return fig
+        data.append({
+            "type": "scattergeo", "lon": incidents["lon"].tolist(), "lat": incidents["lat"].tolist(), "mode": "markers",
+            "marker": {"size": [LEVEL_SIZES.get(lv, 8) for lv in incidents["level"]],
+                       "color": [LEVEL_COLOURS.get(lv, "#4fb3ff") for lv in incidents["level"]],
+                       "line": {"color": "#ffffff", "width": 1.2}, "symbol": "diamond"},
+            "text": [f"<b>{t}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {r}" for t, lv, r in zip(
+                incidents["title"], incidents["level"], incidents["region_name"], strict=True)],
+            # A click on a marker drills to its county; the incident id (when given) opens its detail.
+            "customdata": _rows(incidents[[c for c in ("adcode", "incident_id") if c in incidents]]),
+            "hovertemplate": "%{text}<extra></extra>", "name": "incidents",
+        })  # fmt: skip
+    layout = {
+        "template": template(),
+        "geo": {"fitbounds": "locations", "visible": False, "bgcolor": "rgba(0,0,0,0)",
+                "projection": {"type": "mercator"}},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": theme["text"], "family": theme["font"]},
+        "showlegend": False,
+        "dragmode": False,
+    }  # fmt: skip
+    if len(frame):
+        layout["uirevision"] = str(frame["adcode"].iloc[0])
+    return {"data": data, "layout": layout}
+
+
+def _subset(geojson: dict[str, object], adcodes: set[str]) -> dict[str, object]:
+    features = [f for f in geojson["features"] if f["properties"].get("adcode") in adcodes]  # type: ignore[attr-defined,index]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _rows(frame: pd.DataFrame, blank: object = None) -> list[list[object]]:
+    """Rows as JSON-ready lists (what plotly made of a 2-D ``customdata`` array), gaps as ``blank``."""
+    return [[blank if _missing(v) else v for v in row] for row in frame.itertuples(index=False, name=None)]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT
+
+
+def _hover(frame: pd.DataFrame) -> dict[str, object]:
+    if "hover" in frame:
+        return {"customdata": _rows(frame[["adcode", "hover"]], blank=""),
+                "hovertemplate": "%{customdata[1]}<extra></extra>"}  # fmt: skip
+    return {"customdata": _rows(frame[["adcode"]]), "hovertemplate": "%{location}<extra></extra>"}
 
 
 def _trace(
@@ -147,15 +181,16 @@ def _trace(
     theme: dict[str, str],
     colourbar: bool = False,
     unit: str = "",
-) -> go.Choropleth:
-    return go.Choropleth(
-        geojson=geojson,
-        featureidkey="properties.adcode",
-        locations=frame["adcode"],
-        z=z,
-        colorscale=scale,
-        showscale=colourbar,
-        colorbar={
+) -> dict[str, object]:
+    return {
+        "type": "choropleth",
+        "geojson": geojson,
+        "featureidkey": "properties.adcode",
+        "locations": frame["adcode"].tolist(),
+        "z": z,
+        "colorscale": scale,
+        "showscale": colourbar,
+        "colorbar": {
             "thickness": 10,
             "len": 0.5,
             "x": 0.02,
@@ -164,10 +199,6 @@ def _trace(
             "tickfont": {"color": theme["text"]},
             "outlinewidth": 0,
         },
-        marker_line_color=theme["border"],
-        marker_line_width=0.8,
-        customdata=frame[["adcode", "hover"]].fillna("").values
-        if "hover" in frame
-        else frame[["adcode"]].values,
-        hovertemplate="%{customdata[1]}<extra></extra>" if "hover" in frame else "%{location}<extra></extra>",
-    )
+        "marker": {"line": {"color": theme["border"], "width": 0.8}},
+        **_hover(frame),
+    }
