@@ -7,7 +7,7 @@ import flask
 from flask_caching import Cache
 
 from cockpit import ids
-from cockpit.cache import cache_config
+from cockpit.cache import StaticCompressCache, cache_config, static_compress_key
 from cockpit.services import Services
 from cockpit.settings import PROJECT_ROOT, Settings
 from cockpit.warehouse.queries import Warehouse
@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     # Sign-in first: its before_request hooks must run before any route or Dash hook.
     auth.init_app(server, settings)
     scope.init_app(server)
+    # Static bundles are compressed once per worker, not on every download (see cockpit/cache.py).
+    server.config.update(COMPRESS_CACHE_BACKEND=StaticCompressCache, COMPRESS_CACHE_KEY=static_compress_key)
     from cockpit import api
 
     api.init_app(server)

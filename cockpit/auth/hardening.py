@@ -50,6 +50,10 @@ def init_app(server: flask.Flask, app: dash.Dash) -> None:
         headers["Referrer-Policy"] = "same-origin"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers.pop("Server", None)
+        if flask.request.path.startswith("/_dash-component-suites/"):
+            # Fingerprinted bundles already say a year; the unversioned ones (plotly.js, async
+            # chunks) would be revalidated on every page load: an hour, then the ETag decides.
+            headers.setdefault("Cache-Control", "public, max-age=3600")
         if flask.request.path.startswith(("/api/", "/exports/", "/_dash-update-component", "/login")):
             headers.setdefault("Cache-Control", "no-store")  # government data stays out of shared caches
         return response

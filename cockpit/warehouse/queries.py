@@ -44,6 +44,9 @@ class Warehouse:
         # A flask-caching Cache (or None). Keys carry the snapshot id, so a publish invalidates
         # every entry at once and an old snapshot's result is never served for a new one.
         self.cache = cache
+        # The region table by adcode for one snapshot, in this process: region() is called many
+        # times per request (every scope check walks the tree) and must not cost a cache round trip.
+        self._regions: tuple[str, dict[str, dict[str, Any]]] | None = None
 
     def cached_df(
         self, name: str, sql: str, params: list[Any] | dict[str, Any] | None = None, timeout: int = 3600
@@ -124,8 +127,15 @@ class Warehouse:
     # --- regions ----------------------------------------------------------------------------
     @unrestricted("the scope check's own lookup: names and parents are the public admin tree")
     def region(self, adcode: str) -> dict[str, Any] | None:
-        rows = self.cached_df("region", "SELECT * FROM region WHERE adcode = ?", [adcode]).to_dict("records")
-        return rows[0] if rows else None
+        snapshot_id = self.snapshot_id
+        index = self._regions
+        if index is None or index[0] != snapshot_id:
+            frame = self._df("SELECT * FROM region")
+            rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+            index = (snapshot_id, {str(row["adcode"]): row for row in rows})
+            self._regions = index  # one tuple assignment: threads see the old index or the new one
+        row = index[1].get(adcode) if isinstance(adcode, str) else None
+        return dict(row) if row is not None else None
 
     @scoped_list()
     def regions(self, level: str | None = None) -> pd.DataFrame:
