@@ -62,7 +62,7 @@ def cache_config(settings: Settings) -> dict[str, object]:
             "CACHE_OPTIONS": dict(REDIS_OPTIONS),
         }
     log.info("no COCKPIT_CACHE_REDIS_URL: query cache is per process (%s)", settings.cache_type)
-    return {**common, "CACHE_TYPE": settings.cache_type}
+    return {**common, "CACHE_TYPE": settings.cache_type, "CACHE_THRESHOLD": settings.cache_entries}
 
 
 class ResilientRedisCache(BaseCache):

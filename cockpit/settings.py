@@ -49,10 +49,13 @@ class Settings(BaseSettings):
     # Redis keys start with this; None means "cockpit:<province adcode>:", so deployments can share a Redis.
     cache_key_prefix: str | None = None
     cache_timeout: int = Field(3600, ge=1)
+    # Entries of the per-process cache (no Redis): each worker holds its own, and an entry can be a
+    # map figure or a result frame, so this bounds a worker's memory more than the timeout does.
+    cache_entries: int = Field(500, ge=10)
     debug: bool = False
     # Production server (`cockpit serve --workers N`, cockpit/serving.py): processes x threads each.
     workers: int = Field(2, ge=1)
-    threads: int = Field(4, ge=1)
+    threads: int = Field(2, ge=1)  # measured: 4 threads per worker on 2 cores added latency and ~130 MB peak per worker
     worker_timeout: int = Field(120, ge=10)  # seconds a request may take; large exports run in-request
     # Load balancers in front that set X-Forwarded-For/-Proto (0: none; clients connect directly).
     proxy_hops: int = Field(0, ge=0)
