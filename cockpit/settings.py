@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     debug: bool = False
     # Production server (`cockpit serve --workers N`, cockpit/serving.py): processes x threads each.
     workers: int = Field(2, ge=1)
-    threads: int = Field(2, ge=1)  # measured: 4 threads per worker on 2 cores added latency and ~130 MB peak per worker
+    threads: int = Field(
+        2, ge=1
+    )  # measured: 4 threads per worker on 2 cores added latency and ~130 MB peak per worker
     worker_timeout: int = Field(120, ge=10)  # seconds a request may take; large exports run in-request
     # Load balancers in front that set X-Forwarded-For/-Proto (0: none; clients connect directly).
     proxy_hops: int = Field(0, ge=0)
