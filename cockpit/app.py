@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         assets_folder=str(PROJECT_ROOT / "assets"),
         serve_locally=True,
         compress=True,  # gzip over the intranet: the JS bundles shrink about 4x
-        title="山西省政府治理领导驾驶舱",
+        title="政府治理领导驾驶舱",  # pages name their province from the data
         update_title=None,
         # Page layouts are functions of URL parameters; don't embed every page in every load.
         suppress_callback_exceptions=True,

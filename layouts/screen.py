@@ -41,7 +41,13 @@ SEARCH_OPTIONS = "screen-search-options"
 
 
 def register() -> None:
-    dash.register_page(__name__, path="/", name="一屏知全省", title="山西省政府治理领导驾驶舱", layout=layout)
+    dash.register_page(__name__, path="/", name="一屏知全省", title=page_title, layout=layout)
+
+
+def page_title(**_params: Any) -> str:
+    """The browser tab names the deployment's province (from the region registry)."""
+    province = current().warehouse.region(current().settings.province_adcode)
+    return f"{province['name'] if province else ''}政府治理领导驾驶舱"
 
 
 def region_chain(view: View) -> list[dict[str, Any]]:

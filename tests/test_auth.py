@@ -492,3 +492,13 @@ def test_demo_accounts_are_created_and_printed(settings: Settings, demo_cli_env:
     assert UserStore(settings).verify("staff-county", password) is not None
     again = CliRunner().invoke(cli, ["demo", "accounts"], env={**demo_cli_env, "COLUMNS": "160"})
     assert "（未改动）" in again.output
+
+
+def test_the_sign_in_page_names_the_configured_province(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The province's name comes from the region registry, not from a literal in the page."""
+    from cockpit.warehouse.queries import Warehouse
+
+    assert '<h1 class="login-title">山西省政府治理领导驾驶舱' in client.get("/login").get_data(as_text=True)
+    monkeypatch.setattr(Warehouse, "region", lambda self, code: {"adcode": code, "name": "河北省"})
+    page = client.get("/login").get_data(as_text=True)
+    assert "河北省政府治理领导驾驶舱" in page and "山西" not in page

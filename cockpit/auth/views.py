@@ -19,16 +19,17 @@ from cockpit.auth.sessions import (
     store,
 )
 from cockpit.auth.users import MAX_PASSWORD, USERNAME
+from cockpit.settings import Settings
 
 bp = flask.Blueprint("auth", __name__)
 
 _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>登录 · 山西省政府治理领导驾驶舱</title>
+<title>登录 · {province}政府治理领导驾驶舱</title>
 <link rel="stylesheet" href="/assets/login.css"></head>
 <body class="login-body"><main class="login-card">
-<h1 class="login-title">山西省政府治理领导驾驶舱</h1>
+<h1 class="login-title">{province}政府治理领导驾驶舱</h1>
 <p class="login-sub">{subtitle}</p>
 {message}
 <form method="post" action="/login" class="login-form" autocomplete="on">
@@ -51,6 +52,18 @@ def _settings():  # type: ignore[no-untyped-def]
     return current().settings
 
 
+def _province_name(settings: Settings) -> str:
+    """The province's name from the region registry (the deployment's setting, not a literal)."""
+    from cockpit.services import current
+    from cockpit.warehouse.queries import WarehouseMissing
+
+    try:
+        row = current().warehouse.region(settings.province_adcode)
+    except WarehouseMissing:  # before `cockpit init`: the page still signs people in
+        return ""
+    return str(row["name"]) if row else ""
+
+
 def render(message: str = "", status: int = 200, username: str = "", next_path: str = "/") -> flask.Response:
     settings = _settings()
     sso = ""
@@ -61,6 +74,7 @@ def render(message: str = "", status: int = 200, username: str = "", next_path: 
     if not message and flask.session.pop("expired", False):
         notice = Markup('<p class="login-message info">会话已过期，请重新登录。</p>')
     html = _PAGE.format(
+        province=escape(_province_name(settings)),
         subtitle="一屏知全省 · 请登录",
         message=notice,
         csrf=escape(csrf_token()),
