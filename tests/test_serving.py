@@ -14,10 +14,7 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.load import Server, free_port, proc_status, start_server
 from cockpit.settings import Settings
 from tests.conftest import DEFAULT_TEST_PASSWORD, add_user, make_settings
 
@@ -46,12 +44,6 @@ def _require_redis_server() -> str:
     if os.environ.get("CI"):
         pytest.fail("redis-server not found: CI must run the serving tests (apt-get install redis-server)")
     pytest.skip("redis-server not installed (make test installs it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -79,7 +71,7 @@ def start_redis(workdir: Path, port: int | None = None) -> RedisServer:
     import redis
 
     binary = _require_redis_server()
-    port = port or _free_port()
+    port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -108,27 +100,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         server.stop()
 
 
-# --- cockpit servers (`cockpit serve --workers N`) on loopback ports -------------------------
-@dataclass
-class CockpitServer:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(p) for p in children.read_text().split()] if children.exists() else []
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown
-            try:
-                self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
+# --- cockpit servers (`cockpit serve --workers N`) on loopback ports: bench.load.start_server -------
 def server_env(settings: Settings, redis_url: str | None, secret_key: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
     env.update({
@@ -151,26 +123,6 @@ def server_env(settings: Settings, redis_url: str | None, secret_key: str) -> di
     return env
 
 
-def start_cockpit(env: dict[str, str], log: Path, workers: int = 2) -> CockpitServer:
-    port = _free_port()
-    cockpit = Path(sys.executable).with_name("cockpit")
-    command = [str(cockpit), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = CockpitServer(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            pytest.fail(f"cockpit serve did not come up:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
-
-
 def write_monthly(path: Path, rows: list[str]) -> Path:
     path.write_bytes((MONTHLY_HEADER + "\n".join(rows) + "\n").encode("gbk"))
     return path
@@ -178,8 +130,8 @@ def write_monthly(path: Path, rows: list[str]) -> Path:
 
 @dataclass
 class Pair:
-    a: CockpitServer
-    b: CockpitServer
+    a: Server
+    b: Server
     settings: Settings
     redis: RedisServer
     tmp: Path
@@ -198,9 +150,9 @@ def pair(
     run_feed(settings, "indicator_monthly", str(write_monthly(root / "before.csv", BEFORE)))
     add_user(settings, USER, "leader", PROVINCE)
     env = server_env(settings, redis_server.url, secrets.token_urlsafe(32))
-    a = start_cockpit(env, root / "a.log")
+    a = start_server(env, root / "a.log")
     try:
-        b = start_cockpit(env, root / "b.log")
+        b = start_server(env, root / "b.log")
     except BaseException:
         a.stop()
         raise
@@ -311,7 +263,7 @@ def test_resilient_cache_counts_redis_errors_as_misses(tmp_path: Path) -> None:
                   "CACHE_REDIS_RETRY_SECONDS": 0.2}  # fmt: skip
         return ResilientRedisCache.factory(None, config, [], {"default_timeout": 60})
 
-    port = _free_port()
+    port = free_port()
     down = make(f"redis://127.0.0.1:{port}/0")  # nothing listens there yet
     assert not down.redis_up and down.errors == 1
     assert down.get("x") is None and down.set("x", 1) and down.get("x") == 1  # the fallback answers
@@ -342,28 +294,21 @@ def test_worker_memory_after_serving_pages(
     shutil.copy2(demo.warehouse_path / "CURRENT", settings.warehouse_path / "CURRENT")
     shutil.copy2(demo.warehouse_path / f"{current}.duckdb", settings.warehouse_path / f"{current}.duckdb")
     add_user(settings, USER, "leader", PROVINCE)
-    server = start_cockpit(
+    server = start_server(
         server_env(settings, redis_server.url, secrets.token_urlsafe(32)), tmp_path / "m.log", 1
     )
     try:
         (pid,) = server.worker_pids()
-        before = _rss_kb(pid)
+        before = proc_status(pid)["VmRSS"]
         rendered = _render_pages(server.url, ["/", "/hotline", "/emergency", "/targets", "/region/141100"])
         print(
-            f"\nserving worker {pid}: RSS {before / 1024:.0f} MB after start-up, {_rss_kb(pid) / 1024:.0f} MB "
-            f"after {rendered} page renders + callbacks (peak {_rss_kb(pid, 'VmHWM') / 1024:.0f} MB); "
+            f"\nserving worker {pid}: RSS {before / 1024:.0f} MB after start-up, {proc_status(pid)['VmRSS'] / 1024:.0f} MB "
+            f"after {rendered} page renders + callbacks (peak {proc_status(pid)['VmHWM'] / 1024:.0f} MB); "
             f"DuckDB memory_limit {settings.duckdb_memory_limit}, threads {settings.duckdb_threads}"
         )
         assert rendered > 0
     finally:
         server.stop()
-
-
-def _rss_kb(pid: int, field: str = "VmRSS") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 def _render_pages(base_url: str, paths: list[str]) -> int:
