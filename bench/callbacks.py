@@ -103,10 +103,9 @@ def bare_seconds(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, Any
 
 class CallbackBench:
     def __init__(self, settings: Any, user: str | None, password: str | None, repeat: int) -> None:
-        from cockpit.app import cache, create_app
+        from cockpit.app import create_app
 
         self.app = create_app(settings.model_copy(update={"refresh_seconds": 3600}))
-        self.cache = cache
         self.warehouse = self.app.server.extensions["cockpit"].warehouse
         self.recorder = Recorder(self.warehouse)
         self.http = httpx.Client(
@@ -119,7 +118,7 @@ class CallbackBench:
 
     def clear(self) -> None:
         with self.app.server.app_context():
-            self.cache.clear()
+            self.warehouse.memo_store.clear()  # the shared cache and the per-process memos
 
     def _timed(
         self, results: dict[str, Timed], name: str, call: Call, sql: list[tuple[str, Any]], cold: bool

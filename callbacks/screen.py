@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time
@@ -25,11 +23,11 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from cockpit import ids, targets, tiles
-from cockpit.access.principal import current_principal
 from cockpit.access.scope import home_region
 from cockpit.alarms import pending_alarms
 from cockpit.charts.map import region_map_dict
 from cockpit.formatting import number, period_label
+from cockpit.memo import Memo
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.view import View, drill_target, indicator_target, parse_view, search_params, search_target
@@ -96,32 +94,20 @@ def _score_values(parent: str, services: Services) -> pd.DataFrame:
 
 
 # The map's values are asked for by the map, its footer and the ticker, and again on every drill
-# back to a view: they are kept per snapshot, scope (query results are cut to the principal's
+# back to a view: kept as live objects per snapshot, viewer (query results are cut to the viewer's
 # scope), day (序时进度) and view. A publish changes the snapshot id, so nothing stale is served.
-_MEMO: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-MEMO_SIZE = 256
+MAP_LEVEL = Memo("wall_map_level", local=True)
+MAP_VALUES = Memo("wall_map_values", local=True)
+ASSESSMENT = Memo("wall_assessment", local=True)
 
 
-def _memoized(kind: str, view: View, services: Services, build: Callable[[], Any]) -> Any:
-    principal = current_principal()
-    key = (kind, services.warehouse.snapshot_id, principal.scope if principal else None,
-           services.settings.today(), view.region, view.indicator, view.period)  # fmt: skip
-    with _MEMO_LOCK:
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]
-    value = build()  # outside the lock: two threads may build the same entry, never block each other
-    with _MEMO_LOCK:
-        _MEMO[key] = value
-        while len(_MEMO) > MEMO_SIZE:
-            _MEMO.popitem(last=False)
-    return value
+def _view_parts(view: View, services: Services) -> list[Any]:
+    return [view.region, view.indicator, view.period, services.settings.today().isoformat()]
 
 
 def map_level(view: View, services: Services) -> tuple[str, str | None]:
     """Which region's children the map shows: the region's own, or a county's siblings."""
-    return _memoized("level", view, services, lambda: _map_level(view, services))  # type: ignore[no-any-return]
+    return MAP_LEVEL.get(services.warehouse, _view_parts(view, services), lambda: _map_level(view, services))
 
 
 def _map_level(view: View, services: Services) -> tuple[str, str | None]:
@@ -134,7 +120,9 @@ def _map_level(view: View, services: Services) -> tuple[str, str | None]:
 
 def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
     """(children with value, status, rank, hover; the indicator; the period). Shared: don't mutate."""
-    return _memoized("values", view, services, lambda: _map_values(view, services))  # type: ignore[no-any-return]
+    return MAP_VALUES.get(
+        services.warehouse, _view_parts(view, services), lambda: _map_values(view, services)
+    )
 
 
 def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
@@ -271,7 +259,7 @@ def _assessed(view: View, services: Services) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         return PlanQueries(services.warehouse).assess_region(view.region, year, with_projection=False)
 
-    return _memoized(f"assess:{year}", replace(view, indicator="", period=None), services, build)  # type: ignore[no-any-return]
+    return ASSESSMENT.get(services.warehouse, [view.region, year], build)
 
 
 def render_kpis(view: View, services: Services) -> Any:

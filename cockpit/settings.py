@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Entries of the per-process cache (no Redis): each worker holds its own, and an entry can be a
     # map figure or a result frame, so this bounds a worker's memory more than the timeout does.
     cache_entries: int = Field(500, ge=10)
+    # Live objects kept per process by the memos declared ``local`` (cockpit/memo.py): the wall's
+    # map values, plan assessments, the region index. Small frames, read many times per request.
+    memo_local_entries: int = Field(512, ge=16)
     debug: bool = False
     # Production server (`cockpit serve --workers N`, cockpit/serving.py): processes x threads each.
     workers: int = Field(2, ge=1)

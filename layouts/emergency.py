@@ -8,7 +8,6 @@ callbacks (callbacks/<page>.py), so a slow panel never blocks the others.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from cockpit import ids
 from cockpit.access.scope import home_region, require_region
+from cockpit.memo import Memo
 from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
 from cockpit.services import Services, current
 from cockpit.warehouse.events_queries import EventQueries, Window, resolve_window, valid_incident_id
@@ -484,25 +484,9 @@ def register_filters(
         return target or dash.no_update
 
 
-PANEL_TTL_SECONDS = 300
-
-
-def memo_panel(
-    services: Services, page: str, name: str, view: EventView, now: datetime, build: Callable[[], Any]
-) -> Any:
-    """A rendered panel, memoized per snapshot, view and minute: a drill back to a view someone has
-    just seen costs a cache lookup, not queries and figure building (panels hold plain dicts)."""
-    cache = services.warehouse.cache
-    if cache is None:
-        return build()
-    key = "panel:" + json.dumps([services.warehouse.snapshot_id, page, name, view.as_store(), now.isoformat()],
-                                ensure_ascii=False, sort_keys=True)  # fmt: skip
-    found = cache.get(key)
-    if found is not None:
-        return found
-    built = build()
-    cache.set(key, built, timeout=PANEL_TTL_SECONDS)
-    return built
+# A rendered panel, per snapshot, viewer, view and minute: a drill back to a view someone has just
+# seen costs a cache lookup, not queries and figure building (panels hold plain dicts).
+PANEL = Memo("event_panel", ttl=300)
 
 
 def guarded_panel(
@@ -528,7 +512,11 @@ def guarded_panel(
             view, now = parse(services, EventView.from_store(view_data).params()), now_of(services)
             if not memoize:
                 return renderer(view, services, now)
-            return memo_panel(services, page, name, view, now, lambda: renderer(view, services, now))
+            return PANEL.get(
+                services.warehouse,
+                [page, name, view.as_store(), now.isoformat()],
+                lambda: renderer(view, services, now),
+            )
         except Exception as exc:
             log.exception("%s panel %s failed", page, name)
             return panel(

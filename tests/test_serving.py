@@ -10,7 +10,6 @@ recomputation, not pages. Not timed. Prints the resident memory of serving worke
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -183,7 +182,9 @@ def values(http: httpx.Client, base_url: str) -> dict[str, object]:
 
 def latest_period_key(snapshot: str) -> str:
     # Warehouse.cached_df's key for latest_period(INDICATOR), under the deployment's prefix.
-    return f"{KEY_PREFIX}q:{snapshot}:latest_period:{json.dumps([INDICATOR], ensure_ascii=False)}"
+    from cockpit.warehouse.queries import QUERY
+
+    return KEY_PREFIX + QUERY.key(snapshot, ["latest_period", [INDICATOR]])
 
 
 def cached(redis_client, key: str):  # type: ignore[no-untyped-def]

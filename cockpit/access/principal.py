@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,6 +31,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 _G_KEY = "cockpit_principal"
+# Set while a scope-guarded query runs (``cockpit.access.scope``): the region was vouched for, the
+# queries it calls in turn run unfiltered and the guard cuts the answer to the scope afterwards.
+inside_guard: ContextVar[bool] = ContextVar("cockpit_scope_inside", default=False)
+# The name of the scope-free memo whose value is being built (``cockpit.memo``), if any.
+scope_free_build: ContextVar[str | None] = ContextVar("cockpit_scope_free_build", default=None)
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,21 @@ class ScopeDenied(AccessDenied):
         self.who = who
 
 
+class ScopeFreeViolation(RuntimeError):
+    """A memo declared scope-free built a value that depends on who is looking: it would hand one
+    viewer's rendering to another. A programming error, never shown to a user as data."""
+
+
 def current_principal() -> Principal | None:
     if not flask.has_request_context():
         return None
-    return flask.g.get(_G_KEY)  # type: ignore[no-any-return]
+    principal: Principal | None = flask.g.get(_G_KEY)
+    if principal is not None and (memo := scope_free_build.get()) and not inside_guard.get():
+        raise ScopeFreeViolation(
+            f"memo {memo!r} is declared scope-free, but building it asked who the viewer is "
+            "outside a scope guard: key it by the viewer instead"
+        )
+    return principal
 
 
 def set_principal(principal: Principal | None) -> None:

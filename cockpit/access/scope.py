@@ -20,24 +20,21 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import flask
 import pandas as pd
 
 from cockpit.access.principal import AccessDenied, Principal, ScopeDenied, current_principal
+from cockpit.access.principal import inside_guard as _INSIDE
+from cockpit.memo import Memo
 
+# _INSIDE is set while a guarded query runs: the queries it calls in turn were vouched for by the
+# outer check and run unfiltered, so memoized intermediate results never hold a cut-down frame.
 F = TypeVar("F", bound=Callable[..., Any])
-# Set while a guarded query runs: the queries it calls in turn were vouched for by the outer
-# check and run unfiltered, so memoized intermediate results never hold a cut-down frame.
-_INSIDE: ContextVar[bool] = ContextVar("cockpit_scope_inside", default=False)
 # Columns that rank a region among its siblings; blanked when siblings are cut away.
 RANK_COLUMNS = ("rank", "prev_rank", "movement", "score_rank")
-_DESCENDANTS: dict[tuple[str, str], frozenset[str]] = {}
-_DESCENDANTS_LOCK = threading.Lock()
 _AUDITED_KEY = "cockpit_scope_denied"
 
 
@@ -57,12 +54,16 @@ def in_scope(warehouse: Any, scope: str, adcode: str) -> bool:
     return scope in ancestors(warehouse, adcode)
 
 
+# The admin tree is the public reference every scope check walks; a county user may know it.
+DESCENDANTS = Memo("descendants", scope_free="the public admin tree below a region", local=True)
+
+
 def descendants(warehouse: Any, scope: str) -> frozenset[str]:
     """``scope`` and every region below it (memoized per snapshot: the tree only changes on init)."""
-    key = (warehouse.snapshot_id, scope)
-    found = _DESCENDANTS.get(key)
-    if found is not None:
-        return found
+    return DESCENDANTS.get(warehouse, scope, lambda: _descendants(warehouse, scope))
+
+
+def _descendants(warehouse: Any, scope: str) -> frozenset[str]:
     tree = warehouse.cached_df("scope_tree", "SELECT adcode, parent_adcode FROM region")
     below: dict[str, list[str]] = {}
     for code, parent in zip(tree["adcode"], tree["parent_adcode"], strict=True):
@@ -74,11 +75,7 @@ def descendants(warehouse: Any, scope: str) -> frozenset[str]:
             if child not in out:
                 out.add(child)
                 todo.append(child)
-    with _DESCENDANTS_LOCK:
-        if len(_DESCENDANTS) > 256:  # old snapshots' entries
-            _DESCENDANTS.clear()
-        _DESCENDANTS[key] = frozenset(out)
-    return _DESCENDANTS[key]
+    return frozenset(out)
 
 
 def visible(warehouse: Any, adcode: str | None) -> bool:

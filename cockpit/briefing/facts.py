@@ -8,7 +8,6 @@ every number in a briefing can be traced back to a warehouse row.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -18,6 +17,7 @@ import pandas as pd
 
 from cockpit import pace, targets
 from cockpit.access import scope
+from cockpit.memo import Memo
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import Services
 from cockpit.tiles import KPI_CODES
@@ -29,6 +29,10 @@ from cockpit.warehouse.queries import Warehouse
 LEVEL_NOUN = {"province": "省", "city": "市", "county": "县（市、区）"}
 CHILD_NOUN = {"province": "个市", "city": "个县（市、区）", "county": ""}
 DEFAULT_LEAD = "online_service_rate"
+
+
+# A county viewer's facts hold no sibling ranking and a province viewer's do: keyed by the viewer.
+FACTS = Memo("briefing_facts")
 
 
 class FactsError(ValueError):
@@ -208,19 +212,8 @@ def compute(
     scope.require_region(wh, adcode)
     month = resolve_period(wh, period)
     selected = resolve_indicators(wh, indicators)
-    key = f"briefing_facts:{wh.snapshot_id}:{json.dumps([adcode, month, selected, str(services.settings.as_of), _sees_parent(wh, region)])}"
-    cache = wh.cache
-    found = cache.get(key) if cache is not None else None
-    if found is None:
-        found = _compute(services, region, month, selected)
-        if cache is not None:
-            cache.set(key, found, timeout=3600)
-    return found  # type: ignore[no-any-return]
-
-
-def _sees_parent(wh: Warehouse, region: dict[str, Any]) -> bool:
-    """Facts differ by whether the siblings are visible (their ranking), so the memo key says so."""
-    return scope.visible(wh, region.get("parent_adcode"))
+    parts = [adcode, month, selected, str(services.settings.as_of)]
+    return FACTS.get(wh, parts, lambda: _compute(services, region, month, selected))
 
 
 def _chain(wh: Warehouse, region: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,7 +18,15 @@ import pandas as pd
 
 from cockpit import targets
 from cockpit.access.scope import scoped
+from cockpit.memo import Memo
 from cockpit.warehouse.queries import Warehouse
+
+# Assessments computed in Python from guarded queries: built inside the method's scope guard (the
+# region was vouched for, nothing below is cut), and the guard cuts the answer per viewer.
+_UNDER_GUARD = "built inside the query's scope guard, which cuts the answer per viewer"
+ASSESS_REGION = Memo("plan_assess_region", scope_free=_UNDER_GUARD)
+ALARMS = Memo("plan_alarms", scope_free=_UNDER_GUARD)
+EVALUATION = Memo("plan_evaluation", scope_free=_UNDER_GUARD)
 
 # Region $r and its children; with $deep also its grandchildren.
 _SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
@@ -220,8 +228,8 @@ class PlanQueries:
     @scoped("region")
     def assess_region(self, region: str, year: int, *, with_projection: bool = True) -> pd.DataFrame:
         """One region on every indicator in ``year``: indicator metadata + targets.ASSESS_COLUMNS."""
-        return self._memo("assess_region", (region, year, with_projection),
-                          lambda: self._assess_all(region, year, False, with_projection, only_region=True))  # fmt: skip
+        return ASSESS_REGION.get(self.wh, [region, year, with_projection],
+                                 lambda: self._assess_all(region, year, False, with_projection, only_region=True))  # fmt: skip
 
     @scoped("region")
     def pillar_rollup(self, region: str, year: int) -> pd.DataFrame:
@@ -253,7 +261,7 @@ class PlanQueries:
             merged = names.merge(found.rename(columns={"name": "indicator_name"}), on="adcode")
             return merged.sort_values(["level", "adcode", "code"]).reset_index(drop=True)
 
-        return self._memo("alarms", (region, year, deep), compute)
+        return ALARMS.get(self.wh, [region, year, deep], compute)
 
     @scoped("region")
     def evaluation(self, region: str, years: list[int]) -> pd.DataFrame:
@@ -267,7 +275,7 @@ class PlanQueries:
             frame = pd.concat(parts, ignore_index=True)
             return frame[frame["period"].notna()].reset_index(drop=True)
 
-        return self._memo("evaluation", (region, sorted(years)), compute)
+        return EVALUATION.get(self.wh, [region, sorted(years)], compute)
 
     def _assess_all(
         self,
@@ -306,18 +314,6 @@ class PlanQueries:
                          else pd.DataFrame({"code": [code], "adcode": [region]}))  # fmt: skip
         assessed = pd.concat(parts, ignore_index=True)
         return inds.merge(assessed, on="code", how="right" if not only_region else "left")
-
-    def _memo(self, name: str, key: tuple[Any, ...], compute: Any) -> pd.DataFrame:
-        """Computed frames are memoized like queries: per snapshot, so a publish invalidates them."""
-        cache = self.wh.cache
-        if cache is None:
-            return compute()  # type: ignore[no-any-return]
-        cache_key = f"plan:{self.wh.snapshot_id}:{name}:{json.dumps(key, default=str)}"
-        found = cache.get(cache_key)
-        if found is None:
-            found = compute()
-            cache.set(cache_key, found, timeout=3600)
-        return found  # type: ignore[no-any-return]
 
     def indicator(self, code: str) -> dict[str, Any]:
         inds = self.indicators()

@@ -8,7 +8,6 @@ snapshot, the next query opens it; queries already running finish on the old fil
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list, unrestricted
+from cockpit.memo import Memo, MemoStore
 from cockpit.settings import Settings
 from cockpit.warehouse.schema import FEED_TABLES
 from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
@@ -26,6 +26,13 @@ from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
 
 class WarehouseMissing(RuntimeError):
     pass
+
+
+# SQL with bound parameters answers the same rows whoever asks; the scope guards around the query
+# methods cut the answer for each viewer afterwards (never inside the memo).
+QUERY = Memo("query", scope_free="SQL rows for bound parameters; the scope guard cuts them per viewer")
+# The admin tree (names, levels, parents) is public reference data: every scope check walks it.
+REGION_INDEX = Memo("region_index", scope_free="the public admin tree", local=True)
 
 
 @dataclass
@@ -41,26 +48,16 @@ class Warehouse:
         self._lock = threading.Lock()
         self._open: _Open | None = None
         self._limits = (settings.duckdb_memory_limit, settings.duckdb_threads)
-        # A flask-caching Cache (or None). Keys carry the snapshot id, so a publish invalidates
-        # every entry at once and an old snapshot's result is never served for a new one.
+        # Every memo of this app (cockpit.memo): the flask-caching store (or None) and the
+        # per-process LRU. Keys carry the snapshot id, so a publish invalidates every entry at once.
         self.cache = cache
-        # The region table by adcode for one snapshot, in this process: region() is called many
-        # times per request (every scope check walks the tree) and must not cost a cache round trip.
-        self._regions: tuple[str, dict[str, dict[str, Any]]] | None = None
+        self.memo_store = MemoStore(cache, settings.memo_local_entries)
 
     def cached_df(
-        self, name: str, sql: str, params: list[Any] | dict[str, Any] | None = None, timeout: int = 3600
+        self, name: str, sql: str, params: list[Any] | dict[str, Any] | None = None
     ) -> pd.DataFrame:
         """Memoized query: the result of ``sql`` on the current snapshot."""
-        if self.cache is None:
-            return self._df(sql, params)
-        key = f"q:{self.snapshot_id}:{name}:{json.dumps(params or [], default=str, ensure_ascii=False)}"
-        found = self.cache.get(key)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        frame = self._df(sql, params)
-        self.cache.set(key, frame, timeout=timeout)
-        return frame
+        return QUERY.get(self, [name, params or []], lambda: self._df(sql, params))
 
     @property
     def snapshot_id(self) -> str:
@@ -127,15 +124,16 @@ class Warehouse:
     # --- regions ----------------------------------------------------------------------------
     @unrestricted("the scope check's own lookup: names and parents are the public admin tree")
     def region(self, adcode: str) -> dict[str, Any] | None:
-        snapshot_id = self.snapshot_id
-        index = self._regions
-        if index is None or index[0] != snapshot_id:
-            frame = self._df("SELECT * FROM region")
-            rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-            index = (snapshot_id, {str(row["adcode"]): row for row in rows})
-            self._regions = index  # one tuple assignment: threads see the old index or the new one
-        row = index[1].get(adcode) if isinstance(adcode, str) else None
+        # Kept as a live dict in this process: region() is called many times per request (every
+        # scope check walks the tree) and must not cost a cache round trip.
+        index = REGION_INDEX.get(self, None, self._region_index)
+        row = index.get(adcode) if isinstance(adcode, str) else None
         return dict(row) if row is not None else None
+
+    def _region_index(self) -> dict[str, dict[str, Any]]:
+        frame = self._df("SELECT * FROM region")
+        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        return {str(row["adcode"]): row for row in rows}
 
     @scoped_list()
     def regions(self, level: str | None = None) -> pd.DataFrame:

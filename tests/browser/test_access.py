@@ -118,3 +118,38 @@ def test_the_wall_rotates_on_across_session_expiry(
     signins = audit.query(server.settings, event="signin", username="browser-wall")
     assert signins["detail"].str.contains('"device"').sum() >= 2  # signed itself in again, silently
     assert external_requests(browser_page.requests, server.url) == []
+
+
+MAP_REGIONS = """() => { const gd = document.querySelector('.panel-map .js-plotly-plot'); const out = new Set();
+  for (const t of gd.data) {
+    for (const l of (t.locations || [])) out.add(String(l));
+    for (const c of (t.customdata || [])) if (Array.isArray(c) && /^\\d{6}$/.test(String(c[0]))) out.add(String(c[0])); }
+  return Array.from(out).sort(); }"""
+
+
+def test_a_county_user_after_a_leader_on_one_server_sees_only_the_county(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    """One server, one process: a leader opens a county's event pages, then that county's own user
+    opens the same URLs and must get their own rendering, never the leader's (issue 12)."""
+    from tests.browser.test_emergency import settle
+
+    page = browser_page.page
+    urls = [f"{live_server.url}/{name}?region={COUNTY}" for name in ("emergency", "hotline", "regulation")]
+    sign_in(browser_page, live_server, "browser-memo-leader", "leader")
+    leader_saw = {}
+    for url in urls:
+        page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+        settle(browser_page)
+        leader_saw[url] = page.evaluate(MAP_REGIONS)  # type: ignore[attr-defined]
+        assert len(leader_saw[url]) >= 13, (url, leader_saw[url])  # all of 吕梁's counties
+    with page.expect_navigation(wait_until="domcontentloaded"):  # type: ignore[attr-defined]
+        page.click("#nav-logout")  # type: ignore[attr-defined]
+    sign_in(browser_page, live_server, "browser-memo-linxian", "staff", COUNTY)
+    for url in urls:
+        page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+        settle(browser_page)
+        assert page.evaluate(MAP_REGIONS) == [COUNTY], url  # type: ignore[attr-defined]
+        assert "兴县" not in page.inner_text("body"), url  # type: ignore[attr-defined]  # a sibling of 临县
+    browser_page.screenshot("regulation-county-after-leader-1920x1080")
+    assert external_requests(browser_page.requests, live_server.url) == []
