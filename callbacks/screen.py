@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,7 @@ TITLES = {"kpis": "核心指标", "pillars": "五大建设 目标进度", "map-f
 
 
 def now_for(services: Services) -> datetime:
-    as_of = services.settings.as_of
-    return datetime.combine(as_of, time(23, 59, 59)) if as_of else datetime.now()
+    return services.settings.data_now()
 
 
 @lru_cache(maxsize=4)
@@ -56,7 +55,7 @@ def _stale_after(feeds_path: Path, mtime: float) -> dict[str, int]:
 def freshness(services: Services) -> dict[str, tiles.Freshness]:
     path = services.settings.feeds_path
     stale_after = _stale_after(path, path.stat().st_mtime) if path.exists() else {}
-    return tiles.freshness_by_table(services.warehouse.feed_state(), stale_after, datetime.now())
+    return tiles.freshness_by_table(services.warehouse.feed_state(), stale_after, services.settings.now())
 
 
 def _fresh(services: Services, table: str) -> tiles.Freshness:
@@ -71,14 +70,13 @@ def _indicator(services: Services, code: str) -> dict[str, Any]:
 
 
 def _score_values(parent: str, services: Services) -> pd.DataFrame:
-    """Children of ``parent`` scored by the share of their targets met (the default map)."""
-    children = services.warehouse.children(parent)[["adcode", "name", "short_name", "level"]]
-    rules = PlanQueries(services.warehouse).rules()
-    rated = targets.scores(Dashboard(services.warehouse).children_latest_with_targets(parent), rules=rules)
-    frame = children.merge(rated, on="adcode", how="left").rename(columns={"score": "value"})
+    """Children of ``parent`` scored by the share of their targets met this year (the default map):
+    the plan's one assessment (rules, 序时进度), as /targets, the region profile and briefings judge."""
+    scored = PlanQueries(services.warehouse).scores(parent, _plan_year(services))
+    frame = scored.rename(columns={"score": "value"})
     frame["target_value"] = None
     frame["status"] = [
-        None if pd.isna(total) else targets.RED if red else targets.AMBER if amber else targets.GREEN
+        None if not total else targets.RED if red else targets.AMBER if amber else targets.GREEN
         for total, red, amber in zip(frame["total"], frame["red"], frame["amber"], strict=True)
     ]
     frame["rank"] = targets.rank_among(frame["value"], "higher")
@@ -224,11 +222,8 @@ def render_map_footer(view: View, services: Services) -> Any:
 def render_trend(view: View, services: Services) -> Any:
     ind = _indicator(services, view.indicator)
     if view.indicator == targets.SCORE_CODE:
-        yearly = targets.scores(
-            Dashboard(services.warehouse).yearly_with_targets(view.region),
-            by="year",
-            rules=PlanQueries(services.warehouse).rules(),
-        )
+        plan = PlanQueries(services.warehouse)
+        yearly = plan.yearly_score(view.region, [y for y in plan.data_years() if y <= _plan_year(services)])
         frame = pd.DataFrame(
             {"period": yearly["year"].astype(str), "value": yearly["score"], "target_value": None}
         )

@@ -248,4 +248,4 @@ def pending_alarms(services: Services, region: str, now: datetime) -> list[Alarm
 
 
 def acknowledge(services: Services, alarm_id: str, who: str, now: datetime | None = None) -> Alarm:
-    return alarm_center(services).acknowledge(alarm_id, who, now or datetime.now())
+    return alarm_center(services).acknowledge(alarm_id, who, now or services.settings.now())

@@ -127,7 +127,7 @@ def _status_rows(settings: Settings) -> list[dict[str, Any]]:
     wh = Warehouse(settings)
     state = wh.feed_state()
     runs = wh.runs(limit=10_000)
-    now = datetime.now()
+    now = settings.now()
     rows = []
     for name, feed in load_catalog(settings.feeds_path).items():
         s = {
@@ -248,7 +248,7 @@ def demo_as_of(settings: Settings) -> datetime:
     """Events run up to this hour, so the wall looks live; COCKPIT_AS_OF pins it (same data every time)."""
     if settings.as_of is not None:
         return datetime.combine(settings.as_of, datetime.min.time()).replace(hour=9)
-    return datetime.now().replace(minute=0, second=0, microsecond=0)
+    return settings.now().replace(minute=0, second=0, microsecond=0)
 
 
 def demo_end(settings: Settings) -> str:

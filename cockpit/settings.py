@@ -6,11 +6,13 @@ environment variable that holds them and read it at run time.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cockpit import clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
     # "Today" for validation (periods in the future are rejected) and for the demo generator.
     # None means the real date; tests and the demo pin it so results are reproducible.
     as_of: date | None = None
+    # The zone of every "now", "today" and "this month" on the server and of the wall's clock
+    # (an IANA name): the host's own zone is never used.
+    timezone: str = clock.DEFAULT_ZONE
 
     # Demo generator
     demo_seed: int = 20211
@@ -101,6 +106,15 @@ class Settings(BaseSettings):
             raise ValueError(f"province adcode must look like 140000, got {value!r}")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            clock.zone(value)
+        except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from exc
+        return value
+
     @field_validator("oidc_issuer")
     @classmethod
     def _issuer_is_url(cls, value: str | None) -> str | None:
@@ -128,5 +142,18 @@ class Settings(BaseSettings):
     def reference_dir(self) -> Path:
         return self.reference_data_dir or self.data_dir / "reference"
 
+    def now(self) -> datetime:
+        """Wall time in ``timezone`` (naive), whatever the host's zone: the one server clock."""
+        return clock.now(self.timezone)
+
     def today(self) -> date:
-        return self.as_of or date.today()
+        """ "今日" everywhere: ``as_of`` when pinned, else the date in ``timezone``."""
+        return self.as_of or self.now().date()
+
+    def data_now(self) -> datetime:
+        """The moment event figures count up to: the end of ``as_of`` when pinned, else now."""
+        return (
+            datetime.combine(self.as_of, time(23, 59, 59))
+            if self.as_of
+            else self.now().replace(microsecond=0)
+        )

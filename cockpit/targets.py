@@ -217,30 +217,19 @@ SCORE_INDICATOR = {
 }  # fmt: skip
 
 
-def scores(frame: pd.DataFrame, by: str = "adcode", rules: Rules | None = None) -> pd.DataFrame:
-    """Share of each group's indicators that meet their target (``status`` above), as a percentage.
+SCORE_COLUMNS = ["score", "met", "total", "red", "amber", "red_names", "amber_names"]
 
-    ``frame`` has one row per (group, indicator): ``by``, name, direction, value, target_value, and
-    ``code`` when ``rules`` are given. Indicators without a target or a value do not count either way."""
-    rule_of = (lambda _c: DEFAULT_RULE) if rules is None else rules.for_indicator
-    codes = frame["code"] if "code" in frame else [None] * len(frame)
-    statuses: list[Any] = [
-        status(v, t, d, rule_of(c))
-        for v, t, d, c in zip(
-            _floats(frame["value"]), _floats(frame["target_value"]), frame["direction"], codes, strict=True
-        )
-    ]
-    rated = frame.assign(status=statuses)
-    rated = rated[rated["status"].notna()]
-    rows = []
-    for key, group in rated.groupby(by, sort=True):
-        total = len(group)
-        met = int((group["status"] == GREEN).sum())
-        red = group.loc[group["status"] == RED, "name"].tolist()
-        amber = int((group["status"] == AMBER).sum())
-        rows.append({by: key, "score": 100.0 * met / total if total else None, "met": met, "total": total,
-                     "red": len(red), "amber": amber, "red_names": red})  # fmt: skip
-    return pd.DataFrame(rows, columns=[by, "score", "met", "total", "red", "amber", "red_names"])
+
+def score(assessed: pd.DataFrame) -> dict[str, Any]:
+    """目标达标率（综合）of one region: the share of its rated indicators whose assessment (rules and
+    序时进度, :func:`assess`) is green. ``assessed``: one row per indicator with ``status`` and ``name``.
+    The one definition every surface shows (wall map and footer, pillar tile, profile, briefing)."""
+    c = counts(assessed["status"])
+    total = c[GREEN] + c[AMBER] + c[RED]
+    return {"score": 100.0 * c[GREEN] / total if total else None, "met": c[GREEN], "total": total,
+            "red": c[RED], "amber": c[AMBER],
+            "red_names": assessed.loc[assessed["status"] == RED, "name"].tolist(),
+            "amber_names": assessed.loc[assessed["status"] == AMBER, "name"].tolist()}  # fmt: skip
 
 
 # --- a series against yearly targets ------------------------------------------------------------

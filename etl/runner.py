@@ -155,7 +155,7 @@ def run_feed(
     store = store_for(settings)
     if store.current_id() is None:
         raise FeedRunError("warehouse not initialised: run `cockpit init` first", None)
-    started = datetime.now()
+    started = settings.now()
     with feed_lock(settings, feed.name), store.writer_lock():
         staging = store.begin()
         run_id = None
@@ -183,7 +183,7 @@ def run_feed(
                 if fail_after_load:
                     raise RuntimeError("injected failure after load (test)")
                 cursor = runlog.max_cursor(con, feed.table.name, feed.cursor, run_id) if feed.cursor else None
-                finished = datetime.now()
+                finished = settings.now()
                 record = runlog.RunRecord(
                     run_id, feed.name, described, started, finished, "success", counts, None,
                     staging.snapshot_id, cursor,
@@ -194,7 +194,7 @@ def run_feed(
             store.discard(staging)
             message = _explain(exc)
             log.error("feed %s failed: %s", feed.name, message)
-            failed_id = _record_failure(store, feed, described, started, message)
+            failed_id = _record_failure(store, feed, described, started, settings.now(), message)
             _audit_run(
                 settings, feed.name, "failed", {"run_id": failed_id, "source": described, "error": message}
             )
@@ -227,7 +227,7 @@ def _explain(exc: Exception) -> str:
 
 
 def _record_failure(
-    store: SnapshotStore, feed: FeedSpec, source: str, started: datetime, message: str
+    store: SnapshotStore, feed: FeedSpec, source: str, started: datetime, finished: datetime, message: str
 ) -> int:
     """A failed run leaves the data as it was, but the log and the feed's state must say it failed."""
     staging = store.begin()
@@ -235,7 +235,7 @@ def _record_failure(
         with open_staging(staging) as con:
             run_id = runlog.next_run_id(con)
             record = runlog.RunRecord(
-                run_id, feed.name, source, started, datetime.now(), "failed", None, message[:2000],
+                run_id, feed.name, source, started, finished, "failed", None, message[:2000],
                 staging.snapshot_id,
             )  # fmt: skip
             runlog.record_run(con, record, feed.every_seconds, feed.table.name)

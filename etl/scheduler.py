@@ -48,7 +48,7 @@ def run_scheduler(
     runs = 0
     cycles = 0
     while not stop.is_set():
-        for name in due_feeds(settings, datetime.now()):
+        for name in due_feeds(settings, settings.now()):
             if stop.is_set():
                 break
             started = time.monotonic()

@@ -141,7 +141,7 @@ def layout(**params: Any) -> html.Div:
                     ),
                     dcc.Link("数据源", href="/feeds", className="header-btn"),
                     dcc.Link("区域画像", href=state["profile_href"], id=PROFILE, className="header-btn"),
-                    html.Span(id=ids.CLOCK, className="clock"),
+                    html.Span(id=ids.CLOCK, className="clock", **{"data-zone": services.settings.timezone}),
                 ],
                 className="header-right",
             ),

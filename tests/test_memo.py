@@ -33,6 +33,7 @@ REVIEWED_SCOPE_FREE = {
     "plan_assess_region": "built inside PlanQueries.assess_region's guard, which cuts the answer",
     "plan_alarms": "built inside PlanQueries.alarms's guard, which cuts the answer",
     "plan_evaluation": "built inside PlanQueries.evaluation's guard, which cuts the answer",
+    "plan_scores": "built inside PlanQueries.scores's guard, which cuts the answer (a row per child)",
 }
 
 # (path, search) of every page a scenario renders, with each callback fed by the page's stores.

@@ -48,21 +48,14 @@ def test_rank_among_siblings() -> None:
     assert targets.rank_among(values, "lower").tolist() == [1, 3, pd.NA, 2]
 
 
-def test_scores_count_only_rated_indicators() -> None:
-    frame = pd.DataFrame(
-        {
-            "adcode": ["1", "1", "1", "1", "2"],
-            "name": ["网办率", "纠错率", "满意率", "无目标", "网办率"],
-            "direction": ["higher", "lower", "higher", "higher", "higher"],
-            "value": [96.0, 9.0, 90.0, 50.0, 80.0],
-            "target_value": [95.0, 8.0, 91.0, None, 95.0],
-        }
-    )
-    got = targets.scores(frame).set_index("adcode")
-    assert got.loc["1", "total"] == 3 and got.loc["1", "met"] == 1  # 无目标 does not count
-    assert got.loc["1", "score"] == pytest.approx(100 / 3)
-    assert got.loc["1", "red_names"] == ["纠错率"] and got.loc["1", "amber"] == 1
-    assert got.loc["2", "score"] == 0.0 and got.loc["2", "red"] == 1
+def test_the_composite_score_counts_only_rated_indicators() -> None:
+    assessed = pd.DataFrame({"name": ["网办率", "纠错率", "满意率", "无目标"],
+                             "status": [targets.GREEN, targets.RED, targets.AMBER, None]})  # fmt: skip
+    got = targets.score(assessed)
+    assert got["total"] == 3 and got["met"] == 1  # 无目标 does not count
+    assert got["score"] == pytest.approx(100 / 3)
+    assert got["red_names"] == ["纠错率"] and got["amber_names"] == ["满意率"] and got["amber"] == 1
+    assert targets.score(assessed.iloc[:0])["score"] is None
 
 
 # --- rules declared in data -------------------------------------------------------------------
@@ -309,13 +302,3 @@ def test_pace_path_for_the_chart() -> None:
     assert len(path) == 13
     assert targets.pace_path(2026, 97.0, 96.0, "higher") == []  # already past the target
     assert targets.pace_path(2026, 90.0, 96.0, "higher", targets.StatusRule(pace="none")) == []
-
-
-def test_scores_use_declared_rules() -> None:
-    frame = pd.DataFrame(
-        {"adcode": ["1", "1"], "code": ["full", "other"], "name": ["覆盖率", "满意率"],
-         "direction": ["higher", "higher"], "value": [99.6, 90.0], "target_value": [100.0, 95.0]}
-    )  # fmt: skip
-    rules = targets.Rules(by_indicator={"full": targets.StatusRule(met_within=0.5)})
-    assert targets.scores(frame).iloc[0]["met"] == 0
-    assert targets.scores(frame, rules=rules).iloc[0]["met"] == 1

@@ -105,7 +105,7 @@ def record(
     username = username or (principal.username if principal else None)
     role = role or (principal.role if principal else None)
     row = (
-        (at or datetime.now()).isoformat(timespec="seconds"),
+        (at or settings.now()).isoformat(timespec="seconds"),
         event,
         outcome,
         username[:64] if username else None,

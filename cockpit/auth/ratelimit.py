@@ -7,14 +7,14 @@ the window is refused with 429 before its password is even checked.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from cockpit.access import audit
 from cockpit.settings import Settings
 
 
 def limited(settings: Settings, username: str, ip: str | None) -> bool:
-    since = datetime.now() - timedelta(minutes=settings.login_window_minutes)
+    since = settings.now() - timedelta(minutes=settings.login_window_minutes)
     by_user = audit.count(settings, event="signin_failed", username=username[:64], since=since)
     if by_user >= settings.login_max_failures_user:
         return True

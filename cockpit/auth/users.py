@@ -21,7 +21,7 @@ import secrets
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,10 +86,6 @@ def store_path(settings: Settings) -> Path:
     return settings.warehouse_path / STORE_NAME
 
 
-def _now() -> str:
-    return datetime.now().isoformat(timespec="seconds")
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -98,6 +94,9 @@ class UserStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.path = store_path(settings)
+
+    def _now(self) -> str:
+        return self.settings.now().isoformat(timespec="seconds")
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +158,7 @@ class UserStore:
         except AccessDenied as exc:
             self._audit_denied(actor, change, exc)
             raise
-        now = _now()
+        now = self._now()
         try:
             with closing(self._connect()) as con:
                 con.execute(
@@ -220,7 +219,7 @@ class UserStore:
         with closing(self._connect()) as con:
             if sets:
                 con.execute(f"UPDATE users SET {', '.join(sets)}, updated_at = ? WHERE username = ?",
-                            [*params, _now(), username])  # fmt: skip
+                            [*params, self._now(), username])  # fmt: skip
             if disabled or (role is not None and role != "kiosk"):
                 # A disabled account or one no longer a wall loses its walls' way back in.
                 con.execute("DELETE FROM device_tokens WHERE username = ?", [username])
@@ -236,7 +235,7 @@ class UserStore:
         if user is None or user.role != "kiosk" or user.disabled:
             raise UserError(f"{str(username)[:64]} 不是可用的大屏展示账号")
         token = secrets.token_urlsafe(32)
-        now = datetime.now()
+        now = self.settings.now()
         with closing(self._connect()) as con:
             con.execute(
                 "INSERT INTO device_tokens (digest, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -249,7 +248,7 @@ class UserStore:
         """The enabled kiosk user a live device token belongs to; None for anything else."""
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
-        now = _now()
+        now = self._now()
         with closing(self._connect()) as con:
             row = con.execute(
                 "SELECT u.* FROM device_tokens d JOIN users u USING (username)"

@@ -35,7 +35,7 @@ def generate(
     step(0.05, "汇总数据")
     found = facts.compute(services, region, period, indicators)
     step(0.2, "生成叙述与页面")
-    brief = document.build(services.warehouse, found)
+    brief = document.build(services.warehouse, found, services.settings.now().replace(microsecond=0))
     paths = []
     stem = brief.file_stem
     writers = {"pptx": pptx_writer.write, "pdf": pdf_writer.write}

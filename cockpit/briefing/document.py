@@ -9,7 +9,7 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
-from cockpit import targets
+from cockpit import clock, targets
 from cockpit.briefing import figures
 from cockpit.briefing.facts import CHILD_NOUN, Facts
 from cockpit.briefing.narrative import Narrative
@@ -177,7 +177,7 @@ def _sources(facts: Facts, narrative: Narrative) -> Table:
 
 
 def build(wh: Warehouse, facts: Facts, generated_at: datetime | None = None) -> Briefing:
-    generated_at = generated_at or datetime.now().replace(microsecond=0)
+    generated_at = generated_at or clock.now().replace(microsecond=0)
     narrative = build_narrative(facts)
     region, month = facts.region["name"], period_label(facts.period)
     as_of = facts.data_as_of

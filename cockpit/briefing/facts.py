@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -122,8 +122,7 @@ def _int(value: Any) -> int | None:
 
 
 def now_of(services: Services) -> datetime:
-    as_of = services.settings.as_of
-    return datetime.combine(as_of, time(23, 59, 59)) if as_of else datetime.now().replace(microsecond=0)
+    return services.settings.data_now()
 
 
 def latest_month(wh: Warehouse) -> str | None:
@@ -283,18 +282,16 @@ def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead
     assessed = _assess(plan, adcode, month, codes)
     kids = assessed[assessed["adcode"] != adcode]
     rows = []
+    names = plan.indicators().set_index("code")["name"]
     for (child, name), group in kids.groupby(["adcode", "name"], sort=True):
-        c = targets.counts(group["status"])
-        rated = c[targets.GREEN] + c[targets.AMBER] + c[targets.RED]
         lead_row = group[group["code"] == lead].iloc[0]
-        names = plan.indicators().set_index("code")["name"]
+        scored = targets.score(group.assign(name=group["code"].map(names).astype(str)))
         rows.append({"adcode": child, "name": name, "value": _num(lead_row.get("latest_value")),
                      "period": lead_row.get("period"), "status": lead_row.get("status"),
                      "target_value": _num(lead_row.get("target_value")), "rank": _int(lead_row.get("rank")),
-                     "movement": _int(lead_row.get("movement")),
-                     "score": 100.0 * c[targets.GREEN] / rated if rated else None, "met": c[targets.GREEN],
-                     "amber": c[targets.AMBER], "red": c[targets.RED], "rated": rated,
-                     "red_names": [str(names[k]) for k in group.loc[group["status"] == targets.RED, "code"]]})  # fmt: skip
+                     "movement": _int(lead_row.get("movement")), "score": scored["score"], "met": scored["met"],
+                     "amber": scored["amber"], "red": scored["red"], "rated": scored["total"],
+                     "red_names": scored["red_names"]})  # fmt: skip
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame["score_rank"] = targets.rank_among(frame["score"], "higher")

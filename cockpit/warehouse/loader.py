@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cockpit import clock
 from cockpit.warehouse.schema import Column, Table
 
 TIMESTAMP_FORMATS = [
@@ -72,7 +73,7 @@ class LoadPlan:
     parent_header: str | None = None  # raw header giving region context (e.g. a city column)
     write_mode: str = "merge"
     wide: WideSpec | None = None
-    now: datetime = field(default_factory=datetime.now)
+    now: datetime = field(default_factory=clock.now)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ _UNDER_GUARD = "built inside the query's scope guard, which cuts the answer per 
 ASSESS_REGION = Memo("plan_assess_region", scope_free=_UNDER_GUARD)
 ALARMS = Memo("plan_alarms", scope_free=_UNDER_GUARD)
 EVALUATION = Memo("plan_evaluation", scope_free=_UNDER_GUARD)
+SCORES = Memo("plan_scores", scope_free=_UNDER_GUARD)
 
 # Region $r and its children; with $deep also its grandchildren.
 _SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
@@ -262,6 +263,33 @@ class PlanQueries:
             return merged.sort_values(["level", "adcode", "code"]).reset_index(drop=True)
 
         return ALARMS.get(self.wh, [region, year, deep], compute)
+
+    @scoped("region")
+    def scores(self, region: str, year: int) -> pd.DataFrame:
+        """The children of ``region`` with their 目标达标率（综合） in ``year`` (targets.score on the one
+        assessment): adcode, name, short_name, level + targets.SCORE_COLUMNS, every child listed."""
+
+        def compute() -> pd.DataFrame:
+            assessed = self._assess_all(region, year, False, False)
+            kids = self._regions_in(region, False)
+            kids = kids[kids["adcode"] != region][["adcode", "name", "short_name", "level"]]
+            groups = dict(tuple(assessed.groupby("adcode", sort=False)))
+            rows = [targets.score(groups[a]) if a in groups else targets.score(assessed.iloc[:0])
+                    for a in kids["adcode"]]  # fmt: skip
+            return pd.concat([kids.reset_index(drop=True), pd.DataFrame(rows, columns=targets.SCORE_COLUMNS)],
+                             axis=1)  # fmt: skip
+
+        return SCORES.get(self.wh, [region, year], compute)
+
+    @scoped("region")
+    def yearly_score(self, region: str, years: list[int]) -> pd.DataFrame:
+        """``region``'s 目标达标率（综合） in each of ``years`` (each year judged as the evaluation judges
+        it): year + targets.SCORE_COLUMNS, only years with a rated indicator."""
+        frame = self.evaluation(region, years)
+        own = frame[frame["adcode"] == region]
+        rows = [{"year": int(y), **targets.score(g)} for y, g in own.groupby("year", sort=True)]
+        out = pd.DataFrame(rows, columns=["year", *targets.SCORE_COLUMNS])
+        return out[out["total"] > 0].reset_index(drop=True)
 
     @scoped("region")
     def evaluation(self, region: str, years: list[int]) -> pd.DataFrame:

@@ -118,8 +118,10 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Browser]:
         # content security policy forbids; tests marked ``csp`` run with the policy enforced and
         # wait with locators only.
         enforce = request.node.get_closest_marker("csp") is not None
+        # The browser runs in UTC, not Beijing: what the wall shows must not depend on the zone of
+        # the browser that drives it (the clock is formatted in the cockpit's zone).
         context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN",
-                                      bypass_csp=not enforce)  # fmt: skip
+                                      timezone_id="UTC", bypass_csp=not enforce)  # fmt: skip
         page = context.new_page()
         recorder = Browser(page)
         page.on("request", lambda req: recorder.requests.append(req.url))

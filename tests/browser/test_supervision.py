@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 from tests.browser.test_targets import click_region
@@ -88,6 +89,9 @@ def test_filter_by_state_and_department(live_server: LiveServer, browser_page: B
     assert states == {"逾期未办结"}
     page.click("#supervision-department")  # type: ignore[attr-defined]
     page.keyboard.type("省司法厅")  # type: ignore[attr-defined]
+    # Enter picks the highlighted option: wait until the typed search has narrowed the list to it
+    # (on a loaded machine the keystrokes can outrun the dropdown's filtering).
+    expect(page.get_by_role("option", name="省司法厅", exact=True)).to_be_visible(timeout=20_000)  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"department="))  # type: ignore[attr-defined]
     assert params(browser_page)["department"] == "省司法厅" and params(browser_page)["status"] == "overdue"
