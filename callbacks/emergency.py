@@ -128,7 +128,8 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     serious = int(row["level_i"] + row["level_ii"] + row["level_iii"])
     change = int(row["total"]) - last_total
     cards = [
-        kpi("处置中事件", f"{len(active)}起", "Ⅰ/Ⅱ/Ⅲ/Ⅳ级 " + "/".join(str(by_level.get(k, 0)) for k in INCIDENT_LEVELS),
+        kpi("未结案事件", f"{len(active)}起", "Ⅰ/Ⅱ/Ⅲ/Ⅳ级 " + "/".join(str(by_level.get(k, 0)) for k in INCIDENT_LEVELS)
+            + " · " + alarms.status_breakdown(active["status"]),
             "hot" if by_level.get("I") or by_level.get("II") else ""),
         kpi(f"{window.label}事件", f"{int(row['total'])}起", f"上年同期 {last_total}起（{change:+d}）"),
         kpi("较大及以上事件", f"{serious}起", f"Ⅰ级 {int(row['level_i'])} · Ⅱ级 {int(row['level_ii'])} · Ⅲ级 {int(row['level_iii'])}"),
@@ -154,14 +155,18 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     fill = fill.merge(stats[["adcode", "total"]].dropna(subset=["adcode"]), on="adcode", how="left")
     fill["value"] = None
     fill["hover"] = [
-        f"<b>{r.name}</b><br>生效预警：{r.warning or '无'}{f'（{r.warnings}条）' if r.warnings else ''}"
-        f"<br>{window.label}：{0 if pd.isna(r.total) else int(r.total)}起事件"
+        f"<b>{r.name}</b><br>全域生效预警：{r.warning or '无'}{f'（{r.warnings}条）' if r.warnings else ''}"
+        + (f"<br>辖区内预警：{r.partial}（{'、'.join(r.partial_names[:4])}{'等' if len(r.partial_names) > 4 else ''}）"
+           if isinstance(r.partial, str) else "")
+        + f"<br>{window.label}：{0 if pd.isna(r.total) else int(r.total)}起事件"
         for r in fill.itertuples()
-    ]
+    ]  # fmt: skip
+    # A warning for some counties of a city outlines the city in its colour; only a warning for the
+    # whole city (or above) fills it.
+    edges = {r.adcode: WARNING_COLOURS[r.partial] for r in fill.itertuples() if isinstance(r.partial, str)}
     incidents = q.incidents(parent, window, cat, lvl)
-    fig = region_map(
-        boundaries, fill, colour_by="warning", theme=theme("dark"), selected=selected, incidents=incidents
-    )
+    fig = region_map(boundaries, fill, colour_by="warning", theme=theme("dark"), selected=selected,
+                     incidents=incidents, edges=edges)  # fmt: skip
     fig.update_layout(hoverdistance=8)  # a marker takes a click only when it is hit, else the region drills
     chosen = incidents[incidents["incident_id"] == view.filters.get("incident")]
     if len(chosen):  # ring the incident whose detail is open
@@ -176,7 +181,8 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
                for lv in INCIDENT_LEVELS]  # fmt: skip
     body = graph(ids.EMERGENCY_GRAPH, "map", fig, 430)
     foot = (
-        f"区域着色：当前生效的最高预警；菱形：{window.label}事件（{len(incidents)}起），坐标 GCJ-02 · "
+        f"区域着色：覆盖全域的最高生效预警；彩色描边：辖区内部分地区有预警（悬停看详情）；"
+        f"菱形：{window.label}事件（{len(incidents)}起），坐标 GCJ-02 · "
         + asof(incidents["loaded_at"].max() if len(incidents) else None, FEEDS)
     )
     return panel(TITLES["map"], body, foot, name="map", extra=legend)
@@ -197,10 +203,13 @@ def render_detail(view: EventView, services: Services, now: datetime) -> Any:
         body = (
             html.Ul(rows, className="events-list")
             if rows
-            else html.Div("当前无处置中事件", className="muted")
+            else html.Div("当前无未结案事件", className="muted")
         )
         return panel(
-            f"处置中事件（{len(active)}起）", body, "点击事件、地图或时间轴上的菱形查看详情", name="detail"
+            f"未结案事件（{len(active)}起 · {alarms.status_breakdown(active['status'])}）",
+            body,
+            "点击事件、地图或时间轴上的菱形查看详情",
+            name="detail",
         )
     steps = []
     for column, label in STEPS:

@@ -65,6 +65,11 @@ def _per_day(tickets: int, days: float) -> str:
     return f"{value:.1f}件" if value < 100 else count(value, "件")
 
 
+def _days(days: float) -> str:
+    """The divisor of 日均 as it was used: 5.2 days into a month is not "5天"."""
+    return f"{days:.0f}" if abs(days - round(days)) < 0.05 else f"{days:.1f}"
+
+
 def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     q, window, cat, ch = _ctx(view, services, now)
     k = q.hotline_kpis(view.region, window, cat, ch)
@@ -76,7 +81,7 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     per_10k = tickets * 1e4 / population if population else None
     cards = [
         kpi(f"受理量{_filtered(view)}", count(tickets, "件"), yoy),
-        kpi("日均受理", _per_day(tickets, window.days), f"{window.days:.0f}天"),
+        kpi("日均受理", _per_day(tickets, window.days), f"按{_days(window.days)}天计"),
         kpi("每万人受理", "—" if per_10k is None else f"{per_10k:.2f}件", "按常住人口（县级为估算）"),
         kpi("办结率", pct(_num(k.get("close_rate"))), f"已办结 {count(k.get('closed') or 0, '件')}"),
         kpi("满意率", pct(_num(k.get("satisfaction"))), f"已评价 {count(k.get('rated') or 0, '件')}"),

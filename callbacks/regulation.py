@@ -12,12 +12,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from cockpit import ids
+from cockpit import ids, targets
 from cockpit.charts.map import region_map
 from cockpit.periods import parse_period
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.warehouse.events_queries import EventQueries, Window
+from cockpit.warehouse.plan_queries import PlanQueries
 from layouts.emergency import (
     EventView,
     asof,
@@ -61,16 +62,23 @@ def _quarter(code: Any) -> str:
     return parse_period(str(code)).label if isinstance(code, str) and code else "—"
 
 
-def _grade(share: float | None, baseline: float | None) -> str:
-    """Against the plan's baseline: met, within a point (amber), or further behind (red)."""
-    if share is None or baseline is None:
+# The plan's indicators behind the two baselines: their status rules (seeds/status_rules.csv) judge
+# the rates computed from the catalogue rows too, so a rate has one colour on every page.
+RULE_OF = {"claim": "regulatory_claim_rate", "publish": "inspection_list_publish_rate"}
+GRADES = {targets.GREEN: "ok", targets.AMBER: "warn", targets.RED: "bad"}
+
+
+def _grade(share: float | None, key: str, services: Services) -> str:
+    """Against the plan's baseline, by the indicator's status rule (targets.status)."""
+    if share is None:
         return ""
-    return "ok" if share * 100 >= baseline else "warn" if share * 100 >= baseline - 1 else "bad"
+    rule = PlanQueries(services.warehouse).rules().for_indicator(RULE_OF[key])
+    return GRADES.get(targets.status(share * 100, BASELINE[key], "higher", rule) or "", "")
 
 
-def _rate_cell(share: Any, baseline: float | None = None) -> html.Span:
+def _rate_cell(share: Any, key: str, services: Services) -> html.Span:
     value = _num(share)
-    return html.Span(pct(value), className=_grade(value, baseline))
+    return html.Span(pct(value), className=_grade(value, key, services))
 
 
 def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
@@ -82,7 +90,7 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     claim, publish = _num(own.get("claim_rate")), _num(own.get("publish_rate"))
 
     def against(value: float | None, key: str) -> str:
-        return {"ok": "good", "warn": "warn", "bad": "hot"}.get(_grade(value, BASELINE[key]), "")
+        return {"ok": "good", "warn": "warn", "bad": "hot"}.get(_grade(value, key, services), "")
 
     listed_ever = int(credit.get("listed_ever") or 0)
     repaired_ever = int(credit.get("repaired_ever") or 0)
@@ -157,7 +165,7 @@ def render_departments(view: EventView, services: Services, now: datetime) -> An
         )
         rows.append([html.B(name) if r.department == dept else name,
                      "—" if pd.isna(r.items_total) else f"{int(r.items_total):,}",
-                     _rate_cell(r.claim_rate, BASELINE["claim"]), _rate_cell(r.publish_rate, BASELINE["publish"]),
+                     _rate_cell(r.claim_rate, "claim", services), _rate_cell(r.publish_rate, "publish", services),
                      "—" if pd.isna(r.planned) else f"{int(r.done):,}/{int(r.planned):,}",
                      pct(_num(r.problem_rate)), "—" if pd.isna(r.penalties) else wan_yuan(r.penalties)])  # fmt: skip
     header = ["部门", "应认领事项", "认领率", "清单公布率", "抽查完成/计划", "问题发现率", "罚没金额"]
@@ -181,7 +189,7 @@ def render_regions(view: EventView, services: Services, now: datetime) -> Any:
     rows = []
     for r in merged.itertuples():
         name: Any = r.name if r.adcode == view.region else dcc.Link(r.name, href=view.href(region=r.adcode))
-        rows.append([name, _rate_cell(r.claim_rate, BASELINE["claim"]), _rate_cell(r.publish_rate, BASELINE["publish"]),
+        rows.append([name, _rate_cell(r.claim_rate, "claim", services), _rate_cell(r.publish_rate, "publish", services),
                      f"{int(r.done or 0):,}/{int(r.planned or 0):,}", pct(_num(r.done_rate)), pct(_num(r.problem_rate)),
                      wan_yuan(_num(r.penalties) or 0.0), f"{int(r.listed_now or 0):,}"])  # fmt: skip
     header = ["地区", "认领率", "公布率", "抽查完成/计划", "完成率", "问题发现率", "罚没金额", "失信在列"]

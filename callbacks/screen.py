@@ -201,16 +201,28 @@ def render_map_footer(view: View, services: Services) -> Any:
         )
     ranked = frame.dropna(subset=["value"]).sort_values("rank")
     decimals = int(ind["decimals"])
+    tied = ranked["rank"].duplicated(keep=False)
 
-    def entry(r: Any) -> html.Li:
-        return html.Li([html.Span(f"{int(r.rank)}", className="rank"), html.Span(r.short_name),
+    def entry(r: Any, is_tied: bool) -> html.Li:
+        place = f"{int(r.rank)}" + ("=" if is_tied else "")
+        return html.Li([html.Span(place, className="rank", title="并列" if is_tied else None), html.Span(r.short_name),
                         html.Span(number(r.value, ind["unit"], decimals), className=f"val status-{r.status}")])  # fmt: skip
 
-    best = [entry(r) for r in ranked.head(3).itertuples()]
-    worst = [entry(r) for r in ranked.tail(3).itertuples()] if len(ranked) > 3 else []
+    # The top and bottom three, widened to everyone tied at the cut: a region tied with a listed
+    # one is never left out (four at 96% are four, "=" marks 并列).
+    top_cut = ranked["rank"].iloc[min(2, len(ranked) - 1)] if len(ranked) else 0
+    best_rows = ranked[ranked["rank"] <= top_cut]
+    rest = ranked[~ranked.index.isin(best_rows.index)]
+    bottom_cut = rest["rank"].iloc[max(len(rest) - 3, 0)] if len(rest) else None
+    worst_rows = rest[rest["rank"] >= bottom_cut] if bottom_cut is not None else rest
+    best = [entry(r, bool(tied[r.Index])) for r in best_rows.itertuples()]
+    worst = [entry(r, bool(tied[r.Index])) for r in worst_rows.itertuples()]
     counts = frame["status"].value_counts().to_dict()
+    parent, _selected = map_level(view, services)
+    noun = "个市" if parent == services.settings.province_adcode else "个县（市、区）"
     summary = " · ".join(
-        f"{targets.STATUS_LABELS[k]} {counts.get(k, 0)}" for k in (targets.GREEN, targets.AMBER, targets.RED)
+        f"{targets.STATUS_LABELS[k]} {counts.get(k, 0)}{noun}"
+        for k in (targets.GREEN, targets.AMBER, targets.RED)
     )
     body = html.Div([html.Div(f"{period_label(period) if period else '各指标最新一期'} · {summary}", className="sub"),
                      html.Div([html.Ul(best, className="rank-list"), html.Ul(worst, className="rank-list worst")],
@@ -279,7 +291,8 @@ def render_emergency(view: View, services: Services) -> Any:
 def render_pulse(view: View, services: Services) -> Any:
     dash_q, now = Dashboard(services.warehouse), now_for(services)
     return tiles.pulse_panel(dash_q.hotline_pulse(view.region, now), dash_q.inspection_pulse(view.region, now),
-                             dash_q.supervision_pulse(view.region, now), freshness(services))  # fmt: skip
+                             PlanQueries(services.warehouse).task_summary(view.region, services.settings.today(), _plan_year(services)),
+                             freshness(services))  # fmt: skip
 
 
 def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:

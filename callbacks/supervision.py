@@ -63,7 +63,7 @@ def render_kpis(view: PlanView, services: Services) -> Any:
             [
                 card(f"{view.year}年交办", f"{int(f['assigned'])}件", f"{view.department or '全部责任单位'}"),
                 card(f"{view.year}年到期", f"{int(f['due'])}件", "时限已到或已办结"),
-                card("按期办结率", _pct(f["ontime_rate"]), "按期办结÷到期"),
+                card(f"按期办结率（{view.year}年到期任务）", _pct(f["ontime_rate"]), "按期办结÷到期"),
                 card("清零率", _pct(f["clear_rate"]), "已办结÷到期"),
                 card("在办（未到期）", f"{int(f['open'])}件", "尚在时限内"),
                 card(

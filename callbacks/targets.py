@@ -283,7 +283,11 @@ def render_trend(view: PlanView, services: Services) -> Any:
     ]
     lo, hi = min(ys), max(ys)
     pad = max((hi - lo) * 0.08, 0.5 * 10 ** -int(ind["decimals"]))
-    fig.update_yaxes(range=[lo - pad, hi + pad])
+    # Within the indicator's own bounds: a 0–100% rate never gets an axis to 101%.
+    floor, ceiling = _opt(ind.get("min_value")), _opt(ind.get("max_value"))
+    bottom = lo - pad if floor is None else max(lo - pad, floor)
+    top = hi + pad if ceiling is None else min(hi + pad, ceiling)
+    fig.update_yaxes(range=[bottom, top if top > bottom else hi + pad])
     fig.update_xaxes(
         range=[date(start, 1, 1), date(max(view.year, int(values["period"].str[:4].max())), 12, 31)]
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -35,6 +36,17 @@ from cockpit.warehouse.queries import Warehouse
 ALARM_LEVELS = ("I", "II")
 LEVEL_NAMES = {"I": "Ⅰ级（特别重大）", "II": "Ⅱ级（重大）", "III": "Ⅲ级（较大）", "IV": "Ⅳ级（一般）"}
 STATUS_NAMES = {"reported": "已报告", "responding": "处置中", "controlled": "已控制", "closed": "已结案"}
+
+
+def status_breakdown(statuses: Iterable[str]) -> str:
+    """ "处置中 1 · 已控制 7 · 已报告 1": what a count of 未结案 incidents is made of, in the feed's words."""
+    found = Counter(str(s) for s in statuses)
+    parts = [
+        f"{STATUS_NAMES[s]} {found[s]}" for s in ("responding", "controlled", "reported") if found.get(s)
+    ]
+    return " · ".join(parts) or "无"
+
+
 STORE_NAME = "alarm_ack.sqlite3"
 _ALARM_ID = re.compile(r"^(incident|warning):[0-9A-Za-z_\-]{1,40}(:(I|II))?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

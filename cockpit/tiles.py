@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from cockpit import targets
+from cockpit.alarms import status_breakdown
 from cockpit.charts.map import template
 from cockpit.formatting import number, period_label, points
 from cockpit.theme import theme as theme_colours
@@ -104,7 +105,7 @@ def kpi_cards(
         if rows.empty:
             continue
         r = rows.iloc[0]
-        status = (statuses or {}).get(code) or targets.status(r["value"], r["target_value"], r["direction"])
+        status = (statuses or {}).get(code)  # the plan's one judgement; no second rule here
         delta = None if pd.isna(r["value"]) or pd.isna(r["prev_value"]) else r["value"] - r["prev_value"]
         better = delta is not None and ((delta > 0) == (r["direction"] != "lower")) and delta != 0
         arrow = "" if delta is None or delta == 0 else ("▲" if delta > 0 else "▼")
@@ -130,7 +131,9 @@ def kpi_cards(
                         ],
                         className="kpi-target",
                     ),
-                    html.Div(period_label(r["period"]), className="kpi-period"),
+                    # Reported by the indicator feed: a rate computed from event rows elsewhere on the
+                    # wall (the pulse) carries a label of its own.
+                    html.Div(f"{period_label(r['period'])} · 上报值", className="kpi-period"),
                 ],
                 className=f"kpi-card status-{status or 'none'}",
                 id={"type": "kpi", "index": code},
@@ -165,15 +168,34 @@ def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Fres
     )
     listing = [
         html.Li([html.Span([html.Span(className=f"dot {r.status}"), r.name]),
-                 html.Span(number(r.value, r.unit, int(r.decimals)), className="num"),
-                 html.Span(f"序时 {number(r.pace_target if r.pace_target == r.pace_target else r.target_value, r.unit, int(r.decimals))}",
-                           className="num muted")])
+                 html.Span(_judged_value(r), className="num"), html.Span(_judged_target(r), className="num muted")])
         for r in behind.head(5).itertuples()
     ]  # fmt: skip
     extra = (
         [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
     )
     return tile(title, [*rows, *extra], fresh.footer("按序时进度对照年度目标"), name="pillars")
+
+
+def _judged_value(r: Any) -> str:
+    """The value the judgement used, saying which: a year-to-date mean is not the latest reading the
+    KPI cards show under the same name."""
+    shown = number(r.value, r.unit, int(r.decimals))
+    return f"年均 {shown}" if getattr(r, "basis", "") == "ytd_mean" else shown
+
+
+def _judged_target(r: Any) -> str:
+    """序时 only where the pace asks for less than the year's target by now (a rule without pace, or a
+    region already past its target, is judged against the target itself)."""
+    decimals = int(r.decimals)
+    pace_t, target = _float_or_none(r.pace_target), _float_or_none(r.target_value)
+    if pace_t is not None and (target is None or abs(pace_t - target) > 1e-9):
+        return f"序时 {number(pace_t, r.unit, decimals)}"
+    return f"目标 {number(target, r.unit, decimals)}"
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None or value is pd.NA or value != value else float(value)
 
 
 def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> dict[str, Any]:
@@ -236,8 +258,8 @@ def emergency_panel(
         )
         for r in incidents.head(4).itertuples()
     ]
-    body = [html.Div("处置中突发事件", className="sub"), levels, html.Div("生效预警", className="sub"), colours,
-            html.Ul(latest, className="incident-list") if latest else html.Div("当前无处置中事件", className="muted")]  # fmt: skip
+    body = [html.Div(f"未结案突发事件（{status_breakdown(incidents['status'])}）", className="sub"), levels, html.Div("生效预警", className="sub"), colours,
+            html.Ul(latest, className="incident-list") if latest else html.Div("当前无未结案事件", className="muted")]  # fmt: skip
     return tile("“一颗星”应急态势", body, _combined(fresh, warn_fresh), name="emergency")
 
 
@@ -268,9 +290,9 @@ def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dic
     sup = [
         stat("双随机 完成/计划", f"{done:,}/{planned:,}"),
         stat("问题发现率", number(_pct(inspections.get("problem_rate")), "%")),
-        stat("13710 逾期未办结", f"{int(tasks.get('overdue') or 0):,}", f"在办 {int(tasks.get('open') or 0):,}",
+        stat("13710 逾期未办结", f"{int(tasks.get('overdue') or 0):,}", f"在办（未到期） {int(tasks.get('open') or 0):,}",
              "alarm" if (tasks.get("overdue") or 0) else ""),
-        stat("13710 按期办结率", number(_pct(tasks.get("ontime_rate")), "%")),
+        stat(f"13710 按期办结率（{tasks.get('year')}年到期任务）", number(tasks.get("ontime_rate"), "%")),
     ]  # fmt: skip
     body = [html.Div("12345 热线", className="sub"), html.Div(hot, className="stat-grid"),
             html.Div("“互联网+监管” 与 “13710” 督办", className="sub"), html.Div(sup, className="stat-grid")]  # fmt: skip

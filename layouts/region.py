@@ -218,7 +218,7 @@ def events_panel(f: facts_mod.Facts) -> html.Div:
 
     return html.Div([
         block("“一颗星”应急", "/emergency", [
-            _stat("在办突发事件", sum(levels.values()), rows("emergency_incident", "active"), warn=serious > 0),
+            _stat("未结案突发事件", sum(levels.values()), rows("emergency_incident", "active"), warn=serious > 0),
             _stat("较大及以上", serious, rows("emergency_incident", "active"), warn=serious > 0),
             _stat("生效预警", len(ev["warnings"]), rows("emergency_warning", "in_force"))]),
         block("12345热线", "/hotline", [
@@ -231,9 +231,9 @@ def events_panel(f: facts_mod.Facts) -> html.Div:
             _stat("发现问题率", _rate(ins["problem_rate"])),
             _stat("罚没（万元）", f"{float(ins['penalties']):.2f}")]),
         block("13710督办", "/supervision", [
-            _stat("在办任务", int(sup["open"]), rows("supervision_task", "open")),
+            _stat("在办（未到期）", int(sup["open"]), rows("supervision_task", "open")),
             _stat("逾期未办结", int(sup["overdue"]), rows("supervision_task", "overdue"), warn=int(sup["overdue"]) > 0),
-            _stat("按期办结率", _rate(sup["ontime_rate"]))]),
+            _stat(f"按期办结率（{sup['year']}年到期任务）", number(sup["ontime_rate"], "%"))]),
     ], className="events-grid")  # fmt: skip
 
 

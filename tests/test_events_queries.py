@@ -275,8 +275,16 @@ def test_warnings_in_force_cover_inside_and_above(q: EventQueries) -> None:
     ]  # its own and the province's
     assert list(q.warnings_in_force("140105", NOW)["warning_id"]) == ["W1", "W5"]  # its city's red warning
     fill = q.warning_fill("140000", NOW).set_index("adcode")
-    assert fill.loc["140100", "warning"] == "红色" and fill.loc["141100", "warning"] == "黄色"
-    assert fill.loc["140200", "warning"] == "蓝色" and len(fill) == 11
+    assert (
+        fill.loc["140100", "warning"] == "红色"
+        and fill.loc["140200", "warning"] == "蓝色"
+        and len(fill) == 11
+    )
+    # 临县's yellow warning covers 临县, not all of 吕梁: the city is filled by the province's blue one,
+    # and the county's warning is named as lying inside it.
+    assert fill.loc["141100", "warning"] == "蓝色" and fill.loc["141100", "warnings"] == 1
+    assert fill.loc["141100", "partial"] == "黄色" and list(fill.loc["141100", "partial_names"]) == ["临县"]
+    assert fill.loc["140200", "partial"] is None or pd.isna(fill.loc["140200", "partial"])
     county_fill = q.warning_fill("141100", NOW).set_index("adcode")["warning"]
     assert county_fill["141124"] == "黄色" and county_fill["141102"] == "蓝色"
 
@@ -522,7 +530,7 @@ def test_tampered_filters_clicks_and_stores_are_refused(
         forged = {"page": "/emergency", "region": "999999", "window": {"period": "2099"},
                   "filters": {"level": "V", "incident": "nope"}}  # fmt: skip
         panel = emergency._safe("kpis", emergency.render_kpis)(forged, None)
-        assert "暂时无法加载" not in str(panel) and "处置中事件" in str(panel)
+        assert "暂时无法加载" not in str(panel) and "未结案事件" in str(panel)
         assert "暂时无法加载" not in str(
             hotline._safe("kpis", hotline.render_kpis)({"page": "/hotline", "region": "<b>"}, None)
         )

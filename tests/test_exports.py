@@ -179,11 +179,12 @@ def test_a_county_scope_never_shows_other_regions(queries: ExplorerQueries) -> N
 def test_drill_through_presets_count_what_the_figures_count(app: Any, queries: ExplorerQueries) -> None:
     from cockpit.services import current
     from cockpit.warehouse.dashboard import Dashboard
+    from cockpit.warehouse.plan_queries import PlanQueries
 
     board = Dashboard(current().warehouse)
     for region in ("140000", "141100"):
-        hot, ins, sup = (board.hotline_pulse(region, NOW), board.inspection_pulse(region, NOW),
-                         board.supervision_pulse(region, NOW))  # fmt: skip
+        hot, ins = board.hotline_pulse(region, NOW), board.inspection_pulse(region, NOW)
+        sup = PlanQueries(current().warehouse).task_summary(region, NOW.date(), NOW.year)
 
         def count(dataset: str, preset: str, region: str = region) -> int:
             return queries.count(compile_query(Query(dataset, region, preset=preset), NOW))[0]

@@ -34,6 +34,7 @@ REVIEWED_SCOPE_FREE = {
     "plan_alarms": "built inside PlanQueries.alarms's guard, which cuts the answer",
     "plan_evaluation": "built inside PlanQueries.evaluation's guard, which cuts the answer",
     "plan_scores": "built inside PlanQueries.scores's guard, which cuts the answer (a row per child)",
+    "plan_yearly_score": "built inside PlanQueries.yearly_score's guard (a region in scope, its own rows)",
 }
 
 # (path, search) of every page a scenario renders, with each callback fed by the page's stores.

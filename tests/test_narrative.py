@@ -78,7 +78,7 @@ def test_rank_and_statuses_agree_with_the_targets_page(services: Services, lulia
     cities = int(sql(services, "SELECT count(*) FROM region WHERE parent_adcode = '140000'", {}))
     assert text.figure("lead_rank").value == int(row["rank"])
     assert text.figure("lead_siblings").value == cities == 11
-    assert f"在山西省11个市中排名第{int(row['rank'])}" in text.paragraphs[0]
+    assert f"按序时目标完成程度在山西省11个市中排名第{int(row['rank'])}" in text.paragraphs[0]
     region = plan.assess_region("141100", 2026, with_projection=False)
     expected = targets.counts(region["status"])
     for key, label in ((targets.GREEN, "green"), (targets.AMBER, "amber"), (targets.RED, "red")):
@@ -110,8 +110,8 @@ def test_event_figures_are_plain_counts(services: Services, luliang: Any) -> Non
                           "AND created_at >= TIMESTAMP '2026-11-01' AND created_at <= $now", p)  # fmt: skip
     planned = sql(services, f"SELECT count(*) FROM inspection WHERE adcode IN {scope} "
                             "AND planned_date >= DATE '2026-01-01' AND planned_date <= $now", p)  # fmt: skip
-    opened = sql(services, f"SELECT count(*) FROM supervision_task WHERE adcode IN {scope} "
-                           "AND completed_at IS NULL AND assigned_at <= $now", p)  # fmt: skip
+    opened = sql(services, f"SELECT count(*) FROM supervision_task WHERE adcode IN {scope} AND completed_at IS NULL "
+                           "AND deadline >= DATE '2026-11-28' AND assigned_at <= $now", p)  # fmt: skip
     overdue = sql(services, f"SELECT count(*) FROM supervision_task WHERE adcode IN {scope} AND completed_at IS NULL "
                             "AND deadline < DATE '2026-11-28' AND assigned_at <= $now", p)  # fmt: skip
     assert text.figure("incidents_active").value == active
@@ -119,15 +119,15 @@ def test_event_figures_are_plain_counts(services: Services, luliang: Any) -> Non
     assert text.figure("inspections_planned").value == planned
     assert text.figure("tasks_open").value == opened and text.figure("tasks_overdue").value == overdue
     last = text.paragraphs[-1]
-    assert last.startswith("截至11月28日，吕梁市在办突发事件") and f"本月12345热线受理{month}件" in last
-    assert f"13710督办任务在办{opened}项、逾期{overdue}项" in last
+    assert last.startswith("截至11月28日，吕梁市未结案突发事件") and f"本月12345热线受理{month}件" in last
+    assert f"13710督办任务在办（未到期）{opened}项、逾期未办结{overdue}项" in last
 
 
 def test_a_county_is_ranked_among_its_citys_counties(services: Services) -> None:
     found = facts_mod.compute(services, "141124", "2026-10", [LEAD])
     text = build(found)
     assert found.children.empty and len(found.siblings) == 13
-    assert "在吕梁市13个县（市、区）中排名第" in text.paragraphs[0]
+    assert "按序时目标完成程度在吕梁市13个县（市、区）中排名第" in text.paragraphs[0]
     assert text.figure("lead_value").value == value(services, "141124", "2026-10")
 
 

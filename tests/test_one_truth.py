@@ -48,3 +48,93 @@ def test_the_wall_map_and_the_region_profile_score_every_child_alike(app: dash.D
     assert wall and set(wall) == set(profile)
     differs = {code: (wall[code], profile[code]) for code in wall if wall[code] != profile[code]}
     assert differs == {}, differs
+
+
+@pytest.mark.parametrize("rate", [1.0, 0.997, 0.995, 0.994, 0.98, 0.96])
+def test_regulation_grades_a_claim_rate_as_the_plan_judges_its_indicator(app: dash.Dash, rate: float) -> None:
+    """监管事项认领率 99.7% was green on the wall and amber on /regulation (a baseline −1 point rule of
+    its own): /regulation now asks the indicator's status rule, as the wall and /targets do."""
+    from callbacks.regulation import GRADES, _grade
+    from cockpit.warehouse.plan_queries import PlanQueries
+
+    services = app.server.extensions["cockpit"]
+    with app.server.test_request_context("/"):
+        rule = PlanQueries(services.warehouse).rules().for_indicator("regulatory_claim_rate")
+        assert _grade(rate, "claim", services) == GRADES[targets.status(rate * 100, 100.0, "higher", rule)]
+    assert (rate >= 0.995) == (_grade_of(app, rate) == "ok")
+
+
+def _grade_of(app: dash.Dash, rate: float) -> str:
+    from callbacks.regulation import _grade
+
+    with app.server.test_request_context("/"):
+        return _grade(rate, "claim", app.server.extensions["cockpit"])
+
+
+def test_the_ranking_footer_shows_every_region_tied_at_the_cut(
+    app: dash.Dash, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four cities at 96% are four: none is hidden by a top-3 cut, and each is marked 并列."""
+    import pandas as pd
+
+    import callbacks.screen as screen
+
+    values = [96.0, 96.0, 96.0, 96.0, 90.0, 85.0, 80.0, 70.0, 70.0]
+    frame = pd.DataFrame({"adcode": [f"14{i:02d}00" for i in range(1, 10)],
+                          "short_name": [f"市{i}" for i in range(1, 10)], "value": values,
+                          "status": [targets.GREEN] * 4 + [targets.AMBER] * 3 + [targets.RED] * 2})  # fmt: skip
+    frame["rank"] = targets.rank_among(frame["value"], "higher")
+    ind = {"name": "全程网办率", "unit": "%", "decimals": 1, "direction": "higher"}
+    monkeypatch.setattr(screen, "map_values", lambda view, services: (frame, ind, "2026-10"))
+    services = app.server.extensions["cockpit"]
+    with app.server.test_request_context("/"):
+        tile = str(screen.render_map_footer(View(PROVINCE, "online_service_rate", None), services))
+    for i in range(1, 5):
+        assert f"市{i}'" in tile  # all four tied at the top
+    assert tile.count("'1='") == 4 and "'6'" not in tile  # 并列第1; the middle is left out
+    assert "市8'" in tile and "市9'" in tile and "'8='" in tile  # tied at the bottom
+    assert "达标 4个市" in tile and "落后 2个市" in tile
+
+
+def _before(text: str, label: str) -> str:
+    """The last number shown before ``label`` (the wall's stats put the value above its label)."""
+    import re
+
+    found = re.findall(r"\d[\d,]*(?:\.\d+)?%?", text[: text.index(label)])
+    assert found, label
+    return found[-1]
+
+
+def _after(text: str, label: str) -> str:
+    """The first number shown after ``label`` in a rendered component's text."""
+    import re
+
+    at = text.index(label) + len(label)
+    found = re.search(r"\d[\d,]*(?:\.\d+)?%?", text[at:])
+    assert found, (label, text[at : at + 200])
+    return found.group(0)
+
+
+@pytest.mark.parametrize("region", [PROVINCE, LVLIANG, "141124"])
+def test_13710_figures_are_one_on_the_wall_supervision_and_the_profile(app: dash.Dash, region: str) -> None:
+    """按期办结率 showed 99.6% / 91.2% / 91.9% and 在办 167 / 144 on three surfaces; now one summary."""
+    import callbacks.screen as screen
+    from callbacks import supervision
+    from cockpit.briefing import facts
+    from layouts.targets import PlanView
+
+    services = app.server.extensions["cockpit"]
+    year = services.settings.today().year
+    label = f"按期办结率（{year}年到期任务）"
+    with app.server.test_request_context("/"):
+        wall = str(screen.render_pulse(View(region, targets.SCORE_CODE, None), services))
+        desk = str(supervision.render_kpis(PlanView("/supervision", region, year), services))
+        sup = facts.compute(services, region, None, None).events["supervision"]
+    assert _before(wall, f"13710 {label}") == _after(desk, label) == f"{sup['ontime_rate']:.1f}%"
+    assert (
+        _after(wall, "在办（未到期）")
+        == _after(desk, "在办（未到期）").rstrip("件")
+        == f"{int(sup['open']):,}"
+    )
+    assert int(_before(wall, "13710 逾期未办结").replace(",", "")) == int(sup["overdue"])
+    assert _after(desk, "逾期未办结") == f"{int(sup['overdue'])}"

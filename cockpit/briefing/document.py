@@ -107,7 +107,7 @@ def _emergency(facts: Facts) -> Slide:
     ev = facts.events
     levels = ev["incident_levels"]
     bullets = [
-        f"在办突发事件 {sum(levels.values())} 起："
+        f"未结案突发事件 {sum(levels.values())} 起："
         + "，".join(f"{LEVEL_NAMES[k]} {v} 起" for k, v in levels.items())
     ]
     warnings = ev["warnings"]
@@ -121,7 +121,7 @@ def _emergency(facts: Facts) -> Slide:
     rows = [[str(r.title), LEVEL_NAMES.get(str(r.level), str(r.level)), str(r.category), str(r.region_name),
              f"{r.occurred_at:%Y-%m-%d %H:%M}"] for r in ev["incidents"].head(10).itertuples()]  # fmt: skip
     table = Table(
-        ["事件", "级别", "类别", "地区", "发生时间"], rows or [["当前无在办突发事件", "", "", "", ""]]
+        ["事件", "级别", "类别", "地区", "发生时间"], rows or [["当前无未结案突发事件", "", "", "", ""]]
     )
     return Slide("应急态势（“一颗星”）", "table", paragraphs=bullets, table=table)
 
@@ -144,8 +144,8 @@ def _regulation(facts: Facts) -> Slide:
             "罚没金额",
             f"{float(ins['penalties']):.2f} 万元",
         ],
-        ["13710督办", "在办任务", f"{int(sup['open'])} 项", "逾期未办结", f"{int(sup['overdue'])} 项"],
-        ["13710督办", "按期办结率", rate(sup["ontime_rate"]), "", ""],
+        ["13710督办", "在办（未到期）", f"{int(sup['open'])} 项", "逾期未办结", f"{int(sup['overdue'])} 项"],
+        ["13710督办", f"按期办结率（{sup['year']}年到期任务）", number(sup["ontime_rate"], "%"), "", ""],
     ]
     return Slide("监管与服务", "table", table=Table(["领域", "指标", "数值", "指标", "数值"], rows),
                  paragraphs=[f"统计截至{ev['today'].year}年{ev['today'].month}月{ev['today'].day}日"])  # fmt: skip
@@ -198,7 +198,7 @@ def build(wh: Warehouse, facts: Facts, generated_at: datetime | None = None) -> 
             else f"{(facts.parent or {}).get('name', '')}各县（市、区）"
         )
         bullets = [f"{where}{lead.name}目标状态", "绿色：达标；黄色：预警；红色：落后；灰色：无目标",
-                   "菱形标记：在办突发事件"]  # fmt: skip
+                   "菱形标记：未结案突发事件"]  # fmt: skip
         slides.append(Slide(f"区域地图 · {lead.short_name}", "figure",
                             figure=figures.map_figure(wh, facts, "light", labels=True), bullets=bullets))  # fmt: skip
     slides.append(Slide("核心指标", "table", table=_kpi_table(facts),

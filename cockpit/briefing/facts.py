@@ -308,6 +308,6 @@ def _events(wh: Warehouse, adcode: str, now: datetime) -> dict[str, Any]:
         "warnings": warnings,
         "hotline": q.hotline_pulse(adcode, now),
         "inspection": q.inspection_pulse(adcode, now),
-        "supervision": q.supervision_pulse(adcode, now),
+        "supervision": PlanQueries(wh).task_summary(adcode, now.date(), now.year),
         "today": date(now.year, now.month, now.day),
     }

@@ -92,9 +92,10 @@ def ranking_figure(facts: Facts, theme_name: str = "dark") -> go.Figure:
                                  marker={"symbol": "line-ew-open", "size": 26, "color": "#d48806", "line": {"width": 3}}))  # fmt: skip
     low, high = frame["value"].min(), frame["value"].max()
     span = max(high - low, abs(high) * 0.02, 1e-6)
-    fig.update_yaxes(
-        range=[low - span * 0.6, high + span * 0.5], ticksuffix=lead.unit if lead.unit == "%" else ""
-    )
+    top = high + span * 0.5
+    if lead.unit == "%" and high <= 100:  # a share never runs past 100% on its axis
+        top = 100.0
+    fig.update_yaxes(range=[low - span * 0.6, top], ticksuffix=lead.unit if lead.unit == "%" else "")
     return _layout(fig, theme_name, bargap=0.35)
 
 

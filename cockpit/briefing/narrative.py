@@ -87,7 +87,7 @@ def lead_sentence(facts: Facts, out: Narrative) -> str:
     parent = facts.parent
     if parent is not None and f.rank is not None and f.siblings:
         noun = CHILD_NOUN[parent["level"]]
-        rank = f"在{parent['name']}{f.siblings}{noun}中排名第{f.rank}"
+        rank = f"按序时目标完成程度在{parent['name']}{f.siblings}{noun}中排名第{f.rank}"
         if f.rank == f.siblings:
             rank += "，居末位"
         elif f.rank == 1:
@@ -130,7 +130,7 @@ def children_sentence(facts: Facts, out: Narrative) -> str | None:
     parts = [f"所辖{len(kids)}{noun}中"]
     if not ranked.empty:
         best, worst = ranked.iloc[0], ranked.iloc[-1]
-        parts.append(f"{f.short_name}{best['name']}最好（{_fmt(f, best['value'])}），"
+        parts.append(f"按序时目标完成程度，{f.short_name}{best['name']}最好（{_fmt(f, best['value'])}），"
                      f"{worst['name']}排名末位（{_fmt(f, worst['value'])}）")  # fmt: skip
         out.figures.append(
             Figure(
@@ -176,14 +176,14 @@ def events_sentence(facts: Facts, out: Narrative) -> str:
         out.figures.append(Figure(label, str(value), value, adcode, period=today.isoformat()))
     out.figures.append(Figure("hotline_satisfaction", _rate(hot["satisfaction"]), hot["satisfaction"], adcode,
                               period=today.isoformat()))  # fmt: skip
-    incident = f"在办突发事件{active}起" + (f"（其中较大及以上{serious}起）" if serious else "")
+    incident = f"未结案突发事件{active}起" + (f"（其中较大及以上{serious}起）" if serious else "")
     satisfaction = _rate(hot["satisfaction"])
     rating = f"近30天满意率{satisfaction}" if satisfaction != "—" else "近30天暂无满意度评价"
     return (
         f"截至{today.month}月{today.day}日，{name}{incident}，生效预警{warnings}条；"
         f"本月12345热线受理{hot['month']}件，{rating}；"
         f"本年双随机抽查计划{ins['planned']}项、已完成{ins['done']}项；"
-        f"13710督办任务在办{sup['open']}项、逾期{sup['overdue']}项。"
+        f"13710督办任务在办（未到期）{sup['open']}项、逾期未办结{sup['overdue']}项。"
     )
 
 

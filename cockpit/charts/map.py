@@ -7,7 +7,7 @@ stub topology from ``assets/topojson/`` and points ``topojsonURL`` at it (PRODUC
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import pandas as pd
@@ -69,6 +69,7 @@ def region_map_dict(
     selected: str | None = None,
     alarms: Sequence[str] = (),
     incidents: pd.DataFrame | None = None,
+    edges: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
     """``boundaries``: adcode, geojson. ``values``: adcode, name, value, hover, status (optional).
 
@@ -97,7 +98,10 @@ def region_map_dict(
         z = [None if pd.isna(v) else float(v) for v in frame["value"]] if has_values else [0] * len(frame)
         scale = LOWER_IS_BETTER if direction == "lower" else HIGHER_IS_BETTER
         data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=has_values, unit=unit))
-    outline = frame[frame["adcode"].isin([*alarms, *([selected] if selected else [])])]
+    # Outlined: regions in alarm, the selected one, and ``edges`` (adcode → line colour: a warning
+    # in force for part of a region, which the fill must not claim for all of it).
+    edges = dict(edges or {})
+    outline = frame[frame["adcode"].isin([*alarms, *([selected] if selected else []), *edges])]
     if not outline.empty:
         data.append(
             {
@@ -112,7 +116,12 @@ def region_map_dict(
                 "marker": {
                     "line": {
                         "color": [
-                            theme["alarm"] if a in alarms else theme["selected"] for a in outline["adcode"]
+                            theme["alarm"]
+                            if a in alarms
+                            else theme["selected"]
+                            if a == selected
+                            else edges[a]
+                            for a in outline["adcode"]
                         ],
                         "width": 3,
                     }

@@ -142,20 +142,6 @@ class Dashboard:
         )
         return frame.iloc[0].to_dict()
 
-    @scoped("adcode")
-    def supervision_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
-        frame = self._df(
-            "supervision_pulse",
-            f"""SELECT count(*) FILTER (WHERE completed_at IS NULL) AS open,
-                       count(*) FILTER (WHERE completed_at IS NULL AND deadline < CAST($now AS DATE)) AS overdue,
-                       avg(CASE WHEN completed_at <= deadline THEN 1.0 ELSE 0.0 END)
-                           FILTER (WHERE deadline < CAST($now AS DATE) OR completed_at IS NOT NULL) AS ontime_rate,
-                       max(loaded_at) AS loaded_at
-                FROM supervision_task WHERE adcode IN {_IN_SCOPE} AND assigned_at <= $now""",
-            {"r": adcode, "now": now},
-        )
-        return frame.iloc[0].to_dict()
-
     @scoped_list("value", only=("kind", "region"))
     def search_index(self) -> pd.DataFrame:
         return self._df(

@@ -292,22 +292,34 @@ class EventQueries:
 
     @scoped("parent")
     def warning_fill(self, parent: str, now: datetime) -> pd.DataFrame:
-        """Each child of ``parent`` with the highest warning colour covering any part of it now."""
+        """Each child of ``parent`` with the warnings in force now: ``warning`` (the highest colour) and
+        ``warnings`` (how many) of those covering the whole child — issued for it or for a region
+        above it — and ``partial`` (highest colour), ``partial_names`` of those issued for places
+        inside it only. A map fills a region only by what covers all of it: one county's road-icing
+        warning must not paint its whole city."""
         return self._df(
             "ev_warning_fill",
             f"""WITH w AS (SELECT w.adcode, w.color FROM emergency_warning w WHERE {_IN_FORCE}),
                      lin AS {_LINEAGE},
                      kids AS (SELECT adcode, name, short_name FROM region WHERE parent_adcode = $r),
-                     hit AS (
-                       SELECT k.adcode, w.color FROM kids k JOIN lin ON lin.anc = k.adcode
-                              JOIN w ON w.adcode = lin.adcode
-                       UNION ALL
+                     whole AS (
                        SELECT k.adcode, w.color FROM kids k JOIN lin ON lin.adcode = k.adcode
-                              JOIN w ON w.adcode = lin.anc)
-                SELECT k.adcode, k.name, k.short_name,
-                       {_WARNING_MAX} AS warning, count(hit.color) AS warnings
-                FROM kids k LEFT JOIN hit ON hit.adcode = k.adcode
-                GROUP BY k.adcode, k.name, k.short_name ORDER BY k.adcode""",
+                              JOIN w ON w.adcode = lin.anc),
+                     inside AS (
+                       SELECT k.adcode, w.color, r.short_name AS place FROM kids k
+                              JOIN lin ON lin.anc = k.adcode AND lin.adcode <> k.adcode
+                              JOIN w ON w.adcode = lin.adcode JOIN region r ON r.adcode = w.adcode),
+                     whole_max AS (
+                       SELECT hit.adcode, {_WARNING_MAX} AS warning, count(*) AS warnings
+                       FROM whole hit GROUP BY hit.adcode),
+                     inside_max AS (
+                       SELECT hit.adcode, {_WARNING_MAX} AS partial,
+                              list_sort(list_distinct(list(hit.place))) AS partial_names
+                       FROM inside hit GROUP BY hit.adcode)
+                SELECT k.adcode, k.name, k.short_name, wm.warning, coalesce(wm.warnings, 0) AS warnings,
+                       im.partial, coalesce(im.partial_names, []) AS partial_names
+                FROM kids k LEFT JOIN whole_max wm ON wm.adcode = k.adcode
+                LEFT JOIN inside_max im ON im.adcode = k.adcode ORDER BY k.adcode""",
             {"r": parent, "now": now},
         )
 

@@ -132,7 +132,7 @@ DATASETS: dict[str, Dataset] = {
              Col("loss_wan_yuan", "直接经济损失(万元)", "x.loss_wan_yuan", "number", width=150),
              *_lineage("x")),
             "x.occurred_at DESC",
-            {"active": Preset("在办事件（未结案）", "x.status <> 'closed' AND x.occurred_at <= $now")},
+            {"active": Preset("未结案事件", "x.status <> 'closed' AND x.occurred_at <= $now")},
         ),
         Dataset(
             "emergency_warning", "预警信息", "emergency_warning", f"emergency_warning x {_REGION_JOIN}",
@@ -183,7 +183,8 @@ DATASETS: dict[str, Dataset] = {
              Col("deadline", "办结时限", "x.deadline", "date", width=120),
              Col("completed_at", "办结日期", "x.completed_at", "date", width=120), *_lineage("x")),
             "x.deadline, x.task_id",
-            {"open": Preset("在办任务", "x.completed_at IS NULL AND x.assigned_at <= $now"),
+            {"open": Preset("在办（未到期）", "x.completed_at IS NULL AND x.deadline >= CAST($now AS DATE) "
+                            "AND x.assigned_at <= $now"),
              "overdue": Preset("逾期未办结", "x.completed_at IS NULL AND x.deadline < CAST($now AS DATE) "
                                "AND x.assigned_at <= $now")},
         ),

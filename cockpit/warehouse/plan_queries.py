@@ -28,6 +28,7 @@ ASSESS_REGION = Memo("plan_assess_region", scope_free=_UNDER_GUARD)
 ALARMS = Memo("plan_alarms", scope_free=_UNDER_GUARD)
 EVALUATION = Memo("plan_evaluation", scope_free=_UNDER_GUARD)
 SCORES = Memo("plan_scores", scope_free=_UNDER_GUARD)
+YEARLY_SCORE = Memo("plan_yearly_score", scope_free=_UNDER_GUARD)
 
 # Region $r and its children; with $deep also its grandchildren.
 _SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
@@ -285,11 +286,16 @@ class PlanQueries:
     def yearly_score(self, region: str, years: list[int]) -> pd.DataFrame:
         """``region``'s 目标达标率（综合） in each of ``years`` (each year judged as the evaluation judges
         it): year + targets.SCORE_COLUMNS, only years with a rated indicator."""
-        frame = self.evaluation(region, years)
-        own = frame[frame["adcode"] == region]
-        rows = [{"year": int(y), **targets.score(g)} for y, g in own.groupby("year", sort=True)]
-        out = pd.DataFrame(rows, columns=["year", *targets.SCORE_COLUMNS])
-        return out[out["total"] > 0].reset_index(drop=True)
+
+        def compute() -> pd.DataFrame:
+            rows = []
+            for year in sorted(years):  # the region alone: its children are not needed for its score
+                own = self._assess_all(region, year, False, False, only_region=True, fallback=False)
+                rows.append({"year": year, **targets.score(own[own["period"].notna()])})
+            out = pd.DataFrame(rows, columns=["year", *targets.SCORE_COLUMNS])
+            return out[out["total"] > 0].reset_index(drop=True)
+
+        return YEARLY_SCORE.get(self.wh, [region, sorted(years)], compute)
 
     @scoped("region")
     def evaluation(self, region: str, years: list[int]) -> pd.DataFrame:
@@ -375,6 +381,14 @@ class PlanQueries:
             {"r": region, "today": today, "y": year, "dept": department},
         )
         return task_rates(frame)
+
+    @scoped("region")
+    def task_summary(self, region: str, today: date, year: int) -> dict[str, Any]:
+        """The 13710 figures every surface shows for ``region`` (the wall's pulse, /supervision, the
+        region profile, briefings): ``task_figures`` with its rates (percent), and ``year``.
+        在办 (``open``) is tasks still within their time limit; 逾期未办结 (``overdue``) the rest."""
+        row = task_rates(self.task_figures(region, today, year)).iloc[0].to_dict()
+        return {**row, "year": year}
 
     @scoped("region")
     def task_list(

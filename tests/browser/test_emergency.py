@@ -54,7 +54,7 @@ def test_province_city_county_and_an_incident(live_server: LiveServer, browser_p
     body = page.inner_text("body")  # type: ignore[attr-defined]
     for text in (
         "“一颗星”应急指挥",
-        "处置中事件",
+        "未结案事件",
         "生效预警",
         "事件时间轴",
         "分地区统计",

@@ -55,7 +55,7 @@ def test_from_the_screen_to_a_county_profile_by_the_map(
         == "山西省›吕梁市›临县"
     )  # type: ignore[attr-defined]
     assert page.locator(".region-indicators tbody tr").count() == 23  # type: ignore[attr-defined]
-    assert "在吕梁市13个县（市、区）中排名第" in page.inner_text(".narrative")  # type: ignore[attr-defined]
+    assert "按序时目标完成程度在吕梁市13个县（市、区）中排名第" in page.inner_text(".narrative")  # type: ignore[attr-defined]
     for path in ("/emergency", "/regulation", "/hotline", "/targets", "/supervision"):
         assert page.locator(f".domain-links a[href='{path}?region=141124']").count() == 1  # type: ignore[attr-defined]
     browser_page.screenshot("region-141124-1920x1080")
