@@ -274,7 +274,7 @@ def render_kpis(view: View, services: Services) -> Any:
     # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
     assessed = _assessed(view, services)
     statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
-    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses)
+    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses, view.region)
 
 
 def render_pillars(view: View, services: Services) -> Any:
@@ -285,14 +285,15 @@ def render_pillars(view: View, services: Services) -> Any:
 def render_emergency(view: View, services: Services) -> Any:
     dash_q, now = Dashboard(services.warehouse), now_for(services)
     return tiles.emergency_panel(dash_q.active_incidents(view.region, now), dash_q.warnings_in_force(view.region, now),
-                                 _fresh(services, "emergency_incident"), _fresh(services, "emergency_warning"))  # fmt: skip
+                                 _fresh(services, "emergency_incident"), _fresh(services, "emergency_warning"),
+                                 view.region, now)  # fmt: skip
 
 
 def render_pulse(view: View, services: Services) -> Any:
     dash_q, now = Dashboard(services.warehouse), now_for(services)
     return tiles.pulse_panel(dash_q.hotline_pulse(view.region, now), dash_q.inspection_pulse(view.region, now),
                              PlanQueries(services.warehouse).task_summary(view.region, services.settings.today(), _plan_year(services)),
-                             freshness(services))  # fmt: skip
+                             freshness(services), view.region, now)  # fmt: skip
 
 
 def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:

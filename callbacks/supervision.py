@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 
-from cockpit import ids, targets
+from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
 from cockpit.services import Services, current
 from cockpit.theme import theme
@@ -52,9 +52,17 @@ def _days(value: Any) -> str:
 def render_kpis(view: PlanView, services: Services) -> Any:
     f = _figures(view, services, None).iloc[0]
 
-    def card(label: str, value: str, sub: str = "", cls: str = "") -> html.Div:
-        return html.Div([html.Div(label, className="k-label"), html.Div(value, className=f"k-value {cls}"),
+    def card(
+        label: str, value: str, sub: str = "", cls: str = "", figure: str = "", raw: Any = None
+    ) -> html.Div:
+        # Figures of the registry are marked with what they are (the department filter narrows them:
+        # only the unfiltered view is the figure every surface shows).
+        marks = figures.attrs(figure, view.region, str(view.year) if figure == "tasks.ontime_rate" else today,
+                              raw, label) if figure and not view.department else {}  # fmt: skip
+        return html.Div([html.Div(label, className="k-label"), html.Div(value, className=f"k-value {cls}", **marks),
                          html.Div(sub, className="k-sub")], className="kpi")  # fmt: skip
+
+    today = today_of(services).isoformat()
 
     loaded = f["loaded_at"].strftime("%m-%d %H:%M") if not pd.isna(f["loaded_at"]) else "—"
     overdue = int(f["overdue"])
@@ -63,14 +71,28 @@ def render_kpis(view: PlanView, services: Services) -> Any:
             [
                 card(f"{view.year}年交办", f"{int(f['assigned'])}件", f"{view.department or '全部责任单位'}"),
                 card(f"{view.year}年到期", f"{int(f['due'])}件", "时限已到或已办结"),
-                card(f"按期办结率（{view.year}年到期任务）", _pct(f["ontime_rate"]), "按期办结÷到期"),
-                card("清零率", _pct(f["clear_rate"]), "已办结÷到期"),
-                card("在办（未到期）", f"{int(f['open'])}件", "尚在时限内"),
                 card(
-                    "逾期未办结",
+                    figures.label("tasks.ontime_rate", year=view.year),
+                    _pct(f["ontime_rate"]),
+                    "按期办结÷到期",
+                    figure="tasks.ontime_rate" if view.year == today_of(services).year else "",
+                    raw=f["ontime_rate"],
+                ),
+                card("清零率", _pct(f["clear_rate"]), "已办结÷到期"),
+                card(
+                    figures.label("tasks.open"),
+                    f"{int(f['open'])}件",
+                    "尚在时限内",
+                    figure="tasks.open",
+                    raw=f["open"],
+                ),
+                card(
+                    figures.label("tasks.overdue"),
                     f"{overdue}件",
                     "须清零，含往年",
                     "status-red" if overdue else "status-green",
+                    figure="tasks.overdue",
+                    raw=overdue,
                 ),
                 card("最长逾期", _days(f["max_days_overdue"]), "逾期未办结中最久的"),
             ],

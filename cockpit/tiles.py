@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from cockpit import targets
+from cockpit import figures, targets
 from cockpit.alarms import status_breakdown
 from cockpit.charts.map import template
 from cockpit.formatting import number, period_label, points
@@ -96,7 +96,7 @@ def error_tile(name: str, title: str, exc: Exception) -> html.Div:
 
 
 def kpi_cards(
-    frame: pd.DataFrame, fresh: Freshness, statuses: dict[str, str | None] | None = None
+    frame: pd.DataFrame, fresh: Freshness, statuses: dict[str, str | None] | None = None, region: str = ""
 ) -> html.Div:
     """``statuses``: indicator code → status from the plan's assessment (rules, 序时进度), when known."""
     cards = []
@@ -114,7 +114,17 @@ def kpi_cards(
             html.Div(
                 [
                     html.Div(r["short_name"] or r["name"], className="kpi-name", title=r["name"]),
-                    html.Div(number(r["value"], r["unit"], int(r["decimals"])), className="kpi-value"),
+                    html.Div(
+                        number(r["value"], r["unit"], int(r["decimals"])),
+                        className="kpi-value",
+                        **figures.attrs(
+                            figures.indicator_code(code),
+                            region,
+                            r["period"],
+                            r["value"],
+                            str(r["short_name"] or r["name"]),
+                        ),
+                    ),
                     html.Div(
                         [
                             html.Span(
@@ -227,7 +237,12 @@ def _values(column: pd.Series) -> list[float | None]:
 
 
 def emergency_panel(
-    incidents: pd.DataFrame, warnings: pd.DataFrame, fresh: Freshness, warn_fresh: Freshness
+    incidents: pd.DataFrame,
+    warnings: pd.DataFrame,
+    fresh: Freshness,
+    warn_fresh: Freshness,
+    region: str = "",
+    now: datetime | None = None,
 ) -> html.Div:
     by_level = incidents.groupby("level").size().to_dict() if not incidents.empty else {}
     levels = html.Div(
@@ -258,7 +273,11 @@ def emergency_panel(
         )
         for r in incidents.head(4).itertuples()
     ]
-    body = [html.Div(f"未结案突发事件（{status_breakdown(incidents['status'])}）", className="sub"), levels, html.Div("生效预警", className="sub"), colours,
+    unclosed = figures.figure("incidents.unclosed")
+    period = unclosed.period_key(now) if now else ""
+    body = [html.Div([f"{unclosed.label} ",
+                      html.B(f"{len(incidents)}", **figures.attrs(unclosed.code, region, period, len(incidents), unclosed.label)),
+                      f" 起（{status_breakdown(incidents['status'])}）"], className="sub"), levels, html.Div("生效预警", className="sub"), colours,
             html.Ul(latest, className="incident-list") if latest else html.Div("当前无未结案事件", className="muted")]  # fmt: skip
     return tile("“一颗星”应急态势", body, _combined(fresh, warn_fresh), name="emergency")
 
@@ -270,29 +289,53 @@ def _combined(*parts: Freshness) -> html.Div:
 
 
 def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dict[str, Any],
-                fresh: dict[str, Freshness]) -> html.Div:  # fmt: skip
-    def stat(label: str, value: str, extra: str = "", cls: str = "") -> html.Div:
+                fresh: dict[str, Freshness], region: str = "", now: datetime | None = None) -> html.Div:  # fmt: skip
+    """The regulatory and service pulse: figures computed from event rows, labelled and marked from
+    the figure registry (cockpit.figures) like every other surface that shows them."""
+
+    def marked(code: str, value: int) -> list[Any]:
+        """A second figure under a stat: its label and its count, marked like the stat itself."""
+        fig = figures.figure(code)
+        period = fig.period_key(now) if now else ""
+        return [
+            f"{fig.label} ",
+            html.Span(f"{value:,}", **figures.attrs(code, region, period, value, fig.label)),
+        ]
+
+    def stat(
+        code: str, value: Any, shown: str, extra: Any = "", cls: str = "", **label_values: Any
+    ) -> html.Div:
+        fig = figures.figure(code)
+        text = fig.text(**label_values)
+        period = fig.period_key(now) if now else ""
         return html.Div(
-            [html.Div(value, className=f"big {cls}"), html.Div(label), html.Div(extra, className="muted")],
+            [
+                html.Div(shown, className=f"big {cls}", **figures.attrs(code, region, period, value, text)),
+                html.Div(text),
+                html.Div(extra, className="muted"),
+            ],
             className="stat",
         )
 
     month, last_year = hotline.get("month") or 0, hotline.get("month_last_year") or 0
     yoy = f"同比 {(month / last_year - 1) * 100:+.1f}%" if last_year else ""
     closed = (hotline.get("month_closed") or 0) / month * 100 if month else None
+    satisfaction = _pct(hotline.get("satisfaction"))
     hot = [
-        stat("今日受理", number(hotline.get("today"), "件", 0)),
-        stat("本月受理", number(month, "件", 0), yoy),
-        stat("本月办结率", number(closed, "%")),
-        stat("近30日满意率", number(_pct(hotline.get("satisfaction")), "%")),
+        stat("hotline.today", hotline.get("today"), number(hotline.get("today"), "件", 0)),
+        stat("hotline.month", month, number(month, "件", 0), yoy),
+        stat("hotline.month_close_rate", closed, number(closed, "%")),
+        stat("hotline.satisfaction_30d", satisfaction, number(satisfaction, "%")),
     ]
     planned, done = inspections.get("planned") or 0, inspections.get("done") or 0
+    problem_rate = _pct(inspections.get("problem_rate"))
+    overdue = int(tasks.get("overdue") or 0)
     sup = [
-        stat("双随机 完成/计划", f"{done:,}/{planned:,}"),
-        stat("问题发现率", number(_pct(inspections.get("problem_rate")), "%")),
-        stat("13710 逾期未办结", f"{int(tasks.get('overdue') or 0):,}", f"在办（未到期） {int(tasks.get('open') or 0):,}",
-             "alarm" if (tasks.get("overdue") or 0) else ""),
-        stat(f"13710 按期办结率（{tasks.get('year')}年到期任务）", number(tasks.get("ontime_rate"), "%")),
+        stat("inspections.done", done, f"{done:,}", f"{figures.label('inspections.planned')} {planned:,}"),
+        stat("inspections.problem_rate", problem_rate, number(problem_rate, "%")),
+        stat("tasks.overdue", overdue, f"{overdue:,}", marked("tasks.open", int(tasks.get("open") or 0)),
+             "alarm" if overdue else ""),
+        stat("tasks.ontime_rate", tasks.get("ontime_rate"), number(tasks.get("ontime_rate"), "%"), year=tasks.get("year")),
     ]  # fmt: skip
     body = [html.Div("12345 热线", className="sub"), html.Div(hot, className="stat-grid"),
             html.Div("“互联网+监管” 与 “13710” 督办", className="sub"), html.Div(sup, className="stat-grid")]  # fmt: skip

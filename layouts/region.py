@@ -17,6 +17,7 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
+from cockpit import figures as registry
 from cockpit import ids, targets
 from cockpit.access.scope import home_region
 from cockpit.briefing import facts as facts_mod
@@ -192,9 +193,10 @@ AG_GRID_ZH = {"noRowsToShow": "没有数据", "loadingOoo": "加载中…", "fil
               "page": "页", "of": "共", "to": "至", "more": "更多", "loadingError": "加载出错"}  # fmt: skip
 
 
-def _stat(label: str, value: Any, href: str | None = None, warn: bool = False) -> html.Div:
+def _stat(label: str, value: Any, href: str | None = None, warn: bool = False,
+          marks: dict[str, str] | None = None) -> html.Div:  # fmt: skip
     shown = dcc.Link(str(value), href=href, className="drill") if href else str(value)
-    return html.Div([html.Div(shown, className="stat-value" + (" warn" if warn else "")),
+    return html.Div([html.Div(shown, className="stat-value" + (" warn" if warn else ""), **(marks or {})),
                      html.Div(label, className="stat-label")], className="stat")  # fmt: skip
 
 
@@ -216,24 +218,38 @@ def events_panel(f: facts_mod.Facts) -> html.Div:
                                    dcc.Link("打开专题页 ›", href=f"{path}?region={code}", className="domain-link")],
                                   className="block-head"), html.Div(stats, className="stats")], className="event-block")  # fmt: skip
 
+    def stat(figure: str, value: Any, shown: Any, href: str | None = None, warn: bool = False,
+             **label_values: Any) -> html.Div:  # fmt: skip
+        """A figure of the registry: its label, and the number marked with what it is."""
+        fig = registry.figure(figure)
+        text = fig.text(**label_values)
+        return _stat(
+            text, shown, href, warn, registry.attrs(figure, code, fig.period_key(f.now), value, text)
+        )
+
+    unclosed = sum(levels.values())
+    pct = {k: None if v is None or pd.isna(v) else 100 * float(v)
+           for k, v in (("satisfaction", hot["satisfaction"]), ("ontime", hot["ontime"]), ("problem", ins["problem_rate"]))}  # fmt: skip
     return html.Div([
         block("“一颗星”应急", "/emergency", [
-            _stat("未结案突发事件", sum(levels.values()), rows("emergency_incident", "active"), warn=serious > 0),
-            _stat("较大及以上", serious, rows("emergency_incident", "active"), warn=serious > 0),
-            _stat("生效预警", len(ev["warnings"]), rows("emergency_warning", "in_force"))]),
+            stat("incidents.unclosed", unclosed, unclosed, rows("emergency_incident", "active"), warn=serious > 0),
+            stat("incidents.serious", serious, serious, rows("emergency_incident", "active"), warn=serious > 0),
+            stat("warnings.in_force", len(ev["warnings"]), len(ev["warnings"]), rows("emergency_warning", "in_force"))]),
         block("12345热线", "/hotline", [
-            _stat("本月受理（件）", int(hot["month"]), rows("hotline_ticket", "month")),
-            _stat("今日受理（件）", int(hot["today"]), rows("hotline_ticket", "today")),
-            _stat("近30天满意率", _rate(hot["satisfaction"])), _stat("近30天按时响应", _rate(hot["ontime"]))]),
+            stat("hotline.month", int(hot["month"]), f"{int(hot['month'])}件", rows("hotline_ticket", "month")),
+            stat("hotline.today", int(hot["today"]), f"{int(hot['today'])}件", rows("hotline_ticket", "today")),
+            stat("hotline.satisfaction_30d", pct["satisfaction"], number(pct["satisfaction"], "%")),
+            stat("hotline.ontime_30d", pct["ontime"], number(pct["ontime"], "%"))]),
         block("双随机一公开", "/regulation", [
-            _stat("本年计划（项）", int(ins["planned"]), rows("inspection", "year")),
-            _stat("已完成（项）", int(ins["done"]), rows("inspection", "year")),
-            _stat("发现问题率", _rate(ins["problem_rate"])),
+            stat("inspections.planned", int(ins["planned"]), f"{int(ins['planned'])}项", rows("inspection", "year")),
+            stat("inspections.done", int(ins["done"]), f"{int(ins['done'])}项", rows("inspection", "year")),
+            stat("inspections.problem_rate", pct["problem"], number(pct["problem"], "%")),
             _stat("罚没（万元）", f"{float(ins['penalties']):.2f}")]),
         block("13710督办", "/supervision", [
-            _stat("在办（未到期）", int(sup["open"]), rows("supervision_task", "open")),
-            _stat("逾期未办结", int(sup["overdue"]), rows("supervision_task", "overdue"), warn=int(sup["overdue"]) > 0),
-            _stat(f"按期办结率（{sup['year']}年到期任务）", number(sup["ontime_rate"], "%"))]),
+            stat("tasks.open", int(sup["open"]), f"{int(sup['open'])}件", rows("supervision_task", "open")),
+            stat("tasks.overdue", int(sup["overdue"]), f"{int(sup['overdue'])}件", rows("supervision_task", "overdue"),
+                 warn=int(sup["overdue"]) > 0),
+            stat("tasks.ontime_rate", sup["ontime_rate"], number(sup["ontime_rate"], "%"), year=sup["year"])]),
     ], className="events-grid")  # fmt: skip
 
 

@@ -96,45 +96,56 @@ def test_the_ranking_footer_shows_every_region_tied_at_the_cut(
     assert "达标 4个市" in tile and "落后 2个市" in tile
 
 
-def _before(text: str, label: str) -> str:
-    """The last number shown before ``label`` (the wall's stats put the value above its label)."""
-    import re
+def _marked(component: Any) -> dict[tuple[str, str, str], set[str]]:
+    """Every number a rendered component marks with data-figure: (figure, region, period) → values."""
+    from dash.development.base_component import Component
 
-    found = re.findall(r"\d[\d,]*(?:\.\d+)?%?", text[: text.index(label)])
-    assert found, label
-    return found[-1]
+    found: dict[tuple[str, str, str], set[str]] = {}
 
+    def walk(node: Any) -> None:
+        if isinstance(node, list | tuple):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, Component):
+            return
+        props = node.to_plotly_json()["props"]
+        if props.get("data-figure"):
+            key = (props["data-figure"], props["data-region"], props["data-period"])
+            found.setdefault(key, set()).add(props["data-value"])
+        walk(props.get("children"))
 
-def _after(text: str, label: str) -> str:
-    """The first number shown after ``label`` in a rendered component's text."""
-    import re
-
-    at = text.index(label) + len(label)
-    found = re.search(r"\d[\d,]*(?:\.\d+)?%?", text[at:])
-    assert found, (label, text[at : at + 200])
-    return found.group(0)
+    walk(component)
+    return found
 
 
 @pytest.mark.parametrize("region", [PROVINCE, LVLIANG, "141124"])
 def test_13710_figures_are_one_on_the_wall_supervision_and_the_profile(app: dash.Dash, region: str) -> None:
-    """按期办结率 showed 99.6% / 91.2% / 91.9% and 在办 167 / 144 on three surfaces; now one summary."""
+    """按期办结率 showed 99.6% / 91.2% / 91.9% and 在办 167 / 144 on three surfaces; now one summary,
+    and every surface marks the numbers with the same (figure, region, period)."""
     import callbacks.screen as screen
     from callbacks import supervision
     from cockpit.briefing import facts
+    from layouts.region import events_panel
     from layouts.targets import PlanView
 
     services = app.server.extensions["cockpit"]
     year = services.settings.today().year
-    label = f"按期办结率（{year}年到期任务）"
     with app.server.test_request_context("/"):
-        wall = str(screen.render_pulse(View(region, targets.SCORE_CODE, None), services))
-        desk = str(supervision.render_kpis(PlanView("/supervision", region, year), services))
-        sup = facts.compute(services, region, None, None).events["supervision"]
-    assert _before(wall, f"13710 {label}") == _after(desk, label) == f"{sup['ontime_rate']:.1f}%"
-    assert (
-        _after(wall, "在办（未到期）")
-        == _after(desk, "在办（未到期）").rstrip("件")
-        == f"{int(sup['open']):,}"
-    )
-    assert int(_before(wall, "13710 逾期未办结").replace(",", "")) == int(sup["overdue"])
-    assert _after(desk, "逾期未办结") == f"{int(sup['overdue'])}"
+        wall = _marked(screen.render_pulse(View(region, targets.SCORE_CODE, None), services))
+        desk = _marked(supervision.render_kpis(PlanView("/supervision", region, year), services))
+        found = facts.compute(services, region, None, None)
+        profile = _marked(events_panel(found))
+    sup = found.events["supervision"]
+    expected = {("tasks.ontime_rate", str(year), repr(float(sup["ontime_rate"]))),
+                ("tasks.open", services.settings.today().isoformat(), repr(float(sup["open"]))),
+                ("tasks.overdue", services.settings.today().isoformat(), repr(float(sup["overdue"])))}  # fmt: skip
+    for surface in (wall, desk, profile):
+        got = {(code, period, next(iter(values))) for (code, r, period), values in surface.items()
+               if code.startswith("tasks.") and r == region}  # fmt: skip
+        assert got == expected
+    merged: dict[tuple[str, str, str], set[str]] = {}
+    for surface in (wall, desk, profile):
+        for key, values in surface.items():
+            merged.setdefault(key, set()).update(values)
+    assert {k: v for k, v in merged.items() if len(v) > 1} == {}
