@@ -144,6 +144,10 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     return html.Div(cards, className="events-kpis")
 
 
+def _some(names: list[str], shown: int = 4) -> str:
+    return "、".join(names[:shown]) + ("等" if len(names) > shown else "")
+
+
 def render_map(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
     window = view.resolve(now, "year")
@@ -156,10 +160,9 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     fill["value"] = None
     fill["hover"] = [
         f"<b>{r.name}</b><br>全域生效预警：{r.warning or '无'}{f'（{r.warnings}条）' if r.warnings else ''}"
-        + (f"<br>辖区内预警：{r.partial}（{'、'.join(r.partial_names[:4])}{'等' if len(r.partial_names) > 4 else ''}）"
-           if isinstance(r.partial, str) else "")
+        + (f"<br>辖区内预警：{r.partial}（{_some(list(names))}）" if isinstance(r.partial, str) else "")
         + f"<br>{window.label}：{0 if pd.isna(r.total) else int(r.total)}起事件"
-        for r in fill.itertuples()
+        for r, names in zip(fill.itertuples(), fill["partial_names"], strict=True)
     ]  # fmt: skip
     # A warning for some counties of a city outlines the city in its colour; only a warning for the
     # whole city (or above) fills it.

@@ -68,20 +68,21 @@ RULE_OF = {"claim": "regulatory_claim_rate", "publish": "inspection_list_publish
 GRADES = {targets.GREEN: "ok", targets.AMBER: "warn", targets.RED: "bad"}
 
 
-def _grade(share: float | None, key: str, services: Services) -> str:
+def _grade(share: float | None, key: str, rules: targets.Rules) -> str:
     """Against the plan's baseline, by the indicator's status rule (targets.status)."""
     if share is None:
         return ""
-    rule = PlanQueries(services.warehouse).rules().for_indicator(RULE_OF[key])
+    rule = rules.for_indicator(RULE_OF[key])
     return GRADES.get(targets.status(share * 100, BASELINE[key], "higher", rule) or "", "")
 
 
-def _rate_cell(share: Any, key: str, services: Services) -> html.Span:
+def _rate_cell(share: Any, key: str, rules: targets.Rules) -> html.Span:
     value = _num(share)
-    return html.Span(pct(value), className=_grade(value, key, services))
+    return html.Span(pct(value), className=_grade(value, key, rules))
 
 
 def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
+    rules = PlanQueries(services.warehouse).rules()  # once per render, not per cell
     q, window, dept = _ctx(view, services, now)
     cat = q.catalog_by_region(view.region, window, dept)
     own = cat[cat["is_self"]].iloc[0].to_dict() if cat["is_self"].any() else {}
@@ -90,7 +91,7 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     claim, publish = _num(own.get("claim_rate")), _num(own.get("publish_rate"))
 
     def against(value: float | None, key: str) -> str:
-        return {"ok": "good", "warn": "warn", "bad": "hot"}.get(_grade(value, key, services), "")
+        return {"ok": "good", "warn": "warn", "bad": "hot"}.get(_grade(value, key, rules), "")
 
     listed_ever = int(credit.get("listed_ever") or 0)
     repaired_ever = int(credit.get("repaired_ever") or 0)
@@ -151,6 +152,7 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
 
 
 def render_departments(view: EventView, services: Services, now: datetime) -> Any:
+    rules = PlanQueries(services.warehouse).rules()  # once per render, not per cell
     q, window, dept = _ctx(view, services, now)
     cat = q.catalog_by_department(view.region, window)
     ins = q.inspections_by(view.region, window, "department")
@@ -165,7 +167,7 @@ def render_departments(view: EventView, services: Services, now: datetime) -> An
         )
         rows.append([html.B(name) if r.department == dept else name,
                      "—" if pd.isna(r.items_total) else f"{int(r.items_total):,}",
-                     _rate_cell(r.claim_rate, "claim", services), _rate_cell(r.publish_rate, "publish", services),
+                     _rate_cell(r.claim_rate, "claim", rules), _rate_cell(r.publish_rate, "publish", rules),
                      "—" if pd.isna(r.planned) else f"{int(r.done):,}/{int(r.planned):,}",
                      pct(_num(r.problem_rate)), "—" if pd.isna(r.penalties) else wan_yuan(r.penalties)])  # fmt: skip
     header = ["部门", "应认领事项", "认领率", "清单公布率", "抽查完成/计划", "问题发现率", "罚没金额"]
@@ -178,6 +180,7 @@ def render_departments(view: EventView, services: Services, now: datetime) -> An
 
 
 def render_regions(view: EventView, services: Services, now: datetime) -> Any:
+    rules = PlanQueries(services.warehouse).rules()  # once per render, not per cell
     q, window, dept = _ctx(view, services, now)
     cat = q.catalog_by_region(view.region, window, dept)
     kids = cat if not (~cat["is_self"]).any() else cat[~cat["is_self"]]
@@ -189,7 +192,7 @@ def render_regions(view: EventView, services: Services, now: datetime) -> Any:
     rows = []
     for r in merged.itertuples():
         name: Any = r.name if r.adcode == view.region else dcc.Link(r.name, href=view.href(region=r.adcode))
-        rows.append([name, _rate_cell(r.claim_rate, "claim", services), _rate_cell(r.publish_rate, "publish", services),
+        rows.append([name, _rate_cell(r.claim_rate, "claim", rules), _rate_cell(r.publish_rate, "publish", rules),
                      f"{int(r.done or 0):,}/{int(r.planned or 0):,}", pct(_num(r.done_rate)), pct(_num(r.problem_rate)),
                      wan_yuan(_num(r.penalties) or 0.0), f"{int(r.listed_now or 0):,}"])  # fmt: skip
     header = ["地区", "认领率", "公布率", "抽查完成/计划", "完成率", "问题发现率", "罚没金额", "失信在列"]

@@ -215,8 +215,8 @@ def render_map_footer(view: View, services: Services) -> Any:
     rest = ranked[~ranked.index.isin(best_rows.index)]
     bottom_cut = rest["rank"].iloc[max(len(rest) - 3, 0)] if len(rest) else None
     worst_rows = rest[rest["rank"] >= bottom_cut] if bottom_cut is not None else rest
-    best = [entry(r, bool(tied[r.Index])) for r in best_rows.itertuples()]
-    worst = [entry(r, bool(tied[r.Index])) for r in worst_rows.itertuples()]
+    best = [entry(r, bool(t)) for r, t in zip(best_rows.itertuples(), tied[best_rows.index], strict=True)]
+    worst = [entry(r, bool(t)) for r, t in zip(worst_rows.itertuples(), tied[worst_rows.index], strict=True)]
     counts = frame["status"].value_counts().to_dict()
     parent, _selected = map_level(view, services)
     noun = "个市" if parent == services.settings.province_adcode else "个县（市、区）"

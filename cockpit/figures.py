@@ -81,9 +81,10 @@ def indicator_code(code: str) -> str:
     return f"indicator:{code}"
 
 
-def attrs(code: str, region: str, period: str, value: Any, shown_label: str = "") -> dict[str, str]:
+def attrs(code: str, region: str, period: str, value: Any, shown_label: str = "") -> dict[str, Any]:
     """``data-*`` attributes for a rendered number: which figure, region and period it is, and its
-    unrounded value (empty when missing), plus the label it was shown under."""
+    unrounded value (empty when missing), plus the label it was shown under. Typed ``Any`` because
+    Dash components take ``data-*`` keywords their typed signatures cannot name."""
     missing = (
         value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("<NA>", "NaT")
     )

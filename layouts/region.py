@@ -194,7 +194,7 @@ AG_GRID_ZH = {"noRowsToShow": "没有数据", "loadingOoo": "加载中…", "fil
 
 
 def _stat(label: str, value: Any, href: str | None = None, warn: bool = False,
-          marks: dict[str, str] | None = None) -> html.Div:  # fmt: skip
+          marks: dict[str, Any] | None = None) -> html.Div:  # fmt: skip
     shown = dcc.Link(str(value), href=href, className="drill") if href else str(value)
     return html.Div([html.Div(shown, className="stat-value" + (" warn" if warn else ""), **(marks or {})),
                      html.Div(label, className="stat-label")], className="stat")  # fmt: skip

@@ -120,6 +120,7 @@ def layout(**params: Any) -> html.Div:
     meta = services.warehouse.meta()
     catalogue = services.warehouse.indicators()
     state = header_state(view)
+    clock_zone: dict[str, Any] = {"data-zone": services.settings.timezone}  # assets/clock.js formats in it
     cities = services.warehouse.children(province)["adcode"].tolist()
     header = html.Div(
         [
@@ -141,7 +142,7 @@ def layout(**params: Any) -> html.Div:
                     ),
                     dcc.Link("数据源", href="/feeds", className="header-btn"),
                     dcc.Link("区域画像", href=state["profile_href"], id=PROFILE, className="header-btn"),
-                    html.Span(id=ids.CLOCK, className="clock", **{"data-zone": services.settings.timezone}),
+                    html.Span(id=ids.CLOCK, className="clock", **clock_zone),
                 ],
                 className="header-right",
             ),

@@ -33,7 +33,7 @@ class UserClient:
         return self.post("/_dash-update-component", json=body)
 
 
-def _outputs(key: str) -> Any:
+def callback_outputs(key: str) -> Any:
     """The ``outputs`` of a callback key as the renderer sends them (one, or a list for several)."""
 
     def one(part: str) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def callback_payload(app: dash.Dash, key: str, values: dict[str, Any], changed: 
         return [{"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
                 for d in deps]  # fmt: skip
 
-    return {"output": key, "outputs": _outputs(key), "inputs": listed(spec["inputs"]),
+    return {"output": key, "outputs": callback_outputs(key), "inputs": listed(spec["inputs"]),
             "state": listed(spec.get("state", [])), "changedPropIds": [changed]}  # fmt: skip
 
 

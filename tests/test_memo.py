@@ -20,7 +20,7 @@ from cockpit import memo
 from cockpit.access.principal import Principal, ScopeFreeViolation, acting_as, current_principal
 from cockpit.settings import Settings
 from cockpit.warehouse.plan_queries import PlanQueries
-from tests.access_helpers import UserClient, page_payload
+from tests.access_helpers import UserClient, callback_outputs, page_payload
 
 LINXIAN, PROVINCE = "141124", "140000"
 
@@ -155,16 +155,6 @@ def _id(raw: str) -> Any:
     return json.loads(raw) if raw.startswith("{") else raw
 
 
-def _outputs(key: str) -> Any:
-    def one(part: str) -> dict[str, Any]:
-        ident, prop = part.split("@")[0].rsplit(".", 1)
-        return {"id": _id(ident), "property": prop}
-
-    if key.startswith("..") and key.endswith(".."):
-        return [one(p) for p in key[2:-2].split("...")]
-    return one(key)
-
-
 def _callbacks_fed_by(app: dash.Dash, stores: dict[str, Any]) -> list[dict[str, Any]]:
     """A request body for each callback that reads one of ``stores`` and no wildcard id."""
     bodies = []
@@ -185,7 +175,7 @@ def _callbacks_fed_by(app: dash.Dash, stores: dict[str, Any]) -> list[dict[str, 
         listed = [[{"id": _id(d["id"]), "property": d["property"], "value": value(d)} for d in part]
                   for part in (spec["inputs"], spec.get("state", []))]  # fmt: skip
         first = spec["inputs"][0]
-        bodies.append({"output": key, "outputs": _outputs(key), "inputs": listed[0], "state": listed[1],
+        bodies.append({"output": key, "outputs": callback_outputs(key), "inputs": listed[0], "state": listed[1],
                        "changedPropIds": [f"{first['id']}.{first['property']}"]})  # fmt: skip
     return bodies
 

@@ -59,16 +59,11 @@ def test_regulation_grades_a_claim_rate_as_the_plan_judges_its_indicator(app: da
 
     services = app.server.extensions["cockpit"]
     with app.server.test_request_context("/"):
-        rule = PlanQueries(services.warehouse).rules().for_indicator("regulatory_claim_rate")
-        assert _grade(rate, "claim", services) == GRADES[targets.status(rate * 100, 100.0, "higher", rule)]
-    assert (rate >= 0.995) == (_grade_of(app, rate) == "ok")
-
-
-def _grade_of(app: dash.Dash, rate: float) -> str:
-    from callbacks.regulation import _grade
-
-    with app.server.test_request_context("/"):
-        return _grade(rate, "claim", app.server.extensions["cockpit"])
+        rules = PlanQueries(services.warehouse).rules()
+    rule = rules.for_indicator("regulatory_claim_rate")
+    grade = _grade(rate, "claim", rules)
+    assert grade == GRADES[targets.status(rate * 100, 100.0, "higher", rule)]
+    assert (rate >= 0.995) == (grade == "ok")
 
 
 def test_the_ranking_footer_shows_every_region_tied_at_the_cut(

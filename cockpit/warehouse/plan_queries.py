@@ -387,7 +387,7 @@ class PlanQueries:
         """The 13710 figures every surface shows for ``region`` (the wall's pulse, /supervision, the
         region profile, briefings): ``task_figures`` with its rates (percent), and ``year``.
         在办 (``open``) is tasks still within their time limit; 逾期未办结 (``overdue``) the rest."""
-        row = task_rates(self.task_figures(region, today, year)).iloc[0].to_dict()
+        row: dict[str, Any] = task_rates(self.task_figures(region, today, year)).iloc[0].to_dict()  # type: ignore[assignment]
         return {**row, "year": year}
 
     @scoped("region")
