@@ -13,8 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from cockpit import alarms, ids
+from cockpit import alarms, figures, ids
 from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_COLOURS, region_map
+from cockpit.formatting import pct, wan_yuan
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.warehouse.events_queries import REPORT_DEADLINE_MINUTES, EventQueries, valid_incident_id
@@ -25,6 +26,8 @@ from layouts.emergency import (
     asof,
     clicked_point,
     clicked_region,
+    figure_kpi,
+    figure_mark,
     graph,
     guarded_panel,
     kpi,
@@ -32,11 +35,9 @@ from layouts.emergency import (
     now_of,
     panel,
     parse_view,
-    pct,
     register_filters,
     style_figure,
     table,
-    wan_yuan,
 )
 
 log = logging.getLogger("callbacks.emergency")
@@ -127,19 +128,52 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     colours = warnings["color"].value_counts().to_dict()
     serious = int(row["level_i"] + row["level_ii"] + row["level_iii"])
     change = int(row["total"]) - last_total
+    filters = (
+        "（" + "、".join(f for f in (cat, lvl and LEVEL_LABELS.get(lvl, lvl)) if f) + "）"
+        if cat or lvl
+        else ""
+    )
+
+    def card(
+        code: str, kind: str, value: Any, shown: Any, sub: str = "", cls: str = "", **label_values: Any
+    ) -> html.Div:
+        return figure_kpi(
+            view,
+            now,
+            code,
+            kind,
+            value,
+            shown,
+            sub,
+            cls,
+            window,
+            filters if code != "warnings.in_force" else "",
+            **label_values,
+        )
+
+    def part(code: str, value: int) -> html.Span:
+        return html.Span(f"{value:,}", **figure_mark(view, now, code, "window", value, window, filters)[1])
+
+    deaths, injuries = int(row["deaths"]), int(row["injuries"])
     cards = [
-        kpi("未结案事件", f"{len(active)}起", "Ⅰ/Ⅱ/Ⅲ/Ⅳ级 " + "/".join(str(by_level.get(k, 0)) for k in INCIDENT_LEVELS)
-            + " · " + alarms.status_breakdown(active["status"]),
-            "hot" if by_level.get("I") or by_level.get("II") else ""),
-        kpi(f"{window.label}事件", f"{int(row['total'])}起", f"上年同期 {last_total}起（{change:+d}）"),
-        kpi("较大及以上事件", f"{serious}起", f"Ⅰ级 {int(row['level_i'])} · Ⅱ级 {int(row['level_ii'])} · Ⅲ级 {int(row['level_iii'])}"),
-        kpi("死亡 / 受伤", f"{int(row['deaths'])} / {int(row['injuries'])}人", "期间累计"),
-        kpi("直接经济损失", wan_yuan(row["loss_wan_yuan"]), "期间累计"),
-        kpi("报告用时（中位数）", _minutes(row["report_median_min"]),
-            f"{REPORT_DEADLINE_MINUTES}分钟内报告 {pct(row['report_ontime'])}"),
-        kpi("响应用时（中位数）", _minutes(row["response_median_min"]), f"平均控制用时 {_hours(row['control_mean_h'])}"),
-        kpi("生效预警", f"{len(warnings)}条", " · ".join(f"{c[0]}{colours.get(c, 0)}" for c in ("红色", "橙色", "黄色", "蓝色")),
-            "hot" if colours.get("红色") else ""),
+        card("incidents.unclosed", "now", len(active), f"{len(active)}起",
+             "Ⅰ/Ⅱ/Ⅲ/Ⅳ级 " + "/".join(str(by_level.get(k, 0)) for k in INCIDENT_LEVELS)
+             + " · " + alarms.status_breakdown(active["status"]),
+             "hot" if by_level.get("I") or by_level.get("II") else ""),
+        card("incidents.occurred", "window", int(row["total"]), f"{int(row['total'])}起",
+             f"上年同期 {last_total}起（{change:+d}）", span=window.label),
+        card("incidents.serious_occurred", "window", serious, f"{serious}起",
+             f"Ⅰ级 {int(row['level_i'])} · Ⅱ级 {int(row['level_ii'])} · Ⅲ级 {int(row['level_iii'])}"),
+        kpi(f"{figures.label('incidents.deaths', 'window')} / {figures.label('incidents.injuries', 'window')}{filters}",
+            [part("incidents.deaths", deaths), " / ", part("incidents.injuries", injuries), "人"], "期间累计"),
+        card("incidents.loss", "window", row["loss_wan_yuan"], wan_yuan(row["loss_wan_yuan"]), "期间累计"),
+        card("incidents.report_minutes", "window", row["report_median_min"], _minutes(row["report_median_min"]),
+             f"{REPORT_DEADLINE_MINUTES}分钟内报告 {pct(row['report_ontime'])}"),
+        card("incidents.response_minutes", "window", row["response_median_min"],
+             _minutes(row["response_median_min"]), f"平均控制用时 {_hours(row['control_mean_h'])}"),
+        card("warnings.in_force", "now", len(warnings), f"{len(warnings)}条",
+             " · ".join(f"{c[0]}{colours.get(c, 0)}" for c in ("红色", "橙色", "黄色", "蓝色")),
+             "hot" if colours.get("红色") else ""),
     ]  # fmt: skip
     return html.Div(cards, className="events-kpis")
 

@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import ids
 from cockpit.charts.map import region_map
+from cockpit.formatting import pct
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.warehouse.events_queries import EventQueries, Window
@@ -24,12 +25,11 @@ from layouts.emergency import (
     clicked_point,
     clicked_region,
     count,
+    figure_kpi,
     graph,
     guarded_panel,
-    kpi,
     map_parent,
     panel,
-    pct,
     register_filters,
     style_figure,
     table,
@@ -79,14 +79,27 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     )
     population = (services.warehouse.region(view.region) or {}).get("population")
     per_10k = tickets * 1e4 / population if population else None
+    per_day = tickets / max(window.days, 1 / 24)
+
+    def card(code: str, value: Any, shown: str, sub: str) -> html.Div:
+        return figure_kpi(
+            view, now, code, "window", value, shown, sub, window=window, filters=_filtered(view)
+        )
+
+    def share(key: str) -> float | None:
+        value = _num(k.get(key))
+        return None if value is None else 100 * value
+
     cards = [
-        kpi(f"受理量{_filtered(view)}", count(tickets, "件"), yoy),
-        kpi("日均受理", _per_day(tickets, window.days), f"按{_days(window.days)}天计"),
-        kpi("每万人受理", "—" if per_10k is None else f"{per_10k:.2f}件", "按常住人口（县级为估算）"),
-        kpi("办结率", pct(_num(k.get("close_rate"))), f"已办结 {count(k.get('closed') or 0, '件')}"),
-        kpi("满意率", pct(_num(k.get("satisfaction"))), f"已评价 {count(k.get('rated') or 0, '件')}"),
-        kpi("按时响应率", pct(_num(k.get("ontime"))), "受理后按时响应的工单"),
-    ]
+        card("hotline.received", tickets, count(tickets, "件"), yoy),
+        card("hotline.daily_mean", per_day, _per_day(tickets, window.days), f"按{_days(window.days)}天计"),
+        card("hotline.per_10k", per_10k, "—" if per_10k is None else f"{per_10k:.2f}件", "按常住人口（县级为估算）"),
+        card("hotline.close_rate", share("close_rate"), pct(_num(k.get("close_rate"))),
+             f"已办结 {count(k.get('closed') or 0, '件')}"),
+        card("hotline.satisfaction", share("satisfaction"), pct(_num(k.get("satisfaction"))),
+             f"已评价 {count(k.get('rated') or 0, '件')}"),
+        card("hotline.ontime", share("ontime"), pct(_num(k.get("ontime"))), "受理后按时响应的工单"),
+    ]  # fmt: skip
     return html.Div(cards, className="events-kpis")
 
 

@@ -12,8 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from cockpit import ids, targets
+from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
+from cockpit.formatting import pct, wan_yuan
 from cockpit.periods import parse_period
 from cockpit.services import Services, current
 from cockpit.theme import theme
@@ -24,16 +25,16 @@ from layouts.emergency import (
     asof,
     clicked_point,
     clicked_region,
+    figure_kpi,
+    figure_mark,
     graph,
     guarded_panel,
     kpi,
     map_parent,
     panel,
-    pct,
     register_filters,
     style_figure,
     table,
-    wan_yuan,
 )
 from layouts.regulation import BASELINE, METRICS, parse_view
 
@@ -95,16 +96,34 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
 
     listed_ever = int(credit.get("listed_ever") or 0)
     repaired_ever = int(credit.get("repaired_ever") or 0)
+    filters = f"（{dept}）" if dept else ""
+
+    def card(code: str, kind: str, value: Any, shown: Any, sub: str = "", cls: str = "") -> html.Div:
+        return figure_kpi(view, now, code, kind, value, shown, sub, cls, window, filters)
+
+    def part(code: str, value: int) -> html.Span:
+        return html.Span(f"{value:,}", **figure_mark(view, now, code, "window", value, window, filters)[1])
+
+    def share(value: float | None) -> float | None:
+        return None if value is None else 100 * value
+
+    done, planned = int(ins.get("done") or 0), int(ins.get("planned") or 0)
+    repair = repaired_ever / listed_ever if listed_ever else None
     cards = [
-        kpi("监管事项认领率（本级）", pct(claim, 2), f"{_quarter(own.get('period'))} · 基线 100%", against(claim, "claim")),
-        kpi("检查实施清单公布率（本级）", pct(publish, 2), f"{_quarter(own.get('period'))} · 基线 98%", against(publish, "publish")),
-        kpi("双随机抽查 完成/计划", f"{int(ins.get('done') or 0):,}/{int(ins.get('planned') or 0):,}",
+        card("catalog.claim_rate", "window", share(claim), pct(claim, 2), f"{_quarter(own.get('period'))} · 基线 100%",
+             against(claim, "claim")),
+        card("catalog.publish_rate", "window", share(publish), pct(publish, 2),
+             f"{_quarter(own.get('period'))} · 基线 98%", against(publish, "publish")),
+        kpi(f"{figures.label('inspections.done', 'window')} / {figures.label('inspections.planned', 'window')}{filters}",
+            [part("inspections.done", done), "/", part("inspections.planned", planned)],
             f"完成率 {pct(_num(ins.get('done_rate')))}"),
-        kpi("问题发现率", pct(_num(ins.get("problem_rate"))), f"发现问题 {int(ins.get('problems') or 0):,} 户次"),
-        kpi("罚没金额", wan_yuan(_num(ins.get("penalties")) or 0.0), f"处罚 {int(ins.get('penalised') or 0):,} 起"),
-        kpi("失信主体（在列）", f"{int(credit.get('listed_now') or 0):,}家",
-            f"期间新列入 {int(credit.get('listed') or 0):,} · 修复 {int(credit.get('repaired') or 0):,}"),
-        kpi("信用修复率（累计）", pct(repaired_ever / listed_ever if listed_ever else None), f"累计修复 {repaired_ever:,} 家"),
+        card("inspections.problem_rate", "window", share(_num(ins.get("problem_rate"))), pct(_num(ins.get("problem_rate"))),
+             f"发现问题 {int(ins.get('problems') or 0):,} 户次"),
+        card("inspections.penalties", "window", _num(ins.get("penalties")) or 0.0,
+             wan_yuan(_num(ins.get("penalties")) or 0.0), f"处罚 {int(ins.get('penalised') or 0):,} 起"),
+        card("credit.listed_now", "now", int(credit.get("listed_now") or 0), f"{int(credit.get('listed_now') or 0):,}家",
+             f"期间新列入 {int(credit.get('listed') or 0):,} · 修复 {int(credit.get('repaired') or 0):,}"),
+        card("credit.repair_rate", "now", share(repair), pct(repair), f"累计修复 {repaired_ever:,} 家"),
     ]  # fmt: skip
     return html.Div(cards, className="events-kpis")
 

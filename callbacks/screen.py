@@ -32,6 +32,7 @@ from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.view import View, drill_target, indicator_target, parse_view, search_params, search_target
 from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from layouts import screen as layout
 
@@ -170,7 +171,7 @@ def render_map(view: View, services: Services) -> Any:
     if frame.empty:
         frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
     alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
-    incidents = Dashboard(services.warehouse).active_incidents(parent, now_for(services))
+    incidents = EventQueries(services.warehouse).active_incidents(parent, now_for(services))
     return region_map_dict(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
                            selected=selected, alarms=alarms, incidents=incidents)  # fmt: skip
 
@@ -283,15 +284,15 @@ def render_pillars(view: View, services: Services) -> Any:
 
 
 def render_emergency(view: View, services: Services) -> Any:
-    dash_q, now = Dashboard(services.warehouse), now_for(services)
-    return tiles.emergency_panel(dash_q.active_incidents(view.region, now), dash_q.warnings_in_force(view.region, now),
+    events, now = EventQueries(services.warehouse), now_for(services)
+    return tiles.emergency_panel(events.active_incidents(view.region, now), events.warnings_in_force(view.region, now),
                                  _fresh(services, "emergency_incident"), _fresh(services, "emergency_warning"),
                                  view.region, now)  # fmt: skip
 
 
 def render_pulse(view: View, services: Services) -> Any:
-    dash_q, now = Dashboard(services.warehouse), now_for(services)
-    return tiles.pulse_panel(dash_q.hotline_pulse(view.region, now), dash_q.inspection_pulse(view.region, now),
+    events, now = EventQueries(services.warehouse), now_for(services)
+    return tiles.pulse_panel(events.hotline_pulse(view.region, now), events.inspection_pulse(view.region, now),
                              PlanQueries(services.warehouse).task_summary(view.region, services.settings.today(), _plan_year(services)),
                              freshness(services), view.region, now)  # fmt: skip
 

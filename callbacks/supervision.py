@@ -57,12 +57,13 @@ def render_kpis(view: PlanView, services: Services) -> Any:
     ) -> html.Div:
         # Figures of the registry are marked with what they are (the department filter narrows them:
         # only the unfiltered view is the figure every surface shows).
-        marks = figures.attrs(figure, view.region, str(view.year) if figure == "tasks.ontime_rate" else today,
-                              raw, label) if figure and not view.department else {}  # fmt: skip
+        kind = "year" if figure == "tasks.ontime_rate" else "now"
+        marks = (figures.marked(figure, kind, view.region, now, raw, year=view.year)[1]
+                 if figure and not view.department else {})  # fmt: skip
         return html.Div([html.Div(label, className="k-label"), html.Div(value, className=f"k-value {cls}", **marks),
                          html.Div(sub, className="k-sub")], className="kpi")  # fmt: skip
 
-    today = today_of(services).isoformat()
+    now = services.settings.data_now()
 
     loaded = f["loaded_at"].strftime("%m-%d %H:%M") if not pd.isna(f["loaded_at"]) else "—"
     overdue = int(f["overdue"])
@@ -72,7 +73,7 @@ def render_kpis(view: PlanView, services: Services) -> Any:
                 card(f"{view.year}年交办", f"{int(f['assigned'])}件", f"{view.department or '全部责任单位'}"),
                 card(f"{view.year}年到期", f"{int(f['due'])}件", "时限已到或已办结"),
                 card(
-                    figures.label("tasks.ontime_rate", year=view.year),
+                    figures.label("tasks.ontime_rate", "year", year=view.year),
                     _pct(f["ontime_rate"]),
                     "按期办结÷到期",
                     figure="tasks.ontime_rate" if view.year == today_of(services).year else "",
@@ -80,14 +81,14 @@ def render_kpis(view: PlanView, services: Services) -> Any:
                 ),
                 card("清零率", _pct(f["clear_rate"]), "已办结÷到期"),
                 card(
-                    figures.label("tasks.open"),
+                    figures.label("tasks.open", "now"),
                     f"{int(f['open'])}件",
                     "尚在时限内",
                     figure="tasks.open",
                     raw=f["open"],
                 ),
                 card(
-                    figures.label("tasks.overdue"),
+                    figures.label("tasks.overdue", "now"),
                     f"{overdue}件",
                     "须清零，含往年",
                     "status-red" if overdue else "status-green",

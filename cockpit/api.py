@@ -19,6 +19,7 @@ from cockpit.access.principal import AccessDenied
 from cockpit.access.scope import denied_response, home_region, require_region
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import current
+from cockpit.warehouse.figure_queries import FigureQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 
 api = flask.Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -138,6 +139,18 @@ def values() -> flask.Response:
         frame = frame.assign(pace_target=None, status=None)  # a past month: values only, no in-year judgement
     return flask.jsonify(
         indicator=indicator, region=found["adcode"], period=period, rows=_records(frame), snapshot=_snapshot()
+    )
+
+
+@api.get("/figures")
+def figure_values() -> flask.Response:
+    """The registry's figures for a region now (Beijing time): the numbers the wall's pulse, the
+    emergency tile and the region profile show, each with its code, period, label and unit."""
+    found = _region_param(flask.request.args.get("region"))
+    now = current().settings.data_now()
+    rows = FigureQueries(current().warehouse).current(found["adcode"], now)
+    return flask.jsonify(
+        region=found["adcode"], now=now.isoformat(), figures=[r.as_dict() for r in rows], snapshot=_snapshot()
     )
 
 

@@ -29,5 +29,19 @@ def points(delta: float | None, decimals: int = 1) -> str:
     return f"{delta:+.{decimals}f}个百分点"
 
 
+def wan_yuan(value: float | None) -> str:
+    """An amount given in 万元, written with 万元 or 亿元."""
+    if value is None or value != value:
+        return "—"
+    return f"{value / 1e4:,.2f}亿元" if abs(value) >= 1e4 else f"{value:,.2f}万元"
+
+
+def pct(share: float | None, decimals: int = 1) -> str:
+    """A share (0..1) as a percentage."""
+    if share is None or share != share:
+        return "—"
+    return f"{share * 100:.{decimals}f}%"
+
+
 def period_label(code: str | None) -> str:
     return parse_period(code).label if code else "—"

@@ -151,9 +151,11 @@ class Settings(BaseSettings):
         return self.as_of or self.now().date()
 
     def data_now(self) -> datetime:
-        """The moment event figures count up to: the end of ``as_of`` when pinned, else now."""
+        """The moment event figures count up to: the end of ``as_of`` when pinned, else now to the
+        minute, so every surface rendered in the same minute counts over the same span (and shares
+        its cached results)."""
         return (
             datetime.combine(self.as_of, time(23, 59, 59))
             if self.as_of
-            else self.now().replace(microsecond=0)
+            else self.now().replace(second=0, microsecond=0)
         )

@@ -273,11 +273,13 @@ def emergency_panel(
         )
         for r in incidents.head(4).itertuples()
     ]
-    unclosed = figures.figure("incidents.unclosed")
-    period = unclosed.period_key(now) if now else ""
-    body = [html.Div([f"{unclosed.label} ",
-                      html.B(f"{len(incidents)}", **figures.attrs(unclosed.code, region, period, len(incidents), unclosed.label)),
-                      f" 起（{status_breakdown(incidents['status'])}）"], className="sub"), levels, html.Div("生效预警", className="sub"), colours,
+    unclosed, marks = (figures.marked("incidents.unclosed", "now", region, now, len(incidents)) if now
+                       else (figures.label("incidents.unclosed", "now"), {}))  # fmt: skip
+    in_force, warn_marks = (figures.marked("warnings.in_force", "now", region, now, len(warnings)) if now
+                            else (figures.label("warnings.in_force", "now"), {}))  # fmt: skip
+    body = [html.Div([f"{unclosed} ", html.B(f"{len(incidents)}", **marks),
+                      f" 起（{status_breakdown(incidents['status'])}）"], className="sub"), levels,
+            html.Div([f"{in_force} ", html.B(f"{len(warnings)}", **warn_marks), " 条"], className="sub"), colours,
             html.Ul(latest, className="incident-list") if latest else html.Div("当前无未结案事件", className="muted")]  # fmt: skip
     return tile("“一颗星”应急态势", body, _combined(fresh, warn_fresh), name="emergency")
 
@@ -293,24 +295,20 @@ def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dic
     """The regulatory and service pulse: figures computed from event rows, labelled and marked from
     the figure registry (cockpit.figures) like every other surface that shows them."""
 
-    def marked(code: str, value: int) -> list[Any]:
+    def second(code: str, kind: str, value: int) -> list[Any]:
         """A second figure under a stat: its label and its count, marked like the stat itself."""
-        fig = figures.figure(code)
-        period = fig.period_key(now) if now else ""
-        return [
-            f"{fig.label} ",
-            html.Span(f"{value:,}", **figures.attrs(code, region, period, value, fig.label)),
-        ]
+        text, marks = (
+            figures.marked(code, kind, region, now, value) if now else (figures.label(code, kind), {})
+        )
+        return [f"{text} ", html.Span(f"{value:,}", **marks)]
 
-    def stat(
-        code: str, value: Any, shown: str, extra: Any = "", cls: str = "", **label_values: Any
-    ) -> html.Div:
-        fig = figures.figure(code)
-        text = fig.text(**label_values)
-        period = fig.period_key(now) if now else ""
+    def stat(code: str, kind: str, value: Any, shown: str, extra: Any = "", cls: str = "",
+             **label_values: Any) -> html.Div:  # fmt: skip
+        text, marks = (figures.marked(code, kind, region, now, value, **label_values) if now
+                       else (figures.label(code, kind, **label_values), {}))  # fmt: skip
         return html.Div(
             [
-                html.Div(shown, className=f"big {cls}", **figures.attrs(code, region, period, value, text)),
+                html.Div(shown, className=f"big {cls}", **marks),
                 html.Div(text),
                 html.Div(extra, className="muted"),
             ],
@@ -319,23 +317,24 @@ def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dic
 
     month, last_year = hotline.get("month") or 0, hotline.get("month_last_year") or 0
     yoy = f"同比 {(month / last_year - 1) * 100:+.1f}%" if last_year else ""
-    closed = (hotline.get("month_closed") or 0) / month * 100 if month else None
+    closed = _pct(hotline.get("month_close_rate"))
     satisfaction = _pct(hotline.get("satisfaction"))
     hot = [
-        stat("hotline.today", hotline.get("today"), number(hotline.get("today"), "件", 0)),
-        stat("hotline.month", month, number(month, "件", 0), yoy),
-        stat("hotline.month_close_rate", closed, number(closed, "%")),
-        stat("hotline.satisfaction_30d", satisfaction, number(satisfaction, "%")),
+        stat("hotline.received", "today", hotline.get("today"), number(hotline.get("today"), "件", 0)),
+        stat("hotline.received", "month", month, number(month, "件", 0), yoy),
+        stat("hotline.close_rate", "month", closed, number(closed, "%")),
+        stat("hotline.satisfaction", "30d", satisfaction, number(satisfaction, "%")),
     ]
     planned, done = inspections.get("planned") or 0, inspections.get("done") or 0
     problem_rate = _pct(inspections.get("problem_rate"))
     overdue = int(tasks.get("overdue") or 0)
     sup = [
-        stat("inspections.done", done, f"{done:,}", f"{figures.label('inspections.planned')} {planned:,}"),
-        stat("inspections.problem_rate", problem_rate, number(problem_rate, "%")),
-        stat("tasks.overdue", overdue, f"{overdue:,}", marked("tasks.open", int(tasks.get("open") or 0)),
+        stat("inspections.done", "year", done, f"{done:,}", second("inspections.planned", "year", planned)),
+        stat("inspections.problem_rate", "year", problem_rate, number(problem_rate, "%")),
+        stat("tasks.overdue", "now", overdue, f"{overdue:,}", second("tasks.open", "now", int(tasks.get("open") or 0)),
              "alarm" if overdue else ""),
-        stat("tasks.ontime_rate", tasks.get("ontime_rate"), number(tasks.get("ontime_rate"), "%"), year=tasks.get("year")),
+        stat("tasks.ontime_rate", "year", tasks.get("ontime_rate"), number(tasks.get("ontime_rate"), "%"),
+             year=tasks.get("year")),
     ]  # fmt: skip
     body = [html.Div("12345 热线", className="sub"), html.Div(hot, className="stat-grid"),
             html.Div("“互联网+监管” 与 “13710” 督办", className="sub"), html.Div(sup, className="stat-grid")]  # fmt: skip

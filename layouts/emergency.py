@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from cockpit import ids
+from cockpit import figures, ids
 from cockpit.access.scope import home_region, require_region
 from cockpit.memo import Memo
 from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
@@ -89,10 +89,8 @@ class EventView:
 
 
 def now_of(services: Services) -> datetime:
-    """ "Now" for event queries, to the minute (so a minute's renders share cached results)."""
-    from callbacks.screen import now_for
-
-    return now_for(services).replace(second=0, microsecond=0)
+    """ "Now" for event queries: the one data clock (to the minute, so renders share cached results)."""
+    return services.settings.data_now()
 
 
 def parse_event_view(
@@ -245,15 +243,36 @@ def panel(title: str, body: Any, footer: str | None = None, *, name: str, extra:
     )
 
 
-def kpi(label: str, value: str, sub: str = "", cls: str = "") -> html.Div:
+def kpi(
+    label: str, value: Any, sub: str = "", cls: str = "", marks: dict[str, Any] | None = None
+) -> html.Div:
     return html.Div(
         [
             html.Div(label, className="kpi-label"),
-            html.Div(value, className="kpi-num"),
+            html.Div(value, className="kpi-num", **(marks or {})),
             html.Div(sub, className="kpi-sub"),
         ],
         className=f"events-kpi {cls}".strip(),
     )
+
+
+def figure_mark(view: EventView, now: datetime, code: str, kind: str, value: Any, window: Window | None = None,
+                filters: str = "", **label_values: Any) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    """A registry figure's label on this page and the marks of its number. A page filter (a category,
+    a department) narrows a figure into another one: its code and label then say so."""
+    code_of_window = window.code if window is not None and kind == "window" else ""
+    text, marks = figures.marked(code, kind, view.region, now, value, code_of_window, **label_values)
+    if filters:
+        text = f"{text}{filters}"
+        marks |= {"data-figure": f"{code}|{filters}", "data-label": text}
+    return text, marks
+
+
+def figure_kpi(view: EventView, now: datetime, code: str, kind: str, value: Any, shown: Any, sub: str = "",
+               cls: str = "", window: Window | None = None, filters: str = "", **label_values: Any) -> html.Div:  # fmt: skip
+    """A KPI card for a figure of the registry (cockpit.figures), labelled and marked from it."""
+    text, marks = figure_mark(view, now, code, kind, value, window, filters, **label_values)
+    return kpi(text, shown, sub, cls, marks)
 
 
 def table(
@@ -354,20 +373,6 @@ def layout(**params: Any) -> html.Div:
 
 
 # --- shared: formatting and figures --------------------------------------------------------------
-
-
-def wan_yuan(value: float | None) -> str:
-    """An amount given in 万元, written with 万元 or 亿元."""
-    if value is None or value != value:
-        return "—"
-    return f"{value / 1e4:,.2f}亿元" if abs(value) >= 1e4 else f"{value:,.2f}万元"
-
-
-def pct(share: float | None, decimals: int = 1) -> str:
-    """A share (0..1) as a percentage."""
-    if share is None or share != share:
-        return "—"
-    return f"{share * 100:.{decimals}f}%"
 
 
 def count(value: float | None, unit: str = "") -> str:

@@ -25,7 +25,7 @@ from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.exports.routes import chart_href
-from cockpit.formatting import number, period_label
+from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
 from cockpit.warehouse.explorer_queries import ExplorerQueries
@@ -218,38 +218,38 @@ def events_panel(f: facts_mod.Facts) -> html.Div:
                                    dcc.Link("打开专题页 ›", href=f"{path}?region={code}", className="domain-link")],
                                   className="block-head"), html.Div(stats, className="stats")], className="event-block")  # fmt: skip
 
-    def stat(figure: str, value: Any, shown: Any, href: str | None = None, warn: bool = False,
+    def stat(figure: str, kind: str, value: Any, shown: Any, href: str | None = None, warn: bool = False,
              **label_values: Any) -> html.Div:  # fmt: skip
         """A figure of the registry: its label, and the number marked with what it is."""
-        fig = registry.figure(figure)
-        text = fig.text(**label_values)
-        return _stat(
-            text, shown, href, warn, registry.attrs(figure, code, fig.period_key(f.now), value, text)
-        )
+        text, marks = registry.marked(figure, kind, code, f.now, value, **label_values)
+        return _stat(text, shown, href, warn, marks)
 
     unclosed = sum(levels.values())
     pct = {k: None if v is None or pd.isna(v) else 100 * float(v)
            for k, v in (("satisfaction", hot["satisfaction"]), ("ontime", hot["ontime"]), ("problem", ins["problem_rate"]))}  # fmt: skip
+    penalties = float(ins.get("penalties") or 0.0)
     return html.Div([
         block("“一颗星”应急", "/emergency", [
-            stat("incidents.unclosed", unclosed, unclosed, rows("emergency_incident", "active"), warn=serious > 0),
-            stat("incidents.serious", serious, serious, rows("emergency_incident", "active"), warn=serious > 0),
-            stat("warnings.in_force", len(ev["warnings"]), len(ev["warnings"]), rows("emergency_warning", "in_force"))]),
+            stat("incidents.unclosed", "now", unclosed, unclosed, rows("emergency_incident", "active"), warn=serious > 0),
+            stat("incidents.serious", "now", serious, serious, rows("emergency_incident", "active"), warn=serious > 0),
+            stat("warnings.in_force", "now", len(ev["warnings"]), len(ev["warnings"]), rows("emergency_warning", "in_force"))]),
         block("12345热线", "/hotline", [
-            stat("hotline.month", int(hot["month"]), f"{int(hot['month'])}件", rows("hotline_ticket", "month")),
-            stat("hotline.today", int(hot["today"]), f"{int(hot['today'])}件", rows("hotline_ticket", "today")),
-            stat("hotline.satisfaction_30d", pct["satisfaction"], number(pct["satisfaction"], "%")),
-            stat("hotline.ontime_30d", pct["ontime"], number(pct["ontime"], "%"))]),
+            stat("hotline.received", "month", int(hot["month"]), f"{int(hot['month'])}件", rows("hotline_ticket", "month")),
+            stat("hotline.received", "today", int(hot["today"]), f"{int(hot['today'])}件", rows("hotline_ticket", "today")),
+            stat("hotline.satisfaction", "30d", pct["satisfaction"], number(pct["satisfaction"], "%")),
+            stat("hotline.ontime", "30d", pct["ontime"], number(pct["ontime"], "%"))]),
         block("双随机一公开", "/regulation", [
-            stat("inspections.planned", int(ins["planned"]), f"{int(ins['planned'])}项", rows("inspection", "year")),
-            stat("inspections.done", int(ins["done"]), f"{int(ins['done'])}项", rows("inspection", "year")),
-            stat("inspections.problem_rate", pct["problem"], number(pct["problem"], "%")),
-            _stat("罚没（万元）", f"{float(ins['penalties']):.2f}")]),
+            stat("inspections.planned", "year", int(ins.get("planned") or 0), f"{int(ins.get('planned') or 0)}项",
+                 rows("inspection", "year")),
+            stat("inspections.done", "year", int(ins.get("done") or 0), f"{int(ins.get('done') or 0)}项",
+                 rows("inspection", "year")),
+            stat("inspections.problem_rate", "year", pct["problem"], number(pct["problem"], "%")),
+            stat("inspections.penalties", "year", penalties, wan_yuan(penalties))]),
         block("13710督办", "/supervision", [
-            stat("tasks.open", int(sup["open"]), f"{int(sup['open'])}件", rows("supervision_task", "open")),
-            stat("tasks.overdue", int(sup["overdue"]), f"{int(sup['overdue'])}件", rows("supervision_task", "overdue"),
+            stat("tasks.open", "now", int(sup["open"]), f"{int(sup['open'])}件", rows("supervision_task", "open")),
+            stat("tasks.overdue", "now", int(sup["overdue"]), f"{int(sup['overdue'])}件", rows("supervision_task", "overdue"),
                  warn=int(sup["overdue"]) > 0),
-            stat("tasks.ontime_rate", sup["ontime_rate"], number(sup["ontime_rate"], "%"), year=sup["year"])]),
+            stat("tasks.ontime_rate", "year", sup["ontime_rate"], number(sup["ontime_rate"], "%"), year=sup["year"])]),
     ], className="events-grid")  # fmt: skip
 
 

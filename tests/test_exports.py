@@ -178,10 +178,10 @@ def test_a_county_scope_never_shows_other_regions(queries: ExplorerQueries) -> N
 
 def test_drill_through_presets_count_what_the_figures_count(app: Any, queries: ExplorerQueries) -> None:
     from cockpit.services import current
-    from cockpit.warehouse.dashboard import Dashboard
+    from cockpit.warehouse.events_queries import EventQueries
     from cockpit.warehouse.plan_queries import PlanQueries
 
-    board = Dashboard(current().warehouse)
+    board = EventQueries(current().warehouse)
     for region in ("140000", "141100"):
         hot, ins = board.hotline_pulse(region, NOW), board.inspection_pulse(region, NOW)
         sup = PlanQueries(current().warehouse).task_summary(region, NOW.date(), NOW.year)

@@ -114,10 +114,10 @@ def test_event_figures_are_plain_counts(services: Services, luliang: Any) -> Non
                            "AND deadline >= DATE '2026-11-28' AND assigned_at <= $now", p)  # fmt: skip
     overdue = sql(services, f"SELECT count(*) FROM supervision_task WHERE adcode IN {scope} AND completed_at IS NULL "
                             "AND deadline < DATE '2026-11-28' AND assigned_at <= $now", p)  # fmt: skip
-    assert text.figure("incidents_active").value == active
-    assert text.figure("hotline_month").value == month
-    assert text.figure("inspections_planned").value == planned
-    assert text.figure("tasks_open").value == opened and text.figure("tasks_overdue").value == overdue
+    assert text.figure("incidents.unclosed").value == active
+    assert text.figure("hotline.received").value == month
+    assert text.figure("inspections.planned").value == planned
+    assert text.figure("tasks.open").value == opened and text.figure("tasks.overdue").value == overdue
     last = text.paragraphs[-1]
     assert last.startswith("截至11月28日，吕梁市未结案突发事件") and f"本月12345热线受理{month}件" in last
     assert f"13710督办任务在办（未到期）{opened}项、逾期未办结{overdue}项" in last

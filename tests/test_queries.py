@@ -8,6 +8,7 @@ from flask_caching.backends import SimpleCache
 
 from cockpit.settings import Settings
 from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.queries import Warehouse
 from etl.runner import run_feed
 
@@ -51,7 +52,7 @@ def test_events_in_scope_include_descendants(settings: Settings, tmp_path: Path)
     src = tmp_path / "i.json"
     src.write_text(json.dumps({"data": records}, ensure_ascii=False), encoding="utf-8")
     run_feed(settings, "emergency_incidents", str(src))
-    dash_q = Dashboard(Warehouse(settings))
+    dash_q = EventQueries(Warehouse(settings))
     now = datetime(2026, 11, 28, 12)
     assert dash_q.active_incidents("140000", now)["incident_id"].tolist() == [
         "A"

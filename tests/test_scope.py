@@ -86,7 +86,7 @@ def test_query_layer_refuses_a_sibling_and_cuts_an_ancestor_to_scope(app: Any) -
             assert not dash_q.latest_values(XIAODIAN, ["online_service_rate"]).empty
             for call in (lambda: dash_q.latest_values(YINGZE, ["online_service_rate"]),
                          lambda: dash_q.trend("online_service_rate", PROVINCE),
-                         lambda: dash_q.hotline_pulse(TAIYUAN, pd.Timestamp("2026-11-28").to_pydatetime()),
+                         lambda: EventQueries(wh).hotline_pulse(TAIYUAN, pd.Timestamp("2026-11-28").to_pydatetime()),
                          lambda: plan.assess_region(DATONG, 2026),
                          lambda: wh.children("'; DROP TABLE region;--")):  # fmt: skip
                 with pytest.raises(ScopeDenied):

@@ -10,11 +10,12 @@ from datetime import datetime
 import plotly.graph_objects as go
 
 from cockpit import clock, targets
+from cockpit import figures as registry
 from cockpit.briefing import figures
 from cockpit.briefing.facts import CHILD_NOUN, Facts
 from cockpit.briefing.narrative import Narrative
 from cockpit.briefing.narrative import build as build_narrative
-from cockpit.formatting import number, period_label
+from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.schema import FEED_TABLES
 
@@ -133,20 +134,20 @@ def _regulation(facts: Facts) -> Slide:
     def rate(v: object) -> str:
         return "—" if v is None or v != v else f"{100 * float(v):.1f}%"  # type: ignore[arg-type]
 
+    L = registry.label
     rows = [
-        ["12345热线", "本月受理", f"{int(hot['month'])} 件", "本月已办结", f"{int(hot['month_closed'])} 件"],
-        ["12345热线", "近30天满意率", rate(hot["satisfaction"]), "近30天按时响应率", rate(hot["ontime"])],
-        ["双随机一公开", "本年计划抽查", f"{int(ins['planned'])} 项", "已完成", f"{int(ins['done'])} 项"],
-        [
-            "双随机一公开",
-            "发现问题率",
-            rate(ins["problem_rate"]),
-            "罚没金额",
-            f"{float(ins['penalties']):.2f} 万元",
-        ],
-        ["13710督办", "在办（未到期）", f"{int(sup['open'])} 项", "逾期未办结", f"{int(sup['overdue'])} 项"],
-        ["13710督办", f"按期办结率（{sup['year']}年到期任务）", number(sup["ontime_rate"], "%"), "", ""],
-    ]
+        ["12345热线", L("hotline.received", "month"), f"{int(hot['month'])} 件",
+         L("hotline.close_rate", "month"), rate(hot["month_close_rate"])],
+        ["12345热线", L("hotline.satisfaction", "30d"), rate(hot["satisfaction"]),
+         L("hotline.ontime", "30d"), rate(hot["ontime"])],
+        ["双随机一公开", L("inspections.planned", "year"), f"{int(ins.get('planned') or 0)} 项",
+         L("inspections.done", "year"), f"{int(ins.get('done') or 0)} 项"],
+        ["双随机一公开", L("inspections.problem_rate", "year"), rate(ins.get("problem_rate")),
+         L("inspections.penalties", "year"), wan_yuan(float(ins.get("penalties") or 0.0))],
+        ["13710督办", L("tasks.open", "now"), f"{int(sup['open'])} 项", L("tasks.overdue", "now"),
+         f"{int(sup['overdue'])} 项"],
+        ["13710督办", L("tasks.ontime_rate", "year", year=sup["year"]), number(sup["ontime_rate"], "%"), "", ""],
+    ]  # fmt: skip
     return Slide("监管与服务", "table", table=Table(["领域", "指标", "数值", "指标", "数值"], rows),
                  paragraphs=[f"统计截至{ev['today'].year}年{ev['today'].month}月{ev['today'].day}日"])  # fmt: skip
 

@@ -21,7 +21,7 @@ from cockpit.memo import Memo
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import Services
 from cockpit.tiles import KPI_CODES
-from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.explorer_queries import ExplorerQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
@@ -299,7 +299,7 @@ def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead
 
 
 def _events(wh: Warehouse, adcode: str, now: datetime) -> dict[str, Any]:
-    q = Dashboard(wh)
+    q = EventQueries(wh)
     incidents = q.active_incidents(adcode, now)
     warnings = q.warnings_in_force(adcode, now)
     return {

@@ -15,6 +15,7 @@ from cockpit.charts.map import STATUS_COLOURS, region_map
 from cockpit.formatting import number, period_label
 from cockpit.theme import theme
 from cockpit.warehouse.dashboard import Dashboard
+from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.queries import Warehouse
 
 STATUS_ORDER = (targets.GREEN, targets.AMBER, targets.RED, None)
@@ -62,7 +63,7 @@ def map_figure(wh: Warehouse, facts: Facts, theme_name: str = "dark", labels: bo
         for r in values.to_dict("records")
     ]
     values["status"] = values["status"].where(values["status"].notna(), None)
-    incidents = Dashboard(wh).active_incidents(parent["adcode"], facts.now)
+    incidents = EventQueries(wh).active_incidents(parent["adcode"], facts.now)
     fig = region_map(boundaries, values, direction=lead.direction, unit=lead.unit, colour_by="status",
                      theme=theme(theme_name), selected=selected, incidents=incidents)  # fmt: skip
     if labels:

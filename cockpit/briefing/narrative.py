@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit import figures as registry
 from cockpit import targets
 from cockpit.briefing.facts import CHILD_NOUN, Facts, IndicatorFact
 from cockpit.formatting import number, period_label
@@ -168,14 +169,21 @@ def events_sentence(facts: Facts, out: Narrative) -> str:
     serious = levels["I"] + levels["II"] + levels["III"]
     warnings = len(ev["warnings"])
     hot, ins, sup = ev["hotline"], ev["inspection"], ev["supervision"]
-    figures = {"incidents_active": active, "incidents_serious": serious, "warnings": warnings,
-               "hotline_month": int(hot["month"]), "inspections_planned": int(ins["planned"]),
-               "inspections_done": int(ins["done"]), "tasks_open": int(sup["open"]),
-               "tasks_overdue": int(sup["overdue"])}  # fmt: skip
-    for label, value in figures.items():
-        out.figures.append(Figure(label, str(value), value, adcode, period=today.isoformat()))
-    out.figures.append(Figure("hotline_satisfaction", _rate(hot["satisfaction"]), hot["satisfaction"], adcode,
-                              period=today.isoformat()))  # fmt: skip
+    # The events figures under their registry codes and periods (cockpit.figures), as the screens mark them.
+    now = facts.now
+    coded = [("incidents.unclosed", "now", active), ("incidents.serious", "now", serious),
+             ("warnings.in_force", "now", warnings), ("hotline.received", "month", int(hot["month"])),
+             ("inspections.planned", "year", int(ins["planned"])), ("inspections.done", "year", int(ins["done"])),
+             ("tasks.open", "now", int(sup["open"])), ("tasks.overdue", "now", int(sup["overdue"]))]  # fmt: skip
+    for code, kind, value in coded:
+        out.figures.append(Figure(code, str(value), value, adcode, period=registry.period_key(kind, now)))
+    satisfaction_pct = (
+        None
+        if hot["satisfaction"] is None or pd.isna(hot["satisfaction"])
+        else 100 * float(hot["satisfaction"])
+    )
+    out.figures.append(Figure("hotline.satisfaction", _rate(hot["satisfaction"]), satisfaction_pct, adcode,
+                              period=registry.period_key("30d", now)))  # fmt: skip
     incident = f"未结案突发事件{active}起" + (f"（其中较大及以上{serious}起）" if serious else "")
     satisfaction = _rate(hot["satisfaction"])
     rating = f"近30天满意率{satisfaction}" if satisfaction != "—" else "近30天暂无满意度评价"

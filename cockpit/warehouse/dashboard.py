@@ -7,7 +7,6 @@ expressed once in ``_IN_SCOPE``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -78,69 +77,6 @@ class Dashboard:
                WHERE v.indicator_code = $i AND v.adcode = $r ORDER BY v.period""",
             {"i": indicator, "r": adcode},
         )
-
-    # --- events ---------------------------------------------------------------------------
-    @scoped("adcode")
-    def active_incidents(self, adcode: str, now: datetime) -> pd.DataFrame:
-        return self._df(
-            "active_incidents",
-            f"""SELECT e.incident_id, e.title, e.category, e.level, e.status, e.adcode, r.name AS region_name,
-                       e.lon, e.lat, e.occurred_at, e.loaded_at
-                FROM emergency_incident e JOIN region r ON r.adcode = e.adcode
-                WHERE e.adcode IN {_IN_SCOPE} AND e.status <> 'closed' AND e.occurred_at <= $now
-                ORDER BY e.level, e.occurred_at DESC""",
-            {"r": adcode, "now": now},
-        )
-
-    @scoped("adcode")
-    def warnings_in_force(self, adcode: str, now: datetime) -> pd.DataFrame:
-        return self._df(
-            "warnings_in_force",
-            f"""SELECT w.warning_id, w.hazard, w.color, w.adcode, r.name AS region_name, w.issued_at, w.expires_at,
-                       w.loaded_at
-                FROM emergency_warning w JOIN region r ON r.adcode = w.adcode
-                WHERE (w.adcode IN {_IN_SCOPE} OR w.adcode = (SELECT parent_adcode FROM region WHERE adcode = $r))
-                  AND w.issued_at <= $now AND w.expires_at > $now AND (w.lifted_at IS NULL OR w.lifted_at > $now)
-                ORDER BY list_position(['红色', '橙色', '黄色', '蓝色'], w.color), w.issued_at DESC""",
-            {"r": adcode, "now": now},
-        )
-
-    @scoped("adcode")
-    def hotline_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
-        frame = self._df(
-            "hotline_pulse",
-            f"""SELECT
-                  count(*) FILTER (WHERE created_at >= date_trunc('day', $now::TIMESTAMP)) AS today,
-                  count(*) FILTER (WHERE created_at >= date_trunc('month', $now::TIMESTAMP)) AS month,
-                  count(*) FILTER (WHERE created_at >= date_trunc('month', $now::TIMESTAMP)
-                                   AND closed_at IS NOT NULL) AS month_closed,
-                  count(*) FILTER (WHERE created_at >= date_trunc('month', $now::TIMESTAMP) - INTERVAL 1 YEAR
-                                   AND created_at < $now::TIMESTAMP - INTERVAL 1 YEAR) AS month_last_year,
-                  avg(CASE WHEN satisfied THEN 1.0 WHEN NOT satisfied THEN 0.0 END)
-                      FILTER (WHERE created_at >= $now::TIMESTAMP - INTERVAL 30 DAY) AS satisfaction,
-                  avg(CASE WHEN responded_in_time THEN 1.0 ELSE 0.0 END)
-                      FILTER (WHERE created_at >= $now::TIMESTAMP - INTERVAL 30 DAY) AS ontime,
-                  max(loaded_at) AS loaded_at
-                FROM hotline_ticket WHERE adcode IN {_IN_SCOPE} AND created_at <= $now""",
-            {"r": adcode, "now": now},
-        )
-        return frame.iloc[0].to_dict()
-
-    @scoped("adcode")
-    def inspection_pulse(self, adcode: str, now: datetime) -> dict[str, Any]:
-        frame = self._df(
-            "inspection_pulse",
-            f"""SELECT count(*) AS planned,
-                       count(done_date) AS done,
-                       avg(CASE WHEN problem_found THEN 1.0 ELSE 0.0 END) FILTER (WHERE done_date IS NOT NULL)
-                           AS problem_rate,
-                       coalesce(sum(penalty_wan_yuan), 0) AS penalties,
-                       max(loaded_at) AS loaded_at
-                FROM inspection WHERE adcode IN {_IN_SCOPE}
-                  AND planned_date >= date_trunc('year', $now::TIMESTAMP) AND planned_date <= $now""",
-            {"r": adcode, "now": now},
-        )
-        return frame.iloc[0].to_dict()
 
     @scoped_list("value", only=("kind", "region"))
     def search_index(self) -> pd.DataFrame:

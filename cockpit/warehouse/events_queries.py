@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit import figures
 from cockpit.access.scope import scoped, scoped_result
 from cockpit.periods import PeriodError, parse_period
 from cockpit.warehouse.queries import Warehouse
@@ -526,28 +527,6 @@ class EventQueries:
         )
         return [str(d) for d in frame["department"]]
 
-    @scoped("region")
-    def regulation_pulse(self, region: str, now: datetime) -> dict[str, Any]:
-        """This year's 双随机 figures, the region's latest claim and publication rates and the 失信
-        entities on the list now: the big screen's 互联网+监管 line."""
-        year = Window(datetime(now.year, 1, 1), now, str(now.year), f"{now.year}年")
-        total = self.inspections_by(region, year, "sector")
-        row = total[total["key"].isna()]
-        out = _row(row.iloc[0].to_dict()) if len(row) else {}
-        own = self.catalog_by_region(region, year)
-        own = own[own["is_self"]]
-        out["claim_rate"] = (
-            None if own.empty or _missing(own.iloc[0]["claim_rate"]) else own.iloc[0]["claim_rate"]
-        )
-        out["publish_rate"] = (
-            None if own.empty or _missing(own.iloc[0]["publish_rate"]) else own.iloc[0]["publish_rate"]
-        )
-        credit = self.credit_by(region, year, now, "sector")
-        credit = credit[credit["key"].isna()]
-        out["credit_listed_now"] = int(credit.iloc[0]["listed_now"]) if len(credit) else 0
-        out.pop("key", None)
-        return out
-
     # --- 12345 hotline ------------------------------------------------------------------------
     def _hotline_scope(self, region: str) -> str:
         # The province holds every ticket: skipping the semi-join saves a hash probe per row.
@@ -717,9 +696,39 @@ class EventQueries:
 
     @scoped("region")
     def hotline_pulse(self, region: str, now: datetime) -> dict[str, Any]:
-        """The big screen's 12345 line: this month so far against the same days last year."""
-        month = Window(datetime(now.year, now.month, 1), now, f"{now.year}-{now.month:02d}", "本月")
-        return self.hotline_kpis(region, month)
+        """The registry's 12345 figures now, each over the span its period kind covers (cockpit.figures):
+        today's and this month's tickets (with the same days last year), this month's 办结率 and the
+        last 30 days' 满意率 and 按时响应率. Every surface reads these; /hotline counts its window the
+        same way, so its default month is this very figure."""
+        kpis = {kind: self.hotline_kpis(region, _window(kind, now)) for kind in ("today", "month", "30d")}
+        month = kpis["month"]
+        loaded = [k.get("loaded_at") for k in kpis.values() if k.get("loaded_at") is not None]
+        return {
+            "today": kpis["today"]["tickets"],
+            "month": month["tickets"],
+            "month_closed": int(month.get("closed") or 0),
+            "month_last_year": month["tickets_last_year"],
+            "month_close_rate": month.get("close_rate"),
+            "satisfaction": kpis["30d"].get("satisfaction"),
+            "ontime": kpis["30d"].get("ontime"),
+            "loaded_at": max(loaded) if loaded else None,
+        }
+
+    @scoped("region")
+    def inspection_pulse(self, region: str, now: datetime) -> dict[str, Any]:
+        """This year's 双随机 figures (planned to date, done, problem rate, penalties): the total row
+        of the breakdown /regulation shows for the year."""
+        total = self.inspections_by(region, _window("year", now), "sector")
+        row = total[total["key"].isna()]
+        out = _row(row.iloc[0].to_dict()) if len(row) else {}
+        out.pop("key", None)
+        return out
+
+
+def _window(kind: str, now: datetime) -> Window:
+    """The window a period kind of the figure registry covers at ``now``."""
+    start, end = figures.period_range(kind, now)
+    return Window(start, end, figures.period_key(kind, now), kind)
 
 
 def _missing(value: Any) -> bool:

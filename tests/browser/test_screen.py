@@ -176,12 +176,12 @@ def test_watchdog_shows_outage_and_reloads_on_recovery(
 def test_a_failing_tile_does_not_block_the_others(
     live_server: LiveServer, browser_page: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cockpit.warehouse.dashboard import Dashboard
+    from cockpit.warehouse.events_queries import EventQueries
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("hotline database unreachable")
 
-    monkeypatch.setattr(Dashboard, "hotline_pulse", broken)
+    monkeypatch.setattr(EventQueries, "hotline_pulse", broken)
     open_screen(browser_page, live_server.url + "/?region=140700")
     page = browser_page.page
     page.wait_for_selector(".tile-pulse .tile-error")  # type: ignore[attr-defined]

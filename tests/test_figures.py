@@ -1,0 +1,82 @@
+"""The figure registry (cockpit.figures) and the figures API: one label per figure, periods as the
+desk pages write them, and the API giving exactly what the wall and the region profile mark."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dash
+import pytest
+
+from cockpit import figures, targets
+from cockpit.settings import Settings
+from cockpit.view import View
+from cockpit.warehouse.events_queries import default_window
+from tests.conftest import signed_in_client
+from tests.test_one_truth import _marked
+
+NOW = datetime(2026, 11, 28, 13, 45)
+
+
+@pytest.fixture(scope="module")
+def app(demo_warehouse: tuple[Settings, dict[str, object]]) -> dash.Dash:
+    from cockpit.app import create_app
+
+    return create_app(demo_warehouse[0])
+
+
+def test_no_label_names_two_figures_and_every_kind_is_known() -> None:
+    owner: dict[str, str] = {}
+    for fig in figures.FIGURES.values():
+        assert set(fig.labels) <= set(figures.PERIOD_KINDS) and fig.labels, fig.code
+        for kind in fig.labels:
+            text = fig.text(kind, year=2026, span="2026年")
+            assert owner.setdefault(text, fig.code) == fig.code, (text, fig.code, owner[text])
+
+
+def test_periods_are_the_desk_pages_default_windows() -> None:
+    # /hotline opens on this month and /regulation on this year: the same periods the wall counts.
+    assert figures.period_key("month", NOW) == default_window(NOW, "month").code == "2026-11"
+    assert figures.period_key("year", NOW) == default_window(NOW, "year").code == "2026"
+    assert figures.period_range("month", NOW) == (datetime(2026, 11, 1), NOW)
+    assert figures.period_range("month", NOW)[0] == default_window(NOW, "month").start
+    # A rolling 30 days is not a calendar window: its key can't collide with one.
+    assert figures.period_key("30d", NOW) == "P30D/2026-11-28"
+    assert figures.period_key("window", NOW, "2026-10-01~2026-10-31") == "2026-10-01~2026-10-31"
+
+
+def test_attrs_keep_the_unrounded_value_and_mark_missing_as_empty() -> None:
+    marks = figures.attrs("hotline.satisfaction", "140000", "P30D/2026-11-28", 91.23456789, "x")
+    assert marks["data-value"] == repr(91.23456789)
+    assert figures.attrs("hotline.satisfaction", "140000", "p", float("nan"))["data-value"] == ""
+    assert figures.attrs("hotline.satisfaction", "140000", "p", None)["data-value"] == ""
+
+
+@pytest.mark.parametrize("region", ["140000", "141100", "141124"])
+def test_the_api_gives_what_the_wall_and_the_profile_mark(app: dash.Dash, region: str) -> None:
+    import callbacks.screen as screen
+    from cockpit.briefing import facts
+    from layouts.region import events_panel
+
+    services = app.server.extensions["cockpit"]
+    view = View(region, targets.SCORE_CODE, None)
+    with app.server.test_request_context("/"):
+        shown = _marked(screen.render_pulse(view, services))
+        shown |= _marked(screen.render_emergency(view, services))
+        profile = _marked(events_panel(facts.compute(services, region, None, None)))
+    client = signed_in_client(app, "leader")
+    answer = client.get(f"/api/v1/figures?region={region}").get_json()
+    api = {(f["figure"], region, f["period"]): "" if f["value"] is None else repr(float(f["value"]))
+           for f in answer["figures"]}  # fmt: skip
+    assert len(api) == len(answer["figures"]) == 15
+    for surface in (shown, profile):
+        assert surface and set(surface) <= set(api), set(surface) - set(api)
+        assert {k: v for k, v in surface.items() if v != {api[k]}} == {}
+    assert {f["label"] for f in answer["figures"]} >= {"本月受理", "近30天满意率（按工单计）", "生效预警"}
+
+
+def test_the_figures_api_keeps_to_the_caller_s_scope(app: dash.Dash) -> None:
+    county = signed_in_client(app, "staff", "141124")
+    assert county.get("/api/v1/figures").get_json()["region"] == "141124"
+    assert county.get("/api/v1/figures?region=141100").status_code == 403
+    assert county.get("/api/v1/figures?region=14'--").status_code == 400
