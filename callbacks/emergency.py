@@ -161,7 +161,7 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
              + " · " + alarms.status_breakdown(active["status"]),
              "hot" if by_level.get("I") or by_level.get("II") else ""),
         card("incidents.occurred", "window", int(row["total"]), f"{int(row['total'])}起",
-             f"上年同期 {last_total}起（{change:+d}）", span=window.label),
+             f"{window.label} · 上年同期 {last_total}起（{change:+d}）"),
         card("incidents.serious_occurred", "window", serious, f"{serious}起",
              f"Ⅰ级 {int(row['level_i'])} · Ⅱ级 {int(row['level_ii'])} · Ⅲ级 {int(row['level_iii'])}"),
         kpi(f"{figures.label('incidents.deaths', 'window')} / {figures.label('incidents.injuries', 'window')}{filters}",
@@ -339,7 +339,7 @@ def render_stats(view: EventView, services: Services, now: datetime) -> Any:
                      _minutes(r.response_median_min), _hours(r.control_mean_h), pct(r.report_ontime)])  # fmt: skip
     header = ["地区", "事件", "Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级", "死亡", "受伤", "直接经济损失", "报告用时", "响应用时",
               "控制用时", "1小时内报告率"]  # fmt: skip
-    return panel(f"分地区统计 · {window.label}", table(header, rows, cls="stats"), "用时为中位数（控制用时为平均数）",
+    return panel(f"分地区统计 · {window.label}", table(header, rows, cls="by-region"), "用时为中位数（控制用时为平均数）",
                  name="stats")  # fmt: skip
 
 

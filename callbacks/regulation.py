@@ -110,10 +110,10 @@ def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     done, planned = int(ins.get("done") or 0), int(ins.get("planned") or 0)
     repair = repaired_ever / listed_ever if listed_ever else None
     cards = [
-        card("catalog.claim_rate", "window", share(claim), pct(claim, 2), f"{_quarter(own.get('period'))} · 基线 100%",
+        card("catalog.claim_rate", "window", share(claim), pct(claim, 2), f"本级部门 · {_quarter(own.get('period'))} · 基线 100%",
              against(claim, "claim")),
         card("catalog.publish_rate", "window", share(publish), pct(publish, 2),
-             f"{_quarter(own.get('period'))} · 基线 98%", against(publish, "publish")),
+             f"本级部门 · {_quarter(own.get('period'))} · 基线 98%", against(publish, "publish")),
         kpi(f"{figures.label('inspections.done', 'window')} / {figures.label('inspections.planned', 'window')}{filters}",
             [part("inspections.done", done), "/", part("inspections.planned", planned)],
             f"完成率 {pct(_num(ins.get('done_rate')))}"),

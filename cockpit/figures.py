@@ -71,7 +71,7 @@ FIGURES: dict[str, Figure] = {
         # 一颗星
         _f("incidents.unclosed", "起", "sum", "emergency_incident: 状态不为已结案", now="未结案突发事件"),
         _f("incidents.serious", "起", "sum", "emergency_incident: Ⅰ–Ⅲ级，未结案", now="较大及以上未结案事件"),
-        _f("incidents.occurred", "起", "sum", "emergency_incident: 期间发生", window="{span}发生事件"),
+        _f("incidents.occurred", "起", "sum", "emergency_incident: 期间发生", window="期间发生事件"),
         _f("incidents.serious_occurred", "起", "sum", "emergency_incident: 期间发生的Ⅰ–Ⅲ级事件",
            window="期间较大及以上事件"),
         _f("incidents.deaths", "人", "sum", "emergency_incident: 期间发生事件的死亡人数", window="期间死亡"),
@@ -104,9 +104,9 @@ FIGURES: dict[str, Figure] = {
            year="问题发现率（本年抽查）", window="问题发现率（期间抽查）"),
         _f("inspections.penalties", "万元", "sum", "inspection: 罚没金额", year="本年罚没金额", window="罚没金额（期间）"),
         _f("catalog.claim_rate", "%", "rate of sums", "regulatory_catalog: 本级部门已认领事项÷事项总数（期末季度）",
-           window="监管事项认领率（本级，按事项计）"),
+           window="监管事项认领率（按事项计）"),
         _f("catalog.publish_rate", "%", "rate of sums", "regulatory_catalog: 本级部门已公布清单÷清单总数（期末季度）",
-           window="检查实施清单公布率（本级，按清单计）"),
+           window="检查清单公布率（按清单计）"),
         _f("credit.listed_now", "家", "sum", "credit_record: 当前在失信名单", now="失信主体（在列）"),
         _f("credit.repair_rate", "%", "rate of sums", "credit_record: 累计修复÷累计列入", now="信用修复率（累计）"),
         # 13710
