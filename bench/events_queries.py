@@ -1,6 +1,6 @@
 """The /emergency, /regulation and /hotline queries against the bare DuckDB aggregate each one needs.
 
-    .venv/bin/python bench/events_queries.py [--tickets 60000 10000000] [--repeat 7] [--keep DIR]
+    .venv/bin/python bench/events_queries.py [--tickets 0 10000000]  (0: the pinned demo scale) [--repeat 7] [--keep DIR]
                                              [--scale LABEL] [--json out.json]
 
 For each scale the demo is generated with that many 12345 tickets (the generator's hotline writer),
@@ -128,7 +128,8 @@ def build(work: Path, tickets: int) -> Settings:
     started = time.perf_counter()
     regions = geography.build_regions(settings.province_adcode, settings.reference_dir)
     generate_demo(settings.demo_path, regions, read_indicators(settings.seeds_dir),
-                  geography.load_geometries(settings.province_adcode), DemoSpec(hotline_tickets=tickets))  # fmt: skip
+                  geography.load_geometries(settings.province_adcode),
+                  DemoSpec() if tickets == 0 else DemoSpec.small(hotline_tickets=tickets))  # fmt: skip
     generated = time.perf_counter() - started
     init_warehouse(settings)
     results = run_all(settings)
@@ -241,7 +242,8 @@ def rss_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tickets", type=int, nargs="*", default=[60_000, 10_000_000])
+    parser.add_argument("--tickets", type=int, nargs="*", default=[0, 10_000_000],
+                        help="0: the pinned demo scale; N: N tickets over the whole span")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
         "--keep", type=Path, help="build here and keep it for the next run (default: a temp dir)"

@@ -34,6 +34,7 @@ from cockpit.view import View, drill_target, indicator_target, parse_view, searc
 from cockpit.warehouse.dashboard import Dashboard
 from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.plan_queries import PlanQueries
+from cockpit.warehouse.reconcile_queries import ReconcileQueries
 from layouts import screen as layout
 
 log = logging.getLogger("callbacks.screen")
@@ -275,7 +276,10 @@ def render_kpis(view: View, services: Services) -> Any:
     # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
     assessed = _assessed(view, services)
     statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
-    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses, view.region)
+    # 数据核验: cards whose reported value the rows contradict carry a marker to the evidence.
+    flags = ReconcileQueries(services.warehouse).flags(view.region, services.settings.today())
+    flagged = {code for adcode, code in flags if adcode == view.region}
+    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses, view.region, flagged)
 
 
 def render_pillars(view: View, services: Services) -> Any:

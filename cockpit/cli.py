@@ -279,7 +279,10 @@ def _generate(
 @demo_app.command("build")
 def demo_build(
     force: Annotated[bool, typer.Option(help="即使已有仓库也重建")] = False,
-    tickets: Annotated[int | None, typer.Option(help="12345 工单总数")] = None,
+    tickets: Annotated[
+        int | None,
+        typer.Option(help="12345 工单总数，均匀铺满全期（默认：按每万人每年1000件，自上年1月1日起）"),
+    ] = None,
 ) -> None:
     """Generate demo feeds, initialise the warehouse and load every feed (skipped if already built)."""
     from cockpit.auth.commands import ensure_demo_accounts

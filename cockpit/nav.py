@@ -21,12 +21,13 @@ ORDER = (
     "/hotline",
     "/explorer",
     "/feeds",
+    "/reconcile",
 )
 
-# Pages for roles beyond "view": the permission a principal needs to see the link.
+# Pages for roles beyond "view": the permission a principal needs to see the link (the page checks it too).
 # /feeds stays open to every role: run counts and freshness are provenance, not region data (the
 # wall links to it); running feeds and managing users are command-line actions of administrators.
-ADMIN_PAGES = {"/admin/audit": "audit"}
+ADMIN_PAGES = {"/admin/audit": "audit", "/reconcile": "reconcile"}
 
 
 def nav_bar(active_path: str, query: str = "") -> html.Div:

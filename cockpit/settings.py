@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     demo_seed: int = 20211
     demo_start: str = "2021-01"
     demo_end: str | None = None  # default: the last full month before "now"
-    demo_hotline_tickets: int = 60_000
+    demo_hotline_tickets: int | None = (
+        None  # a fixed total instead of the per-resident rate (etl.demo.DemoSpec)
+    )
 
     # Serving
     host: str = "127.0.0.1"

@@ -96,9 +96,14 @@ def error_tile(name: str, title: str, exc: Exception) -> html.Div:
 
 
 def kpi_cards(
-    frame: pd.DataFrame, fresh: Freshness, statuses: dict[str, str | None] | None = None, region: str = ""
+    frame: pd.DataFrame,
+    fresh: Freshness,
+    statuses: dict[str, str | None] | None = None,
+    region: str = "",
+    flagged: frozenset[str] | set[str] = frozenset(),
 ) -> html.Div:
-    """``statuses``: indicator code → status from the plan's assessment (rules, 序时进度), when known."""
+    """``statuses``: indicator code → status from the plan's assessment (rules, 序时进度), when known.
+    ``flagged``: codes whose shown (reported) value its own rows contradict (数据核验): marked 核."""
     cards = []
     for code in KPI_CODES:
         rows = frame[frame["code"] == code]
@@ -130,7 +135,12 @@ def kpi_cards(
                             html.Span(
                                 f"{arrow}{change}", className="up" if better else "down" if delta else ""
                             ),
-                            html.Span(f" 较{period_label(r['prev_period'])}" if r["prev_period"] else ""),
+                            # No earlier period is NaN in the frame, not an empty string.
+                            html.Span(
+                                f" 较{period_label(r['prev_period'])}"
+                                if isinstance(r["prev_period"], str) and r["prev_period"]
+                                else ""
+                            ),
                         ],
                         className="kpi-delta",
                     ),
@@ -144,12 +154,18 @@ def kpi_cards(
                     # Reported by the indicator feed: a rate computed from event rows elsewhere on the
                     # wall (the pulse) carries a label of its own.
                     html.Div(f"{period_label(r['period'])} · 上报值", className="kpi-period"),
+                    *([_recon_flag(region, code)] if code in flagged else []),
                 ],
                 className=f"kpi-card status-{status or 'none'}",
                 id={"type": "kpi", "index": code},
             )
         )
     return tile("核心指标", html.Div(cards, className="kpi-grid"), fresh.footer(), name="kpis")
+
+
+def _recon_flag(region: str, code: str) -> dcc.Link:
+    return dcc.Link("核", href=f"/reconcile?region={region}&indicator={code}", className="recon-flag",
+                    title="上报值与明细不一致，点击查看数据核验")  # fmt: skip
 
 
 def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Freshness) -> html.Div:

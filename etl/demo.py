@@ -76,7 +76,18 @@ class DemoSpec:
     end: str = "2026-10"  # last month of statistics (monthly/quarterly/annual values)
     as_of: datetime = datetime(2026, 11, 28, 9, 0)  # "now" for events
     seed: int = 20211
-    hotline_tickets: int = 60_000  # over the whole span
+    # The demo's scale, per resident (the README states these as the demo's assumptions, not facts).
+    # 12345 contacts per 10,000 residents a year (≈3.5 M a year for Shanxi), at full volume from
+    # 1 January of the year before as_of, so this month, this year and the same stretch last year
+    # all have their tickets; earlier years are carried by the monthly indicator feed.
+    hotline_per_10k: float = 1000.0
+    # A fixed number of tickets spread over the whole span instead (small test fixtures, benchmarks).
+    hotline_tickets: int | None = None
+    inspections_per_10k: float = 6.0  # 双随机 inspections per 10,000 residents a year (≈21,000)
+    # Incidents province-wide a year: about 220 (≈30 level III); levels I and II are capped, as a
+    # real year rarely has more than one 特别重大 or five 重大 events in a province.
+    incidents_per_million: float = 6.3
+    level_caps: tuple[int, int] = (1, 5)
 
     @property
     def start_ym(self) -> tuple[int, int]:
@@ -107,6 +118,18 @@ class DemoSpec:
 
     def target_years(self) -> list[int]:
         return list(range(self.start_ym[0], self.end_ym[0] + 1))
+
+    @classmethod
+    def small(cls, **changes: Any) -> DemoSpec:
+        """A demo a thousandth of the province's scale for tests: quick to build, every kind of row."""
+        return cls(**{"hotline_tickets": 8_000, "inspections_per_10k": 0.17, **changes})
+
+    @property
+    def hotline_start(self) -> datetime:
+        """The first day of tickets: the whole span for a fixed count, else 1 January of last year."""
+        if self.hotline_tickets is not None:
+            return self.span_start
+        return max(self.span_start, datetime(self.as_of.year - 1, 1, 1))
 
     def rng(self, stream: str) -> np.random.Generator:
         # One independent PCG64 stream per named purpose; crc32 is stable across runs, hash() is not.
@@ -411,6 +434,7 @@ class FileResult:
     encoding: str
     bad_rows: list[dict[str, Any]]
     extra: dict[str, Any] = field(default_factory=dict)
+    rates: Any = None  # etl.demo_rates.RowRates: the rates the file's rows give (not in the manifest)
 
 
 def write_csv(
@@ -547,15 +571,27 @@ def generate_demo(
 ) -> dict[str, Path]:
     """Write the demo feeds and MANIFEST.json into ``out_dir``; returns {file_key: path}."""
     # The submodules import helpers from this module, so they are imported here, not at the top.
-    from etl import demo_events, demo_indicators, demo_regulation
+    from etl import demo_events, demo_indicators, demo_rates, demo_regulation
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     book = RegionBook.build(regions, spec)
+    # Rows first: the rates regions report are counted from them (etl.demo_rates).
+    events = demo_events.write_event_files(out_dir, book, geometries, spec, with_bad_rows, indicators)
+    regulation = demo_regulation.write_regulation_files(out_dir, book, indicators, spec, with_bad_rows)
+    counted = demo_rates.RowRates()
+    for result in (*events, *regulation):
+        if result.rates is not None:
+            counted.merge(result.rates)
+    decimals = {i.code: i.decimals for i in demo_indicators.catalogue(indicators)}
+    year, quarter = spec.quarters()[-1] if spec.quarters() else (0, 0)
+    reported, discrepancies = demo_rates.reported_values(
+        counted.rolled_up(book), decimals, book, spec.end, f"{year}Q{quarter}"
+    )
     results = [
-        *demo_indicators.write_indicator_files(out_dir, book, indicators, spec, with_bad_rows),
-        *demo_events.write_event_files(out_dir, book, geometries, spec, with_bad_rows),
-        *demo_regulation.write_regulation_files(out_dir, book, indicators, spec, with_bad_rows),
+        *demo_indicators.write_indicator_files(out_dir, book, indicators, spec, with_bad_rows, reported),
+        *events,
+        *regulation,
     ]
     bad = [entry for r in results for entry in r.bad_rows]
     manifest = {
@@ -584,6 +620,8 @@ def generate_demo(
             for r in results
         },
         "bad_rows": bad,
+        # Reported rates that contradict their own rows, on purpose: what 数据核验 must find, and nothing else.
+        "discrepancies": discrepancies,
     }
     manifest_path = out_dir / MANIFEST_NAME
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -19,8 +19,10 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
+from cockpit.warehouse.events_queries import REPORT_DEADLINE_MINUTES
 from etl.demo import (
     FILE_NAMES,
     DemoSpec,
@@ -33,6 +35,7 @@ from etl.demo import (
     write_csv,
     write_xlsx,
 )
+from etl.demo_rates import RowRates, month_code, quarantined, quarter_code
 
 WARNINGS_HEADER = tuple(
     ["预警编号", "预警类型", "预警级别", "发布区域", "发布单位", "发布时间", "失效时间", "解除时间"]
@@ -98,10 +101,10 @@ _WEEKDAY = _nums("1.15 1.08 1.05 1.03 1 .72 .65")  # Monday first: people call o
 _INCIDENT_TYPES = {
     row[0]: (float(row[1]), float(row[2]), _nums(row[3]), float(row[4]))
     for row in _table("""
-        自然灾害|.30|.8|.003 .02 .17|1.5
-        事故灾难|.50|.2|.002 .025 .20|1.0
-        公共卫生事件|.08|0|0 .015 .15|.2
-        社会安全事件|.12|0|0 .01 .12|.1
+        自然灾害|.30|.8|.003 .02 .13|1.5
+        事故灾难|.50|.2|.002 .02 .15|1.0
+        公共卫生事件|.08|0|0 .01 .10|.2
+        社会安全事件|.12|0|0 .01 .08|.1
     """)
 }
 # Deaths (min max) for levels I..IV, after the national grading of 突发事件.
@@ -205,14 +208,17 @@ _TASK_TITLE = {
 
 
 def write_event_files(
-    out_dir: Path, book: RegionBook, geometries: gpd.GeoDataFrame, spec: DemoSpec, with_bad_rows: bool
-) -> list[FileResult]:
+    out_dir: Path, book: RegionBook, geometries: gpd.GeoDataFrame, spec: DemoSpec, with_bad_rows: bool,
+    indicators: pd.DataFrame | None = None,
+) -> list[FileResult]:  # fmt: skip
+    """``indicators``: the catalogue, so rows follow the plan's simulated rates where a rate is
+    reported from them (双随机 coverage), as a region's real rows would."""
     return [
-        _incidents(out_dir, book, geometries, spec, with_bad_rows),
+        _incidents(out_dir, book, geometries, spec, with_bad_rows, indicators),
         _warnings(out_dir, book, spec, with_bad_rows),
-        _hotline(out_dir, book, spec, with_bad_rows),
-        _inspections(out_dir, book, spec, with_bad_rows),
-        _tasks(out_dir, book, spec, with_bad_rows),
+        _hotline(out_dir, book, spec, with_bad_rows, indicators),
+        _inspections(out_dir, book, spec, with_bad_rows, indicators),
+        _tasks(out_dir, book, spec, with_bad_rows, indicators),
     ]
 
 
@@ -224,6 +230,33 @@ def _per_million_year(book: RegionBook, spec: DemoSpec, rate: float) -> int:
     people = sum(book.population[c] for c in book.cities) or book.population[book.province]
     years = (spec.as_of - spec.span_start).total_seconds() / (365.25 * 86400)
     return round(rate * people / 1e6 * years)
+
+
+def _model(
+    indicators: pd.DataFrame | None,
+    book: RegionBook,
+    spec: DemoSpec,
+    code: str,
+    codes: list[str],
+    default: float,
+) -> np.ndarray:
+    """A monthly indicator's simulated values as (region, statistics month): the rate rows follow."""
+    from etl.demo_indicators import monthly_series
+
+    series = monthly_series(indicators, book, spec, code) if indicators is not None else {}
+    months = len(spec.months())
+    return np.array([series.get(c, np.full(months, default)) for c in codes], dtype=float).reshape(
+        len(codes), months
+    )
+
+
+def _hotline_total(book: RegionBook, spec: DemoSpec) -> int:
+    """Tickets from ``spec.hotline_start`` to as_of: the fixed count, or the per-resident rate."""
+    if spec.hotline_tickets is not None:
+        return spec.hotline_tickets
+    people = sum(book.population[c] for c in book.cities) or book.population[book.province]
+    years = (spec.as_of - spec.hotline_start).total_seconds() / (365.25 * 86400)
+    return round(spec.hotline_per_10k * people / 1e4 * years)
 
 
 def _weights(book: RegionBook, codes: list[str], area_share: float = 0.0) -> np.ndarray:
@@ -287,16 +320,20 @@ def _points(geom: Any, count: int, rng: np.random.Generator) -> list[tuple[float
 
 
 def _incidents(
-    out_dir: Path, book: RegionBook, geometries: gpd.GeoDataFrame, spec: DemoSpec, bad: bool
-) -> FileResult:
+    out_dir: Path, book: RegionBook, geometries: gpd.GeoDataFrame, spec: DemoSpec, bad: bool,
+    indicators: pd.DataFrame | None = None,
+) -> FileResult:  # fmt: skip
     rng = spec.rng("incidents")
+    # Reports miss the deadline as often as the county's simulated 按时报送率 for the month says.
+    ontime = dict(zip(book.counties, _model(indicators, book, spec, "emergency_report_ontime_rate",
+                                            list(book.counties), 97.0), strict=True))  # fmt: skip
     geoms = {str(k): g for k, g in geometries.geometry.items() if g is not None and not g.is_empty}
     counties = [c for c in book.counties if c in geoms]
     if not counties:
         raise ValueError("geometries hold no county of the province")
     start, as_of = spec.span_start, spec.as_of
     months = _day_months(spec)
-    per_day = _per_million_year(book, spec, 6.3) / len(months)  # ≈ 220 a year for 35 million people
+    per_day = _per_million_year(book, spec, spec.incidents_per_million) / len(months)  # ≈ 220 a year
     hour_p = _DAYTIME / _DAYTIME.sum()
     drafts: list[tuple[datetime, str, str, str, int]] = []  # occurred, type, subtype, county, stage
     for kind, (share, area_share, _, _) in _INCIDENT_TYPES.items():
@@ -332,12 +369,25 @@ def _incidents(
         by_county[d[3]] = by_county.get(d[3], 0) + 1
     points = {c: iter(_points(geoms[c], k, rng)) for c, k in sorted(by_county.items())}
     seq: dict[int, int] = {}
+    used: dict[tuple[int, int], int] = {}  # (year, level) → level I/II incidents so far
     records: list[dict[str, Any]] = []
     for draft in drafts:
         year = draft[0].year
         seq[year] = seq.get(year, 0) + 1
-        records.append(_incident(rng, spec, book, draft, f"YJ{year}-{seq[year]:06d}", next(points[draft[3]])))
+        records.append(
+            _incident(
+                rng, spec, book, draft, f"YJ{year}-{seq[year]:06d}", next(points[draft[3]]), used, ontime
+            )
+        )
 
+    # 突发事件信息按时报送率 as the records give it: reported within the deadline, per county and month.
+    rates = RowRates()
+    for r in records:
+        if r["reportTime"]:
+            occurred = datetime.strptime(r["occurTime"], _TS)
+            minutes = (datetime.strptime(r["reportTime"], _TS) - occurred).total_seconds() / 60
+            ontime = int(minutes <= REPORT_DEADLINE_MINUTES)
+            rates.add("emergency_report_ontime_rate", r["areaCode"], month_code(occurred), ontime, 1)
     plants: list[Plant] = []
     if bad:
         pos = spread_positions(len(records), 2, spec.rng("incidents:bad"))
@@ -354,7 +404,7 @@ def _incidents(
     path = out_dir / FILE_NAMES["emergency_incidents"]
     dump = {"code": 0, "msg": "ok", "total": len(final), "data": final}
     path.write_text(json.dumps(dump, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return FileResult("emergency_incidents", path, len(final), "utf-8", entries)
+    return FileResult("emergency_incidents", path, len(final), "utf-8", entries, rates=rates)
 
 
 def _incident(
@@ -364,12 +414,20 @@ def _incident(
     draft: tuple[datetime, str, str, str, int],
     event_id: str,
     point: tuple[float, float],
+    used: dict[tuple[int, int], int],
+    ontime: dict[str, np.ndarray],
 ) -> dict[str, Any]:
-    """One API record; ``stage`` >= 0 pins a planted current incident at 已报告/处置中/已控制."""
+    """One API record; ``stage`` >= 0 pins a planted current incident at 已报告/处置中/已控制.
+    ``used`` counts the year's level I and II incidents so far: past ``spec.level_caps`` an event
+    is graded one level lower (its casualties and losses are then drawn for that level)."""
     occurred, kind, sub, county, stage = draft
     as_of = spec.as_of
     odds = _INCIDENT_TYPES[kind][2]
     level = int(rng.choice(4, p=[*odds, 1 - odds.sum()]))
+    while level < 2 and used.get((occurred.year, level), 0) >= spec.level_caps[level]:
+        level += 1
+    if level < 2:
+        used[(occurred.year, level)] = used.get((occurred.year, level), 0) + 1
     if stage >= 0:
         level = max(level, 2)  # the planted current incidents are ordinary ones
     lo, hi = _DEATHS[kind][level]
@@ -380,12 +438,18 @@ def _incident(
         injured = int(rng.poisson((40, 15, 5, 1.2)[level]))
     loss = round(float(_LOSS[level] * _INCIDENT_TYPES[kind][3] * rng.lognormal(0.0, 0.8)), 2)
     fast = 0.6 if level <= 1 else 1.0  # big events are reported and handled faster
-    late = 4.0 if rng.random() < 0.04 else 1.0  # a few reports miss the deadline
-    report = occurred + timedelta(minutes=min(360.0, max(3.0, 18 * fast * late * rng.lognormal(0, 0.6))))
+    (y0, m0), months = spec.start_ym, len(spec.months())
+    t = min(max((occurred.year - y0) * 12 + occurred.month - m0, 0), months - 1)
+    if rng.random() * 100 >= ontime[county][t]:  # this report misses the deadline
+        minutes = float(rng.uniform(REPORT_DEADLINE_MINUTES + 1, 360.0))
+    else:
+        minutes = min(float(REPORT_DEADLINE_MINUTES), max(3.0, 18 * fast * rng.lognormal(0, 0.6)))
+    report = occurred + timedelta(minutes=minutes)
     respond = report + timedelta(minutes=max(5.0, 20 * fast * rng.lognormal(0, 0.6)))
     slow = 1.5 if kind == "自然灾害" else 1.0
     control = respond + timedelta(hours=(48, 24, 10, 4)[level] * slow * rng.lognormal(0, 0.7))
-    close = control + timedelta(days=min(60.0, (30, 20, 8, 3)[level] * rng.lognormal(0, 0.6)))
+    # Once under control an incident is closed within days (the aftermath of a 特别重大 one takes longer).
+    close = control + timedelta(days=min(21.0, (7, 4, 2, 1)[level] * rng.lognormal(0, 0.5)))
     if stage >= 0:
         report = min(report, occurred + timedelta(minutes=20))
         respond = min(respond, report + timedelta(minutes=40))
@@ -493,8 +557,12 @@ def _warnings(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> Fil
 # -- 12345 hotline ------------------------------------------------------------------------------
 
 
-def _hotline(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
-    """Tickets over counties by population, written in day-aligned chunks (bounded memory)."""
+def _hotline(
+    out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool, indicators: pd.DataFrame | None = None
+) -> FileResult:
+    """Tickets over counties by population, written in day-aligned chunks (bounded memory). A county's
+    tickets are closed and rated as its simulated 办结率 and 满意率 for the month say, so the rates it
+    reports are its rows' (etl.demo_rates)."""
     rng = spec.rng("hotline")
     start, as_of = spec.span_start, spec.as_of
     days = np.datetime64(start.date(), "D") + np.arange((as_of.date() - start.date()).days + 1)
@@ -516,11 +584,19 @@ def _hotline(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> File
         * np.array([float(c[1]) for c in _CATEGORIES])
         * (season / season.mean(axis=0))[month - 1]
     )
-    counts = rng.multinomial(spec.hotline_tickets, (lam / lam.sum()).ravel()).reshape(n_days, len(cats))
+    first = (spec.hotline_start.date() - start.date()).days
+    lam[:first] = 0.0  # before the tickets' first day the monthly indicator feed carries the volume
+    counts = rng.multinomial(_hotline_total(book, spec), (lam / lam.sum()).ravel()).reshape(n_days, len(cats))
 
     counties = list(book.counties)
     county_p = _weights(book, counties)
     lagging = np.array([c in book.lagging_counties for c in counties])
+    close_model = _model(indicators, book, spec, "hotline_close_rate", counties, 98.0)
+    sat_model = _model(indicators, book, spec, "hotline_satisfaction_rate", counties, 93.0)
+    first_stat = np.datetime64(f"{spec.start}", "M")
+    stat_month = np.minimum(
+        (days.astype("datetime64[M]") - first_stat).astype(np.int64), close_model.shape[1] - 1
+    )  # the statistics month of each day (the latest one for days after it)
     mix = np.linspace(0, 1, int(years[-1]) + 1)[:, None]
     channel_cdf = np.cumsum((1 - mix) * _CHANNEL_FIRST + mix * _CHANNEL_LAST, axis=1)
     channel_cdf[:, -1] = 1.0
@@ -547,20 +623,22 @@ def _hotline(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> File
     )
     yes_no = np.array(["否,", "是,"])
     moods = np.array(["满意", "基本满意", "不满意", "未评价"])
-    heating = np.isin(month, (11, 12, 1))
-    heat_cat = cats.index("供暖")
     as_of_sec = int((as_of - start).total_seconds())
 
     plants: dict[int, tuple[str, int, str]] = {}
-    if bad and spec.hotline_tickets >= 100:  # a handful of tickets has no room for five bad rows
+    total = int(counts.sum())
+    if bad and total >= 100:  # a handful of tickets has no room for five bad rows
         cases = [("unknown_region", 1, book.foreign[0]), ("duplicate_key", -1, "")]
         cases += [("bad_timestamp", 2, f"{as_of.year}-02-30 10:00:00"), ("conflicting_duplicate", 6, "")]
         cases += [("missing_required", 4, "")]
-        plants = dict(
-            zip(spread_positions(spec.hotline_tickets, 5, spec.rng("hotline:bad")), cases, strict=True)
-        )
+        plants = dict(zip(spread_positions(total, 5, spec.rng("hotline:bad")), cases, strict=True))
     entries: list[dict[str, Any]] = []
     path = out_dir / FILE_NAMES["hotline_tickets"]
+    # What the 12345 system's own count says, per county and month: tickets (n), closed, rated and
+    # satisfied (满意 or 基本满意), leaving out the planted rows the loader will refuse.
+    mon = (days.astype("datetime64[M]") - days[0].astype("datetime64[M]")).astype(np.int64)
+    n_cells = len(counties) * (int(mon[-1]) + 1)
+    tally = np.zeros((4, n_cells), dtype=np.int64)
     # A chunk ends on the day its running total crosses a multiple of _CHUNK_ROWS; days are never split.
     cum = np.cumsum(counts.sum(axis=1))
     ends = np.flatnonzero(np.diff(cum // _CHUNK_ROWS, prepend=0)) + 1
@@ -594,25 +672,47 @@ def _hotline(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> File
             hours = hours * np.where(rng.random(n) < 0.02, 15.0, 1.0)  # a few drag on for weeks
             created = day.astype(np.int64) * 86400 + sec
             closed = created + (hours * 3600).astype(np.int64)
-            is_open = closed > as_of_sec
-            # Satisfaction improves yearly and dips in the heating season, on heating and in laggards.
-            p_sat = 0.80 + 0.015 * yi - 0.06 * heating[day] - 0.08 * (cat == heat_cat) - 0.10 * lag
+            sm = stat_month[day]
+            # Some tickets stay open (transferred, disputed): as many as the county's 办结率 leaves.
+            stuck = rng.random(n) >= close_model[county, sm] / 100
+            is_open = (closed > as_of_sec) | stuck
+            # Rated tickets are satisfied (满意 or 基本满意) as often as the county's 满意率 says.
+            p_sat = sat_model[county, sm] / 100
             s = rng.random(n)
-            mood = np.where(s < p_sat, 0, np.where(s < p_sat + (1 - p_sat) * 0.6, 1, 2))
+            mood = np.where(s < 0.7 * p_sat, 0, np.where(s < p_sat, 1, 2))
             mood = np.where(is_open | (rng.random(n) < 0.15), 3, mood)
             cday = np.minimum(closed // 86400, n_days - 1)
             closed_txt = np.where(is_open, "", add(day_sp[cday], tod[closed % 86400]))
             line = add(add(day_id[day], seq_c[seq]), add(code_c[county], add(day_sp[day], tod_c[sec])))
             line = add(add(line, combo[channel * n_topics + topic]), yes_no[on_time.astype(int)])
             lines: list[str] = add(line, add(add(closed_txt, ","), moods[mood])).tolist()
+            cell = county * (int(mon[-1]) + 1) + mon[day]
+            keep = np.ones(n, dtype=bool)
             here = {p: case for p, case in plants.items() if done <= p < done + n}
+            for p, (reason, _, _) in here.items():
+                off = p - done
+                if reason not in ("duplicate_key", "conflicting_duplicate"):
+                    keep[off] = False  # the row is overwritten with a bad value
+                if reason == "conflicting_duplicate":
+                    keep[off - min(7, off)] = False  # its original: both are refused
+            for i, flag in enumerate((keep, keep & ~is_open, keep & (mood != 3), keep & (mood <= 1))):
+                tally[i] += np.bincount(cell, weights=flag, minlength=n_cells).astype(np.int64)
             if here:
                 lines, new = _plant_hotline(lines, done, written, here)
                 entries.extend(new)
             fh.write(("\n".join(lines) + "\n").encode("utf-8"))
             written += len(lines)
             done += n
-    return FileResult("hotline_tickets", path, written, "utf-8", with_counterparts(entries))
+    rates = RowRates()
+    first_month = days[0].astype("datetime64[M]")
+    for flat in np.flatnonzero(tally[0]).tolist():
+        c, m = divmod(flat, int(mon[-1]) + 1)
+        period = str(first_month + m)  # YYYY-MM
+        n_all, closed, rated, pleased = (int(t) for t in tally[:, flat])
+        rates.add("hotline_close_rate", counties[c], period, closed, n_all)
+        if rated:
+            rates.add("hotline_satisfaction_rate", counties[c], period, pleased, rated)
+    return FileResult("hotline_tickets", path, written, "utf-8", with_counterparts(entries), rates=rates)
 
 
 def _plant_hotline(
@@ -652,23 +752,43 @@ def _plant_hotline(
 # -- inspections --------------------------------------------------------------------------------
 
 
-def _inspections(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
+def _inspections(
+    out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool, indicators: pd.DataFrame | None
+) -> FileResult:
+    from etl.demo_indicators import quarterly_series
+
     rng = spec.rng("inspections")
+    # How many planned inspections a region gets done: its simulated 双随机覆盖率 for the quarter.
+    coverage = (
+        quarterly_series(indicators, book, spec, "double_random_coverage_rate")
+        if indicators is not None
+        else {}
+    )
+    quarter_at = {yq: i for i, yq in enumerate(spec.quarters())}
     workdays = _workdays(spec)
-    planned = sorted(workdays[i] for i in rng.integers(0, len(workdays), _per_million_year(book, spec, 17)))
+    count = _per_million_year(book, spec, 100 * spec.inspections_per_10k)
+    planned = sorted(workdays[i] for i in rng.integers(0, len(workdays), count))
     county_p = _weights(book, book.counties)
     depts = [d[0] for d in _INSPECTION_DEPTS]
     dept_p = [float(d[1]) for d in _INSPECTION_DEPTS]
     today = spec.as_of.date()
     rows: list[list[Any]] = []
+    codes: list[str] = []
     seq: dict[int, int] = {}
     for day in planned:
         region = _place(rng, book, 0.15, county_p)
+        codes.append(region)
         k = int(rng.choice(len(depts), p=np.array(dept_p) / sum(dept_p)))
         sector = _pick(rng, _INSPECTION_DEPTS[k][2].split())
         done: date | None = day + timedelta(days=int(abs(rng.normal(0, 10))))
-        stalled = rng.random() < 0.1 and (today - day).days < 90  # a backlog of recent ones
-        if stalled or (done is not None and done > today):
+        t = quarter_at.get((day.year, (day.month - 1) // 3 + 1))
+        share = float(coverage[region][t]) / 100 if region in coverage and t is not None else 0.97
+        # A backlog of this quarter's (the quarter still running; its rate is not reported yet).
+        stalled = rng.random() < 0.1 and (day.year, (day.month - 1) // 3) == (
+            today.year,
+            (today.month - 1) // 3,
+        )
+        if stalled or rng.random() >= share or (done is not None and done > today):
             done = None
         found: str | None = None
         penalty: float | None = None
@@ -696,6 +816,12 @@ def _inspections(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> 
         plants = _replace_plants(
             rows, spread_positions(len(rows), 2, spec.rng("inspections:bad")), cases, INSPECTIONS_HEADER
         )
+    # 双随机抽查覆盖率 as the rows give it: planned in the quarter and done, leaving out refused rows.
+    rates = RowRates()
+    refused = quarantined(plants)
+    for i, (row, region) in enumerate(zip(rows, codes, strict=True)):
+        if i not in refused:
+            rates.add("double_random_coverage_rate", region, quarter_code(row[4]), int(row[5] is not None), 1)
     final, entries = plant_rows(rows, plants, FILE_NAMES["inspections"])
     for entry in entries:
         entry["excel_row"] = entry["row"] + 1
@@ -703,15 +829,23 @@ def _inspections(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> 
     widths = (14, 18, 12, 12, 12, 12, 12, 16)
     write_xlsx(path, INSPECTIONS_SHEET, INSPECTIONS_HEADER, final, spec.as_of, widths=widths)
     return FileResult(
-        "inspections", path, len(final), "xlsx", entries, {"sheet": INSPECTIONS_SHEET, "header_row": 1}
+        "inspections", path, len(final), "xlsx", entries, {"sheet": INSPECTIONS_SHEET, "header_row": 1}, rates
     )
 
 
 # -- 13710 supervised tasks ---------------------------------------------------------------------
 
 
-def _tasks(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
+def _tasks(
+    out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool, indicators: pd.DataFrame | None = None
+) -> FileResult:
     rng = spec.rng("tasks_13710")
+    # Tasks are done by their deadline as often as the region's simulated 按期办结率 for that month says.
+    codes = list(book.all_codes)
+    ontime_model = dict(
+        zip(codes, _model(indicators, book, spec, "task_13710_ontime_rate", codes, 96.0), strict=True)
+    )
+    (y0, m0), n_months = spec.start_ym, len(spec.months())
     workdays = _workdays(spec)
     assigned = sorted(workdays[i] for i in rng.integers(0, len(workdays), _per_million_year(book, spec, 20)))
     county_p = _weights(book, book.counties)
@@ -719,6 +853,7 @@ def _tasks(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileRe
     depts = {d[0]: [int(x) for x in d[1].split()] for d in _PROVINCIAL_DEPTS}
     kinds = {k[0]: k for k in _TASK_KINDS}
     rows: list[list[str]] = []
+    facts: list[tuple[str, date, date | None]] = []  # region, deadline, done: for the reported rates
     seq: dict[int, int] = {}
     for day in assigned:
         provincial = rng.random() < 0.45
@@ -739,21 +874,26 @@ def _tasks(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileRe
             plan_no = str(int(rng.integers(1, 32)))
         span = int(_pick(rng, spans.split(), _nums(odds)))
         deadline = day + timedelta(days=span)
+        t = min(max((deadline.year - y0) * 12 + deadline.month - m0, 0), n_months - 1)
+        on_time = float(ontime_model[region][t]) / 100
         lag = region in book.lagging_counties or book.city_of(region) in book.lagging_cities
         r = rng.random()
         done: date | None
-        if r < 0.05 + (0.05 if lag else 0.0) and (today - day).days < 400:
-            done = None  # stuck this year: overdue and open once the deadline passes
-        elif r < 0.08 + (0.12 if lag else 0.0):
-            done = deadline + timedelta(days=int(rng.integers(1, max(3, span // 3) + 1)))  # closed late
-        else:
+        if rng.random() < (0.04 if lag else 0.02) and (today - day).days < 400:
+            done = None  # stuck this year: overdue and open once the deadline passes (13710 须清零)
+        elif r < on_time:
             done = day + timedelta(days=math.ceil(span * float(rng.uniform(0.25, 1.0))))
+        elif r < on_time + (1 - on_time) / 2 and (today - day).days < 400:
+            done = None  # stuck this year: overdue and open once the deadline passes
+        else:
+            done = deadline + timedelta(days=int(rng.integers(1, max(3, span // 3) + 1)))  # closed late
         if done is not None and done > today:
             done = None
         seq[day.year] = seq.get(day.year, 0) + 1
         region_name = book.name[region] if region == book.province else book.display[region]
         dates = (day.isoformat(), deadline.isoformat(), "" if done is None else done.isoformat())
         rows.append([f"DB{day.year}{seq[day.year]:05d}", title, category, unit, region_name, plan_no, *dates])
+        facts.append((region, deadline, done))
     plants: list[Plant] = []
     if bad:
         pos = spread_positions(len(rows), 5, spec.rng("tasks_13710:bad"))
@@ -764,7 +904,26 @@ def _tasks(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileRe
         plants.append(
             Plant("duplicate_key", pos[4], list(rows[src]), source=src, note="exact copy of duplicate_of")
         )
+    rates = _task_rates(spec, [f for i, f in enumerate(facts) if i not in quarantined(plants)])
     final, entries = plant_rows(rows, plants, FILE_NAMES["supervision_tasks_13710"])
     path = out_dir / FILE_NAMES["supervision_tasks_13710"]
     write_csv(path, TASKS_HEADER, final, "gbk", newline="\r\n")  # exported from the 13710 system's Excel
-    return FileResult("supervision_tasks_13710", path, len(final), "gbk", entries)
+    return FileResult("supervision_tasks_13710", path, len(final), "gbk", entries, rates=rates)
+
+
+def _task_rates(spec: DemoSpec, facts: list[tuple[str, date, date | None]]) -> RowRates:
+    """13710 按期办结率 and 清零率 for each reported month: the tasks due from 1 January to the month's
+    end, done by their deadline (按期) and done by the month's end (清零)."""
+    rates = RowRates()
+    for year, month in spec.months():
+        end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        period = f"{year}-{month:02d}"
+        for region, deadline, done in facts:
+            if deadline.year == year and deadline <= end:
+                rates.add(
+                    "task_13710_ontime_rate", region, period, int(done is not None and done <= deadline), 1
+                )
+                rates.add(
+                    "task_13710_clearance_rate", region, period, int(done is not None and done <= end), 1
+                )
+    return rates

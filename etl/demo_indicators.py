@@ -265,19 +265,30 @@ def targets(ind: Indicator, book: RegionBook, spec: DemoSpec) -> dict[str, dict[
 # -- files --------------------------------------------------------------------------------------
 
 
+Reported = Mapping[
+    tuple[str, str, str], float
+]  # (indicator, adcode, period code) → the value a region reports
+
+
 def write_indicator_files(
-    out_dir: Path, book: RegionBook, indicators: pd.DataFrame, spec: DemoSpec, with_bad_rows: bool
-) -> list[FileResult]:
+    out_dir: Path, book: RegionBook, indicators: pd.DataFrame, spec: DemoSpec, with_bad_rows: bool,
+    reported: Reported | None = None,
+) -> list[FileResult]:  # fmt: skip
+    """``reported``: values counted from the demo's own rows (etl.demo_rates), used instead of the
+    simulated series wherever a region has rows in the period."""
     inds = catalogue(indicators)
+    reported = reported or {}
     return [
-        _monthly(out_dir, book, inds, spec, with_bad_rows),
-        _quarterly(out_dir, book, inds, spec, with_bad_rows),
+        _monthly(out_dir, book, inds, spec, with_bad_rows, reported),
+        _quarterly(out_dir, book, inds, spec, with_bad_rows, reported),
         _annual(out_dir, book, inds, spec, with_bad_rows),
         _targets(out_dir, book, inds, spec, with_bad_rows),
     ]
 
 
-def _monthly(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool) -> FileResult:
+def _monthly(
+    out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool, reported: Reported
+) -> FileResult:
     months = spec.months()
     tau = np.array([y - 2020 + (m - 6.5) / 12 for y, m in months])
     cal = np.array([[m] for _, m in months])
@@ -290,8 +301,9 @@ def _monthly(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoS
         series = simulate(ind, book, spec, tau, cal, "month")
         codes = [c for c in book.all_codes if c in series]
         for t, (y, m) in enumerate(months):
-            period = style.format(y=y, m=m)
-            rows.extend([ind.code, book.mixed[c], period, ind.fmt(series[c][t])] for c in codes)
+            period, code = style.format(y=y, m=m), f"{y}-{m:02d}"
+            rows.extend([ind.code, book.mixed[c], period, ind.fmt(reported.get((ind.code, c, code), series[c][t]))]
+                        for c in codes)  # fmt: skip
     plants: list[Plant] = []
     if bad:
         rng = spec.rng("monthly:bad")
@@ -363,7 +375,7 @@ def _monthly(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoS
 
 
 def _quarterly(
-    out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool
+    out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool, reported: Reported
 ) -> FileResult:
     quarters = spec.quarters()
     tau = np.array([y - 2020 + (3 * q - 1 - 6.5) / 12 for y, q in quarters])
@@ -374,7 +386,9 @@ def _quarterly(
         codes = [c for c in book.all_codes if c in series]
         for t, (y, q) in enumerate(quarters):
             label = f"{y}年第{q}季度"
-            rows.extend([ind.name, int(c), label, float(series[c][t])] for c in codes)
+            code = f"{y}Q{q}"
+            rows.extend([ind.name, int(c), label, float(reported.get((ind.code, c, code), series[c][t]))]
+                        for c in codes)  # fmt: skip
     plants: list[Plant] = []
     if bad:
         pos = spread_positions(len(rows), 2, spec.rng("quarterly:bad"))
@@ -529,3 +543,29 @@ def _targets(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoS
     path = out_dir / FILE_NAMES["indicator_targets"]
     write_csv(path, TARGETS_HEADER, final, "utf-8")
     return FileResult("indicator_targets", path, len(final), "utf-8", entries)
+
+
+def quarterly_series(
+    indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str
+) -> dict[str, np.ndarray]:
+    """A quarterly indicator's simulated values per region (its own rng stream: the file's values)."""
+    ind = next((i for i in catalogue(indicators) if i.code == code), None)
+    if ind is None:
+        return {}
+    quarters = spec.quarters()
+    tau = np.array([y - 2020 + (3 * q - 1 - 6.5) / 12 for y, q in quarters])
+    cal = np.array([[3 * q - 2, 3 * q - 1, 3 * q] for _, q in quarters])
+    return simulate(ind, book, spec, tau, cal, "quarter")
+
+
+def monthly_series(
+    indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str
+) -> dict[str, np.ndarray]:
+    """A monthly indicator's simulated values per region over ``spec.months()`` (the file's values)."""
+    ind = next((i for i in catalogue(indicators) if i.code == code), None)
+    if ind is None:
+        return {}
+    months = spec.months()
+    tau = np.array([y - 2020 + (m - 6.5) / 12 for y, m in months])
+    cal = np.array([[m] for _, m in months])
+    return simulate(ind, book, spec, tau, cal, "month")

@@ -26,6 +26,7 @@ from etl.demo import (
     write_xlsx,
 )
 from etl.demo_events import _per_million_year, _pick, _place, _replace_plants, _table, _weights, _workdays
+from etl.demo_rates import RowRates, quarantined
 
 CATALOG_HEADER = (
     "地区",
@@ -110,16 +111,12 @@ def write_regulation_files(
 
 
 def _rates(indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str) -> dict[str, np.ndarray]:
-    """The quarterly indicator's simulated values (its own rng stream, so identical to its file)."""
-    from etl.demo_indicators import catalogue, simulate
+    """The quarterly indicator's simulated values, or near the plan's baseline without it."""
+    from etl.demo_indicators import quarterly_series
 
-    quarters = spec.quarters()
-    ind = next((i for i in catalogue(indicators) if i.code == code), None)
-    if ind is None:  # a catalogue without the indicator: near the plan's baseline
-        return {c: np.full(len(quarters), 99.0) for c in book.all_codes}
-    tau = np.array([y - 2020 + (3 * q - 1 - 6.5) / 12 for y, q in quarters])
-    cal = np.array([[3 * q - 2, 3 * q - 1, 3 * q] for _, q in quarters])
-    return simulate(ind, book, spec, tau, cal, "quarter")
+    return quarterly_series(indicators, book, spec, code) or {
+        c: np.full(len(spec.quarters()), 99.0) for c in book.all_codes
+    }
 
 
 def _split(rng: np.random.Generator, missing: int, capacity: np.ndarray, odds: np.ndarray) -> np.ndarray:
@@ -147,6 +144,7 @@ def _catalog(
     base = np.array([float(d[1]) for d in _CATALOG_DEPTS])
     odds = np.array([float(d[2]) for d in _CATALOG_DEPTS])
     rows: list[list[Any]] = []
+    cells: list[tuple[str, str]] = []  # (adcode, quarter) of each row, for the reported rates
     for code in book.all_codes:
         # Each government's catalogue is its own size and grows as national items are added.
         size = base * _LEVEL_SCALE[book.level[code]] * rng.uniform(0.85, 1.15, len(depts))
@@ -164,6 +162,7 @@ def _catalog(
                 rows.append(
                     [name, dept, label, int(items[k]), int(claimed[k]), int(lists[k]), int(published[k])]
                 )
+                cells.append((code, f"{year}Q{q}"))
     plants: list[Plant] = []
     if bad:
         cases = [
@@ -175,6 +174,13 @@ def _catalog(
         ]
         pos = spread_positions(len(rows), len(cases), spec.rng("regulatory_catalog:bad"))
         plants = _replace_plants(rows, pos, cases, CATALOG_HEADER)
+    # The reported 认领率 and 公布率 are this catalogue's own sums (the region's departments, no roll-up).
+    rates = RowRates(own_only={"regulatory_claim_rate", "inspection_list_publish_rate"})
+    refused = quarantined(plants)
+    for i, (row, (code, quarter)) in enumerate(zip(rows, cells, strict=True)):
+        if i not in refused:
+            rates.add("regulatory_claim_rate", code, quarter, row[4], row[3])
+            rates.add("inspection_list_publish_rate", code, quarter, row[6], row[5])
     final, entries = plant_rows(rows, plants, FILE_NAMES["regulatory_catalog"])
     for entry in entries:
         entry["excel_row"] = entry["row"] + 2  # title row and header row above the data
@@ -182,7 +188,13 @@ def _catalog(
     widths = (22, 14, 16, 14, 14, 20, 20)
     write_xlsx(path, CATALOG_SHEET, CATALOG_HEADER, final, spec.as_of, title=CATALOG_TITLE, widths=widths)
     return FileResult(
-        "regulatory_catalog", path, len(final), "xlsx", entries, {"sheet": CATALOG_SHEET, "header_row": 2}
+        "regulatory_catalog",
+        path,
+        len(final),
+        "xlsx",
+        entries,
+        {"sheet": CATALOG_SHEET, "header_row": 2},
+        rates,
     )
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
+from cockpit.access.principal import current_principal
 from cockpit.nav import nav_bar
 from cockpit.services import current
 
@@ -21,6 +22,14 @@ def _when(value: Any) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _reconcile_link() -> list[html.P]:
+    """Reported rates checked against their rows; not offered to a role that may not open it."""
+    principal = current_principal()
+    if principal is not None and not principal.can("reconcile"):
+        return []
+    return [html.P(dcc.Link("数据核验：上报率与明细对账 ›", href="/reconcile"), className="recon-link")]
 
 
 def layout(**_params: Any) -> html.Div:
@@ -62,6 +71,7 @@ def layout(**_params: Any) -> html.Div:
                 f"数据快照 {wh.snapshot_id}。读取 = 新增 + 更新 + 未变 + 隔离；隔离行及原因见 `cockpit quarantine`。",
                 className="muted",
             ),
+            *_reconcile_link(),
             html.Table([html.Thead(head), html.Tbody(rows)], className="data-table"),
         ],
         className="page-feeds theme-dark",

@@ -58,7 +58,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, 
         regions,
         read_indicators(settings.seeds_dir),
         geography.load_geometries(settings.province_adcode),
-        DemoSpec(hotline_tickets=8_000),
+        DemoSpec.small(),
     )
     init_warehouse(settings)
     return settings, dict(run_all(settings))

@@ -24,9 +24,10 @@ from cockpit.regions import RegionResolver
 from cockpit.settings import PROJECT_ROOT
 from cockpit.warehouse.build import read_indicators
 from etl.demo import FILE_NAMES, MANIFEST_NAME, REASONS, DemoSpec, generate_demo
+from etl.demo_rates import DERIVED
 
 PROVINCE = "140000"
-SPEC = DemoSpec(hotline_tickets=5_000)
+SPEC = DemoSpec.small(hotline_tickets=5_000)
 ENCODINGS = {
     "indicator_monthly": "gb18030",
     "indicator_annual_wide": "utf-8-sig",
@@ -331,6 +332,17 @@ def test_incidents_look_like_a_province(demo: Path, manifest: dict[str, Any]) ->
     assert per_year.between(150, 300).all(), per_year
     levels = incidents["eventLevel"].value_counts()
     assert levels["Ⅳ级"] > levels["Ⅲ级"] > levels["Ⅱ级"] > levels.get("Ⅰ级", 0)
+    # A province's year: at most one 特别重大 and five 重大 incidents, about thirty 较大 ones.
+    by_year = pd.crosstab(occurred.dt.year, incidents["eventLevel"])
+    assert (by_year.get("Ⅰ级", 0) <= 1).all() and (by_year["Ⅱ级"] <= 5).all(), by_year
+    full_years = by_year.loc[by_year.index < SPEC.as_of.year]
+    assert full_years["Ⅲ级"].between(15, 50).all() and full_years["Ⅳ级"].between(130, 260).all(), by_year
+    # Under control means closed within days: nothing stays 已控制 for weeks.
+    controlled = pd.to_datetime(incidents["controlTime"].replace("", None))
+    closed = pd.to_datetime(incidents["closeTime"].replace("", None))
+    assert ((closed - controlled).dropna() <= pd.Timedelta(days=21)).all()
+    still = incidents["status"] == "已控制"
+    assert (controlled[still] > pd.Timestamp(SPEC.as_of) - pd.Timedelta(days=21)).all()
     summer = occurred.dt.month.isin([7, 8])
     natural = incidents["eventType"] == "自然灾害"
     assert (natural & summer).sum() / summer.sum() > (natural & ~summer).sum() / (~summer).sum()
@@ -395,6 +407,8 @@ def test_indicators_trend_towards_their_targets(
         elif goal != base:
             assert end > start, code
             assert end >= goal * 0.98, code
+        if code in DERIVED:
+            continue  # counted from the demo's rows: it follows the plan only as closely as a small sample can
         if goal != base:  # 2021 is a year in: part, not most, of the way
             progress = (start - base) / (goal - base)
             assert -0.1 < progress < 0.5, (code, progress)
@@ -475,7 +489,8 @@ def test_hotline_tickets(demo: Path, manifest: dict[str, Any], inputs: Any) -> N
     open_ = tickets["办结时间"] == ""
     assert (tickets.loc[open_, "满意度"] == "未评价").all()
     assert open_[created > pd.Timestamp(SPEC.as_of) - pd.Timedelta(days=2)].mean() > 0.3
-    assert open_[created < pd.Timestamp(SPEC.as_of) - pd.Timedelta(days=120)].mean() < 0.01
+    # Old tickets still open are the few the 办结率 leaves (transferred, disputed): a few per cent.
+    assert open_[created < pd.Timestamp(SPEC.as_of) - pd.Timedelta(days=120)].mean() < 0.05
     heating = tickets["诉求类别"] == "供暖"
     assert (
         heating[created.dt.month.isin([11, 12, 1])].mean()
@@ -507,8 +522,31 @@ def test_inspections_and_tasks(demo: Path, manifest: dict[str, Any]) -> None:
     as_of = pd.Timestamp(SPEC.as_of.date())
     overdue_open = done.isna() & (deadline < as_of)
     late = done > deadline
+    # A few of this year's are stuck (overdue, still open); others miss their deadline as the rates say.
     assert 0 < overdue_open.sum() < 0.05 * len(tasks) and 0 < late.sum() < 0.15 * len(tasks)
     plan = pd.to_numeric(tasks["规划任务序号"].replace("", None)).dropna()
     assert plan.between(1, 31).all()
     assert (done.dropna() <= as_of).all() and (assigned <= as_of).all()
     assert date.fromisoformat(tasks["交办日期"].min()) >= date(2021, 1, 1)
+
+
+def test_the_demo_is_at_a_province_s_scale(inputs: Any) -> None:
+    """The pinned scale (README: the demo's assumptions): 12345 contacts 1,000 per 10,000 residents a
+    year from 1 January of last year, 双随机 inspections 6 per 10,000 a year."""
+    from etl.demo import RegionBook
+    from etl.demo_events import _hotline_total, _per_million_year
+
+    spec = DemoSpec()
+    book = RegionBook.build(inputs[0], spec)
+    people = sum(book.population[c] for c in book.cities)
+    assert 34e6 < people < 36e6  # Shanxi's 2020 census: 34.9 M
+    assert spec.hotline_start == datetime(spec.as_of.year - 1, 1, 1)
+    years = (spec.as_of - spec.hotline_start).days / 365.25
+    assert _hotline_total(book, spec) / years == pytest.approx(people / 10, rel=0.01)  # ≈3.5 M a year
+    span = (spec.as_of - spec.span_start).days / 365.25
+    assert _per_million_year(book, spec, 100 * spec.inspections_per_10k) / span == pytest.approx(
+        6 * people / 1e4, rel=0.01
+    )
+    # Small fixtures stay small: tests build a thousandth of that.
+    small = DemoSpec.small()
+    assert _hotline_total(book, small) == 8_000 and small.hotline_start == small.span_start

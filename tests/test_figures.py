@@ -80,3 +80,16 @@ def test_the_figures_api_keeps_to_the_caller_s_scope(app: dash.Dash) -> None:
     assert county.get("/api/v1/figures").get_json()["region"] == "141124"
     assert county.get("/api/v1/figures?region=141100").status_code == 403
     assert county.get("/api/v1/figures?region=14'--").status_code == 400
+
+
+def test_a_kpi_card_without_an_earlier_period_renders() -> None:
+    """A region's first reported period has no 较上期 (the frame holds NaN there, not "")."""
+    import pandas as pd
+
+    from cockpit.tiles import Freshness, kpi_cards
+
+    frame = pd.DataFrame([{"code": "online_service_rate", "name": "政务服务事项全程网办率", "short_name": "全程网办率",
+                           "unit": "%", "decimals": 1, "direction": "higher", "value": 90.5, "period": "2026-10",
+                           "prev_value": float("nan"), "prev_period": float("nan"), "target_value": 95.0}])  # fmt: skip
+    tile = kpi_cards(frame, Freshness(("indicator_monthly",), None, False), {}, "140000")
+    assert "较" not in str(tile) and "90.5%" in str(tile)

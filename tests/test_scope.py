@@ -18,6 +18,7 @@ from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.explorer_queries import ExplorerQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.reconcile_queries import ReconcileQueries
 from tests.access_helpers import (
     UserClient,
     adcodes_in,
@@ -30,7 +31,7 @@ from tests.access_helpers import (
 
 XIAODIAN, YINGZE = "140105", "140106"  # two counties of 太原市
 TAIYUAN, DATONG, PROVINCE = "140100", "140200", "140000"
-QUERY_CLASSES = (Warehouse, Dashboard, PlanQueries, EventQueries, ExplorerQueries)
+QUERY_CLASSES = (Warehouse, Dashboard, PlanQueries, EventQueries, ExplorerQueries, ReconcileQueries)
 REGION_PARAMS = {"region", "adcode", "parent", "parent_adcode", "compiled"}
 # List queries that name no region but answer per-region rows: filtered to the scope.
 REGION_LISTS = {"Warehouse.regions", "Dashboard.search_index", "ExplorerQueries.region_options"}

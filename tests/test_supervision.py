@@ -147,10 +147,21 @@ def test_province_view_shows_overdue_with_age(app: dash.Dash) -> None:
     from layouts.supervision import parse_supervision_view
 
     view = parse_supervision_view(current(), {})
+    # Counted here from the rows, independently of the page's queries.
+    cur = current().warehouse.cursor()
+    try:
+        count, oldest = cur.execute(
+            "SELECT count(*), max(date_diff('day', deadline, $today)) FROM supervision_task "
+            "WHERE completed_at IS NULL AND deadline < $today",
+            {"today": current().settings.today()},
+        ).fetchone()
+    finally:
+        cur.close()
+    assert count > 0
     overdue = _text(cb.render_overdue(view, current()))
-    assert "逾期未办结 · 24件（逾期最久的在前）" in overdue and "394天" in overdue
+    assert f"逾期未办结 · {count}件（逾期最久的在前）" in overdue and f"{oldest}天" in overdue
     kpis = _text(cb.render_kpis(view, current()))
-    assert "按期办结率" in kpis and "逾期未办结24件" in kpis
+    assert "按期办结率" in kpis and f"逾期未办结{count}件" in kpis
     by_region = _text(cb.render_by_region(view, current()))
     assert "山西省（本级）" in by_region and "忻州市" in by_region
 

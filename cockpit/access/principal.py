@@ -22,12 +22,13 @@ ROLE_NAMES: dict[str, str] = {"kiosk": "大屏展示", "leader": "领导", "staf
 # Higher rank may do everything a lower rank may; nobody grants a role above their own.
 ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
 
-Permission = Literal["view", "export", "feeds", "users", "audit"]
+Permission = Literal["view", "reconcile", "export", "feeds", "users", "audit"]
+# "reconcile" (数据核验, /reconcile) is for people who act on a disputed figure, not for the wall.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "kiosk": frozenset({"view"}),
-    "leader": frozenset({"view"}),
-    "staff": frozenset({"view", "export"}),
-    "admin": frozenset({"view", "export", "feeds", "users", "audit"}),
+    "leader": frozenset({"view", "reconcile"}),
+    "staff": frozenset({"view", "reconcile", "export"}),
+    "admin": frozenset({"view", "reconcile", "export", "feeds", "users", "audit"}),
 }
 
 _G_KEY = "cockpit_principal"

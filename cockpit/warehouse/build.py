@@ -18,6 +18,7 @@ import yaml
 from cockpit import geography
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
+from cockpit.warehouse.reconcile_queries import read_reconciliation_rules
 from cockpit.warehouse.schema import FEED_TABLES, REFERENCE_DDL, feed_table_ddl
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
 
@@ -122,6 +123,9 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
     pillars, tasks, plan = read_plan(settings.seeds_dir)
     indicators = read_indicators(settings.seeds_dir)
     status_rules, supervision_stages = read_plan_rules(settings.seeds_dir, set(indicators["code"]))
+    reconciliation = read_reconciliation_rules(
+        settings.seeds_dir / "reconciliation.csv", set(indicators["code"])
+    )
     store = SnapshotStore(settings.warehouse_path, keep=settings.snapshots_kept)
     progress("写入仓库快照")
     with store.writer_lock():
@@ -137,6 +141,7 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
                 _insert_frame(con, "indicator", indicators)
                 _insert_frame(con, "status_rule", status_rules)
                 _insert_frame(con, "supervision_stage", supervision_stages)
+                _insert_frame(con, "reconciliation_rule", reconciliation)
                 province_name = regions.loc[regions["adcode"] == province, "name"].iloc[0]
                 meta = {
                     "province_adcode": province,

@@ -289,6 +289,12 @@ REFERENCE_DDL: tuple[str, ...] = (
         category VARCHAR NOT NULL, stage VARCHAR NOT NULL, label VARCHAR NOT NULL,
         until_share DOUBLE NOT NULL, status VARCHAR NOT NULL, note VARCHAR, PRIMARY KEY (category, stage)
     )""",
+    # 数据核验 (seeds/reconciliation.csv): which reported rates are recomputed from their rows, how
+    # the rows are counted (in words) and how far apart the two may be.
+    """CREATE TABLE IF NOT EXISTS reconciliation_rule (
+        indicator_code VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL, tolerance_pp DOUBLE NOT NULL,
+        min_rows INTEGER NOT NULL
+    )""",
 )
 
 

@@ -87,18 +87,22 @@ def test_filter_by_state_and_department(live_server: LiveServer, browser_page: B
     settle(browser_page, "逾期未办结 ·")
     states = set(page.locator(f"{TASK_ROWS} td:first-child").all_inner_texts())  # type: ignore[attr-defined]
     assert states == {"逾期未办结"}
+    # The department of the first overdue task: the filter must keep its tasks and only them.
+    dept = page.locator(f"{TASK_ROWS} td:nth-child(4)").first.inner_text()  # type: ignore[attr-defined]
     page.click("#supervision-department")  # type: ignore[attr-defined]
-    page.keyboard.type("省司法厅")  # type: ignore[attr-defined]
-    # Enter picks the highlighted option: wait until the typed search has narrowed the list to it
-    # (on a loaded machine the keystrokes can outrun the dropdown's filtering).
-    expect(page.get_by_role("option", name="省司法厅", exact=True)).to_be_visible(timeout=20_000)  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.keyboard.type(dept)  # type: ignore[attr-defined]
+    # Pick the option itself once the typed search shows it (several units share most characters).
+    option = page.get_by_role("option", name=dept, exact=True)  # type: ignore[attr-defined]
+    expect(option).to_be_visible(timeout=20_000)
+    option.click()
     wait_url(page, re.compile(r"department="))  # type: ignore[attr-defined]
-    assert params(browser_page)["department"] == "省司法厅" and params(browser_page)["status"] == "overdue"
-    page.wait_for_function("document.querySelector('#supervision-kpis')?.innerText.includes('省司法厅')")  # type: ignore[attr-defined]
+    assert params(browser_page)["department"] == dept and params(browser_page)["status"] == "overdue"
+    page.wait_for_function(
+        "d => document.querySelector('#supervision-kpis')?.innerText.includes(d)", arg=dept
+    )  # type: ignore[attr-defined]
     settle(browser_page, "逾期未办结 ·")
     departments = set(page.locator(f"{TASK_ROWS} td:nth-child(4)").all_inner_texts())  # type: ignore[attr-defined]
-    assert departments == {"省司法厅"}  # the province's overdue tasks of that department only
+    assert departments == {dept}  # the province's overdue tasks of that department only
 
 
 def test_tampered_link_opens_with_notices(live_server: LiveServer, browser_page: Browser) -> None:
