@@ -222,7 +222,7 @@ def render_sectors(view: EventView, services: Services, now: datetime) -> Any:
     q, window, dept = _ctx(view, services, now)
     frame = q.inspections_by(view.region, window, "sector", dept)
     frame = frame[frame["key"].notna() & (frame["done"] >= MIN_DONE)]
-    frame = frame.sort_values(["problem_rate", "penalties"], ascending=False).head(8)
+    frame = frame.sort_values(["problem_rate", "penalties", "key"], ascending=[False, False, True]).head(8)
     top = float(frame["problem_rate"].max() or 1.0) if len(frame) else 1.0
     rows = [
         [r.key, f"{int(r.done):,}", html.Span([html.Span(className="bar", style={"width": f"{60 * r.problem_rate / top:.0f}px"}),

@@ -201,7 +201,7 @@ def render_map_footer(view: View, services: Services) -> Any:
         return tiles.tile(
             f"{ind['name']}", html.Div("暂无数据", className="muted"), fresh.footer(), name="map-footer"
         )
-    ranked = frame.dropna(subset=["value"]).sort_values("rank")
+    ranked = frame.dropna(subset=["value"]).sort_values(["rank", "adcode"])  # ties in a fixed order
     decimals = int(ind["decimals"])
     tied = ranked["rank"].duplicated(keep=False)
 

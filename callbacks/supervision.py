@@ -212,7 +212,9 @@ def render_by_region(view: PlanView, services: Services) -> Any:
                      strict=True))  # fmt: skip
     own = (services.warehouse.region(view.region) or {"name": view.region})["name"]
     figures["name"] = [names.get(a, f"{own}（本级）") for a in figures["adcode"]]
-    figures = figures.sort_values(["overdue", "ontime_rate"], ascending=[False, True], na_position="last")
+    figures = figures.sort_values(
+        ["overdue", "ontime_rate", "adcode"], ascending=[False, True, True], na_position="last"
+    )
     head = html.Tr(
         [
             html.Th(h)
@@ -234,8 +236,12 @@ def render_by_region(view: PlanView, services: Services) -> Any:
 
 def render_by_department(view: PlanView, services: Services) -> Any:
     figures = _figures(view, services, "department")
+    # The unit's name breaks ties: the grouped rows come back in no fixed order, and a table that
+    # reshuffles between two renderings of the same data is not one truth.
     figures = figures.sort_values(
-        ["overdue", "ontime_rate", "assigned"], ascending=[False, True, False], na_position="last"
+        ["overdue", "ontime_rate", "assigned", "key"],
+        ascending=[False, True, False, True],
+        na_position="last",
     )
     body = [[(r.key, None, view.href(department=r.key)), (int(r.assigned), "num"), (_pct(r.ontime_rate), "num"),
              (int(r.open), "num"), (int(r.overdue), "num late-days" if r.overdue else "num"), (_days(r.max_days_overdue), "num")]

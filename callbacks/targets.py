@@ -309,7 +309,7 @@ def render_table(view: PlanView, services: Services) -> Any:
     ind = _indicator(services, str(view.indicator))
     unit, decimals = str(ind["unit"]), int(ind["decimals"])
     frame, parent, _selected = _assessed(view, services)
-    head_row, rows = frame.iloc[0], frame.iloc[1:].sort_values("rank", na_position="last")
+    head_row, rows = frame.iloc[0], frame.iloc[1:].sort_values(["rank", "adcode"], na_position="last")
     if view.filter == "off":
         rows = rows[rows["status"].isin([targets.AMBER, targets.RED])]
     kind = "市" if parent == services.settings.province_adcode else "县（市、区）"

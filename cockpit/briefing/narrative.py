@@ -127,7 +127,7 @@ def children_sentence(facts: Facts, out: Narrative) -> str | None:
         return None
     f = facts.lead
     noun = CHILD_NOUN[facts.region["level"]]
-    ranked = kids.dropna(subset=["rank"]).sort_values("rank")
+    ranked = kids.dropna(subset=["rank"]).sort_values(["rank", "adcode"])
     parts = [f"所辖{len(kids)}{noun}中"]
     if not ranked.empty:
         best, worst = ranked.iloc[0], ranked.iloc[-1]
