@@ -257,8 +257,8 @@ def emergency_panel(
     warnings: pd.DataFrame,
     fresh: Freshness,
     warn_fresh: Freshness,
-    region: str = "",
-    now: datetime | None = None,
+    region: str,
+    now: datetime,
 ) -> html.Div:
     by_level = incidents.groupby("level").size().to_dict() if not incidents.empty else {}
     levels = html.Div(
@@ -289,10 +289,8 @@ def emergency_panel(
         )
         for r in incidents.head(4).itertuples()
     ]
-    unclosed, marks = (figures.marked("incidents.unclosed", "now", region, now, len(incidents)) if now
-                       else (figures.label("incidents.unclosed", "now"), {}))  # fmt: skip
-    in_force, warn_marks = (figures.marked("warnings.in_force", "now", region, now, len(warnings)) if now
-                            else (figures.label("warnings.in_force", "now"), {}))  # fmt: skip
+    unclosed, marks = figures.marked("incidents.unclosed", "now", region, now, len(incidents))
+    in_force, warn_marks = figures.marked("warnings.in_force", "now", region, now, len(warnings))
     body = [html.Div([f"{unclosed} ", html.B(f"{len(incidents)}", **marks),
                       f" 起（{status_breakdown(incidents['status'])}）"], className="sub"), levels,
             html.Div([f"{in_force} ", html.B(f"{len(warnings)}", **warn_marks), " 条"], className="sub"), colours,
@@ -307,21 +305,18 @@ def _combined(*parts: Freshness) -> html.Div:
 
 
 def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dict[str, Any],
-                fresh: dict[str, Freshness], region: str = "", now: datetime | None = None) -> html.Div:  # fmt: skip
+                fresh: dict[str, Freshness], region: str, now: datetime) -> html.Div:  # fmt: skip
     """The regulatory and service pulse: figures computed from event rows, labelled and marked from
     the figure registry (cockpit.figures) like every other surface that shows them."""
 
     def second(code: str, kind: str, value: int) -> list[Any]:
         """A second figure under a stat: its label and its count, marked like the stat itself."""
-        text, marks = (
-            figures.marked(code, kind, region, now, value) if now else (figures.label(code, kind), {})
-        )
+        text, marks = figures.marked(code, kind, region, now, value)
         return [f"{text} ", html.Span(f"{value:,}", **marks)]
 
     def stat(code: str, kind: str, value: Any, shown: str, extra: Any = "", cls: str = "",
              **label_values: Any) -> html.Div:  # fmt: skip
-        text, marks = (figures.marked(code, kind, region, now, value, **label_values) if now
-                       else (figures.label(code, kind, **label_values), {}))  # fmt: skip
+        text, marks = figures.marked(code, kind, region, now, value, **label_values)
         return html.Div(
             [
                 html.Div(shown, className=f"big {cls}", **marks),

@@ -241,9 +241,9 @@ def _model(
     default: float,
 ) -> np.ndarray:
     """A monthly indicator's simulated values as (region, statistics month): the rate rows follow."""
-    from etl.demo_indicators import monthly_series
+    from etl.demo_indicators import simulated_series
 
-    series = monthly_series(indicators, book, spec, code) if indicators is not None else {}
+    series = simulated_series(indicators, book, spec, code) if indicators is not None else {}
     months = len(spec.months())
     return np.array([series.get(c, np.full(months, default)) for c in codes], dtype=float).reshape(
         len(codes), months
@@ -755,12 +755,12 @@ def _plant_hotline(
 def _inspections(
     out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool, indicators: pd.DataFrame | None
 ) -> FileResult:
-    from etl.demo_indicators import quarterly_series
+    from etl.demo_indicators import simulated_series
 
     rng = spec.rng("inspections")
     # How many planned inspections a region gets done: its simulated 双随机覆盖率 for the quarter.
     coverage = (
-        quarterly_series(indicators, book, spec, "double_random_coverage_rate")
+        simulated_series(indicators, book, spec, "double_random_coverage_rate")
         if indicators is not None
         else {}
     )

@@ -290,8 +290,7 @@ def _monthly(
     out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool, reported: Reported
 ) -> FileResult:
     months = spec.months()
-    tau = np.array([y - 2020 + (m - 6.5) / 12 for y, m in months])
-    cal = np.array([[m] for _, m in months])
+    tau, cal = _axes(spec, "month")
     monthly = [i for i in inds if i.frequency == "month"]
     # Different source systems write the month differently; each indicator keeps one style.
     rank = np.argsort(spec.rng("monthly:period-style").permutation(len(monthly)))
@@ -378,8 +377,7 @@ def _quarterly(
     out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool, reported: Reported
 ) -> FileResult:
     quarters = spec.quarters()
-    tau = np.array([y - 2020 + (3 * q - 1 - 6.5) / 12 for y, q in quarters])
-    cal = np.array([[3 * q - 2, 3 * q - 1, 3 * q] for _, q in quarters])
+    tau, cal = _axes(spec, "quarter")
     rows: list[list[object]] = []
     for ind in (i for i in inds if i.frequency == "quarter"):
         series = simulate(ind, book, spec, tau, cal, "quarter")
@@ -545,27 +543,23 @@ def _targets(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoS
     return FileResult("indicator_targets", path, len(final), "utf-8", entries)
 
 
-def quarterly_series(
+def simulated_series(
     indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str
 ) -> dict[str, np.ndarray]:
-    """A quarterly indicator's simulated values per region (its own rng stream: the file's values)."""
+    """A monthly or quarterly indicator's simulated values per region over the spec's months or
+    quarters: the values its file reports (its own rng stream). Empty when it isn't catalogued."""
     ind = next((i for i in catalogue(indicators) if i.code == code), None)
     if ind is None:
         return {}
+    tau, cal = _axes(spec, ind.frequency)
+    return simulate(ind, book, spec, tau, cal, ind.frequency)
+
+
+def _axes(spec: DemoSpec, frequency: str) -> tuple[np.ndarray, np.ndarray]:
+    """Years since 2020 at each period's middle, and the calendar months each period spans."""
+    if frequency == "month":
+        months = spec.months()
+        return np.array([y - 2020 + (m - 6.5) / 12 for y, m in months]), np.array([[m] for _, m in months])
     quarters = spec.quarters()
     tau = np.array([y - 2020 + (3 * q - 1 - 6.5) / 12 for y, q in quarters])
-    cal = np.array([[3 * q - 2, 3 * q - 1, 3 * q] for _, q in quarters])
-    return simulate(ind, book, spec, tau, cal, "quarter")
-
-
-def monthly_series(
-    indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str
-) -> dict[str, np.ndarray]:
-    """A monthly indicator's simulated values per region over ``spec.months()`` (the file's values)."""
-    ind = next((i for i in catalogue(indicators) if i.code == code), None)
-    if ind is None:
-        return {}
-    months = spec.months()
-    tau = np.array([y - 2020 + (m - 6.5) / 12 for y, m in months])
-    cal = np.array([[m] for _, m in months])
-    return simulate(ind, book, spec, tau, cal, "month")
+    return tau, np.array([[3 * q - 2, 3 * q - 1, 3 * q] for _, q in quarters])

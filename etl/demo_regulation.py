@@ -112,9 +112,9 @@ def write_regulation_files(
 
 def _rates(indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str) -> dict[str, np.ndarray]:
     """The quarterly indicator's simulated values, or near the plan's baseline without it."""
-    from etl.demo_indicators import quarterly_series
+    from etl.demo_indicators import simulated_series
 
-    return quarterly_series(indicators, book, spec, code) or {
+    return simulated_series(indicators, book, spec, code) or {
         c: np.full(len(spec.quarters()), 99.0) for c in book.all_codes
     }
 
