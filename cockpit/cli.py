@@ -114,7 +114,11 @@ def etl_schedule(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     err.print(f"调度器启动，每 {poll:g} 秒检查到期数据源（Ctrl-C 退出）")
-    runs = run_scheduler(_settings(), poll_seconds=poll, max_cycles=cycles, on_run=_print_result)
+    from etl.demo_live import LiveDemo
+
+    settings = _settings()
+    live = LiveDemo.for_settings(settings)
+    runs = run_scheduler(settings, poll_seconds=poll, max_cycles=cycles, on_run=_print_result, live=live)
     err.print(f"调度器退出，共运行 {runs} 次")
 
 
@@ -358,10 +362,19 @@ def serve(
     dash_app = create_app(settings)
     if scheduler:
         # Loads write new snapshots and never lock the served one, so both can share a process.
+        from etl.demo_live import LiveDemo
+
+        live = LiveDemo.for_settings(settings)
         threading.Thread(
-            target=run_scheduler, args=(settings,), kwargs={"poll_seconds": 30}, daemon=True
+            target=run_scheduler,
+            args=(settings,),
+            kwargs={"poll_seconds": 30, "live": live, "on_run": _print_result},
+            daemon=True,
         ).start()
         err.print("后台调度器已启动：数据源按 data/feeds.toml 的频率拉取")
+        if live is not None:
+            every = settings.demo_live_every
+            err.print(f"演示数据实时运行：每 {every // 60 or 1} 分钟补入构建以来新受理的 12345 工单")
     err.print(f"驾驶舱： http://{settings.host}:{settings.port}/")
     from cockpit.auth.hardening import QuietRequestHandler  # no "Server: Werkzeug" banner
 

@@ -80,6 +80,8 @@ FIGURES: dict[str, Figure] = {
            window="直接经济损失（期间）"),
         _f("incidents.report_minutes", "分钟", "median of rows", "emergency_incident: 发生到报告的用时",
            window="报告用时（中位数）"),
+        _f("incidents.report_ontime_rate", "%", "rate of sums",
+           "emergency_incident: 期间发生且已报告的事件中按时限报告的比例", window="按时报送率（按事件计）"),
         _f("incidents.response_minutes", "分钟", "median of rows", "emergency_incident: 报告到响应的用时",
            window="响应用时（中位数）"),
         _f("warnings.in_force", "条", "none", "emergency_warning: 本级、下级及上级发布，当前生效", now="生效预警"),
@@ -100,6 +102,8 @@ FIGURES: dict[str, Figure] = {
            year="双随机本年计划", window="双随机计划"),
         _f("inspections.done", "项", "sum", "inspection: 计划日在期间内且已完成",
            year="双随机本年完成", window="双随机完成"),
+        _f("inspections.done_rate", "%", "rate of sums", "inspection: 计划日在期间内的抽查中已完成的比例",
+           window="双随机完成率（按任务计）"),
         _f("inspections.problem_rate", "%", "rate of sums", "inspection: 已完成抽查中发现问题的比例",
            year="问题发现率（本年抽查）", window="问题发现率（期间抽查）"),
         _f("inspections.penalties", "万元", "sum", "inspection: 罚没金额", year="本年罚没金额", window="罚没金额（期间）"),
@@ -113,7 +117,9 @@ FIGURES: dict[str, Figure] = {
         _f("tasks.open", "件", "sum", "supervision_task: 未办结且未到时限", now="在办（未到期）"),
         _f("tasks.overdue", "件", "sum", "supervision_task: 未办结且已过时限（含往年）", now="逾期未办结"),
         _f("tasks.ontime_rate", "%", "rate of sums", "supervision_task: 本年到期任务中按期办结的比例",
-           year="按期办结率（{year}年到期任务）"),
+           year="按期办结率（{year}年到期任务）", window="按期办结率（本年到期至期末的任务）"),
+        _f("tasks.clearance_rate", "%", "rate of sums", "supervision_task: 本年到期至期末的任务中截至期末已办结的比例",
+           window="清零率（本年到期至期末的任务）"),
     )
 }  # fmt: skip
 

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     demo_hotline_tickets: int | None = (
         None  # a fixed total instead of the per-resident rate (etl.demo.DemoSpec)
     )
+    # A served demo adds the 12345 tickets received since its build this often (seconds; 0: never),
+    # so 今日 keeps moving (etl.demo_live). A pinned ``as_of`` keeps the demo still whatever this says.
+    demo_live_every: int = Field(300, ge=0)
 
     # Serving
     host: str = "127.0.0.1"

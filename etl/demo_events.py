@@ -1,16 +1,15 @@
-"""Demo event feeds: incidents (JSON API dump), warnings, 12345 tickets, inspections, 13710 tasks.
+"""Demo event feeds: incidents (JSON API dump), warnings, inspections, 13710 tasks, and the 12345
+tickets of etl.demo_hotline.
 
 Counts scale with population (tickets, inspections, tasks, most incidents) or area (weather
 warnings, natural disasters); seasons follow Shanxi's calendar (summer floods, spring fires,
-winter heating, gas and CO accidents). The hotline file is generated and written in day-aligned
-chunks with vectorised numpy so that 10 million tickets stay within bounded memory.
+winter heating, gas and CO accidents).
 
 The vocabularies are inline '|' tables: one line per entry, months as 12 weights from January.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from datetime import date, datetime, timedelta
@@ -31,27 +30,26 @@ from etl.demo import (
     RegionBook,
     plant_rows,
     spread_positions,
-    with_counterparts,
     write_csv,
     write_xlsx,
+)
+from etl.demo_hotline import write_hotline
+from etl.demo_kit import (
+    choose,
+    city_or_county,
+    day_months,
+    numbers,
+    per_million_year,
+    region_weights,
+    replace_plants,
+    simulated_rates,
+    vocab,
+    working_days,
 )
 from etl.demo_rates import RowRates, month_code, quarantined, quarter_code
 
 WARNINGS_HEADER = tuple(
     ["预警编号", "预警类型", "预警级别", "发布区域", "发布单位", "发布时间", "失效时间", "解除时间"]
-)
-HOTLINE_HEADER = tuple(
-    [
-        "工单编号",
-        "区划代码",
-        "受理时间",
-        "来源渠道",
-        "诉求类别",
-        "诉求主题",
-        "是否按时响应",
-        "办结时间",
-        "满意度",
-    ]
 )
 INSPECTIONS_HEADER = tuple(
     [
@@ -85,22 +83,12 @@ _TS = "%Y-%m-%d %H:%M:%S"
 _WARN_TS = "%Y/%m/%d %H:%M"
 
 
-def _table(text: str) -> list[list[str]]:
-    return [[cell.strip() for cell in line.split("|")] for line in text.strip().splitlines()]
-
-
-def _nums(text: str) -> np.ndarray:
-    return np.array([float(x) for x in text.split()])
-
-
-_DAYTIME = _nums(".3 .2 .2 .2 .3 .5 .8 1 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.1 1 .9 .8 .6 .4")
-_HOTLINE_HOURS = _nums(".2 .15 .1 .1 .1 .2 .5 1.5 4 7 8 7.5 4.5 4.5 6.5 7 7 6 4 3.5 3.5 3 2 1")
-_WEEKDAY = _nums("1.15 1.08 1.05 1.03 1 .72 .65")  # Monday first: people call on working days
+_DAYTIME = numbers(".3 .2 .2 .2 .3 .5 .8 1 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.4 1.1 1 .9 .8 .6 .4")
 
 # type | share | where (area share vs population) | odds of level I II III | loss factor
 _INCIDENT_TYPES = {
-    row[0]: (float(row[1]), float(row[2]), _nums(row[3]), float(row[4]))
-    for row in _table("""
+    row[0]: (float(row[1]), float(row[2]), numbers(row[3]), float(row[4]))
+    for row in vocab("""
         自然灾害|.30|.8|.003 .02 .13|1.5
         事故灾难|.50|.2|.002 .02 .15|1.0
         公共卫生事件|.08|0|0 .01 .10|.2
@@ -116,7 +104,7 @@ _DEATHS = {
 }
 _LOSS = (15000.0, 3000.0, 350.0, 25.0)  # median direct loss (万元) for levels I..IV
 # type | subtype | weight within type | months
-_SUBTYPES = _table("""
+_SUBTYPES = vocab("""
     自然灾害|强降雨引发山洪|1|0 0 0 0 .2 .8 2 2 .6 0 0 0
     自然灾害|暴雨引发城市内涝|.7|0 0 0 0 0 .6 2 1.6 .3 0 0 0
     自然灾害|山体滑坡|.6|0 0 .3 .3 .3 .5 1.2 1.2 .8 .3 0 0
@@ -141,7 +129,7 @@ _SUBTYPES = _table("""
     社会安全事件|重大刑事案件|.5|1 1 1 1 1 1 1 1 1 1 1 1
 """)
 # hazard | share | durations (hours) | odds of blue yellow orange red | months
-_HAZARDS = _table("""
+_HAZARDS = vocab("""
     暴雨|.22|6 12 24|.45 .35 .16 .04|0 0 0 0 .2 .6 1.5 1.5 .5 0 0 0
     大风|.15|12 24|.55 .35 .09 .01|.3 .4 .8 1 .6 0 0 0 0 .4 .6 .4
     寒潮|.10|24 48|.45 .35 .17 .03|.6 .5 .6 0 0 0 0 0 0 .4 1 .8
@@ -151,26 +139,8 @@ _HAZARDS = _table("""
     大雾|.13|6 12|0 .6 .32 .08|1 .6 0 0 0 0 0 0 0 .5 .8 1
     道路结冰|.10|12 24|0 .65 .28 .07|1 .6 .2 0 0 0 0 0 0 0 .5 1
 """)
-# category | share | months | topics
-_CATEGORIES = _table("""
-    城乡建设|.16|1 1 1 1 1 1 1 1 1 1 1 1|物业管理 小区配套设施 违章建筑 房屋质量 老旧小区改造 房产证办理
-    环境保护|.08|.9 .9 .9 .9 1.25 1.25 1.25 1.25 1.25 .9 .9 .9|噪音扰民 大气污染 油烟扰民 水污染 垃圾清运
-    劳动保障|.10|1.6 1.2 .9 .9 .9 .9 .9 .9 .9 .9 .9 1.7|拖欠工资 社保缴纳 劳动合同纠纷 养老保险 就业创业
-    交通运输|.08|1 1 1 1 1 1 1 1 1 1 1 1|出租车服务 公交线路 道路破损 停车管理 交通信号设施
-    市场监管|.12|1 1 1 1 1 1 1 1 1 1 1 1|消费维权 食品安全 价格投诉 虚假宣传 预付卡退费
-    教育|.06|.7 1.3 1.3 1 1 1 .8 1.1 1.5 .9 .9 .9|招生入学 校外培训 教育收费 校园安全 师德师风
-    医疗卫生|.07|1 1 1 1 1 1 1 1 1 1 1 1|医疗服务 医保报销 药品价格 疫苗接种 医患纠纷
-    供暖|.07|3.5 2 1.2 .1 .1 .1 .1 .1 .1 .8 4 4|室温不达标 暖气不热 供暖收费 管道漏水 停暖报修
-    供水供电|.08|.8 .8 .8 .8 .8 1.8 1.8 1.8 .8 .8 .8 .8|停水 水质问题 停电 电压不稳 水电费争议
-    社会治安|.05|1 1 1 1 1 1 1 1 1 1 1 1|治安隐患 邻里纠纷 电信网络诈骗 流动摊贩
-    其他|.13|1 1 1 1 1 1 1 1 1 1 1 1|政策咨询 意见建议 表扬感谢 其他诉求
-""")
-_CHANNELS = ("电话", "网站", "微信", "APP", "12345小程序")
-_CHANNEL_FIRST = _nums(".68 .10 .12 .05 .05")  # phone dominated in 2021 …
-_CHANNEL_LAST = _nums(".45 .06 .19 .12 .18")  # … apps and the mini-programme took over
-_CHUNK_ROWS = 200_000
 # department | share | sectors
-_INSPECTION_DEPTS = _table("""
+_INSPECTION_DEPTS = vocab("""
     市场监管局|.34|食品生产 食品经营 特种设备 产品质量 价格收费
     生态环境局|.14|排污许可 大气污染防治 危险废物
     应急管理局|.14|非煤矿山 危险化学品 工贸安全
@@ -180,7 +150,7 @@ _INSPECTION_DEPTS = _table("""
     文旅局|.08|旅行社 娱乐场所 A级景区
 """)
 # provincial department | plan tasks (1..31) it leads
-_PROVINCIAL_DEPTS = _table("""
+_PROVINCIAL_DEPTS = vocab("""
     省政务服务管理局|12 13 14 15
     省司法厅|1 2 3 4 5 6 7
     省应急管理厅|16 17 18
@@ -193,7 +163,7 @@ _PROVINCIAL_DEPTS = _table("""
     省生态环境厅|19 25
 """)
 # category | deadlines (days; the 13710 rhythm for cases, months for projects) | odds | subjects
-_TASK_KINDS = _table("""
+_TASK_KINDS = vocab("""
     重点交办|1 3 7 10|.15 .3 .35 .2|群众反映供暖不达标 企业反映审批时限过长 12345热线重复投诉 农民工工资拖欠 道路破损影响通行
     重点任务|30 60 90 180|.3 .3 .25 .15|推进政务服务事项全程网办 落实行政执法三项制度 提升12345热线办理质效 推进电子证照扩大应用
     重点改革|90 180 365|.3 .4 .3|承诺制审批 一枚印章管审批 综合行政执法 数据要素市场化配置 营商环境
@@ -216,91 +186,13 @@ def write_event_files(
     return [
         _incidents(out_dir, book, geometries, spec, with_bad_rows, indicators),
         _warnings(out_dir, book, spec, with_bad_rows),
-        _hotline(out_dir, book, spec, with_bad_rows, indicators),
+        write_hotline(out_dir, book, spec, with_bad_rows, indicators),
         _inspections(out_dir, book, spec, with_bad_rows, indicators),
         _tasks(out_dir, book, spec, with_bad_rows, indicators),
     ]
 
 
 # -- shared -------------------------------------------------------------------------------------
-
-
-def _per_million_year(book: RegionBook, spec: DemoSpec, rate: float) -> int:
-    """Expected count over the span for ``rate`` events per million residents per year."""
-    people = sum(book.population[c] for c in book.cities) or book.population[book.province]
-    years = (spec.as_of - spec.span_start).total_seconds() / (365.25 * 86400)
-    return round(rate * people / 1e6 * years)
-
-
-def _model(
-    indicators: pd.DataFrame | None,
-    book: RegionBook,
-    spec: DemoSpec,
-    code: str,
-    codes: list[str],
-    default: float,
-) -> np.ndarray:
-    """A monthly indicator's simulated values as (region, statistics month): the rate rows follow."""
-    from etl.demo_indicators import simulated_series
-
-    series = simulated_series(indicators, book, spec, code) if indicators is not None else {}
-    months = len(spec.months())
-    return np.array([series.get(c, np.full(months, default)) for c in codes], dtype=float).reshape(
-        len(codes), months
-    )
-
-
-def _hotline_total(book: RegionBook, spec: DemoSpec) -> int:
-    """Tickets from ``spec.hotline_start`` to as_of: the fixed count, or the per-resident rate."""
-    if spec.hotline_tickets is not None:
-        return spec.hotline_tickets
-    people = sum(book.population[c] for c in book.cities) or book.population[book.province]
-    years = (spec.as_of - spec.hotline_start).total_seconds() / (365.25 * 86400)
-    return round(spec.hotline_per_10k * people / 1e4 * years)
-
-
-def _weights(book: RegionBook, codes: list[str], area_share: float = 0.0) -> np.ndarray:
-    pop = np.array([book.population[c] for c in codes], dtype=float)
-    area = np.array([max(book.area[c], 1.0) for c in codes], dtype=float)
-    w = (1 - area_share) * pop / pop.sum() + area_share * area / area.sum()
-    return w / w.sum()
-
-
-def _day_months(spec: DemoSpec) -> np.ndarray:
-    """Calendar month of every day from the first month to as_of."""
-    first = np.datetime64(spec.span_start.date(), "D")
-    days = first + np.arange((spec.as_of.date() - spec.span_start.date()).days + 1)
-    return days.astype("datetime64[M]").astype(np.int64) % 12 + 1
-
-
-def _workdays(spec: DemoSpec) -> list[date]:
-    first = spec.span_start.date()
-    days = (spec.as_of.date() - first).days + 1
-    return [d for d in (first + timedelta(days=i) for i in range(days)) if d.weekday() < 5]
-
-
-def _pick(rng: np.random.Generator, options: list[Any] | tuple[Any, ...], p: Any = None) -> Any:
-    weights = None if p is None else np.asarray(p, dtype=float) / np.sum(p)
-    return options[int(rng.choice(len(options), p=weights))]
-
-
-def _place(rng: np.random.Generator, book: RegionBook, city_share: float, county_p: np.ndarray) -> str:
-    """A city (uniformly) or a county (by ``county_p``)."""
-    if rng.random() < city_share:
-        return str(_pick(rng, book.cities))
-    return book.counties[int(rng.choice(len(book.counties), p=county_p))]
-
-
-def _replace_plants(
-    rows: list[list[Any]], positions: list[int], cases: list[tuple[str, int, Any]], header: tuple[str, ...]
-) -> list[Plant]:
-    """Bad rows made by overwriting one cell of a clean row: (reason, column index, bad value)."""
-    plants = []
-    for at, (reason, col, value) in zip(positions, cases, strict=False):
-        row = list(rows[at])
-        row[col] = value
-        plants.append(Plant(reason, at, row, replace=True, column=header[col], value=value))
-    return plants
 
 
 # -- emergency incidents ------------------------------------------------------------------------
@@ -325,23 +217,23 @@ def _incidents(
 ) -> FileResult:  # fmt: skip
     rng = spec.rng("incidents")
     # Reports miss the deadline as often as the county's simulated 按时报送率 for the month says.
-    ontime = dict(zip(book.counties, _model(indicators, book, spec, "emergency_report_ontime_rate",
+    ontime = dict(zip(book.counties, simulated_rates(indicators, book, spec, "emergency_report_ontime_rate",
                                             list(book.counties), 97.0), strict=True))  # fmt: skip
     geoms = {str(k): g for k, g in geometries.geometry.items() if g is not None and not g.is_empty}
     counties = [c for c in book.counties if c in geoms]
     if not counties:
         raise ValueError("geometries hold no county of the province")
     start, as_of = spec.span_start, spec.as_of
-    months = _day_months(spec)
-    per_day = _per_million_year(book, spec, spec.incidents_per_million) / len(months)  # ≈ 220 a year
+    months = day_months(spec)
+    per_day = per_million_year(book, spec, spec.incidents_per_million) / len(months)  # ≈ 220 a year
     hour_p = _DAYTIME / _DAYTIME.sum()
     drafts: list[tuple[datetime, str, str, str, int]] = []  # occurred, type, subtype, county, stage
     for kind, (share, area_share, _, _) in _INCIDENT_TYPES.items():
         subs = [s for s in _SUBTYPES if s[0] == kind]
         sub_total = sum(float(s[2]) for s in subs)
-        where = _weights(book, counties, area_share)
+        where = region_weights(book, counties, area_share)
         for _, sub, weight, season in subs:
-            seasonal = _nums(season) / _nums(season).mean()
+            seasonal = numbers(season) / numbers(season).mean()
             counts = rng.poisson(per_day * share * float(weight) / sub_total * seasonal[months - 1])
             for day in np.repeat(np.arange(len(months)), counts).tolist():
                 # Nature strikes at any hour; accidents and crowds follow human activity.
@@ -354,13 +246,19 @@ def _incidents(
     in_season = [
         (s[0], s[1])
         for s in _SUBTYPES
-        if s[0] in ("事故灾难", "自然灾害") and float(s[2]) >= 0.2 and _nums(s[3])[as_of.month - 1] >= 0.8
+        if s[0] in ("事故灾难", "自然灾害") and float(s[2]) >= 0.2 and numbers(s[3])[as_of.month - 1] >= 0.8
     ]
     for stage, ago in enumerate((timedelta(minutes=50), timedelta(hours=9), timedelta(days=2, hours=6))):
         kind, sub = in_season[int(rng.integers(len(in_season)))]
         when = (as_of - ago).replace(second=int(rng.integers(60)), microsecond=0)
         drafts.append(
-            (when, kind, sub, counties[int(rng.choice(len(counties), p=_weights(book, counties)))], stage)
+            (
+                when,
+                kind,
+                sub,
+                counties[int(rng.choice(len(counties), p=region_weights(book, counties)))],
+                stage,
+            )
         )
     drafts.sort(key=lambda d: (d[0], d[3], d[2]))
 
@@ -490,29 +388,29 @@ def _incident(
 def _warnings(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
     rng = spec.rng("warnings")
     start, as_of = spec.span_start, spec.as_of
-    months = _day_months(spec)
+    months = day_months(spec)
     area = book.area[book.province] or sum(book.area[c] for c in book.counties) or 156_700.0
     per_day = 420.0 * area / 156_700 / 365.25  # about 420 a year over Shanxi's 156,700 km²
-    county_p = _weights(book, book.counties, area_share=1.0)
+    county_p = region_weights(book, book.counties, area_share=1.0)
     hour_p = _DAYTIME / _DAYTIME.sum()
     drafts: list[tuple[datetime, str, int, str, int]] = []  # issued, hazard, colour, region, hours
     for name, share, durations, odds, season in _HAZARDS:
-        seasonal = _nums(season) / _nums(season).mean()
+        seasonal = numbers(season) / numbers(season).mean()
         counts = rng.poisson(per_day * float(share) * seasonal[months - 1])
         for day in np.repeat(np.arange(len(months)), counts).tolist():
             hour, minute = int(rng.choice(24, p=hour_p)), int(rng.integers(60))
             issued = start + timedelta(days=day, hours=hour, minutes=minute)
-            colour = int(rng.choice(4, p=_nums(odds)))
-            span = int(_pick(rng, durations.split()))
-            drafts.append((issued, name, colour, _place(rng, book, 0.35, county_p), span))
+            colour = int(rng.choice(4, p=numbers(odds)))
+            span = int(choose(rng, durations.split()))
+            drafts.append((issued, name, colour, city_or_county(rng, book, 0.35, county_p), span))
     drafts = [d for d in drafts if d[0] < as_of - timedelta(days=2)]
     # Warnings in force now, in season, up to red: the big screen's alert strip is never empty.
     for colour in (1, 0, 2, 1, 2, 3):
-        options = [h for h in _HAZARDS if _nums(h[4])[as_of.month - 1] > 0 and _nums(h[3])[colour] > 0]
+        options = [h for h in _HAZARDS if numbers(h[4])[as_of.month - 1] > 0 and numbers(h[3])[colour] > 0]
         pick = options[int(rng.integers(len(options)))]
         issued = (as_of - timedelta(hours=float(rng.uniform(1, 30)))).replace(second=0, microsecond=0)
         span = max(int(pick[2].split()[-1]), math.ceil((as_of - issued).total_seconds() / 3600) + 6)
-        drafts.append((issued, pick[0], colour, str(_pick(rng, book.counties + book.cities)), span))
+        drafts.append((issued, pick[0], colour, str(choose(rng, book.counties + book.cities)), span))
     drafts.sort(key=lambda d: (d[0], d[3], d[1]))
     rows: list[list[str]] = []
     for n, (issued, hazard, colour, region, hours) in enumerate(drafts, start=1):
@@ -545,208 +443,13 @@ def _warnings(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> Fil
         cases = [("bad_enum", 2, "紫色预警"), ("bad_timestamp", 5, f"{as_of.year}/02/30 10:00")]
         cases += [("ambiguous_region", 3, n) for n in book.ambiguous_names[:1]]
         cases += [("unknown_region", 3, book.foreign[1]), ("missing_required", 1, "")]
-        plants = _replace_plants(
+        plants = replace_plants(
             rows, spread_positions(old, 5, spec.rng("warnings:bad")), cases, WARNINGS_HEADER
         )
     final, entries = plant_rows(rows, plants, FILE_NAMES["emergency_warnings"])
     path = out_dir / FILE_NAMES["emergency_warnings"]
     write_csv(path, WARNINGS_HEADER, final, "utf-8")
     return FileResult("emergency_warnings", path, len(final), "utf-8", entries)
-
-
-# -- 12345 hotline ------------------------------------------------------------------------------
-
-
-def _hotline(
-    out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool, indicators: pd.DataFrame | None = None
-) -> FileResult:
-    """Tickets over counties by population, written in day-aligned chunks (bounded memory). A county's
-    tickets are closed and rated as its simulated 办结率 and 满意率 for the month say, so the rates it
-    reports are its rows' (etl.demo_rates)."""
-    rng = spec.rng("hotline")
-    start, as_of = spec.span_start, spec.as_of
-    days = np.datetime64(start.date(), "D") + np.arange((as_of.date() - start.date()).days + 1)
-    n_days = len(days)
-    month = _day_months(spec)
-    years = days.astype("datetime64[Y]").astype(np.int64) - days[0].astype("datetime64[Y]").astype(np.int64)
-    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
-    hour_p = _HOTLINE_HOURS / _HOTLINE_HOURS.sum()
-    hour_cdf = np.concatenate([[0.0], np.cumsum(hour_p)])
-    now_sec = as_of.hour * 3600 + as_of.minute * 60 + as_of.second
-    today_frac = hour_cdf[as_of.hour] + hour_p[as_of.hour] * (now_sec % 3600) / 3600  # share of today so far
-
-    cats = [c[0] for c in _CATEGORIES]
-    season = np.array([_nums(c[2]) for c in _CATEGORIES]).T  # (12, categories)
-    day_w = 1.12 ** (np.arange(n_days) / 365.25) * _WEEKDAY[weekday]  # 12% more calls a year
-    day_w[-1] *= today_frac
-    lam = (
-        day_w[:, None]
-        * np.array([float(c[1]) for c in _CATEGORIES])
-        * (season / season.mean(axis=0))[month - 1]
-    )
-    first = (spec.hotline_start.date() - start.date()).days
-    lam[:first] = 0.0  # before the tickets' first day the monthly indicator feed carries the volume
-    counts = rng.multinomial(_hotline_total(book, spec), (lam / lam.sum()).ravel()).reshape(n_days, len(cats))
-
-    counties = list(book.counties)
-    county_p = _weights(book, counties)
-    lagging = np.array([c in book.lagging_counties for c in counties])
-    close_model = _model(indicators, book, spec, "hotline_close_rate", counties, 98.0)
-    sat_model = _model(indicators, book, spec, "hotline_satisfaction_rate", counties, 93.0)
-    first_stat = np.datetime64(f"{spec.start}", "M")
-    stat_month = np.minimum(
-        (days.astype("datetime64[M]") - first_stat).astype(np.int64), close_model.shape[1] - 1
-    )  # the statistics month of each day (the latest one for days after it)
-    mix = np.linspace(0, 1, int(years[-1]) + 1)[:, None]
-    channel_cdf = np.cumsum((1 - mix) * _CHANNEL_FIRST + mix * _CHANNEL_LAST, axis=1)
-    channel_cdf[:, -1] = 1.0
-    topic_lists = [c[3].split() for c in _CATEGORIES]
-    topic_off = np.cumsum([0] + [len(t) for t in topic_lists])
-    topic_cdf = np.ones((len(cats), max(len(t) for t in topic_lists)))
-    for i, topics in enumerate(topic_lists):
-        w = 0.8 ** np.arange(len(topics))  # a few topics carry most calls
-        topic_cdf[i, : len(w)] = np.cumsum(w / w.sum())
-
-    # Lookup tables: every field is a fancy-index into preformatted strings, separators included.
-    add = np.char.add
-    day_str = np.datetime_as_string(days, unit="D")
-    day_sp = add(day_str, " ")
-    day_id = add("GD", np.char.replace(day_str, "-", ""))
-    secs = np.arange(86400)
-    tod = np.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in secs.tolist()])
-    tod_c = add(tod, ",")
-    seq_c = np.array([f"{i:06d}," for i in range(int(counts.sum(axis=1).max()) + 2)])
-    code_c = np.array([f"{c}," for c in counties])
-    n_topics = int(topic_off[-1])
-    combo = np.array(
-        [f"{ch},{c},{t}," for ch in _CHANNELS for c, ts in zip(cats, topic_lists, strict=True) for t in ts]
-    )
-    yes_no = np.array(["否,", "是,"])
-    moods = np.array(["满意", "基本满意", "不满意", "未评价"])
-    as_of_sec = int((as_of - start).total_seconds())
-
-    plants: dict[int, tuple[str, int, str]] = {}
-    total = int(counts.sum())
-    if bad and total >= 100:  # a handful of tickets has no room for five bad rows
-        cases = [("unknown_region", 1, book.foreign[0]), ("duplicate_key", -1, "")]
-        cases += [("bad_timestamp", 2, f"{as_of.year}-02-30 10:00:00"), ("conflicting_duplicate", 6, "")]
-        cases += [("missing_required", 4, "")]
-        plants = dict(zip(spread_positions(total, 5, spec.rng("hotline:bad")), cases, strict=True))
-    entries: list[dict[str, Any]] = []
-    path = out_dir / FILE_NAMES["hotline_tickets"]
-    # What the 12345 system's own count says, per county and month: tickets (n), closed, rated and
-    # satisfied (满意 or 基本满意), leaving out the planted rows the loader will refuse.
-    mon = (days.astype("datetime64[M]") - days[0].astype("datetime64[M]")).astype(np.int64)
-    n_cells = len(counties) * (int(mon[-1]) + 1)
-    tally = np.zeros((4, n_cells), dtype=np.int64)
-    # A chunk ends on the day its running total crosses a multiple of _CHUNK_ROWS; days are never split.
-    cum = np.cumsum(counts.sum(axis=1))
-    ends = np.flatnonzero(np.diff(cum // _CHUNK_ROWS, prepend=0)) + 1
-    edges = [0, *[int(e) for e in ends if 0 < e < n_days], n_days]
-    written = done = 0
-    with path.open("wb") as fh:
-        fh.write((",".join(HOTLINE_HEADER) + "\n").encode("utf-8"))
-        for d0, d1 in itertools.pairwise(edges):
-            c = counts[d0:d1]
-            n = int(c.sum())
-            if n == 0:
-                continue
-            day = np.repeat(np.repeat(np.arange(d0, d1), len(cats)), c.ravel())
-            cat = np.repeat(np.tile(np.arange(len(cats)), d1 - d0), c.ravel())
-            u = rng.random(n)
-            u[day == n_days - 1] *= today_frac  # nothing after as_of today
-            hour = np.clip(np.searchsorted(hour_cdf, u, side="right") - 1, 0, 23)
-            sec = hour * 3600 + np.minimum(
-                ((u - hour_cdf[hour]) / hour_p[hour] * 3600).astype(np.int64), 3599
-            )
-            order = np.lexsort((cat, sec, day))
-            day, cat, sec = day[order], cat[order], sec[order]
-            seq = np.arange(n) - np.searchsorted(day, day, side="left") + 1
-            county = rng.choice(len(counties), size=n, p=county_p)
-            lag = lagging[county]
-            yi = years[day]
-            channel = (rng.random(n)[:, None] > channel_cdf[yi]).sum(axis=1)
-            topic = topic_off[cat] + (rng.random(n)[:, None] > topic_cdf[cat]).sum(axis=1)
-            on_time = rng.random(n) < np.minimum(0.93 + 0.008 * yi, 0.975) - 0.09 * lag
-            hours = 28 * rng.lognormal(0.0, 0.9, n) * np.where(lag, 1.8, 1.0)
-            hours = hours * np.where(rng.random(n) < 0.02, 15.0, 1.0)  # a few drag on for weeks
-            created = day.astype(np.int64) * 86400 + sec
-            closed = created + (hours * 3600).astype(np.int64)
-            sm = stat_month[day]
-            # Some tickets stay open (transferred, disputed): as many as the county's 办结率 leaves.
-            stuck = rng.random(n) >= close_model[county, sm] / 100
-            is_open = (closed > as_of_sec) | stuck
-            # Rated tickets are satisfied (满意 or 基本满意) as often as the county's 满意率 says.
-            p_sat = sat_model[county, sm] / 100
-            s = rng.random(n)
-            mood = np.where(s < 0.7 * p_sat, 0, np.where(s < p_sat, 1, 2))
-            mood = np.where(is_open | (rng.random(n) < 0.15), 3, mood)
-            cday = np.minimum(closed // 86400, n_days - 1)
-            closed_txt = np.where(is_open, "", add(day_sp[cday], tod[closed % 86400]))
-            line = add(add(day_id[day], seq_c[seq]), add(code_c[county], add(day_sp[day], tod_c[sec])))
-            line = add(add(line, combo[channel * n_topics + topic]), yes_no[on_time.astype(int)])
-            lines: list[str] = add(line, add(add(closed_txt, ","), moods[mood])).tolist()
-            cell = county * (int(mon[-1]) + 1) + mon[day]
-            keep = np.ones(n, dtype=bool)
-            here = {p: case for p, case in plants.items() if done <= p < done + n}
-            for p, (reason, _, _) in here.items():
-                off = p - done
-                if reason not in ("duplicate_key", "conflicting_duplicate"):
-                    keep[off] = False  # the row is overwritten with a bad value
-                if reason == "conflicting_duplicate":
-                    keep[off - min(7, off)] = False  # its original: both are refused
-            for i, flag in enumerate((keep, keep & ~is_open, keep & (mood != 3), keep & (mood <= 1))):
-                tally[i] += np.bincount(cell, weights=flag, minlength=n_cells).astype(np.int64)
-            if here:
-                lines, new = _plant_hotline(lines, done, written, here)
-                entries.extend(new)
-            fh.write(("\n".join(lines) + "\n").encode("utf-8"))
-            written += len(lines)
-            done += n
-    rates = RowRates()
-    first_month = days[0].astype("datetime64[M]")
-    for flat in np.flatnonzero(tally[0]).tolist():
-        c, m = divmod(flat, int(mon[-1]) + 1)
-        period = str(first_month + m)  # YYYY-MM
-        n_all, closed, rated, pleased = (int(t) for t in tally[:, flat])
-        rates.add("hotline_close_rate", counties[c], period, closed, n_all)
-        if rated:
-            rates.add("hotline_satisfaction_rate", counties[c], period, pleased, rated)
-    return FileResult("hotline_tickets", path, written, "utf-8", with_counterparts(entries), rates=rates)
-
-
-def _plant_hotline(
-    lines: list[str], clean_lo: int, written: int, plants: dict[int, tuple[str, int, str]]
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Bad rows inside one chunk: cells overwritten in place, duplicates inserted after their row."""
-    out: list[str] = []
-    final_of: dict[int, int] = {}
-    entries: list[dict[str, Any]] = []
-    file_name = FILE_NAMES["hotline_tickets"]
-    for off, line in enumerate(lines):
-        i = clean_lo + off
-        reason, col, value = plants.get(i, ("", -1, ""))
-        duplicate = reason in ("duplicate_key", "conflicting_duplicate")
-        if reason and not duplicate:
-            fields = line.split(",")
-            fields[col] = value
-            line = ",".join(fields)
-            entries.append(
-                {"file": file_name, "row": written + len(out) + 1, "reason": reason, "planted": True}
-            )
-            entries[-1].update(column=HOTLINE_HEADER[col], value=value)
-        out.append(line)
-        final_of[i] = written + len(out)
-        if duplicate:
-            src = i - min(7, off)  # an earlier row of this chunk, already placed
-            fields = lines[src - clean_lo].split(",")
-            entry: dict[str, Any] = {"file": file_name, "reason": reason, "planted": True}
-            if reason == "conflicting_duplicate":  # same 工单编号, different 是否按时响应
-                fields[col] = "否" if fields[col] == "是" else "是"
-                entry.update(column=HOTLINE_HEADER[col], value=fields[col])
-            out.append(",".join(fields))
-            entries.append({**entry, "row": written + len(out), "duplicate_of": final_of[src]})
-    return out, entries
 
 
 # -- inspections --------------------------------------------------------------------------------
@@ -765,10 +468,10 @@ def _inspections(
         else {}
     )
     quarter_at = {yq: i for i, yq in enumerate(spec.quarters())}
-    workdays = _workdays(spec)
-    count = _per_million_year(book, spec, 100 * spec.inspections_per_10k)
+    workdays = working_days(spec)
+    count = per_million_year(book, spec, 100 * spec.inspections_per_10k)
     planned = sorted(workdays[i] for i in rng.integers(0, len(workdays), count))
-    county_p = _weights(book, book.counties)
+    county_p = region_weights(book, book.counties)
     depts = [d[0] for d in _INSPECTION_DEPTS]
     dept_p = [float(d[1]) for d in _INSPECTION_DEPTS]
     today = spec.as_of.date()
@@ -776,10 +479,10 @@ def _inspections(
     codes: list[str] = []
     seq: dict[int, int] = {}
     for day in planned:
-        region = _place(rng, book, 0.15, county_p)
+        region = city_or_county(rng, book, 0.15, county_p)
         codes.append(region)
         k = int(rng.choice(len(depts), p=np.array(dept_p) / sum(dept_p)))
-        sector = _pick(rng, _INSPECTION_DEPTS[k][2].split())
+        sector = choose(rng, _INSPECTION_DEPTS[k][2].split())
         done: date | None = day + timedelta(days=int(abs(rng.normal(0, 10))))
         t = quarter_at.get((day.year, (day.month - 1) // 3 + 1))
         share = float(coverage[region][t]) / 100 if region in coverage and t is not None else 0.97
@@ -813,7 +516,7 @@ def _inspections(
     if bad:
         cases = [("ambiguous_region", 1, n) for n in book.ambiguous_names[:1]]
         cases += [("bad_timestamp", 4, f"{spec.as_of.year}-02-30")]
-        plants = _replace_plants(
+        plants = replace_plants(
             rows, spread_positions(len(rows), 2, spec.rng("inspections:bad")), cases, INSPECTIONS_HEADER
         )
     # 双随机抽查覆盖率 as the rows give it: planned in the quarter and done, leaving out refused rows.
@@ -843,12 +546,14 @@ def _tasks(
     # Tasks are done by their deadline as often as the region's simulated 按期办结率 for that month says.
     codes = list(book.all_codes)
     ontime_model = dict(
-        zip(codes, _model(indicators, book, spec, "task_13710_ontime_rate", codes, 96.0), strict=True)
+        zip(
+            codes, simulated_rates(indicators, book, spec, "task_13710_ontime_rate", codes, 96.0), strict=True
+        )
     )
     (y0, m0), n_months = spec.start_ym, len(spec.months())
-    workdays = _workdays(spec)
-    assigned = sorted(workdays[i] for i in rng.integers(0, len(workdays), _per_million_year(book, spec, 20)))
-    county_p = _weights(book, book.counties)
+    workdays = working_days(spec)
+    assigned = sorted(workdays[i] for i in rng.integers(0, len(workdays), per_million_year(book, spec, 20)))
+    county_p = region_weights(book, book.counties)
     today = spec.as_of.date()
     depts = {d[0]: [int(x) for x in d[1].split()] for d in _PROVINCIAL_DEPTS}
     kinds = {k[0]: k for k in _TASK_KINDS}
@@ -857,22 +562,22 @@ def _tasks(
     seq: dict[int, int] = {}
     for day in assigned:
         provincial = rng.random() < 0.45
-        region = book.province if provincial else _place(rng, book, 0.55, county_p)
-        unit = str(_pick(rng, list(depts))) if provincial else f"{book.display[region]}人民政府"
+        region = book.province if provincial else city_or_county(rng, book, 0.55, county_p)
+        unit = str(choose(rng, list(depts))) if provincial else f"{book.display[region]}人民政府"
         cat_p = (0.3, 0.35, 0.15, 0.1, 0.1) if provincial else (0.5, 0.3, 0.05, 0.08, 0.07)
-        category = str(_pick(rng, list(kinds), cat_p))
+        category = str(choose(rng, list(kinds), cat_p))
         _, spans, odds, subjects = kinds[category]
         if category == "重点交办" and provincial:
             region = book.counties[int(rng.choice(len(book.counties), p=county_p))]  # filed where it happened
         place = "" if region == book.province else book.display[region]
-        subject = _pick(rng, subjects.split())
+        subject = choose(rng, subjects.split())
         title = _TASK_TITLE.get(category, "{place}{s}" + category[-2:]).format(place=place, s=subject)
         plan_no = ""
         if provincial and rng.random() < 0.7:
-            plan_no = str(_pick(rng, depts[unit]))
+            plan_no = str(choose(rng, depts[unit]))
         elif not provincial and rng.random() < 0.4:
             plan_no = str(int(rng.integers(1, 32)))
-        span = int(_pick(rng, spans.split(), _nums(odds)))
+        span = int(choose(rng, spans.split(), numbers(odds)))
         deadline = day + timedelta(days=span)
         t = min(max((deadline.year - y0) * 12 + deadline.month - m0, 0), n_months - 1)
         on_time = float(ontime_model[region][t]) / 100
@@ -899,7 +604,7 @@ def _tasks(
         pos = spread_positions(len(rows), 5, spec.rng("tasks_13710:bad"))
         cases = [("unknown_region", 4, book.foreign[1]), ("bad_timestamp", 6, f"{spec.as_of.year}-02-30")]
         cases += [("missing_required", 3, ""), ("not_a_number", 5, "第3项")]
-        plants = _replace_plants(rows, pos[:4], cases, TASKS_HEADER)
+        plants = replace_plants(rows, pos[:4], cases, TASKS_HEADER)
         src = pos[4] - 3
         plants.append(
             Plant("duplicate_key", pos[4], list(rows[src]), source=src, note="exact copy of duplicate_of")

@@ -25,7 +25,15 @@ from etl.demo import (
     spread_positions,
     write_xlsx,
 )
-from etl.demo_events import _per_million_year, _pick, _place, _replace_plants, _table, _weights, _workdays
+from etl.demo_kit import (
+    choose,
+    city_or_county,
+    per_million_year,
+    region_weights,
+    replace_plants,
+    vocab,
+    working_days,
+)
 from etl.demo_rates import RowRates, quarantined
 
 CATALOG_HEADER = (
@@ -55,7 +63,7 @@ CREDIT_SHEET = "失信主体名单"
 CREDIT_TITLE = "严重失信主体名单（含信用修复情况）"
 
 # department | catalogue items at county level | odds of lagging behind on claims
-_CATALOG_DEPTS = _table("""
+_CATALOG_DEPTS = vocab("""
     市场监管局|120|1
     生态环境局|60|1
     应急管理局|50|1
@@ -77,7 +85,7 @@ def _words(text: str) -> list[str]:
 
 _LEVEL_SCALE = {"province": 1.6, "city": 1.25, "county": 1.0}
 # department | share | sectors | what got the entity listed
-_CREDIT_DEPTS = _table("""
+_CREDIT_DEPTS = vocab("""
     市场监管局|.30|食品经营 食品生产 产品质量 价格收费|食品安全严重违法 产品质量严重违法 虚假宣传 价格欺诈
     税务局|.18|税收征管|虚开增值税专用发票 偷逃税款
     人社局|.20|劳动保障|拖欠农民工工资
@@ -173,7 +181,7 @@ def _catalog(
             ("missing_required", 5, ""),
         ]
         pos = spread_positions(len(rows), len(cases), spec.rng("regulatory_catalog:bad"))
-        plants = _replace_plants(rows, pos, cases, CATALOG_HEADER)
+        plants = replace_plants(rows, pos, cases, CATALOG_HEADER)
     # The reported 认领率 and 公布率 are this catalogue's own sums (the region's departments, no roll-up).
     rates = RowRates(own_only={"regulatory_claim_rate", "inspection_list_publish_rate"})
     refused = quarantined(plants)
@@ -203,8 +211,8 @@ def _catalog(
 
 def _entity(rng: np.random.Generator, book: RegionBook, region: str, kind: str, code: str) -> tuple[str, str]:
     place = book.name[region] if book.name[region] not in book.ambiguous_names else book.display[region]
-    trade = str(_pick(rng, _TRADE_NAMES))
-    business = str(_pick(rng, _BUSINESS[kind]))
+    trade = str(choose(rng, _TRADE_NAMES))
+    business = str(choose(rng, _BUSINESS[kind]))
     name = f"{place}{trade}{business}" + ("有限公司" if kind == "企业" else "")
     prefix = {"企业": "91", "个体工商户": "92", "社会组织": "52"}[kind]
     tail = "".join(_CODE_CHARS[i] for i in rng.integers(0, len(_CODE_CHARS), 10))
@@ -213,19 +221,19 @@ def _entity(rng: np.random.Generator, book: RegionBook, region: str, kind: str, 
 
 def _credit(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileResult:
     rng = spec.rng("credit_records")
-    workdays = _workdays(spec)
-    listed = sorted(workdays[i] for i in rng.integers(0, len(workdays), _per_million_year(book, spec, 15)))
-    county_p = _weights(book, book.counties)
+    workdays = working_days(spec)
+    listed = sorted(workdays[i] for i in rng.integers(0, len(workdays), per_million_year(book, spec, 15)))
+    county_p = region_weights(book, book.counties)
     depts = [d[0] for d in _CREDIT_DEPTS]
     dept_p = np.array([float(d[1]) for d in _CREDIT_DEPTS])
     today = spec.as_of.date()
     rows: list[list[Any]] = []
     seq: dict[int, int] = {}
     for day in listed:
-        region = _place(rng, book, 0.1, county_p)
+        region = city_or_county(rng, book, 0.1, county_p)
         k = int(rng.choice(len(depts), p=dept_p / dept_p.sum()))
         _, _, sectors, reasons = _CREDIT_DEPTS[k]
-        kind = str(_pick(rng, _TYPES, (0.8, 0.17, 0.03)))
+        kind = str(choose(rng, _TYPES, (0.8, 0.17, 0.03)))
         name, code = _entity(rng, book, region, kind, region)
         lag = region in book.lagging_counties
         # Repair needs the penalty served and a public commitment: months, and not everyone bothers.
@@ -243,8 +251,8 @@ def _credit(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileR
                 kind,
                 book.display[region],
                 depts[k],
-                str(_pick(rng, sectors.split())),
-                str(_pick(rng, reasons.split())),
+                str(choose(rng, sectors.split())),
+                str(choose(rng, reasons.split())),
                 day,
                 repaired,
             ]
@@ -258,7 +266,7 @@ def _credit(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileR
             ("bad_enum", 3, "机关单位"),
             ("missing_required", 1, ""),
         ]
-        plants = _replace_plants(rows, pos[:4], cases, CREDIT_HEADER)
+        plants = replace_plants(rows, pos[:4], cases, CREDIT_HEADER)
         src = pos[4] - 3
         plants.append(
             Plant("duplicate_key", pos[4], list(rows[src]), source=src, note="exact copy of duplicate_of")

@@ -15,7 +15,9 @@ from datetime import datetime
 
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse
+from etl import demo_live as live_demo
 from etl.catalog import load_catalog
+from etl.demo_live import LiveDemo
 from etl.runner import FeedBusy, FeedRunError, run_feed
 
 log = logging.getLogger("etl.scheduler")
@@ -39,8 +41,11 @@ def run_scheduler(
     max_cycles: int | None = None,
     stop: threading.Event | None = None,
     on_run: Callable[[str, object], None] | None = None,
+    live: LiveDemo | None = None,
 ) -> int:
-    """Loop until stopped (SIGINT/SIGTERM, ``stop`` set, or ``max_cycles`` polls). Returns runs made."""
+    """Loop until stopped (SIGINT/SIGTERM, ``stop`` set, or ``max_cycles`` polls). Returns runs made.
+
+    ``live``: a demo build's live tickets, topped up each cycle when due (``LiveDemo.for_settings``)."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,6 +69,12 @@ def run_scheduler(
             log.info("feed %s done in %.1fs", name, time.monotonic() - started)
             if on_run:
                 on_run(name, result)
+        if live is not None and not stop.is_set():
+            topped = live.tick()
+            if topped is not None:
+                runs += 1
+                if on_run:
+                    on_run(f"{live_demo.FEED}（演示实时工单）", topped)
         cycles += 1
         if max_cycles is not None and cycles >= max_cycles:
             break

@@ -16,6 +16,7 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
+from cockpit import figures
 from cockpit.access.scope import home_region, require_permission, require_region
 from cockpit.exports import grid
 from cockpit.formatting import number, period_label
@@ -106,8 +107,13 @@ def _table(found: pd.DataFrame, names: dict[str, Any]) -> html.Table:
         rows.append(html.Tr([
             html.Td(r["region_name"]), html.Td(str(names.get(code) or r["indicator_name"]), title=r["indicator_name"]),
             html.Td(period_label(r["period"])),
-            html.Td(number(r["reported"], "%", decimals), className="num"),
-            html.Td(f"{number(r['computed'], '%', decimals + 1)}（{r['matching']}/{r['rows']}）", className="num"),
+            html.Td(number(r["reported"], "%", decimals), className="num",
+                    **figures.attrs(figures.indicator_code(code), r["adcode"], r["period"], r["reported"],
+                                    str(r["indicator_name"]))),
+            html.Td(f"{number(r['computed'], '%', decimals + 1)}（{r['matching']}/{r['rows']}）", className="num",
+                    title=figures.label(r["figure"], "window"),
+                    **figures.attrs(r["figure"], r["adcode"], r["period"], r["computed"],
+                                    figures.label(r["figure"], "window"))),
             html.Td(("+" if difference > 0 else "") + number(difference, "", decimals + 1), className="num"),
             html.Td(r["verdict"], className="recon-verdict impossible" if r["impossible"] else "recon-verdict"),
             html.Td(dcc.Link("查看明细", href=href) if href else "—"),

@@ -534,7 +534,8 @@ def test_the_demo_is_at_a_province_s_scale(inputs: Any) -> None:
     """The pinned scale (README: the demo's assumptions): 12345 contacts 1,000 per 10,000 residents a
     year from 1 January of last year, 双随机 inspections 6 per 10,000 a year."""
     from etl.demo import RegionBook
-    from etl.demo_events import _hotline_total, _per_million_year
+    from etl.demo_hotline import hotline_total as _hotline_total
+    from etl.demo_kit import per_million_year as _per_million_year
 
     spec = DemoSpec()
     book = RegionBook.build(inputs[0], spec)

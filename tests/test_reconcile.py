@@ -304,3 +304,60 @@ def test_the_demo_s_reported_rates_are_their_rows_but_for_the_planted_ones(
         row = by_key[(p["indicator"], p["adcode"])]
         assert (row["rows"], row["matching"], row["reported"]) == (p["rows"], p["matching"], p["reported"])
         assert row["impossible"] == (not p["producible"])
+
+
+def test_every_reconciled_rate_is_a_registry_figure_counted_as_the_desk_pages_count_it(
+    demo_warehouse: tuple[Settings, dict[str, object]],
+) -> None:
+    """One truth: the value /reconcile computes from the rows for a region and period is the value
+    the desk page showing that figure for that window computes (/hotline, /emergency, /regulation),
+    for every region and finished period of the demo that has rows."""
+    from cockpit import figures
+    from cockpit.app import create_app
+    from cockpit.warehouse.events_queries import EventQueries, resolve_window
+
+    for code, pair in PAIRS.items():
+        assert pair.figure in figures.FIGURES and "window" in figures.FIGURES[pair.figure].labels, code
+
+    def page_value(eq: EventQueries, code: str, region: str, period: str) -> float | None:
+        window, notices = resolve_window({"period": period}, now, "month")
+        assert not notices and window.code == period
+        if code in ("hotline_close_rate", "hotline_satisfaction_rate"):
+            kpis = eq.hotline_kpis(region, window)
+            return kpis["close_rate" if code == "hotline_close_rate" else "satisfaction"]
+        if code == "emergency_report_ontime_rate":
+            stats = eq.incident_stats(region, window)
+            return stats[stats["adcode"].isna()].iloc[0]["report_ontime"]
+        if code == "double_random_coverage_rate":
+            total = eq.inspections_by(region, window, "sector")
+            return total[total["key"].isna()].iloc[0]["done_rate"]
+        if code in ("regulatory_claim_rate", "inspection_list_publish_rate"):
+            own = eq.catalog_by_region(region, window)
+            own = own[own["is_self"]].iloc[0]
+            assert own["period"] == period
+            return own["claim_rate" if code == "regulatory_claim_rate" else "publish_rate"]
+        return None  # 13710: /supervision shows the year to date, not a finished month's
+
+    settings = demo_warehouse[0]
+    now = settings.data_now()
+    app = create_app(settings)
+    compared = 0
+    with app.server.test_request_context("/"), acting_as(Principal("demo-admin", "admin", PROVINCE)):
+        wh = app.server.extensions["cockpit"].warehouse
+        rq, eq = ReconcileQueries(wh), EventQueries(wh)
+        county = wh.children(wh.children(PROVINCE)["adcode"].iloc[0])["adcode"].iloc[0]
+        for code in PAIRS:
+            for region in (PROVINCE, str(county)):
+                counted = rq._counted(code, region, settings.today())
+                mine = counted[counted["adcode"] == region].sort_values("period").tail(3)
+                for r in mine.to_dict("records"):
+                    value = page_value(eq, code, region, str(r["period"]))
+                    if value is None and code.startswith("task_"):
+                        continue
+                    assert 100 * float(value) == pytest.approx(100 * r["k"] / r["n"], abs=1e-9), (
+                        code,
+                        region,
+                        r,
+                    )
+                    compared += 1
+    assert compared >= 20

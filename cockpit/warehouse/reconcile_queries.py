@@ -34,7 +34,7 @@ BEYOND, IMPOSSIBLE = "超出容差", "明细无法得出"
 VERDICTS = (IMPOSSIBLE, BEYOND)
 DEFAULT_TOLERANCE_PP, DEFAULT_MIN_ROWS = 0.1, 1
 SEED_FILE = PROJECT_ROOT / "seeds" / "reconciliation.csv"
-COLUMNS = ["adcode", "region_name", "indicator", "indicator_name", "period", "reported", "computed", "rows",
+COLUMNS = ["adcode", "region_name", "indicator", "indicator_name", "figure", "period", "reported", "computed", "rows",
            "matching", "difference_pp", "beyond", "impossible", "verdict", "tolerance_pp", "definition"]  # fmt: skip
 RULE_COLUMNS = ["indicator_code", "definition", "tolerance_pp", "min_rows"]
 
@@ -46,8 +46,11 @@ class ReconcileRuleError(ValueError):
 @dataclass(frozen=True)
 class Pair:
     """How one reported rate is counted from rows: ``den`` selects the rows, ``num`` those that
-    meet the rate. SQL fragments are constants of this module, never input."""
+    meet the rate; ``figure`` is the registry's figure (cockpit.figures) that counts the same rows
+    on the desk pages, so a computed value is marked and labelled as that figure for the period.
+    SQL fragments are constants of this module, never input."""
 
+    figure: str
     table: str
     time: str  # the event column that places a row in a period
     kind: str  # "month" | "quarter"
@@ -58,21 +61,23 @@ class Pair:
 
 _ALL = "TRUE"
 PAIRS: dict[str, Pair] = {
-    "hotline_close_rate": Pair("hotline_ticket", "created_at", "month", _ALL, "x.closed_at IS NOT NULL"),
-    "hotline_satisfaction_rate": Pair("hotline_ticket", "created_at", "month", "x.satisfied IS NOT NULL",
-                                      "x.satisfied"),
+    "hotline_close_rate": Pair("hotline.close_rate", "hotline_ticket", "created_at", "month", _ALL,
+                               "x.closed_at IS NOT NULL"),
+    "hotline_satisfaction_rate": Pair("hotline.satisfaction", "hotline_ticket", "created_at", "month",
+                                      "x.satisfied IS NOT NULL", "x.satisfied"),
     "emergency_report_ontime_rate": Pair(
-        "emergency_incident", "occurred_at", "month", "x.reported_at IS NOT NULL",
+        "incidents.report_ontime_rate", "emergency_incident", "occurred_at", "month", "x.reported_at IS NOT NULL",
         f"date_diff('second', x.occurred_at, x.reported_at) / 60.0 <= {REPORT_DEADLINE_MINUTES}"),
-    "task_13710_ontime_rate": Pair("supervision_task", "deadline", "month", _ALL, "x.completed_at <= x.deadline",
-                                   "tasks"),
-    "task_13710_clearance_rate": Pair("supervision_task", "deadline", "month", _ALL,
+    "task_13710_ontime_rate": Pair("tasks.ontime_rate", "supervision_task", "deadline", "month", _ALL,
+                                   "x.completed_at <= x.deadline", "tasks"),
+    "task_13710_clearance_rate": Pair("tasks.clearance_rate", "supervision_task", "deadline", "month", _ALL,
                                       "x.completed_at <= m.month_end", "tasks"),
-    "double_random_coverage_rate": Pair("inspection", "planned_date", "quarter", _ALL, "x.done_date IS NOT NULL"),
-    "regulatory_claim_rate": Pair("regulatory_catalog", "period", "quarter", "x.items_total", "x.items_claimed",
-                                  "catalog"),
-    "inspection_list_publish_rate": Pair("regulatory_catalog", "period", "quarter", "x.lists_total",
-                                         "x.lists_published", "catalog"),
+    "double_random_coverage_rate": Pair("inspections.done_rate", "inspection", "planned_date", "quarter", _ALL,
+                                        "x.done_date IS NOT NULL"),
+    "regulatory_claim_rate": Pair("catalog.claim_rate", "regulatory_catalog", "period", "quarter", "x.items_total",
+                                  "x.items_claimed", "catalog"),
+    "inspection_list_publish_rate": Pair("catalog.publish_rate", "regulatory_catalog", "period", "quarter",
+                                         "x.lists_total", "x.lists_published", "catalog"),
 }  # fmt: skip
 
 _PERIOD_SQL = {
@@ -261,7 +266,7 @@ def _judged(counted: pd.DataFrame, code: str, info: Any, rule: Mapping[Any, Any]
             continue
         verdict = "；".join(v for v, hit in ((IMPOSSIBLE, impossible), (BEYOND, beyond)) if hit)
         rows.append({"adcode": str(r["adcode"]), "region_name": r["region_name"], "indicator": code,
-                     "indicator_name": str(info["name"]), "period": str(r["period"]), "reported": reported,
+                     "indicator_name": str(info["name"]), "figure": PAIRS[code].figure, "period": str(r["period"]), "reported": reported,
                      "computed": computed, "rows": n, "matching": k, "difference_pp": difference,
                      "beyond": beyond, "impossible": impossible, "verdict": verdict, "tolerance_pp": tolerance,
                      "definition": str(rule["definition"])})  # fmt: skip

@@ -41,7 +41,22 @@ def test_feeds_to_reconcile_to_the_rows(
     flag.click()
     wait_url(page, re.compile(rf"/reconcile\?region={county['adcode']}&indicator=hotline_satisfaction_rate"))  # type: ignore[attr-defined]
     expect(page.locator(".recon-table tbody tr")).to_have_count(1, timeout=20_000)  # type: ignore[attr-defined]
+    # The computed value is the registry's figure for that month, as /hotline shows that month.
+    cell = page.locator(
+        f'.recon-table [data-figure="hotline.satisfaction"][data-region="{county["adcode"]}"]'
+    )  # type: ignore[attr-defined]
+    expect(cell).to_have_count(1)
+    period, computed = cell.get_attribute("data-period"), cell.get_attribute("data-value")
+    assert period == county["period"] and computed
     page.get_by_role("link", name="查看明细").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"/explorer\?"))  # type: ignore[attr-defined]
+    page.goto(
+        f"{live_server.url}/hotline?region={county['adcode']}&period={period}", wait_until="networkidle"
+    )  # type: ignore[attr-defined]
+    shown = page.locator(
+        f'[data-figure="hotline.satisfaction"][data-period="{period}"][data-region="{county["adcode"]}"]'
+    )  # type: ignore[attr-defined]
+    expect(shown).to_have_count(1, timeout=30_000)
+    assert float(shown.get_attribute("data-value") or "nan") == pytest.approx(float(computed))
     assert external_requests(browser_page.requests, live_server.url) == []
     assert browser_page.console_errors == []
