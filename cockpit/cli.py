@@ -196,14 +196,23 @@ def quarantine(
     limit: Annotated[int, typer.Option(help="最多显示行数")] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Rows refused by the checks, with the reason and the original row."""
+    """Rows refused by the checks, with the reason and the original row (XLSX rows numbered as Excel shows them)."""
     from cockpit.warehouse.queries import Warehouse
 
-    frame = Warehouse(_settings()).quarantine(run_id=run, feed=feed, limit=limit)
+    wh = Warehouse(_settings())
+    frame = wh.quarantine(run_id=run, feed=feed, limit=limit)
+    total = wh.quarantine_count(run_id=run, feed=feed)
     if as_json:
         print(frame.to_json(orient="records", force_ascii=False, indent=2))
+        if total > len(frame):
+            err.print(f"仅输出前 {len(frame)} 行，共 {total} 行；用 --limit 显示更多")
         return
-    table = Table(title=f"隔离区（{len(frame)} 行）")
+    shown = (
+        f"共 {total} 行"
+        if total == len(frame)
+        else f"共 {total} 行，仅显示前 {len(frame)} 行（--limit 可调）"
+    )
+    table = Table(title=f"隔离区（{shown}）")
     for col in ("批次", "数据源", "行号", "原因", "原始行"):
         table.add_column(col, overflow="fold")
     for r in frame.itertuples():

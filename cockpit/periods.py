@@ -63,7 +63,7 @@ def parse_period(raw: object) -> Period:
     if m:
         quarter = _CN_DIGITS[m.group(2)]
         return Period(date(int(m.group(1)), 3 * quarter - 2, 1), "quarter")
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", text) or re.fullmatch(r"(\d{4})(\d{2})", text)
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})(?:月份?)?", text) or re.fullmatch(r"(\d{4})(\d{2})", text)
     if m:
         return _month(int(m.group(1)), int(m.group(2)), str(raw))
     # Excel turns "2026-10" into a date; only the first of a month is read as that month.

@@ -59,7 +59,7 @@ _ETHNIC_TAIL = re.compile(
     + ")$"
 )
 
-PROVINCE_WIDE_ALIASES = ("全省", "省本级")
+PROVINCE_WIDE_ALIASES = ("全省",)
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _WRAPPERS = "\"'`“”‘’「」『』《》〈〉()[]{}【】〔〕<>"
@@ -291,6 +291,13 @@ class RegionResolver:
     def _resolve(self, text: str, parent_text: str) -> Resolution:
         if not text:
             return Resolution(None, "地区为空")
+        if text.endswith("本级"):
+            # 省本级/市本级 is a government's own departments, not its region: storing it as the
+            # region's figure (or refusing one but not the other) would mislead either way.
+            return Resolution(
+                None,
+                f"“{text}”是本级政府部门的合计，不是地区：这里需要地区的数字，部门的数字请用带部门列的数据源报送",
+            )
         candidates, reason = self._candidates(text)
         if reason is not None:
             return Resolution(None, reason)

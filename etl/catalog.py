@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.warehouse.cleaning import header_key
 from cockpit.warehouse.loader import WideSpec
 from cockpit.warehouse.schema import FEED_TABLES, Table
 from etl.http_source import HttpSpec
@@ -35,11 +35,6 @@ def parse_every(text: str) -> int:
     if not match:
         raise CatalogError(f"'every' must look like 5m, 1h or 1d, got {text!r}")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def header_key(text: str) -> str:
-    """Headers from Excel differ in width, spaces and line breaks; compare them normalised."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from cockpit.periods import Period, PeriodError, parse_period
+from cockpit.warehouse.cleaning import visible
 
 Lookup = Callable[[str], tuple[str | None, str | None]]
 
@@ -56,6 +57,21 @@ def period_resolver(today: date) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return lambda distinct: _apply(distinct, lookup)
 
 
+def year_resolver() -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A year as offices write it: 2025, 2025年, 2025年度, 2025.0 (Excel)."""
+
+    def lookup(raw: str) -> tuple[str | None, str | None]:
+        try:
+            period = parse_period(raw)
+        except PeriodError:
+            period = None
+        if period is None or period.kind != "year":
+            return None, f"无法识别的年度“{visible(raw.strip())}”"
+        return str(period.start.year), None
+
+    return lambda distinct: _apply(distinct, lookup)
+
+
 def indicator_resolver(catalogue: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """Feeds name indicators by code, full name or short name, often with the unit in brackets."""
     names: dict[str, set[str]] = {}
@@ -68,7 +84,7 @@ def indicator_resolver(catalogue: pd.DataFrame) -> Callable[[pd.DataFrame], pd.D
         key = normalise(raw).lower()
         candidates = names.get(key) or names.get(re.sub(r"\([^()]*\)$", "", key))
         if not candidates:
-            return None, f"未知指标“{raw.strip()}”（不在指标目录中）"
+            return None, f"未知指标“{visible(raw.strip())}”（不在指标目录中）"
         if len(candidates) > 1:
             return None, f"指标“{raw.strip()}”有歧义：{'、'.join(sorted(candidates))}"
         return next(iter(candidates)), None
@@ -86,10 +102,35 @@ def enum_resolver(
         key = normalise(raw)
         value = table.get(key) or allowed_keys.get(key)
         if value is None or value not in allowed:
-            return None, f"{label}取值“{raw.strip()}”不在允许范围（{'、'.join(allowed)}）"
+            return None, f"{label}取值“{visible(raw.strip())}”不在允许范围（{'、'.join(allowed)}）"
         return value, None
 
     return lambda distinct: _apply(distinct, lookup)
+
+
+def vocabulary_resolver(vocabulary: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A listed value (or one of its spellings) is itself; any other is counted as 其他 — not
+    refused, since the ticket is real — and ``note`` keeps what was sent, for the data office."""
+    table = {
+        normalise(a).lower(): str(v) for a, v in zip(vocabulary["alias"], vocabulary["value"], strict=True)
+    }
+
+    def resolve(distinct: pd.DataFrame) -> pd.DataFrame:
+        out = distinct[["raw", "parent"]].copy()
+        values: list[str | None] = []
+        notes: list[str | None] = []
+        for raw in out["raw"]:
+            if raw is None or (isinstance(raw, float) and pd.isna(raw)) or not str(raw).strip():
+                values.append(None)
+                notes.append(None)
+                continue
+            known = table.get(normalise(raw).lower())
+            values.append(known or "其他")
+            notes.append(None if known else str(raw).strip())
+        out["value"], out["reason"], out["note"] = values, None, notes
+        return out
+
+    return resolve
 
 
 def bool_resolver(label: str, mapping: Mapping[str, str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
@@ -106,7 +147,7 @@ def bool_resolver(label: str, mapping: Mapping[str, str]) -> Callable[[pd.DataFr
             return (None, None) if mapped == "" else (words.get(mapped.lower(), mapped), None)
         value = words.get(key.lower())
         if value is None:
-            return None, f"{label}取值“{raw.strip()}”无法识别为是/否"
+            return None, f"{label}取值“{visible(raw.strip())}”无法识别为是/否"
         return value, None
 
     return lambda distinct: _apply(distinct, lookup)

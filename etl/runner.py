@@ -64,7 +64,7 @@ def feed_lock(settings: Settings, feed: str) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise FeedBusy(f"feed {feed} is already running") from None
+            raise FeedBusy(f"数据源 {feed} 正在装载中，本次跳过") from None
         try:
             yield
         finally:
@@ -72,9 +72,10 @@ def feed_lock(settings: Settings, feed: str) -> Iterator[None]:
 
 
 def _resolvers(
-    feed: FeedSpec, con: object, today: object
+    feed: FeedSpec, con: object, today: object, seeds_dir: Path
 ) -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
     found: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {}
+    vocabularies: pd.DataFrame | None = None
     for column in feed.table.columns:
         label = column.label or column.name
         mapping = feed.values.get(column.name, {})
@@ -85,8 +86,19 @@ def _resolvers(
             found[column.name] = resolve.period_resolver(today)  # type: ignore[arg-type]
         elif column.kind == "indicator":
             found[column.name] = resolve.indicator_resolver(runlog.indicators_frame(con))  # type: ignore[arg-type]
+        elif column.kind == "year":
+            found[column.name] = resolve.year_resolver()
         elif column.kind == "bool":
             found[column.name] = resolve.bool_resolver(label, mapping)
+        elif column.kind.startswith("vocab:"):
+            name = column.kind.removeprefix("vocab:")
+            words = runlog.vocabulary_frame(con) if vocabularies is None else vocabularies  # type: ignore[arg-type]
+            if words is None:
+                from cockpit.warehouse.build import read_vocabularies
+
+                words = read_vocabularies(seeds_dir)
+            vocabularies = words
+            found[column.name] = resolve.vocabulary_resolver(words[words["vocabulary"] == name])
         elif column.kind.startswith("enum:"):
             allowed = tuple(column.kind.removeprefix("enum:").split("|"))
             found[column.name] = resolve.enum_resolver(allowed, label, mapping)
@@ -115,13 +127,17 @@ def _stage(con: object, feed: FeedSpec, settings: Settings, override: str | None
     paths = feed.resolve_sources(settings.data_dir, override)
     missing = [p for p in paths if not p.is_file()]
     if not paths or missing:
-        raise FeedRunError(f"feed {feed.name}: no file at {missing[0] if missing else feed.source}", None)
+        raise FeedRunError(f"数据源 {feed.name}：找不到文件 {missing[0] if missing else feed.source}", None)
     if feed.format == "csv":
         converted = [readers.csv_as_utf8(p, feed.encoding) for p in paths]
         try:
             loader.stage_csv(
-                con, [(c, str(p)) for (c, _), p in zip(converted, paths, strict=True)], feed.delimiter
-            )  # type: ignore[arg-type]
+                con,  # type: ignore[arg-type]
+                [(c, str(p)) for (c, _), p in zip(converted, paths, strict=True)],
+                feed.delimiter,
+                lambda path: readers.csv_header(path, feed.delimiter),
+                lambda path: readers.read_csv_lenient(path, feed.delimiter),
+            )
         finally:
             for (c, _), p in zip(converted, paths, strict=True):
                 if c != p:
@@ -135,7 +151,7 @@ def _stage(con: object, feed: FeedSpec, settings: Settings, override: str | None
                 frame = readers.read_json(path, feed.records_path)
             frames.append((frame, str(path)))
         if len(frames) != 1:
-            raise FeedRunError(f"feed {feed.name}: one {feed.format} file per run, got {len(frames)}", None)
+            raise FeedRunError(f"数据源 {feed.name}：每次只能装载一个 {feed.format} 文件，匹配到 {len(frames)} 个", None)
         loader.stage_frame(con, frames[0][0], frames[0][1])  # type: ignore[arg-type]
     return ", ".join(str(p) for p in paths)
 
@@ -150,11 +166,11 @@ def run_feed(
     """Load one feed. ``fail_after_load`` exists for the test that proves a failed run publishes nothing."""
     catalog = load_catalog(settings.feeds_path)
     if feed_name not in catalog:
-        raise FeedRunError(f"unknown feed {feed_name!r}; known: {', '.join(sorted(catalog))}", None)
+        raise FeedRunError(f"未知数据源“{feed_name}”；已配置：{'、'.join(sorted(catalog))}", None)
     feed = catalog[feed_name]
     store = store_for(settings)
     if store.current_id() is None:
-        raise FeedRunError("warehouse not initialised: run `cockpit init` first", None)
+        raise FeedRunError("数据仓库尚未初始化：请先运行 `cockpit init`", None)
     started = settings.now()
     with feed_lock(settings, feed.name), store.writer_lock():
         staging = store.begin()
@@ -173,7 +189,7 @@ def run_feed(
                     feed=feed.name,
                     run_id=run_id,
                     column_map=column_map,
-                    resolvers=_resolvers(feed, con, settings.today()),
+                    resolvers=_resolvers(feed, con, settings.today(), settings.seeds_dir),
                     parent_header=feed.parent_header(headers),
                     write_mode=feed.write_mode,
                     wide=feed.wide,
@@ -198,7 +214,7 @@ def run_feed(
             _audit_run(
                 settings, feed.name, "failed", {"run_id": failed_id, "source": described, "error": message}
             )
-            raise FeedRunError(f"feed {feed.name} failed (run {failed_id}): {message}", failed_id) from exc
+            raise FeedRunError(f"数据源 {feed.name} 装载失败（批次 {failed_id}）：{message}", failed_id) from exc
     _audit_run(settings, feed.name, "ok", {"run_id": run_id, "source": described, "snapshot": staging.snapshot_id,
                                            "counts": dataclasses.asdict(counts)})  # fmt: skip
     return RunResult(

@@ -32,6 +32,37 @@ def _reconcile_link() -> list[html.P]:
     return [html.P(dcc.Link("数据核验：上报率与明细对账 ›", href="/reconcile"), className="recon-link")]
 
 
+def _unlisted() -> list[Any]:
+    """Values sent that the vocabularies do not list, counted as 其他 — in the viewer's own scope."""
+    from cockpit.access.scope import home_region
+    from cockpit.warehouse.events_queries import EventQueries
+
+    services = current()
+    found = EventQueries(services.warehouse).hotline_unlisted(home_region(services.settings.province_adcode))
+    if found.empty:
+        return []
+    rows = [
+        html.Tr([html.Td(r.field), html.Td(str(r.value)), html.Td(f"{int(r.tickets):,}", className="num"),
+                 html.Td(f"{_when(r.first_at)} 至 {_when(r.last_at)}")])
+        for r in found.itertuples()
+    ]  # fmt: skip
+    return [
+        html.H3("未登记的取值（已计入“其他”）"),
+        html.P(
+            "12345 工单报送的渠道或诉求类别不在 seeds/vocabularies.csv 中：这些工单已入库并按“其他”统计，"
+            "原值保留在此。请登记为新取值或别名，或请源系统更正。",
+            className="muted",
+        ),
+        html.Table(
+            [
+                html.Thead(html.Tr([html.Th(h) for h in ("字段", "报送的取值", "工单数", "受理时间")])),
+                html.Tbody(rows),
+            ],
+            className="data-table unlisted-values",
+        ),
+    ]
+
+
 def layout(**_params: Any) -> html.Div:
     wh = current().warehouse
     state = wh.feed_state()
@@ -73,6 +104,7 @@ def layout(**_params: Any) -> html.Div:
             ),
             *_reconcile_link(),
             html.Table([html.Thead(head), html.Tbody(rows)], className="data-table"),
+            *_unlisted(),
         ],
         className="page-feeds theme-dark",
     )

@@ -57,10 +57,12 @@ def test_exactly_the_planted_bad_rows_are_quarantined(
     manifest = json.loads((settings.demo_path / "MANIFEST.json").read_text(encoding="utf-8"))
     expected: dict[tuple[str, int], str] = {}
     for bad in manifest["bad_rows"]:
-        expected[(bad["file"], int(bad["row"]))] = bad["reason"]
+        # An XLSX row is numbered as Excel shows it (title and header rows above the data).
+        offset = int(bad.get("excel_row", bad["row"])) - int(bad["row"])
+        expected[(bad["file"], int(bad["row"]) + offset)] = bad["reason"]
         if bad["reason"] == "conflicting_duplicate" and "duplicate_of" in bad:
             # Neither of two disagreeing rows can be trusted: both are held back.
-            expected[(bad["file"], int(bad["duplicate_of"]))] = bad["reason"]
+            expected[(bad["file"], int(bad["duplicate_of"]) + offset)] = bad["reason"]
     quarantine = Warehouse(settings).quarantine(limit=100_000)
     got: dict[tuple[str, int], list[str]] = {}
     for row in quarantine.itertuples():

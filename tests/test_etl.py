@@ -222,7 +222,7 @@ def test_failure_after_load_publishes_nothing(settings: Settings, tmp_path: Path
 def test_gbk_bytes_that_are_not_gbk_fail_clearly(settings: Settings, tmp_path: Path) -> None:
     src = tmp_path / "broken.csv"
     src.write_bytes(MONTHLY_HEADER.encode("gbk") + b"online_service_rate,\xff\xff\xff,2026-09,90\n")
-    with pytest.raises(FeedRunError, match="not valid gb18030"):
+    with pytest.raises(FeedRunError, match=r"第2行（文本编辑器中的行号.*不符合GB18030/GBK编码"):
         run_feed(settings, "indicator_monthly", str(src))
 
 
@@ -360,6 +360,6 @@ def test_gbk_decoding_is_exact_across_block_boundaries(
     broken = text.encode("gbk")
     at = len(broken) - 40
     src.write_bytes(broken[:at] + b"\xff" + broken[at:])
-    with pytest.raises(readers.FeedFormatError, match=f"at byte {at}$"):
+    with pytest.raises(readers.FeedFormatError, match=f"文件第{at + 1}个字节"):
         readers.csv_as_utf8(src, "gbk", tmp_path)
     assert list(tmp_path.glob("tmp*")) == []  # the half-written copy is gone

@@ -61,13 +61,18 @@ def _code(resolver: RegionResolver, raw: object, parent: object | None = None) -
         ("山西省", "140000"),
         ("山西", "140000"),
         ("全省", "140000"),
-        ("省本级", "140000"),
         ("140000", "140000"),
     ],
 )
 def test_accepted_forms(resolver: RegionResolver, raw: object, expected: str) -> None:
     result = resolver.resolve(raw)
     assert result == Resolution(expected, None), result
+
+
+@pytest.mark.parametrize("raw", ["省本级", "市本级", "太原市本级", "县本级"])
+def test_a_government_s_own_departments_are_not_its_region(resolver: RegionResolver, raw: str) -> None:
+    result = resolver.resolve(raw)
+    assert result.adcode is None and "本级政府部门" in str(result.reason)
 
 
 def test_chengqu_ambiguous_without_parent(resolver: RegionResolver) -> None:

@@ -111,6 +111,33 @@ def read_plan_rules(seeds_dir: Path, indicator_codes: set[str]) -> tuple[pd.Data
     return rules, stages[stage_cols]
 
 
+class VocabularyError(ValueError):
+    """A bad row in vocabularies.csv; the message is Chinese (``cockpit init`` prints it)."""
+
+
+def read_vocabularies(seeds_dir: Path) -> pd.DataFrame:
+    """The listed values of each vocabulary (seeds/vocabularies.csv), one row per accepted spelling:
+    (vocabulary, value, alias) — the value itself is its own first alias. Each vocabulary lists 其他,
+    where a value it does not list is counted."""
+    path = seeds_dir / "vocabularies.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=["vocabulary", "value", "alias"])
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for row in rows:
+        vocabulary, value = (row.get("vocabulary") or "").strip(), (row.get("value") or "").strip()
+        if not vocabulary or not value:
+            raise VocabularyError(f"vocabularies.csv：词表名和取值不能为空（{row}）")
+        aliases = [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()]
+        out.extend({"vocabulary": vocabulary, "value": value, "alias": a} for a in [value, *aliases])
+    frame = pd.DataFrame(out, columns=["vocabulary", "value", "alias"])
+    for name, group in frame.groupby("vocabulary"):
+        if "其他" not in set(group["value"]):
+            raise VocabularyError(f"vocabularies.csv：词表 {name} 缺少“其他”（未登记的取值计入其中）")
+    return frame
+
+
 def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -> str:
     """Build geography, plan and catalogue into a new snapshot and publish it. Returns its id."""
     province = settings.province_adcode
@@ -123,6 +150,7 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
     pillars, tasks, plan = read_plan(settings.seeds_dir)
     indicators = read_indicators(settings.seeds_dir)
     status_rules, supervision_stages = read_plan_rules(settings.seeds_dir, set(indicators["code"]))
+    vocabularies = read_vocabularies(settings.seeds_dir)
     reconciliation = read_reconciliation_rules(
         settings.seeds_dir / "reconciliation.csv", set(indicators["code"])
     )
@@ -142,6 +170,7 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
                 _insert_frame(con, "status_rule", status_rules)
                 _insert_frame(con, "supervision_stage", supervision_stages)
                 _insert_frame(con, "reconciliation_rule", reconciliation)
+                _insert_frame(con, "vocabulary", vocabularies)
                 province_name = regions.loc[regions["adcode"] == province, "name"].iloc[0]
                 meta = {
                     "province_adcode": province,

@@ -715,6 +715,31 @@ class EventQueries:
         }
 
     @scoped("region")
+    def hotline_unlisted(self, region: str) -> pd.DataFrame:
+        """Channels and categories tickets were sent with that seeds/vocabularies.csv does not list:
+        each was counted as 其他; the data office decides whether to list it or fix the source."""
+        kept = self._df(
+            "ev_has_reported",
+            """SELECT count(*) AS n FROM duckdb_columns()
+               WHERE table_name = 'hotline_ticket' AND column_name = 'category_reported'""",
+            {},
+        )
+        if not int(kept["n"].iloc[0]):  # a snapshot older than these columns has nothing to list
+            return pd.DataFrame(columns=["field", "value", "tickets", "first_at", "last_at"])
+        scope = self._hotline_scope(region)
+        return self._df(
+            "ev_hotline_unlisted",
+            f"""SELECT '渠道' AS field, t.channel_reported AS value, count(*) AS tickets,
+                       min(t.created_at) AS first_at, max(t.created_at) AS last_at
+                FROM hotline_ticket t WHERE t.channel_reported IS NOT NULL AND {scope} GROUP BY ALL
+                UNION ALL
+                SELECT '诉求类别', t.category_reported, count(*), min(t.created_at), max(t.created_at)
+                FROM hotline_ticket t WHERE t.category_reported IS NOT NULL AND {scope} GROUP BY ALL
+                ORDER BY field, tickets DESC, value""",
+            {"r": region},
+        )
+
+    @scoped("region")
     def inspection_pulse(self, region: str, now: datetime) -> dict[str, Any]:
         """This year's 双随机 figures (planned to date, done, problem rate, penalties): the total row
         of the breakdown /regulation shows for the year."""

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from cockpit import clock
+from cockpit.warehouse.cleaning import header_key
 from cockpit.warehouse.schema import Column, Table
 
 TIMESTAMP_FORMATS = [
@@ -35,7 +36,7 @@ TIMESTAMP_FORMATS = [
     "%Y/%m/%d",
 ]
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y.%m.%d"]
-MAPPED_KINDS = ("region", "period", "indicator", "bool")
+MAPPED_KINDS = ("region", "period", "indicator", "bool", "year")
 # An event a few minutes "in the future" is clock skew between systems, not bad data.
 CLOCK_SKEW = "INTERVAL 15 MINUTE"
 
@@ -94,9 +95,19 @@ class SchemaMismatch(ValueError):
 
 
 def stage_csv(
-    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]], delimiter: str = ","
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[Path, str]],
+    delimiter: str,
+    header_of: Callable[[Path], tuple[list[str], int]],
+    lenient: Callable[[Path], pd.DataFrame],
 ) -> None:
     """Stage UTF-8 CSV files as text. ``files`` pairs a readable path with the source name to record.
+
+    DuckDB reads a file strictly, under the header ``header_of`` found (its sniffer, left alone, once
+    took the last row of a file for the header): every record must have the header's field count and
+    proper quoting. A file it refuses is read by ``lenient`` instead, in Python, where a stray quote
+    is text and a record of the wrong width is kept whole with a ``_problem`` for the quarantine —
+    never trimmed or padded into the wrong columns.
 
     Each file is materialised once, as read; ``raw_input`` is a view that numbers its rows from the
     table's rowid (insertion order is preserved, so rowid + 1 is the data row a person sees in Excel
@@ -106,26 +117,40 @@ def stage_csv(
     con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
     parts = []
     for index, (path, source) in enumerate(files):
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE raw_file_{index} AS SELECT * FROM read_csv(?, all_varchar = true,"
-            " header = true, delim = ?, quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
-            [str(path), delimiter],
-        )
+        table = f"raw_file_{index}"
+        names, header_lines = header_of(path)
+        columns = {name: "VARCHAR" for name in names}
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, columns = ?, header = false,"
+                " skip = ?, auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true,"
+                " null_padding = false)",
+                [str(path), columns, header_lines, delimiter],
+            )
+        except duckdb.Error:
+            frame = lenient(path)
+            con.register("raw_lenient", frame)
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM raw_lenient")
+            finally:
+                con.unregister("raw_lenient")
         con.execute("INSERT INTO raw_sources VALUES (?, ?)", [index, source])
         # A view cannot hold parameters: the source name is joined in, the index is our own counter.
         parts.append(
-            f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, s._source, f.* FROM raw_file_{index} f"
+            f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, s._source, f.* FROM {table} f"
             f" JOIN raw_sources s ON s._file = {index}"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_input AS {' UNION ALL BY NAME '.join(parts)}")
 
 
 def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> None:
-    """Stage rows already read in Python (XLSX, JSON, HTTP) as text, numbered from 1."""
+    """Stage rows already read in Python (XLSX, JSON, HTTP) as text, numbered from 1 unless the
+    reader numbered them itself (``_row``: an XLSX row as Excel shows it)."""
     text = frame.astype("object").where(frame.notna(), None)
     text = text.map(lambda v: None if v is None else str(v))
+    numbers = text.pop("_row").astype("int64") if "_row" in text else range(1, len(text) + 1)
     text.insert(0, "_source", source)
-    text.insert(0, "_row", range(1, len(text) + 1))
+    text.insert(0, "_row", numbers)
     con.register("raw_frame", text)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE raw_input AS SELECT * FROM raw_frame")
@@ -133,9 +158,12 @@ def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str
         con.unregister("raw_frame")
 
 
+_INTERNAL = ("_row", "_source", "_problem")  # staging columns that are not the file's
+
+
 def raw_headers(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()
-    return [r[0] for r in rows if r[0] not in ("_row", "_source")]
+    return [r[0] for r in rows if r[0] not in _INTERNAL]
 
 
 class _Sql:
@@ -155,20 +183,41 @@ class _Sql:
         return {k: v for k, v in self.params.items() if k in used}
 
 
+def _has_problems(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the staged rows carry ``_problem`` (records the reader could not split)."""
+    rows = con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()
+    return any(r[0] == "_problem" for r in rows)
+
+
 def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     """``src``: one row per value to load; wide tables are melted first."""
     if plan.wide is None:
         con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM raw_input")
         return
-    headers = raw_headers(con)
-    missing = [h for h in plan.wide.id_columns if h not in headers]
+    # Id headers compare as other headers do (width, spaces, an Excel line break: 行政区划⏎代码).
+    by_key = {header_key(h): h for h in raw_headers(con)}
+    missing = [h for h in plan.wide.id_columns if header_key(h) not in by_key]
     if missing:
         raise SchemaMismatch(f"宽表缺少标识列：{'、'.join(missing)}")
-    keep = ", ".join(ident(c) for c in ("_row", "_source", *plan.wide.id_columns))
-    # Empty cells in a wide table are "no figure reported", not rows; they are not counted as read.
+    ids = [by_key[header_key(h)] for h in plan.wide.id_columns]
+    keep = ", ".join(ident(c) for c in ("_row", "_source", *ids))
+    if not _has_problems(con):
+        # Empty cells in a wide table are "no figure reported", not rows; they are not counted as read.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE src AS UNPIVOT raw_input ON COLUMNS(* EXCLUDE ({keep}))"
+            f" INTO NAME __name VALUE __value"
+        )
+        return
+    # A record that could not be split has no cells to melt: it is one row, to be quarantined.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE src AS UNPIVOT raw_input ON COLUMNS(* EXCLUDE ({keep}))"
-        f" INTO NAME __name VALUE __value"
+        f"""CREATE OR REPLACE TEMP TABLE src AS
+            SELECT *, CAST(NULL AS VARCHAR) AS _problem
+            FROM (UNPIVOT (SELECT * EXCLUDE (_problem) FROM raw_input WHERE _problem IS NULL)
+                  ON COLUMNS(* EXCLUDE ({keep})) INTO NAME __name VALUE __value)"""
+    )
+    con.execute(
+        f"""INSERT INTO src BY NAME SELECT {keep}, _problem, NULL AS __name, NULL AS __value
+            FROM raw_input WHERE _problem IS NOT NULL"""
     )
 
 
@@ -187,15 +236,17 @@ def _mapping_table(con: duckdb.DuckDBPyConnection, plan: LoadPlan, column: Colum
         f"SELECT DISTINCT CAST({raw} AS VARCHAR) AS raw, CAST({parent} AS VARCHAR) AS parent FROM src"
     ).df()
     resolved = plan.resolvers[column.name](distinct)
+    if "note" not in resolved:
+        resolved = resolved.assign(note=None)
     table = f"map_{column.name}"
-    frame = resolved[["raw", "parent", "value", "reason"]].astype("object")
+    frame = resolved[["raw", "parent", "value", "reason", "note"]].astype("object")
     frame = frame.where(frame.notna(), None)
     con.register("map_frame", frame)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT CAST(raw AS VARCHAR) raw,"
             f" CAST(parent AS VARCHAR) parent, CAST(value AS VARCHAR) value, CAST(reason AS VARCHAR) reason,"
-            f" {_cleaned('raw')} IS NULL AS blank FROM map_frame"
+            f" CAST(note AS VARCHAR) note, {_cleaned('raw')} IS NULL AS blank FROM map_frame"
         )
     finally:
         con.unregister("map_frame")
@@ -211,12 +262,41 @@ def _cleaned(raw: str) -> str:
     return f"CASE WHEN ascii({text}) = 32 OR suffix({text}, ' ') THEN NULLIF(trim({text}), '') ELSE NULLIF({text}, '') END"
 
 
-def _typed_expr(column: Column, raw: str) -> str:
+def _folded(raw: str, function: str = "cockpit_nfkc") -> str:
+    """Plain ASCII (bytes = characters) is only trimmed; anything else goes through Python
+    (cockpit.warehouse.cleaning): NFKC and every kind of space for codes and numbers, trimming
+    alone for free text. Most values of a big feed never leave DuckDB."""
+    text = f"CAST({raw} AS VARCHAR)"
+    return f"CASE WHEN strlen({text}) = length({text}) THEN {_cleaned(raw)} ELSE NULLIF({function}({text}), '') END"
+
+
+# A number as offices write it: thousands separators only in valid groups (8,5 is not 85), and a
+# trailing % where the column allows one (an indicator measured in %); anything else is refused.
+_GROUPED = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?"
+_PERCENT = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%"
+
+
+def _number_expr(raw: str, percent_ok: bool) -> str:
+    text = _folded(raw)
+    alternatives = [
+        f"WHEN regexp_full_match({text}, '{_GROUPED}') THEN TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
+    ]
+    if percent_ok:
+        alternatives.append(
+            f"WHEN regexp_full_match({text}, '{_PERCENT}') THEN TRY_CAST(rtrim({text}, '%') AS DOUBLE)"
+        )
+    number = f"coalesce(TRY_CAST({text} AS DOUBLE), CASE {' '.join(alternatives)} END)"
+    if not percent_ok:
+        number = f"CASE WHEN NOT contains({text}, '%') THEN {number} END"
+    return f"CASE WHEN isfinite({number}) THEN {number} END"  # NaN and inf are not figures
+
+
+def _typed_expr(column: Column, raw: str, percent_ok: bool = False) -> str:
     trimmed = _cleaned(raw)
     if column.kind == "number":
-        return f"TRY_CAST(replace(replace(replace({trimmed}, ',', ''), '，', ''), '%', '') AS DOUBLE)"
+        return _number_expr(raw, percent_ok)
     if column.kind == "integer":
-        number = _typed_expr(Column(column.name, "DOUBLE", kind="number"), raw)
+        number = _number_expr(raw, False)
         return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS INTEGER) END"
     if column.kind == "timestamp":
         # ISO text casts directly (the cast itself ignores surrounding spaces); only other layouts
@@ -224,7 +304,33 @@ def _typed_expr(column: Column, raw: str) -> str:
         return f"coalesce(TRY_CAST(CAST({raw} AS VARCHAR) AS TIMESTAMP), try_strptime({trimmed}, {TIMESTAMP_FORMATS!r}))"
     if column.kind == "date":
         return f"CAST(try_strptime({trimmed}, {DATE_FORMATS!r}) AS DATE)"
-    return trimmed
+    if column.kind == "code":
+        return _folded(raw)
+    return _folded(raw, "cockpit_trim")
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """The Python text functions the typed expressions call (once per connection)."""
+    from cockpit.warehouse.cleaning import FUNCTIONS
+
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'cockpit_%'"
+        ).fetchall()
+    }
+    for name, function in FUNCTIONS.items():
+        if name not in have:
+            con.create_function(name, function, ["VARCHAR"], "VARCHAR", side_effects=False)
+
+
+def ensure_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Columns a newer schema added to a feed table, added to a snapshot built before them (empty
+    for the rows already there), so a load never fails on a warehouse one release older."""
+    have = {r[0] for r in con.execute(f"SELECT name FROM pragma_table_info('{table.name}')").fetchall()}
+    for column in table.columns:
+        if column.name not in have:
+            con.execute(f"ALTER TABLE {ident(table.name)} ADD COLUMN {ident(column.name)} {column.type}")
 
 
 def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
@@ -233,7 +339,20 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     joins: list[str] = []
     checks: list[tuple[str, str]] = []  # (condition, reason text) per possible problem
     typed_of: dict[str, str] = {}
+    mapped_columns: set[str] = set()
+    names = {c.name for c in plan.table.columns}
+    # The column an indicator's figure is in (a value, a target): it may carry a %, checked below.
+    measured = (
+        next((n for n in ("value", "target_value") if n in names), None)
+        if "indicator_code" in names
+        else None
+    )
     for column in plan.table.columns:
+        if column.kind.startswith("reported:"):  # what a vocab column was sent, when it was not listed
+            listed = column.kind.removeprefix("reported:")
+            note = f"{ident('m_' + listed)}.note" if listed in mapped_columns else "NULL"
+            selects.append(f"CAST({note} AS VARCHAR) AS {ident(column.name)}")
+            continue
         raw = _raw_expr(plan, column.name)
         if raw is None:
             if column.required:
@@ -241,7 +360,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
             selects.append(f"CAST(NULL AS {column.type}) AS {ident(column.name)}")
             continue
         label = sql.bind(column.label or column.name)
-        mapped = column.kind in MAPPED_KINDS or column.kind.startswith("enum:")
+        mapped = column.kind in MAPPED_KINDS or column.kind.startswith(("enum:", "vocab:"))
         alias = ident(f"m_{column.name}")
         # A mapped column's blankness comes with its mapping row: computed once per distinct value.
         present = f"coalesce(NOT {alias}.blank, FALSE)" if mapped else f"{_cleaned(raw)} IS NOT NULL"
@@ -249,6 +368,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
             checks.append((f"NOT ({present})", f"'缺少必填字段：' || {label}"))
         if mapped:
             table = _mapping_table(con, plan, column, raw)
+            mapped_columns.add(column.name)
             parent = (
                 f"src.{ident(plan.parent_header)}"
                 if plan.parent_header and column.kind == "region"
@@ -261,25 +381,33 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
             typed = f"TRY_CAST({alias}.value AS {column.type})"
             checks.append((f"{alias}.reason IS NOT NULL AND {present}", f"{alias}.reason"))
         else:
-            typed = _typed_expr(column, raw)
-            if column.kind != "text":
-                text = f"'无法解析' || {label} || '：\"' || trim(CAST({raw} AS VARCHAR)) || '\"'"
+            typed = _typed_expr(column, raw, percent_ok=column.name == measured)
+            if column.kind not in ("text", "code"):
+                text = f"'无法解析' || {label} || '：\"' || cockpit_visible(trim(CAST({raw} AS VARCHAR))) || '\"'"
                 checks.append((f"{present} AND {typed} IS NULL", text))
         if column.min_value is not None:
             checks.append((f"{typed} < {sql.bind(column.min_value)}", f"{label} || '低于下限'"))
         if column.max_value is not None:
             checks.append((f"{typed} > {sql.bind(column.max_value)}", f"{label} || '高于上限'"))
-        if column.name == plan.table.event_time and column.kind in ("timestamp", "date"):
+        happened = column.name == plan.table.event_time or column.name in plan.table.happened
+        if happened and column.kind in ("timestamp", "date"):
             now = f"CAST({sql.bind(plan.now)} AS TIMESTAMP) + {CLOCK_SKEW}"
             checks.append((f"{typed} > {now}", f"{label} || '晚于当前时间'"))
         typed_of[column.name] = typed
         selects.append(f"{typed} AS {ident(column.name)}")
-    names = {c.name for c in plan.table.columns}
-    if {"indicator_code", "value", "period"} <= names:
-        # Values are checked against the indicator's own declared range and frequency.
+    for earlier, later in plan.table.sequence:
+        if earlier in typed_of and later in typed_of:
+            first, then = plan.table.column(earlier), plan.table.column(later)
+            checks.append(
+                (
+                    f"CAST({typed_of[later]} AS TIMESTAMP) < CAST({typed_of[earlier]} AS TIMESTAMP)",
+                    f"{sql.bind(then.label or then.name)} || '早于' || {sql.bind(first.label or first.name)}",
+                )
+            )
+    if measured is not None:
+        # Figures are checked against the indicator's own declared unit, range and frequency.
         joins.append("LEFT JOIN indicator ind ON ind.code = m_indicator_code.value")
-        joins.append("LEFT JOIN region reg ON reg.adcode = m_adcode.value")
-        value = typed_of["value"]
+        value = typed_of[measured]
         checks.append(
             (
                 f"{value} < ind.min_value OR {value} > ind.max_value",
@@ -287,6 +415,15 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
                 " || CAST(ind.max_value AS VARCHAR) || ']'",
             )
         )
+        raw_value = _raw_expr(plan, measured)
+        checks.append(
+            (
+                f"contains({_folded(raw_value)}, '%') AND ind.unit IS DISTINCT FROM '%'",
+                f"'带百分号的数值“' || trim(CAST({raw_value} AS VARCHAR)) || '”：该指标单位为' || coalesce(ind.unit, '（无）') || '，不是百分比'",
+            )
+        )
+    if measured == "value" and "period" in names:
+        joins.append("LEFT JOIN region reg ON reg.adcode = m_adcode.value")
         period_type = (
             "CASE WHEN m_period.value LIKE '%Q%' THEN 'quarter' WHEN length(m_period.value) = 4 THEN 'year'"
             " ELSE 'month' END"
@@ -310,6 +447,8 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         texts = ", ".join(f"CASE WHEN {cond} THEN {text} END" for cond, text in checks)
         any_problem = " OR ".join(f"({cond})" for cond, _ in checks)
         reason = f"CASE WHEN {any_problem} THEN NULLIF(concat_ws('；', {texts}), '') END"
+    if _has_problems(con):  # a record of the wrong width: its fields mean nothing, its reason says why
+        reason = f"coalesce(src._problem, {reason})"
     selects.append(f"{reason} AS _reason")
     if plan.wide is not None:
         selects.append("src.__name AS _cell")
@@ -444,6 +583,8 @@ class _StageClock:
 def load_batch(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> LoadCounts:
     """Load the staged ``raw_input`` into ``plan.table``; every row read ends in exactly one count."""
     clock = _StageClock(plan.feed)
+    register_functions(con)
+    ensure_columns(con, plan.table)
     _source_relation(con, plan)
     read = int(scalar(con, "SELECT count(*) FROM src"))
     clock.lap("stage")

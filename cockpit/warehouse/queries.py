@@ -114,6 +114,13 @@ class Warehouse:
             [run_id, run_id, feed, feed, limit],
         )
 
+    def quarantine_count(self, run_id: int | None = None, feed: str | None = None) -> int:
+        rows = self._rows(
+            "SELECT count(*) AS n FROM quarantine WHERE (? IS NULL OR run_id = ?) AND (? IS NULL OR feed = ?)",
+            [run_id, run_id, feed, feed],
+        )
+        return int(rows[0]["n"]) if rows else 0
+
     def table_counts(self) -> dict[str, int]:
         names = ["region", "boundary", "indicator", "plan_task", *FEED_TABLES, "quarantine"]
         sql = " UNION ALL ".join(

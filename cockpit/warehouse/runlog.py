@@ -77,5 +77,14 @@ def indicators_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT code, name, short_name FROM indicator ORDER BY code").df()
 
 
+def vocabulary_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """The snapshot's vocabularies; None for one built before they were kept in the warehouse."""
+    found = scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'vocabulary'")
+    if not found:
+        return None
+    frame = con.execute("SELECT vocabulary, value, alias FROM vocabulary").df()
+    return frame if len(frame) else None
+
+
 def meta_value(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     return scalar(con, "SELECT value FROM meta WHERE key = ?", [key])  # type: ignore[no-any-return]

@@ -16,8 +16,10 @@ class Column:
     type: str  # DuckDB type
     required: bool = True
     # Which normaliser turns raw feed text into this column's value:
-    # "text" (trimmed), "number", "integer", "date", "timestamp", "region", "period",
-    # "indicator", "bool", or "enum:<a>|<b>|…"
+    # "code" (ids, codes: NFKC and trimmed), "text" (free text: trimmed only), "number", "integer",
+    # "year", "date", "timestamp", "region", "period", "indicator", "bool", "enum:<a>|<b>|…",
+    # "vocab:<vocabulary>" (seeds/vocabularies.csv; an unlisted value counts as 其他) or
+    # "reported:<column>" (the unlisted value a vocab column was sent, else NULL)
     kind: str = "text"
     min_value: float | None = None
     max_value: float | None = None
@@ -32,6 +34,10 @@ class Table:
     key: tuple[str, ...]
     # Columns that tell when an event happened; used for "not in the future" and freshness.
     event_time: str | None = None
+    # Other moments that have already happened when a row is sent (an 办结时间 in the future is wrong).
+    happened: tuple[str, ...] = ()
+    # (earlier, later) pairs: a row whose later moment comes before its earlier one is refused.
+    sequence: tuple[tuple[str, str], ...] = ()
     lineage: bool = True  # adds source_feed, run_id, loaded_at
     extra: tuple[Column, ...] = field(default=())
 
@@ -83,7 +89,7 @@ FEED_TABLES: dict[str, Table] = {
             (
                 Column("indicator_code", "VARCHAR", kind="indicator", label="指标"),
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
-                Column("year", "INTEGER", kind="integer", min_value=2000, max_value=2100, label="年度"),
+                Column("year", "INTEGER", kind="year", min_value=2000, max_value=2100, label="年度"),
                 Column("target_value", "DOUBLE", kind="number", label="目标值"),
             ),
             key=("indicator_code", "adcode", "year"),
@@ -92,7 +98,7 @@ FEED_TABLES: dict[str, Table] = {
             "emergency_incident",
             "突发事件",
             (
-                Column("incident_id", "VARCHAR", label="事件编号"),
+                Column("incident_id", "VARCHAR", kind="code", label="事件编号"),
                 Column("title", "VARCHAR", label="事件名称"),
                 Column("category", "VARCHAR", kind=_enum(INCIDENT_CATEGORIES), label="事件类别"),
                 Column("level", "VARCHAR", kind=_enum(INCIDENT_LEVELS), label="事件级别"),
@@ -119,13 +125,20 @@ FEED_TABLES: dict[str, Table] = {
             ),
             key=("incident_id",),
             event_time="occurred_at",
+            happened=("reported_at", "responded_at", "controlled_at", "closed_at"),
+            sequence=(
+                ("occurred_at", "reported_at"),
+                ("reported_at", "responded_at"),
+                ("responded_at", "controlled_at"),
+                ("controlled_at", "closed_at"),
+            ),
         ),
         Table(
             "emergency_warning",
             "预警信息",
             (
-                Column("warning_id", "VARCHAR", label="预警编号"),
-                Column("hazard", "VARCHAR", label="预警类型"),
+                Column("warning_id", "VARCHAR", kind="code", label="预警编号"),
+                Column("hazard", "VARCHAR", kind="code", label="预警类型"),
                 Column("color", "VARCHAR", kind=_enum(WARNING_COLORS), label="预警级别"),
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
                 Column("issuer", "VARCHAR", required=False, label="发布单位"),
@@ -135,32 +148,52 @@ FEED_TABLES: dict[str, Table] = {
             ),
             key=("warning_id",),
             event_time="issued_at",
+            happened=("lifted_at",),
+            sequence=(("issued_at", "expires_at"), ("issued_at", "lifted_at")),
         ),
         Table(
             "hotline_ticket",
             "12345热线工单",
             (
-                Column("ticket_id", "VARCHAR", label="工单编号"),
+                Column("ticket_id", "VARCHAR", kind="code", label="工单编号"),
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
                 Column("created_at", "TIMESTAMP", kind="timestamp", label="受理时间"),
-                Column("channel", "VARCHAR", label="渠道"),
-                Column("category", "VARCHAR", label="诉求类别"),
+                Column("channel", "VARCHAR", kind="vocab:hotline_channel", label="渠道"),
+                Column("category", "VARCHAR", kind="vocab:hotline_category", label="诉求类别"),
                 Column("topic", "VARCHAR", required=False, label="诉求主题"),
                 Column("responded_in_time", "BOOLEAN", kind="bool", required=False, label="按时响应"),
                 Column("closed_at", "TIMESTAMP", kind="timestamp", required=False, label="办结时间"),
                 Column("satisfied", "BOOLEAN", kind="bool", required=False, label="是否满意"),
+                # A channel or category not in seeds/vocabularies.csv is counted as 其他; what was sent
+                # is kept here, so /feeds can list it and nothing silently becomes a new category.
+                Column(
+                    "channel_reported",
+                    "VARCHAR",
+                    required=False,
+                    kind="reported:channel",
+                    label="渠道（未登记的原值）",
+                ),
+                Column(
+                    "category_reported",
+                    "VARCHAR",
+                    required=False,
+                    kind="reported:category",
+                    label="诉求类别（未登记的原值）",
+                ),
             ),
             key=("ticket_id",),
             event_time="created_at",
+            happened=("closed_at",),
+            sequence=(("created_at", "closed_at"),),
         ),
         Table(
             "inspection",
             "双随机一公开检查",
             (
-                Column("inspection_id", "VARCHAR", label="检查任务编号"),
+                Column("inspection_id", "VARCHAR", kind="code", label="检查任务编号"),
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
-                Column("department", "VARCHAR", label="检查部门"),
-                Column("sector", "VARCHAR", label="行业领域"),
+                Column("department", "VARCHAR", kind="code", label="检查部门"),
+                Column("sector", "VARCHAR", kind="code", label="行业领域"),
                 Column("planned_date", "DATE", kind="date", label="计划日期"),
                 Column("done_date", "DATE", kind="date", required=False, label="完成日期"),
                 Column("problem_found", "BOOLEAN", kind="bool", required=False, label="发现问题"),
@@ -175,15 +208,16 @@ FEED_TABLES: dict[str, Table] = {
             ),
             key=("inspection_id",),
             event_time="planned_date",
+            happened=("done_date",),
         ),
         Table(
             "supervision_task",
             "13710督办任务",
             (
-                Column("task_id", "VARCHAR", label="任务编号"),
+                Column("task_id", "VARCHAR", kind="code", label="任务编号"),
                 Column("title", "VARCHAR", label="任务名称"),
-                Column("category", "VARCHAR", label="任务类别"),
-                Column("department", "VARCHAR", label="责任单位"),
+                Column("category", "VARCHAR", kind="code", label="任务类别"),
+                Column("department", "VARCHAR", kind="code", label="责任单位"),
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
                 Column(
                     "plan_task_no", "INTEGER", kind="integer", required=False, min_value=1, label="规划任务"
@@ -194,6 +228,8 @@ FEED_TABLES: dict[str, Table] = {
             ),
             key=("task_id",),
             event_time="assigned_at",
+            happened=("completed_at",),
+            sequence=(("assigned_at", "completed_at"), ("assigned_at", "deadline")),
         ),
         # 互联网+监管: each government level claims catalogue items for its own departments and
         # publishes an inspection list per claimed item; one row per region, department and quarter.
@@ -202,7 +238,7 @@ FEED_TABLES: dict[str, Table] = {
             "监管事项目录清单认领",
             (
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
-                Column("department", "VARCHAR", label="部门"),
+                Column("department", "VARCHAR", kind="code", label="部门"),
                 Column("period", "VARCHAR", kind="period", label="统计期"),
                 Column("items_total", "INTEGER", kind="integer", min_value=0, label="应认领事项数"),
                 Column("items_claimed", "INTEGER", kind="integer", min_value=0, label="已认领事项数"),
@@ -216,21 +252,23 @@ FEED_TABLES: dict[str, Table] = {
             "credit_record",
             "失信主体名单",
             (
-                Column("record_id", "VARCHAR", label="名单编号"),
+                Column("record_id", "VARCHAR", kind="code", label="名单编号"),
                 Column("entity_name", "VARCHAR", label="主体名称"),
-                Column("credit_code", "VARCHAR", required=False, label="统一社会信用代码"),
+                Column("credit_code", "VARCHAR", required=False, kind="code", label="统一社会信用代码"),
                 Column(
                     "entity_type", "VARCHAR", kind=_enum(("企业", "个体工商户", "社会组织")), label="主体类型"
                 ),
                 Column("adcode", "VARCHAR", kind="region", label="地区"),
-                Column("department", "VARCHAR", label="认定部门"),
-                Column("sector", "VARCHAR", label="行业领域"),
+                Column("department", "VARCHAR", kind="code", label="认定部门"),
+                Column("sector", "VARCHAR", kind="code", label="行业领域"),
                 Column("reason", "VARCHAR", required=False, label="失信行为"),
                 Column("listed_at", "DATE", kind="date", label="列入日期"),
                 Column("repaired_at", "DATE", kind="date", required=False, label="信用修复日期"),
             ),
             key=("record_id",),
             event_time="listed_at",
+            happened=("repaired_at",),
+            sequence=(("listed_at", "repaired_at"),),
         ),
     )
 }
@@ -291,6 +329,7 @@ REFERENCE_DDL: tuple[str, ...] = (
     )""",
     # 数据核验 (seeds/reconciliation.csv): which reported rates are recomputed from their rows, how
     # the rows are counted (in words) and how far apart the two may be.
+    """CREATE TABLE IF NOT EXISTS vocabulary (vocabulary VARCHAR, value VARCHAR, alias VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS reconciliation_rule (
         indicator_code VARCHAR PRIMARY KEY, definition VARCHAR NOT NULL, tolerance_pp DOUBLE NOT NULL,
         min_rows INTEGER NOT NULL

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
 from tests.browser.test_emergency import crumbs
@@ -53,7 +54,8 @@ def test_province_city_county_with_its_worst_sectors(live_server: LiveServer, br
     page.locator(".panel-departments a", has_text="市场监管局").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"department=%E5%B8%82"))  # type: ignore[attr-defined]
     settle(browser_page)
-    assert "（市场监管局）" in page.inner_text(".panel-map")  # type: ignore[attr-defined]
+    # The map panel re-renders after the page settles once: wait for its title, not for a moment.
+    expect(page.locator(".panel-map")).to_contain_text("（市场监管局）", timeout=20_000)  # type: ignore[attr-defined]
     assert external_requests(browser_page.requests, live_server.url) == []
     assert browser_page.console_errors == []
 
