@@ -329,7 +329,9 @@ def read_json(path: Path, records_path: str) -> pd.DataFrame:
     try:
         body = json.loads(path.read_text(encoding=detect_encoding(path)))
     except json.JSONDecodeError as exc:
-        raise FeedFormatError(f"{path.name} 不是有效的 JSON：第{exc.lineno}行第{exc.colno}列，{exc.msg}") from exc
+        raise FeedFormatError(
+            f"{path.name} 不是有效的 JSON：第{exc.lineno}行第{exc.colno}列，{exc.msg}"
+        ) from exc
     records = _dig(body, records_path)
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise FeedFormatError(f"{path.name}：“{records_path or '（整个文件）'}”不是记录列表")

@@ -151,7 +151,9 @@ def _stage(con: object, feed: FeedSpec, settings: Settings, override: str | None
                 frame = readers.read_json(path, feed.records_path)
             frames.append((frame, str(path)))
         if len(frames) != 1:
-            raise FeedRunError(f"数据源 {feed.name}：每次只能装载一个 {feed.format} 文件，匹配到 {len(frames)} 个", None)
+            raise FeedRunError(
+                f"数据源 {feed.name}：每次只能装载一个 {feed.format} 文件，匹配到 {len(frames)} 个", None
+            )
         loader.stage_frame(con, frames[0][0], frames[0][1])  # type: ignore[arg-type]
     return ", ".join(str(p) for p in paths)
 
@@ -214,7 +216,9 @@ def run_feed(
             _audit_run(
                 settings, feed.name, "failed", {"run_id": failed_id, "source": described, "error": message}
             )
-            raise FeedRunError(f"数据源 {feed.name} 装载失败（批次 {failed_id}）：{message}", failed_id) from exc
+            raise FeedRunError(
+                f"数据源 {feed.name} 装载失败（批次 {failed_id}）：{message}", failed_id
+            ) from exc
     _audit_run(settings, feed.name, "ok", {"run_id": run_id, "source": described, "snapshot": staging.snapshot_id,
                                            "counts": dataclasses.asdict(counts)})  # fmt: skip
     return RunResult(

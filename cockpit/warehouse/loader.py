@@ -262,12 +262,26 @@ def _cleaned(raw: str) -> str:
     return f"CASE WHEN ascii({text}) = 32 OR suffix({text}, ' ') THEN NULLIF(trim({text}), '') ELSE NULLIF({text}, '') END"
 
 
+# Characters NFKC changes or trimming removes that ordinary Chinese text does not hold: no-break and
+# ideographic spaces, zero-width and format marks, full-width ASCII, enclosed and roman numerals, CJK
+# compatibility forms. A value without any of them is already normal and stays in DuckDB.
+_NEEDS_PYTHON = (
+    "[\\x{00A0}\\x{2000}-\\x{200F}\\x{2028}-\\x{202F}\\x{205F}-\\x{2060}\\x{2150}-\\x{218F}"
+    "\\x{2460}-\\x{24FF}\\x{3000}\\x{3200}-\\x{33FF}\\x{F900}-\\x{FAFF}\\x{FE30}-\\x{FE4F}"
+    "\\x{FEFF}\\x{FF01}-\\x{FFEE}]"
+)
+
+
 def _folded(raw: str, function: str = "cockpit_nfkc") -> str:
-    """Plain ASCII (bytes = characters) is only trimmed; anything else goes through Python
-    (cockpit.warehouse.cleaning): NFKC and every kind of space for codes and numbers, trimming
-    alone for free text. Most values of a big feed never leave DuckDB."""
+    """Plain ASCII (bytes = characters) is only trimmed; other text goes through Python
+    (cockpit.warehouse.cleaning) only if it holds a character NFKC or trimming would change — NFKC
+    and every kind of space for codes and numbers, trimming alone for free text. Most values of a
+    big feed (ids, Chinese words) never leave DuckDB."""
     text = f"CAST({raw} AS VARCHAR)"
-    return f"CASE WHEN strlen({text}) = length({text}) THEN {_cleaned(raw)} ELSE NULLIF({function}({text}), '') END"
+    return (
+        f"CASE WHEN strlen({text}) = length({text}) OR NOT regexp_matches({text}, '{_NEEDS_PYTHON}')"
+        f" THEN {_cleaned(raw)} ELSE NULLIF({function}({text}), '') END"
+    )
 
 
 # A number as offices write it: thousands separators only in valid groups (8,5 is not 85), and a
