@@ -35,7 +35,7 @@ from layouts.emergency import (
     now_of,
     panel,
     parse_view,
-    register_filters,
+    register_event_page,
     style_figure,
     table,
 )
@@ -407,27 +407,12 @@ def click_target(view: EventView, click: Any, services: Services) -> str | None:
 
 
 def register(app: dash.Dash) -> None:
-    for name, renderer in RENDERERS.items():
-        app.callback(
-            Output({"type": ids.EMERGENCY_PANEL, "name": name}, "children"),
-            Input(ids.EMERGENCY_VIEW, "data"),
-            Input(ids.REFRESH, "n_intervals"),
-        )(_safe(name, renderer))
-
-    register_filters(app, ids.EMERGENCY_FILTER, ids.EMERGENCY_VIEW, _allowed, "year")
-
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
-        Input({"type": ids.EMERGENCY_GRAPH, "name": ALL}, "clickData"),
-        State(ids.EMERGENCY_VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
-        if not view_data or not ctx.triggered:
-            return no_update
-        return (
-            click_target(EventView.from_store(view_data), ctx.triggered[0]["value"], current()) or no_update
-        )
+    register_event_page(
+        app, panel_type=ids.EMERGENCY_PANEL, view_id=ids.EMERGENCY_VIEW, filter_type=ids.EMERGENCY_FILTER,
+        graph_type=ids.EMERGENCY_GRAPH, panels={name: _safe(name, r) for name, r in RENDERERS.items()},
+        allowed=_allowed, default_kind="year",
+        click_target=lambda view, _graph, click, services: click_target(view, click, services),
+    )  # fmt: skip
 
     @app.callback(
         Output({"type": ids.EMERGENCY_PANEL, "name": "alarms"}, "children", allow_duplicate=True),

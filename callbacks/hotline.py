@@ -11,12 +11,12 @@ from typing import Any
 import dash
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import dcc, html
 
 from cockpit import ids
 from cockpit.charts.map import region_map
 from cockpit.formatting import pct
-from cockpit.services import Services, current
+from cockpit.services import Services
 from cockpit.theme import theme
 from cockpit.warehouse.events_queries import EventQueries, Window
 from layouts.emergency import (
@@ -30,7 +30,7 @@ from layouts.emergency import (
     guarded_panel,
     map_parent,
     panel,
-    register_filters,
+    register_event_page,
     style_figure,
     table,
 )
@@ -276,25 +276,8 @@ def click_target(view: EventView, graph_name: str, click: Any, services: Service
 
 
 def register(app: dash.Dash) -> None:
-    for name, renderer in RENDERERS.items():
-        app.callback(
-            Output({"type": ids.HOTLINE_PANEL, "name": name}, "children"),
-            Input(ids.HOTLINE_VIEW, "data"),
-            Input(ids.REFRESH, "n_intervals"),
-        )(_safe(name, renderer))
-
-    register_filters(app, ids.HOTLINE_FILTER, ids.HOTLINE_VIEW, _allowed, "month")
-
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
-        Input({"type": ids.HOTLINE_GRAPH, "name": ALL}, "clickData"),
-        State(ids.HOTLINE_VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
-        trigger = ctx.triggered_id
-        if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
-            return no_update
-        view = EventView.from_store(view_data)
-        target = click_target(view, str(trigger.get("name")), ctx.triggered[0]["value"], current())
-        return target or no_update
+    register_event_page(
+        app, panel_type=ids.HOTLINE_PANEL, view_id=ids.HOTLINE_VIEW, filter_type=ids.HOTLINE_FILTER,
+        graph_type=ids.HOTLINE_GRAPH, panels={name: _safe(name, r) for name, r in RENDERERS.items()},
+        allowed=_allowed, default_kind="month", click_target=click_target,
+    )  # fmt: skip

@@ -10,13 +10,13 @@ from typing import Any
 import dash
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import dcc, html
 
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
 from cockpit.formatting import pct, wan_yuan
 from cockpit.periods import parse_period
-from cockpit.services import Services, current
+from cockpit.services import Services
 from cockpit.theme import theme
 from cockpit.warehouse.events_queries import EventQueries, Window
 from cockpit.warehouse.plan_queries import PlanQueries
@@ -32,7 +32,7 @@ from layouts.emergency import (
     kpi,
     map_parent,
     panel,
-    register_filters,
+    register_event_page,
     style_figure,
     table,
 )
@@ -340,24 +340,15 @@ def _allowed(services: Services) -> dict[str, list[str]]:
     return {"metric": list(METRICS), "department": EventQueries(services.warehouse).departments()}
 
 
+def click_target(view: EventView, _graph: str, click: Any, services: Services) -> str | None:
+    """A region clicked on the map drills into it."""
+    region = clicked_region(clicked_point(click), services)
+    return view.query(region=region) if region else None
+
+
 def register(app: dash.Dash) -> None:
-    for name, renderer in RENDERERS.items():
-        app.callback(
-            Output({"type": ids.REGULATION_PANEL, "name": name}, "children"),
-            Input(ids.REGULATION_VIEW, "data"),
-            Input(ids.REFRESH, "n_intervals"),
-        )(_safe(name, renderer))
-
-    register_filters(app, ids.REGULATION_FILTER, ids.REGULATION_VIEW, _allowed, "year")
-
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
-        Input({"type": ids.REGULATION_GRAPH, "name": ALL}, "clickData"),
-        State(ids.REGULATION_VIEW, "data"),
-        prevent_initial_call=True,
-    )
-    def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
-        if not view_data or not ctx.triggered:
-            return no_update
-        region = clicked_region(clicked_point(ctx.triggered[0]["value"]), current())
-        return EventView.from_store(view_data).query(region=region) if region else no_update
+    register_event_page(
+        app, panel_type=ids.REGULATION_PANEL, view_id=ids.REGULATION_VIEW, filter_type=ids.REGULATION_FILTER,
+        graph_type=ids.REGULATION_GRAPH, panels={name: _safe(name, r) for name, r in RENDERERS.items()},
+        allowed=_allowed, default_kind="year", click_target=click_target,
+    )  # fmt: skip

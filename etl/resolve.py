@@ -18,6 +18,7 @@ from cockpit.periods import Period, PeriodError, parse_period
 from cockpit.warehouse.cleaning import visible
 
 Lookup = Callable[[str], tuple[str | None, str | None]]
+Noted = Callable[[str], str | None]
 
 TRUE_WORDS = ("是", "true", "t", "yes", "y", "1", "满意", "基本满意", "按时", "√")
 FALSE_WORDS = ("否", "false", "f", "no", "n", "0", "不满意", "超时", "×")
@@ -27,20 +28,24 @@ def normalise(raw: object) -> str:
     return re.sub(r"[\s\u200b\ufeff]+", "", unicodedata.normalize("NFKC", str(raw)))
 
 
-def _apply(distinct: pd.DataFrame, lookup: Lookup) -> pd.DataFrame:
+def _apply(distinct: pd.DataFrame, lookup: Lookup, noted: Noted | None = None) -> pd.DataFrame:
+    """Each distinct raw value looked up once: ``value``, ``reason`` (None: accepted) and ``note``
+    (what to keep beside an accepted value, from ``noted``)."""
     out = distinct[["raw", "parent"]].copy()
     values: list[str | None] = []
     reasons: list[str | None] = []
+    notes: list[str | None] = []
     for raw in out["raw"]:
         if raw is None or (isinstance(raw, float) and pd.isna(raw)) or not str(raw).strip():
             values.append(None)
             reasons.append(None)  # emptiness is the loader's "required" check, reported once
+            notes.append(None)
             continue
         value, reason = lookup(str(raw))
         values.append(value)
         reasons.append(reason)
-    out["value"] = values
-    out["reason"] = reasons
+        notes.append(noted(str(raw)) if noted is not None else None)
+    out["value"], out["reason"], out["note"] = values, reasons, notes
     return out
 
 
@@ -115,22 +120,13 @@ def vocabulary_resolver(vocabulary: pd.DataFrame) -> Callable[[pd.DataFrame], pd
         normalise(a).lower(): str(v) for a, v in zip(vocabulary["alias"], vocabulary["value"], strict=True)
     }
 
-    def resolve(distinct: pd.DataFrame) -> pd.DataFrame:
-        out = distinct[["raw", "parent"]].copy()
-        values: list[str | None] = []
-        notes: list[str | None] = []
-        for raw in out["raw"]:
-            if raw is None or (isinstance(raw, float) and pd.isna(raw)) or not str(raw).strip():
-                values.append(None)
-                notes.append(None)
-                continue
-            known = table.get(normalise(raw).lower())
-            values.append(known or "其他")
-            notes.append(None if known else str(raw).strip())
-        out["value"], out["reason"], out["note"] = values, None, notes
-        return out
+    def lookup(raw: str) -> tuple[str | None, str | None]:
+        return table.get(normalise(raw).lower(), "其他"), None
 
-    return resolve
+    def unlisted(raw: str) -> str | None:
+        return None if normalise(raw).lower() in table else raw.strip()
+
+    return lambda distinct: _apply(distinct, lookup, unlisted)
 
 
 def bool_resolver(label: str, mapping: Mapping[str, str]) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -489,6 +489,48 @@ def register_filters(
         return target or dash.no_update
 
 
+ClickTarget = Callable[[EventView, str, Any, Services], str | None]
+
+
+def register_event_page(
+    app: dash.Dash,
+    *,
+    panel_type: str,
+    view_id: str,
+    filter_type: str,
+    graph_type: str,
+    panels: dict[str, Callable[..., Any]],
+    allowed: Callable[[Services], dict[str, Collection[str]]],
+    default_kind: str,
+    click_target: ClickTarget,
+) -> None:
+    """The callbacks of an event desk page (/emergency, /hotline, /regulation), pattern-matched: one
+    per panel (its view store and the refresh tick in), one for all filters, and one for clicks on
+    any of its graphs, which ``click_target`` turns into the page's next URL (or nothing)."""
+    for name, callback in panels.items():
+        app.callback(
+            Output({"type": panel_type, "name": name}, "children"),
+            Input(view_id, "data"),
+            Input(ids.REFRESH, "n_intervals"),
+        )(callback)
+
+    register_filters(app, filter_type, view_id, allowed, default_kind)
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input({"type": graph_type, "name": ALL}, "clickData"),
+        State(view_id, "data"),
+        prevent_initial_call=True,
+    )
+    def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
+        trigger = ctx.triggered_id
+        if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
+            return dash.no_update
+        view = EventView.from_store(view_data)
+        target = click_target(view, str(trigger.get("name")), ctx.triggered[0]["value"], current())
+        return target or dash.no_update
+
+
 # A rendered panel, per snapshot, viewer, view and minute: a drill back to a view someone has just
 # seen costs a cache lookup, not queries and figure building (panels hold plain dicts).
 PANEL = Memo("event_panel", ttl=300)

@@ -331,3 +331,18 @@ def test_an_unlisted_category_or_channel_counts_as_other_and_is_kept_for_the_dat
         UserClient(app, settings, "dq-datong", "staff", "140200").callback(page_payload("/feeds")).get_json()
     )
     assert "抖音" not in other and "未登记的取值" not in other
+
+
+def test_a_wide_record_of_the_wrong_width_is_one_quarantined_row(settings: Settings, tmp_path: Path) -> None:
+    text = (
+        "行政区划代码,地区,年度,行政诉讼败诉率(%),面向基层发文数量(件)\n"
+        "140000,山西省,2024,6.2,950\n"
+        "140100,太原市,2024,5.1,1,200\n"  # an unquoted thousands separator: six fields
+    )
+    source = _csv(tmp_path, "wide.csv", text, "utf-8-sig")
+    result = run_feed(settings, "indicator_annual", source)
+    assert (result.counts.read, result.counts.inserted, result.counts.quarantined) == (3, 2, 1)
+    assert (
+        "第3行（文本编辑器中的行号）有6个字段，而表头有5列" in quarantine_by_row(settings, result.run_id)[2]
+    )
+    _balanced_and_idempotent(settings, "indicator_annual", source, result)

@@ -13,10 +13,10 @@ import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_tree import SUBTREE
 
 # Region $r and its descendants down to county level.
-_IN_SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
-               OR parent_adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r))"""
+_IN_SCOPE = SUBTREE
 
 
 class Dashboard:

@@ -29,9 +29,9 @@ from cockpit import figures
 from cockpit.access.scope import scoped, scoped_result
 from cockpit.periods import PeriodError, parse_period
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_tree import LINEAGE, SUBTREE
 
-_SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
-             OR parent_adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r))"""
+_SCOPE = SUBTREE
 # The child of $r that holds region g (g itself when g is $r or one of its children).
 _CHILD = "CASE WHEN g.adcode = $r OR g.parent_adcode = $r THEN g.adcode ELSE g.parent_adcode END"
 # Children of $r; a county stands for itself so that its page still has one row.
@@ -39,10 +39,7 @@ _KIDS = """(SELECT adcode, name, short_name, population FROM region WHERE parent
             UNION ALL SELECT adcode, name, short_name, population FROM region
             WHERE adcode = $r AND NOT EXISTS (SELECT 1 FROM region WHERE parent_adcode = $r))"""
 # (region, ancestor-or-self) pairs over the three levels.
-_LINEAGE = """(SELECT adcode, adcode AS anc FROM region
-               UNION ALL SELECT adcode, parent_adcode FROM region WHERE parent_adcode IS NOT NULL
-               UNION ALL SELECT r.adcode, p.parent_adcode FROM region r JOIN region p ON p.adcode = r.parent_adcode
-                         WHERE p.parent_adcode IS NOT NULL)"""
+_LINEAGE = LINEAGE
 _WARNING_MAX = (
     "CASE max(list_position(['蓝色', '黄色', '橙色', '红色'], hit.color)) "
     "WHEN 4 THEN '红色' WHEN 3 THEN '橙色' WHEN 2 THEN '黄色' WHEN 1 THEN '蓝色' END"

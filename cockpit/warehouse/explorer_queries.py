@@ -21,6 +21,7 @@ import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_tree import SUBTREE
 
 MAX_CONDITIONS = 40
 MAX_TEXT = 200
@@ -92,8 +93,7 @@ _REGION_JOIN = "JOIN region r ON r.adcode = x.adcode LEFT JOIN region pr ON pr.a
 _DEFAULT_SCOPE = {
     "self": "x.adcode = $r",
     "children": "r.parent_adcode = $r",
-    "all": """(x.adcode = $r OR r.parent_adcode = $r
-              OR r.parent_adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r))""",
+    "all": f"x.adcode IN {SUBTREE}",
 }
 _BOOL = "CASE WHEN {0} THEN '是' WHEN NOT {0} THEN '否' END"
 

@@ -20,6 +20,7 @@ from cockpit import targets
 from cockpit.access.scope import scoped
 from cockpit.memo import Memo
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_tree import SUBTREE
 
 # Assessments computed in Python from guarded queries: built inside the method's scope guard (the
 # region was vouched for, nothing below is cut), and the guard cuts the answer per viewer.
@@ -30,9 +31,9 @@ EVALUATION = Memo("plan_evaluation", scope_free=_UNDER_GUARD)
 SCORES = Memo("plan_scores", scope_free=_UNDER_GUARD)
 YEARLY_SCORE = Memo("plan_yearly_score", scope_free=_UNDER_GUARD)
 
-# Region $r and its children; with $deep also its grandchildren.
-_SCOPE = """(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
-             OR ($deep AND parent_adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r)))"""
+# Region $r and its children; with $deep its whole subtree.
+_SCOPE = f"""(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
+             OR ($deep AND adcode IN {SUBTREE}))"""
 
 _RESOLVED_TARGETS = f"""
     WITH chain AS (
@@ -53,7 +54,7 @@ _RESOLVED_TARGETS = f"""
 
 # 13710 tasks in the scope of region $r (itself and everything below it) as of $today, each with
 # its state, the child of $r it belongs to, and how much of its time limit has passed.
-_TASKS = """
+_TASKS = f"""
     tasks AS (
       SELECT t.task_id, t.title, t.category, t.department, t.adcode, reg.name AS region_name, t.plan_task_no,
              t.assigned_at, t.deadline, t.completed_at, t.source_feed, t.loaded_at,
@@ -69,8 +70,7 @@ _TASKS = """
                  AS stage_key
       FROM supervision_task t JOIN region reg ON reg.adcode = t.adcode
       WHERE t.assigned_at <= $today AND ($dept = '' OR t.department = $dept)
-        AND t.adcode IN (SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
-                         OR parent_adcode IN (SELECT adcode FROM region WHERE parent_adcode = $r))),
+        AND t.adcode IN {SUBTREE}),
     staged AS (
       SELECT tasks.*,
              CASE tasks.state WHEN 'open' THEN coalesce(st.label, '在办') WHEN 'overdue' THEN '逾期'

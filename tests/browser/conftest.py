@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from cockpit.settings import Settings
@@ -144,3 +145,32 @@ def wait_url(page: object, pattern: object, timeout: float = 30_000) -> None:
     """Waits for the address bar only: pages navigate in-document (pushState), so waiting for a
     "load" event as ``wait_for_url`` does by default can time out when the push raced it."""
     page.wait_for_url(pattern, wait_until="commit", timeout=timeout)  # type: ignore[attr-defined]
+
+
+# --- the event desk pages (/emergency, /hotline, /regulation): one way to wait for them -------------
+EVENT_MAP = ".panel-map .js-plotly-plot"
+EVENT_REGIONS = f"{EVENT_MAP} .choroplethlayer path.choroplethlocation"
+
+
+def settle_events(browser: Browser) -> None:
+    """Every panel filled (or showing its own error) and the map drawn, after the callbacks a
+    navigation starts have all answered: waiting for "no panel loading" alone could pass in the
+    moment before a drill's callbacks marked the panels loading (the old flaky settle)."""
+    page = browser.page
+    page.wait_for_load_state("networkidle", timeout=30_000)  # type: ignore[attr-defined]
+    expect(page.locator(".events-panel.loading")).to_have_count(0, timeout=20_000)  # type: ignore[attr-defined]
+    page.wait_for_selector(EVENT_REGIONS, timeout=20_000)  # type: ignore[attr-defined]
+    page.wait_for_load_state("networkidle", timeout=30_000)  # type: ignore[attr-defined]
+
+
+def open_events(browser: Browser, url: str) -> None:
+    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+    settle_events(browser)
+
+
+def event_crumbs(browser: Browser, parts: int) -> list[str]:
+    """The breadcrumb's parts, once it has ``parts`` of them."""
+    browser.page.wait_for_function(  # type: ignore[attr-defined]
+        "n => document.querySelector('.events-breadcrumb')?.innerText.split('›').length === n", arg=parts
+    )
+    return [p.strip() for p in browser.page.inner_text(".events-breadcrumb").split("›")]  # type: ignore[attr-defined]

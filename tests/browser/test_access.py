@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     LiveServer,
     external_requests,
     serve,
+    settle_events,
     sign_in,
     wait_url,
     warehouse_copy,
@@ -132,15 +133,13 @@ def test_a_county_user_after_a_leader_on_one_server_sees_only_the_county(
 ) -> None:
     """One server, one process: a leader opens a county's event pages, then that county's own user
     opens the same URLs and must get their own rendering, never the leader's (issue 12)."""
-    from tests.browser.test_emergency import settle
-
     page = browser_page.page
     urls = [f"{live_server.url}/{name}?region={COUNTY}" for name in ("emergency", "hotline", "regulation")]
     sign_in(browser_page, live_server, "browser-memo-leader", "leader")
     leader_saw = {}
     for url in urls:
         page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
-        settle(browser_page)
+        settle_events(browser_page)
         leader_saw[url] = page.evaluate(MAP_REGIONS)  # type: ignore[attr-defined]
         assert len(leader_saw[url]) >= 13, (url, leader_saw[url])  # all of 吕梁's counties
     with page.expect_navigation(wait_until="domcontentloaded"):  # type: ignore[attr-defined]
@@ -148,7 +147,7 @@ def test_a_county_user_after_a_leader_on_one_server_sees_only_the_county(
     sign_in(browser_page, live_server, "browser-memo-linxian", "staff", COUNTY)
     for url in urls:
         page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
-        settle(browser_page)
+        settle_events(browser_page)
         assert page.evaluate(MAP_REGIONS) == [COUNTY], url  # type: ignore[attr-defined]
         assert "兴县" not in page.inner_text("body"), url  # type: ignore[attr-defined]  # a sibling of 临县
     browser_page.screenshot("regulation-county-after-leader-1920x1080")

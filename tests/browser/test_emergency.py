@@ -11,30 +11,21 @@ from pathlib import Path
 import pytest
 
 from cockpit.settings import Settings
-from tests.browser.conftest import Browser, LiveServer, external_requests, serve, wait_url, warehouse_copy
+from tests.browser.conftest import (
+    Browser,
+    LiveServer,
+    event_crumbs,
+    external_requests,
+    open_events,
+    serve,
+    settle_events,
+    wait_url,
+    warehouse_copy,
+)
 
 pytestmark = pytest.mark.browser
 MAP = ".panel-map .js-plotly-plot"
 REGIONS = f"{MAP} .choroplethlayer path.choroplethlocation"
-
-
-def settle(browser: Browser) -> None:
-    """Every panel filled (or showing its own error) and the map drawn."""
-    page = browser.page
-    page.wait_for_function("!document.querySelector('.events-panel.loading')", timeout=20_000)  # type: ignore[attr-defined]
-    page.wait_for_selector(REGIONS, timeout=20_000)  # type: ignore[attr-defined]
-
-
-def open_page(browser: Browser, url: str) -> None:
-    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
-    settle(browser)
-
-
-def crumbs(browser: Browser, parts: int) -> list[str]:
-    browser.page.wait_for_function(  # type: ignore[attr-defined]
-        "n => document.querySelector('.events-breadcrumb')?.innerText.split('›').length === n", arg=parts
-    )
-    return [p.strip() for p in browser.page.inner_text(".events-breadcrumb").split("›")]  # type: ignore[attr-defined]
 
 
 HIDE_MARKERS = """() => { const gd = document.querySelector('.panel-map .js-plotly-plot');
@@ -50,7 +41,7 @@ def click_region(browser: Browser, index: int) -> None:
 
 def test_province_city_county_and_an_incident(live_server: LiveServer, browser_page: Browser) -> None:
     page = browser_page.page
-    open_page(browser_page, live_server.url + "/emergency")
+    open_events(browser_page, live_server.url + "/emergency")
     body = page.inner_text("body")  # type: ignore[attr-defined]
     for text in (
         "“一颗星”应急指挥",
@@ -68,26 +59,26 @@ def test_province_city_county_and_an_incident(live_server: LiveServer, browser_p
 
     click_region(browser_page, 0)
     wait_url(page, re.compile(r"region=14\d\d00"))  # type: ignore[attr-defined]
-    city = crumbs(browser_page, 2)
+    city = event_crumbs(browser_page, 2)
     assert city[0] == "山西省" and city[1].endswith("市")
-    settle(browser_page)
+    settle_events(browser_page)
     click_region(browser_page, 1)
     wait_url(page, re.compile(r"region=14\d\d(?!00)\d\d"))  # type: ignore[attr-defined]
-    chain = crumbs(browser_page, 3)
+    chain = event_crumbs(browser_page, 3)
     assert chain[:2] == city
-    settle(browser_page)
+    settle_events(browser_page)
     assert chain[2] in page.inner_text(".panel-stats")  # type: ignore[attr-defined]  # the county's own row
     browser_page.screenshot("emergency-county-1920x1080")
 
     # An incident from the list opens its detail: where, level, the four stages, casualties, times.
-    open_page(browser_page, live_server.url + "/emergency?region=140000")
+    open_events(browser_page, live_server.url + "/emergency?region=140000")
     page.locator(".panel-list a").first.click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"incident=YJ"))  # type: ignore[attr-defined]
     page.wait_for_selector(".panel-detail .steps")  # type: ignore[attr-defined]
     detail = page.inner_text(".panel-detail")  # type: ignore[attr-defined]
     for text in ("已报告", "处置中", "已控制", "已结案", "报告用时", "伤亡", "直接经济损失", "GCJ-02"):
         assert text in detail, text
-    settle(browser_page)
+    settle_events(browser_page)
     browser_page.screenshot("emergency-incident-1920x1080")
     assert external_requests(browser_page.requests, live_server.url) == []
     assert browser_page.console_errors == []
@@ -95,7 +86,7 @@ def test_province_city_county_and_an_incident(live_server: LiveServer, browser_p
 
 def test_a_marker_on_the_timeline_opens_its_incident(live_server: LiveServer, browser_page: Browser) -> None:
     page = browser_page.page
-    open_page(browser_page, live_server.url + "/emergency?region=141100&period=2025")
+    open_events(browser_page, live_server.url + "/emergency?region=141100&period=2025")
     page.locator(".panel-timeline .scatterlayer .point").first.click(force=True)  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"incident=YJ2025-"))  # type: ignore[attr-defined]
     assert "region=141100" in page.url  # type: ignore[attr-defined]
@@ -106,16 +97,16 @@ def test_bad_links_and_tampered_clicks_give_notices_not_errors(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
     page = browser_page.page
-    open_page(
+    open_events(
         browser_page,
         live_server.url + "/emergency?region=999999&period=2026-13&incident=nope&category=<b>&level=V",
     )
     notices = page.inner_text(".events-header")  # type: ignore[attr-defined]
     for text in ("未知地区", "统计期", "未找到事件编号", "未知事件类别", "未知事件级别"):
         assert text in notices, text
-    assert crumbs(browser_page, 1) == ["山西省"]
+    assert event_crumbs(browser_page, 1) == ["山西省"]
     assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
-    open_page(browser_page, live_server.url + "/emergency?from=2026-11-20&to=2026-11-01")
+    open_events(browser_page, live_server.url + "/emergency?from=2026-11-20&to=2026-11-01")
     assert "时间范围" in page.inner_text(".events-header")  # type: ignore[attr-defined]
     before = page.url  # type: ignore[attr-defined]
     # A forged click naming a region that does not exist changes nothing.
@@ -153,13 +144,13 @@ def test_a_new_level_ii_incident_alarms_until_acknowledged(
     from etl.runner import run_feed
 
     page = browser_page.page
-    open_page(browser_page, alarm_server.url + "/emergency")
+    open_events(browser_page, alarm_server.url + "/emergency")
     assert "当前无Ⅰ、Ⅱ级突发事件和红色预警告警" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     # The 一颗星 feed delivers a level II incident; the next render (refresh or reload) shows the alarm.
     _new_incident(tmp_path / "push.json")
     result = run_feed(alarm_server.settings, "emergency_incidents", str(tmp_path / "push.json"))
     assert result.counts.inserted == 1
-    open_page(browser_page, alarm_server.url + "/emergency")
+    open_events(browser_page, alarm_server.url + "/emergency")
     page.wait_for_selector(".alarm-item.pending")  # type: ignore[attr-defined]
     assert "Ⅱ级（重大）突发事件：临县煤矿透水事故" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     assert "未确认告警 1" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
@@ -172,7 +163,7 @@ def test_a_new_level_ii_incident_alarms_until_acknowledged(
     page.click(".ack-btn")  # type: ignore[attr-defined]
     page.wait_for_selector(".alarm-item.acked")  # type: ignore[attr-defined]
     assert "已由王值班于" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
-    open_page(browser_page, alarm_server.url + "/emergency?region=141100")
+    open_events(browser_page, alarm_server.url + "/emergency?region=141100")
     assert page.locator(".alarm-item.pending").count() == 0  # type: ignore[attr-defined]
     assert "王值班" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     # The alarm links to the incident's detail.

@@ -7,30 +7,26 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
-from tests.browser.test_emergency import crumbs
+from tests.browser.conftest import (
+    Browser,
+    LiveServer,
+    event_crumbs,
+    external_requests,
+    open_events,
+    settle_events,
+    wait_url,
+)
 
 pytestmark = pytest.mark.browser
 MAP = ".panel-map .js-plotly-plot"
 REGIONS = f"{MAP} .choroplethlayer .trace:first-child path.choroplethlocation"
 
 
-def settle(browser: Browser) -> None:
-    page = browser.page
-    page.wait_for_function("!document.querySelector('.events-panel.loading')", timeout=20_000)  # type: ignore[attr-defined]
-    page.wait_for_selector(REGIONS, timeout=20_000)  # type: ignore[attr-defined]
-
-
-def open_page(browser: Browser, url: str) -> None:
-    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
-    settle(browser)
-
-
 def test_province_density_by_county_and_drill_to_a_county(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
     page = browser_page.page
-    open_page(browser_page, live_server.url + "/hotline")
+    open_events(browser_page, live_server.url + "/hotline")
     body = page.inner_text("body")  # type: ignore[attr-defined]
     for text in (
         "受理量",
@@ -50,9 +46,9 @@ def test_province_density_by_county_and_drill_to_a_county(
 
     page.locator(REGIONS).nth(0).click(force=True)  # type: ignore[attr-defined]  # a county of 太原市
     wait_url(page, re.compile(r"region=1401(?!00)\d\d"))  # type: ignore[attr-defined]
-    chain = crumbs(browser_page, 3)
+    chain = event_crumbs(browser_page, 3)
     assert chain[:2] == ["山西省", "太原市"]
-    settle(browser_page)
+    settle_events(browser_page)
     assert page.locator(REGIONS).count() == 10  # type: ignore[attr-defined]  # 太原市's counties, this one outlined
     assert chain[2] in page.inner_text(".panel-regions")  # type: ignore[attr-defined]
     browser_page.screenshot("hotline-county-1920x1080")
@@ -60,7 +56,7 @@ def test_province_density_by_county_and_drill_to_a_county(
     # A category bar filters every panel; the choice is in the URL.
     page.locator(".panel-categories .bars .point path").first.click(force=True)  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"category="))  # type: ignore[attr-defined]
-    settle(browser_page)
+    settle_events(browser_page)
     assert "（" in page.inner_text(".panel-trend .events-panel-title")  # type: ignore[attr-defined]
     assert external_requests(browser_page.requests, live_server.url) == []
     assert browser_page.console_errors == []
@@ -68,14 +64,14 @@ def test_province_density_by_county_and_drill_to_a_county(
 
 def test_bad_links_give_notices(live_server: LiveServer, browser_page: Browser) -> None:
     page = browser_page.page
-    open_page(
+    open_events(
         browser_page, live_server.url + "/hotline?region=abc&period=2026Q9&category=<script>&channel=飞鸽"
     )
     notices = page.inner_text(".events-header")  # type: ignore[attr-defined]
     for text in ("未知地区", "统计期", "未知诉求类别", "未知渠道"):
         assert text in notices, text
-    assert crumbs(browser_page, 1) == ["山西省"]
+    assert event_crumbs(browser_page, 1) == ["山西省"]
     assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
-    open_page(browser_page, live_server.url + "/hotline?region=141100&from=2026-01-01&to=2026-03-31")
+    open_events(browser_page, live_server.url + "/hotline?region=141100&from=2026-01-01&to=2026-03-31")
     assert "2026年1月1日至2026年3月31日" in page.inner_text(".events-window")  # type: ignore[attr-defined]
     assert page.locator(REGIONS).count() == 13  # type: ignore[attr-defined]
