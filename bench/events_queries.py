@@ -40,8 +40,9 @@ from bench.figures import Figure, format_table, write_figures  # noqa: E402
 from cockpit import geography  # noqa: E402
 from cockpit.settings import Settings  # noqa: E402
 from cockpit.warehouse.build import init_warehouse, read_indicators  # noqa: E402
-from cockpit.warehouse.events_queries import EventQueries, resolve_window  # noqa: E402
+from cockpit.warehouse.events_queries import EventQueries  # noqa: E402
 from cockpit.warehouse.queries import Warehouse  # noqa: E402
+from cockpit.warehouse.windows import resolve_window  # noqa: E402
 from etl.demo import DemoSpec, generate_demo  # noqa: E402
 from etl.runner import run_all  # noqa: E402
 

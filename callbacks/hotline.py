@@ -18,7 +18,8 @@ from cockpit.charts.map import region_map
 from cockpit.formatting import pct
 from cockpit.services import Services
 from cockpit.theme import theme
-from cockpit.warehouse.events_queries import EventQueries, Window
+from cockpit.warehouse.events_queries import EventQueries
+from cockpit.warehouse.windows import Window
 from layouts.emergency import (
     EventView,
     asof,

@@ -18,8 +18,9 @@ from cockpit.formatting import pct, wan_yuan
 from cockpit.periods import parse_period
 from cockpit.services import Services
 from cockpit.theme import theme
-from cockpit.warehouse.events_queries import EventQueries, Window
+from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.plan_queries import PlanQueries
+from cockpit.warehouse.windows import Window
 from layouts.emergency import (
     EventView,
     asof,

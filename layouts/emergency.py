@@ -23,8 +23,9 @@ from cockpit.access.scope import home_region, require_region
 from cockpit.memo import Memo
 from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
 from cockpit.services import Services, current
-from cockpit.warehouse.events_queries import EventQueries, Window, resolve_window, valid_incident_id
+from cockpit.warehouse.events_queries import EventQueries, valid_incident_id
 from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
+from cockpit.warehouse.windows import Window, resolve_window
 
 PATH = "/emergency"
 LEVEL_LABELS = {"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}

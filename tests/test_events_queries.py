@@ -13,9 +13,10 @@ import shapely
 from shapely.geometry import shape
 
 from cockpit.settings import Settings
-from cockpit.warehouse.events_queries import EventQueries, Window, resolve_window
+from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
+from cockpit.warehouse.windows import Window, resolve_window
 
 NOW = datetime(2026, 11, 28, 12, 0)
 YEAR = Window(datetime(2026, 1, 1), NOW, "2026", "2026年")

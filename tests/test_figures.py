@@ -11,7 +11,7 @@ import pytest
 from cockpit import figures, targets
 from cockpit.settings import Settings
 from cockpit.view import View
-from cockpit.warehouse.events_queries import default_window
+from cockpit.warehouse.windows import default_window
 from tests.conftest import signed_in_client
 from tests.test_one_truth import _marked
 

@@ -314,7 +314,8 @@ def test_every_reconciled_rate_is_a_registry_figure_counted_as_the_desk_pages_co
     for every region and finished period of the demo that has rows."""
     from cockpit import figures
     from cockpit.app import create_app
-    from cockpit.warehouse.events_queries import EventQueries, resolve_window
+    from cockpit.warehouse.events_queries import EventQueries
+    from cockpit.warehouse.windows import resolve_window
 
     for code, pair in PAIRS.items():
         assert pair.figure in figures.FIGURES and "window" in figures.FIGURES[pair.figure].labels, code

@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
-from cockpit import figures
 from cockpit.access.scope import scoped, scoped_result
-from cockpit.periods import PeriodError, parse_period
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.region_tree import LINEAGE, SUBTREE
+from cockpit.warehouse.windows import Window, window_of_kind
 
 _SCOPE = SUBTREE
 # The child of $r that holds region g (g itself when g is $r or one of its children).
@@ -52,102 +50,6 @@ INSPECTION_DIMS = {"department": "i.department", "sector": "i.sector"}
 HOTLINE_DIMS = {"category": "t.category", "channel": "t.channel", "topic": "t.topic"}
 CREDIT_DIMS = {"sector": "c.sector", "department": "c.department"}
 _INCIDENT_ID = re.compile(r"^[0-9A-Za-z_\-]{1,40}$")
-
-
-# --- time windows ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """A half-open time range ``[start, end)`` that never reaches past "now"."""
-
-    start: datetime
-    end: datetime
-    code: str  # as the URL writes it: 2026-10, 2026Q3, 2026, or 2026-10-01~2026-11-15
-    label: str
-
-    @property
-    def days(self) -> float:
-        return max((self.end - self.start).total_seconds() / 86400, 0.0)
-
-    def last_year(self) -> Window:
-        """The same stretch of the calendar one year earlier (同期)."""
-        return Window(_minus_year(self.start), _minus_year(self.end), self.code, f"{self.label}上年同期")
-
-    @property
-    def grain(self) -> str:
-        return "day" if self.days <= 45 else "week" if self.days <= 190 else "month"
-
-    @property
-    def quarter_code(self) -> str:
-        """The quarter holding the window's last instant: catalogue figures are quarterly."""
-        last = self.end - timedelta(seconds=1)
-        return f"{last.year}Q{(last.month - 1) // 3 + 1}"
-
-
-def _minus_year(when: datetime) -> datetime:
-    try:
-        return when.replace(year=when.year - 1)
-    except ValueError:  # 29 February
-        return when.replace(year=when.year - 1, day=28)
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None
-
-
-def _cn_day(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def default_window(now: datetime, kind: str) -> Window:
-    period = f"{now.year}-{now.month:02d}" if kind == "month" else f"{now.year}"
-    window, _ = resolve_window({"period": period}, now, kind)
-    return window
-
-
-def resolve_window(
-    params: dict[str, Any], now: datetime, default_kind: str = "year"
-) -> tuple[Window, list[str]]:
-    """``period`` (2026-10 / 2026Q3 / 2026) or ``from``/``to`` (ISO dates) → a window and notices.
-
-    Anything unreadable, reversed or in the future falls back to the default (this month or this
-    year to date) with a Chinese notice; a period still running is cut at "now" and says so."""
-    notices: list[str] = []
-    raw_from, raw_to = params.get("from"), params.get("to")
-    if raw_from or raw_to:
-        first = _day(str(raw_from or "")[:32]) if raw_from else None
-        last = _day(str(raw_to or "")[:32]) if raw_to else now.date()
-        if first is None or last is None or first > last or first > now.date() or first.year < 2000:
-            notices.append(
-                f"时间范围“{str(raw_from or '')[:12]}～{str(raw_to or '')[:12]}”无效，已显示默认时段"
-            )
-        else:
-            end = min(datetime.combine(last + timedelta(days=1), datetime.min.time()), now)
-            code = f"{first.isoformat()}~{last.isoformat()}"
-            label = f"{_cn_day(first)}至{_cn_day(min(last, now.date()))}"
-            return Window(datetime.combine(first, datetime.min.time()), end, code, label), notices
-    raw = params.get("period")
-    if raw:
-        try:
-            period = parse_period(str(raw)[:32])
-        except PeriodError:
-            period = None
-        if period is None or period.start > now.date() or period.start.year < 2000:
-            notices.append(f"统计期“{str(raw)[:12]}”无效，已显示默认时段")
-        else:
-            start = datetime.combine(period.start, datetime.min.time())
-            end_full = datetime.combine(period.end + timedelta(days=1), datetime.min.time())
-            label = period.label
-            if end_full > now:
-                label += f"（截至{now.month}月{now.day}日）"
-            return Window(start, min(end_full, now), period.code, label), notices
-    if default_kind == "month":
-        return resolve_window({"period": f"{now.year}-{now.month:02d}"}, now)[0], notices
-    return resolve_window({"period": f"{now.year}"}, now)[0], notices
 
 
 def valid_incident_id(text: object) -> bool:
@@ -697,7 +599,9 @@ class EventQueries:
         today's and this month's tickets (with the same days last year), this month's 办结率 and the
         last 30 days' 满意率 and 按时响应率. Every surface reads these; /hotline counts its window the
         same way, so its default month is this very figure."""
-        kpis = {kind: self.hotline_kpis(region, _window(kind, now)) for kind in ("today", "month", "30d")}
+        kpis = {
+            kind: self.hotline_kpis(region, window_of_kind(kind, now)) for kind in ("today", "month", "30d")
+        }
         month = kpis["month"]
         loaded = [k.get("loaded_at") for k in kpis.values() if k.get("loaded_at") is not None]
         return {
@@ -740,17 +644,11 @@ class EventQueries:
     def inspection_pulse(self, region: str, now: datetime) -> dict[str, Any]:
         """This year's 双随机 figures (planned to date, done, problem rate, penalties): the total row
         of the breakdown /regulation shows for the year."""
-        total = self.inspections_by(region, _window("year", now), "sector")
+        total = self.inspections_by(region, window_of_kind("year", now), "sector")
         row = total[total["key"].isna()]
         out = _row(row.iloc[0].to_dict()) if len(row) else {}
         out.pop("key", None)
         return out
-
-
-def _window(kind: str, now: datetime) -> Window:
-    """The window a period kind of the figure registry covers at ``now``."""
-    start, end = figures.period_range(kind, now)
-    return Window(start, end, figures.period_key(kind, now), kind)
 
 
 def _missing(value: Any) -> bool:

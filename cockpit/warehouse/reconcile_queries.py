@@ -27,8 +27,9 @@ import pandas as pd
 
 from cockpit.access.scope import scoped
 from cockpit.settings import PROJECT_ROOT
-from cockpit.warehouse.events_queries import _LINEAGE, _SCOPE, REPORT_DEADLINE_MINUTES
+from cockpit.warehouse.events_queries import REPORT_DEADLINE_MINUTES
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_tree import LINEAGE, SUBTREE
 
 BEYOND, IMPOSSIBLE = "超出容差", "明细无法得出"
 VERDICTS = (IMPOSSIBLE, BEYOND)
@@ -92,14 +93,14 @@ _REPORTED = """SELECT up.adcode, g.name AS region_name, up.period, CAST(up.n AS 
                WHERE up.n > 0 AND up.period < $cur"""
 # Counts per county (one pass over the rows) rolled up to every ancestor inside the region.
 _ROLL_UP = f"""up AS (SELECT lin.anc AS adcode, a.period, sum(a.n) AS n, sum(a.k) AS k
-                      FROM a JOIN {_LINEAGE} lin ON lin.adcode = a.adcode
-                      WHERE lin.anc IN {_SCOPE} GROUP BY ALL)"""
+                      FROM a JOIN {LINEAGE} lin ON lin.adcode = a.adcode
+                      WHERE lin.anc IN {SUBTREE} GROUP BY ALL)"""
 
 
 def _sql(pair: Pair) -> str:
     if pair.shape == "catalog":  # the region's own departments: no roll-up (catalog_by_region's is_self)
         return f"""WITH up AS (SELECT x.adcode, x.period, sum({pair.den}) AS n, sum({pair.num}) AS k
-                               FROM regulatory_catalog x WHERE x.adcode IN {_SCOPE} AND x.period < $cur
+                               FROM regulatory_catalog x WHERE x.adcode IN {SUBTREE} AND x.period < $cur
                                GROUP BY ALL)
                    {_REPORTED}"""
     if pair.shape == "tasks":
@@ -111,13 +112,13 @@ def _sql(pair: Pair) -> str:
                         a AS (SELECT x.adcode, m.period, count(*) AS n, count(*) FILTER (WHERE {pair.num}) AS k
                               FROM supervision_task x JOIN m ON year(x.deadline) = year(m.month_end)
                                    AND x.deadline <= m.month_end
-                              WHERE x.adcode IN {_SCOPE} GROUP BY ALL),
+                              WHERE x.adcode IN {SUBTREE} GROUP BY ALL),
                         {_ROLL_UP}
                    {_REPORTED}"""
     period = _PERIOD_SQL[pair.kind].format(c=pair.time)
     return f"""WITH a AS (SELECT x.adcode, {period} AS period, count(*) FILTER (WHERE {pair.den}) AS n,
                                  count(*) FILTER (WHERE {pair.den} AND {pair.num}) AS k
-                          FROM {pair.table} x WHERE x.{pair.time} < $t1 AND x.adcode IN {_SCOPE} GROUP BY ALL),
+                          FROM {pair.table} x WHERE x.{pair.time} < $t1 AND x.adcode IN {SUBTREE} GROUP BY ALL),
                     {_ROLL_UP}
                {_REPORTED}"""
 
@@ -244,7 +245,7 @@ class ReconcileQueries:
         latest = self.wh.cached_df(
             "rc_latest",
             f"""SELECT adcode, indicator_code AS indicator, max(period) AS period FROM indicator_value
-                WHERE adcode IN {_SCOPE} AND list_contains($codes, indicator_code) GROUP BY ALL""",
+                WHERE adcode IN {SUBTREE} AND list_contains($codes, indicator_code) GROUP BY ALL""",
             {"r": region, "codes": sorted(PAIRS)},
         )
         hit = found.merge(latest, on=["adcode", "indicator", "period"])
