@@ -89,6 +89,7 @@ class _Model:
     spec: DemoSpec
     days: np.ndarray  # datetime64[D]
     volume: np.ndarray  # (day, category): expected tickets that day
+    build_share: np.ndarray  # each (day, category)'s share of the build's total, flattened
     counties: list[str]
     county_p: np.ndarray
     lagging: np.ndarray
@@ -131,7 +132,7 @@ class _Model:
         first = (spec.hotline_start.date() - start.date()).days
         lam[:first] = 0.0  # before the tickets' first day the monthly indicator feed carries the volume
         base = lam[:n_base].copy()
-        base[-1] *= _day_fraction(as_of)
+        base[-1] *= _day_fraction(as_of)  # the build's last day counts only its hours so far
         volume = lam * (hotline_total(book, spec) / base.sum())
 
         counties = list(book.counties)
@@ -167,6 +168,7 @@ class _Model:
             spec=spec,
             days=days,
             volume=volume,
+            build_share=(base / base.sum()).ravel(),
             counties=counties,
             county_p=region_weights(book, counties),
             lagging=np.array([c in book.lagging_counties for c in counties]),
@@ -233,7 +235,7 @@ def write_hotline(
     today_frac = _day_fraction(spec.as_of)
     cats = len(_CATEGORIES)
     # The expected volumes already hold today's share so far: the draw spreads the total over them.
-    counts = rng.multinomial(hotline_total(book, spec), _day_shares(model, spec)).reshape(n_days, cats)
+    counts = rng.multinomial(hotline_total(book, spec), model.build_share).reshape(n_days, cats)
     seq_c = np.array([f"{i:06d}," for i in range(int(counts.sum(axis=1).max()) + 2)])
     as_of_sec = model.seconds(spec.as_of)
 
@@ -304,14 +306,6 @@ def write_hotline(
         if rated:
             rates.add("hotline_satisfaction_rate", model.counties[ci], period, pleased, rated)
     return FileResult("hotline_tickets", path, written, "utf-8", with_counterparts(entries), rates=rates)
-
-
-def _day_shares(model: _Model, spec: DemoSpec) -> np.ndarray:
-    """Each (day, category)'s share of the build's total, today counting only its hours so far."""
-    n_base = (spec.as_of.date() - spec.span_start.date()).days + 1
-    lam = model.volume[:n_base].copy()
-    lam[-1] *= _day_fraction(spec.as_of)
-    return (lam / lam.sum()).ravel()
 
 
 def live_tickets(

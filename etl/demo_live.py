@@ -46,6 +46,8 @@ def spec_of(manifest: dict[str, object]) -> DemoSpec:
 class LiveDemo:
     """The live top-up of one demo build; ``for_settings`` is None when the demo should stay still."""
 
+    name = f"{FEED}（演示实时工单）"  # how a run is named where the scheduler reports it
+
     def __init__(self, settings: Settings, spec: DemoSpec) -> None:
         self.settings = settings
         self.spec = spec

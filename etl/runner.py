@@ -71,11 +71,18 @@ def feed_lock(settings: Settings, feed: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _vocabularies(con: object, seeds_dir: Path) -> pd.DataFrame:
+    """The snapshot's vocabularies, or the seed file's for a snapshot built before it kept them."""
+    from cockpit.warehouse.build import read_vocabularies
+
+    words = runlog.vocabulary_frame(con)  # type: ignore[arg-type]
+    return words if words is not None else read_vocabularies(seeds_dir)
+
+
 def _resolvers(
     feed: FeedSpec, con: object, today: object, seeds_dir: Path
 ) -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
     found: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {}
-    vocabularies: pd.DataFrame | None = None
     for column in feed.table.columns:
         label = column.label or column.name
         mapping = feed.values.get(column.name, {})
@@ -91,14 +98,10 @@ def _resolvers(
         elif column.kind == "bool":
             found[column.name] = resolve.bool_resolver(label, mapping)
         elif column.kind.startswith("vocab:"):
-            name = column.kind.removeprefix("vocab:")
-            words = runlog.vocabulary_frame(con) if vocabularies is None else vocabularies  # type: ignore[arg-type]
-            if words is None:
-                from cockpit.warehouse.build import read_vocabularies
-
-                words = read_vocabularies(seeds_dir)
-            vocabularies = words
-            found[column.name] = resolve.vocabulary_resolver(words[words["vocabulary"] == name])
+            words = _vocabularies(con, seeds_dir)
+            found[column.name] = resolve.vocabulary_resolver(
+                words[words["vocabulary"] == column.kind.removeprefix("vocab:")]
+            )
         elif column.kind.startswith("enum:"):
             allowed = tuple(column.kind.removeprefix("enum:").split("|"))
             found[column.name] = resolve.enum_resolver(allowed, label, mapping)

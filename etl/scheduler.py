@@ -15,7 +15,6 @@ from datetime import datetime
 
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse
-from etl import demo_live as live_demo
 from etl.catalog import load_catalog
 from etl.demo_live import LiveDemo
 from etl.runner import FeedBusy, FeedRunError, run_feed
@@ -74,7 +73,7 @@ def run_scheduler(
             if topped is not None:
                 runs += 1
                 if on_run:
-                    on_run(f"{live_demo.FEED}（演示实时工单）", topped)
+                    on_run(live.name, topped)
         cycles += 1
         if max_cycles is not None and cycles >= max_cycles:
             break

@@ -462,6 +462,9 @@ def clicked_region(point: dict[str, Any] | None, services: Services) -> str | No
     return None
 
 
+NextUrl = Callable[[EventView, str, Any, Services], str | None]
+
+
 def register_filters(
     app: dash.Dash,
     filter_type: str,
@@ -478,19 +481,22 @@ def register_filters(
         prevent_initial_call=True,
     )
     def change_filter(_values: list[Any], view_data: dict[str, Any] | None) -> Any:
-        trigger = ctx.triggered_id
-        if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
-            return dash.no_update
-        services = current()
-        view = EventView.from_store(view_data)
-        shown = view.resolve(now_of(services), default_kind).code
-        target = filter_query(
-            view, str(trigger.get("name")), ctx.triggered[0]["value"], allowed(services), shown
-        )
-        return target or dash.no_update
+        def target(view: EventView, name: str, value: Any, services: Services) -> str | None:
+            shown = view.resolve(now_of(services), default_kind).code
+            return filter_query(view, name, value, allowed(services), shown)
+
+        return _next_url(view_data, target)
 
 
-ClickTarget = Callable[[EventView, str, Any, Services], str | None]
+def _next_url(view_data: dict[str, Any] | None, target: NextUrl) -> Any:
+    """The URL a pattern-matched input of an event page leads to: ``target`` of the page's view, the
+    triggering component's name and its new value; no update when there is none."""
+    trigger = ctx.triggered_id
+    if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
+        return dash.no_update
+    view = EventView.from_store(view_data)
+    found = target(view, str(trigger.get("name")), ctx.triggered[0]["value"], current())
+    return found or dash.no_update
 
 
 def register_event_page(
@@ -503,7 +509,7 @@ def register_event_page(
     panels: dict[str, Callable[..., Any]],
     allowed: Callable[[Services], dict[str, Collection[str]]],
     default_kind: str,
-    click_target: ClickTarget,
+    click_target: NextUrl,
 ) -> None:
     """The callbacks of an event desk page (/emergency, /hotline, /regulation), pattern-matched: one
     per panel (its view store and the refresh tick in), one for all filters, and one for clicks on
@@ -524,12 +530,7 @@ def register_event_page(
         prevent_initial_call=True,
     )
     def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
-        trigger = ctx.triggered_id
-        if not view_data or not isinstance(trigger, dict) or not ctx.triggered:
-            return dash.no_update
-        view = EventView.from_store(view_data)
-        target = click_target(view, str(trigger.get("name")), ctx.triggered[0]["value"], current())
-        return target or dash.no_update
+        return _next_url(view_data, click_target)
 
 
 # A rendered panel, per snapshot, viewer, view and minute: a drill back to a view someone has just

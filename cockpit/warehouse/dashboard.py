@@ -2,7 +2,7 @@
 snapshot, and comes back with its lineage (source feed, load time) for the tile's as-of mark.
 
 A region's events are its own plus its descendants' (a city's incidents are its counties'),
-expressed once in ``_IN_SCOPE``.
+expressed once in ``SUBTREE``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
-from cockpit.warehouse.region_tree import SUBTREE
-
-# Region $r and its descendants down to county level.
-_IN_SCOPE = SUBTREE
 
 
 class Dashboard:

@@ -29,15 +29,12 @@ from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.region_tree import LINEAGE, SUBTREE
 from cockpit.warehouse.windows import Window, window_of_kind
 
-_SCOPE = SUBTREE
 # The child of $r that holds region g (g itself when g is $r or one of its children).
 _CHILD = "CASE WHEN g.adcode = $r OR g.parent_adcode = $r THEN g.adcode ELSE g.parent_adcode END"
 # Children of $r; a county stands for itself so that its page still has one row.
 _KIDS = """(SELECT adcode, name, short_name, population FROM region WHERE parent_adcode = $r
             UNION ALL SELECT adcode, name, short_name, population FROM region
             WHERE adcode = $r AND NOT EXISTS (SELECT 1 FROM region WHERE parent_adcode = $r))"""
-# (region, ancestor-or-self) pairs over the three levels.
-_LINEAGE = LINEAGE
 _WARNING_MAX = (
     "CASE max(list_position(['蓝色', '黄色', '橙色', '红色'], hit.color)) "
     "WHEN 4 THEN '红色' WHEN 3 THEN '橙色' WHEN 2 THEN '黄色' WHEN 1 THEN '蓝色' END"
@@ -90,7 +87,7 @@ class EventQueries:
         self, region: str, window: Window, category: str | None = None, level: str | None = None
     ) -> pd.DataFrame:
         """Incidents that occurred in the window, newest first, with their response times."""
-        where = self._INCIDENT_FILTER.format(scope=_SCOPE)
+        where = self._INCIDENT_FILTER.format(scope=SUBTREE)
         return self._df(
             "ev_incidents",
             f"""SELECT {self._INCIDENT_COLUMNS} FROM emergency_incident e JOIN region g ON g.adcode = e.adcode
@@ -104,7 +101,7 @@ class EventQueries:
         self, region: str, now: datetime, category: str | None = None, level: str | None = None
     ) -> pd.DataFrame:
         """Incidents not yet closed, most serious first."""
-        where = self._INCIDENT_FILTER.format(scope=_SCOPE)
+        where = self._INCIDENT_FILTER.format(scope=SUBTREE)
         return self._df(
             "ev_active_incidents",
             f"""SELECT {self._INCIDENT_COLUMNS} FROM emergency_incident e JOIN region g ON g.adcode = e.adcode
@@ -136,7 +133,7 @@ class EventQueries:
     ) -> pd.DataFrame:
         """Counts, casualties, losses and response times per child region; the row with adcode
         NULL is the whole region (medians can't be added up from the children's)."""
-        where = self._INCIDENT_FILTER.format(scope=_SCOPE)
+        where = self._INCIDENT_FILTER.format(scope=SUBTREE)
         return self._df(
             "ev_incident_stats",
             f"""WITH ev AS (
@@ -169,7 +166,7 @@ class EventQueries:
         return self._df(
             "ev_incident_matrix",
             f"""SELECT category, level, count(*) AS n FROM emergency_incident
-                WHERE adcode IN {_SCOPE} AND occurred_at >= $t0 AND occurred_at < $t1
+                WHERE adcode IN {SUBTREE} AND occurred_at >= $t0 AND occurred_at < $t1
                 GROUP BY ALL ORDER BY ALL""",
             {"r": region, "t0": window.start, "t1": window.end},
         )
@@ -184,8 +181,8 @@ class EventQueries:
             f"""SELECT w.warning_id, w.hazard, w.color, w.adcode, g.name AS region_name, w.issuer,
                        w.issued_at, w.expires_at, w.source_feed, w.loaded_at
                 FROM emergency_warning w JOIN region g ON g.adcode = w.adcode
-                WHERE {_IN_FORCE} AND (w.adcode IN {_SCOPE}
-                      OR w.adcode IN (SELECT anc FROM {_LINEAGE} WHERE adcode = $r))
+                WHERE {_IN_FORCE} AND (w.adcode IN {SUBTREE}
+                      OR w.adcode IN (SELECT anc FROM {LINEAGE} WHERE adcode = $r))
                 ORDER BY list_position(['红色', '橙色', '黄色', '蓝色'], w.color), w.issued_at DESC""",
             {"r": region, "now": now},
         )
@@ -200,7 +197,7 @@ class EventQueries:
         return self._df(
             "ev_warning_fill",
             f"""WITH w AS (SELECT w.adcode, w.color FROM emergency_warning w WHERE {_IN_FORCE}),
-                     lin AS {_LINEAGE},
+                     lin AS {LINEAGE},
                      kids AS (SELECT adcode, name, short_name FROM region WHERE parent_adcode = $r),
                      whole AS (
                        SELECT k.adcode, w.color FROM kids k JOIN lin ON lin.adcode = k.adcode
@@ -229,7 +226,7 @@ class EventQueries:
         return self._df(
             "ev_warnings_issued",
             f"""SELECT color, count(*) AS n FROM emergency_warning
-                WHERE adcode IN {_SCOPE} AND issued_at >= $t0 AND issued_at < $t1 GROUP BY color""",
+                WHERE adcode IN {SUBTREE} AND issued_at >= $t0 AND issued_at < $t1 GROUP BY color""",
             {"r": region, "t0": window.start, "t1": window.end},
         )
 
@@ -240,11 +237,11 @@ class EventQueries:
         return self._one(
             "ev_emergency_overview",
             f"""WITH a AS (SELECT level, occurred_at, loaded_at FROM emergency_incident
-                           WHERE adcode IN {_SCOPE} AND status <> 'closed' AND occurred_at <= $now),
-                     d AS (SELECT count(*) AS n FROM emergency_incident WHERE adcode IN {_SCOPE}
+                           WHERE adcode IN {SUBTREE} AND status <> 'closed' AND occurred_at <= $now),
+                     d AS (SELECT count(*) AS n FROM emergency_incident WHERE adcode IN {SUBTREE}
                            AND occurred_at > $now::TIMESTAMP - INTERVAL 1 DAY AND occurred_at <= $now),
                      w AS (SELECT w.color, w.loaded_at FROM emergency_warning w WHERE {_IN_FORCE}
-                           AND (w.adcode IN {_SCOPE} OR w.adcode IN (SELECT anc FROM {_LINEAGE} WHERE adcode = $r)))
+                           AND (w.adcode IN {SUBTREE} OR w.adcode IN (SELECT anc FROM {LINEAGE} WHERE adcode = $r)))
                 SELECT (SELECT count(*) FROM a) AS active,
                        (SELECT count(*) FROM a WHERE level = 'I') AS level_i,
                        (SELECT count(*) FROM a WHERE level = 'II') AS level_ii,
@@ -314,7 +311,7 @@ class EventQueries:
         avg(CASE WHEN i.problem_found THEN 1.0 ELSE 0.0 END) FILTER (WHERE i.done_date IS NOT NULL) AS problem_rate,
         coalesce(sum(i.penalty_wan_yuan), 0) AS penalties,
         count(*) FILTER (WHERE i.penalty_wan_yuan > 0) AS penalised"""
-    _INSPECTION_WHERE = f"""i.adcode IN {_SCOPE} AND i.planned_date >= CAST($t0 AS DATE)
+    _INSPECTION_WHERE = f"""i.adcode IN {SUBTREE} AND i.planned_date >= CAST($t0 AS DATE)
         AND CAST(i.planned_date AS TIMESTAMP) < $t1
         AND ($dept IS NULL OR i.department = $dept)"""
 
@@ -373,7 +370,7 @@ class EventQueries:
         return self._df(
             f"ev_credit_by_{by}",
             f"""SELECT {column} AS key, {self._CREDIT_AGG}
-                FROM credit_record c WHERE c.adcode IN {_SCOPE} AND c.listed_at <= CAST($now AS DATE)
+                FROM credit_record c WHERE c.adcode IN {SUBTREE} AND c.listed_at <= CAST($now AS DATE)
                   AND ($dept IS NULL OR c.department = $dept)
                 GROUP BY GROUPING SETS (({column}), ()) ORDER BY key NULLS FIRST, listed_now DESC""",
             {"r": region, "t0": window.start, "t1": window.end, "now": now, "dept": _opt(department)},
@@ -386,7 +383,7 @@ class EventQueries:
         return self._df(
             "ev_credit_by_region",
             f"""WITH c AS (SELECT {_CHILD} AS child, c.* FROM credit_record c JOIN region g ON g.adcode = c.adcode
-                           WHERE c.adcode IN {_SCOPE} AND c.listed_at <= CAST($now AS DATE)
+                           WHERE c.adcode IN {SUBTREE} AND c.listed_at <= CAST($now AS DATE)
                              AND ($dept IS NULL OR c.department = $dept))
                 SELECT k.adcode, k.name, k.short_name, {self._CREDIT_AGG.replace("count(*)", "count(c.record_id)")}
                 FROM {_KIDS} k LEFT JOIN c ON c.child = k.adcode
@@ -403,7 +400,7 @@ class EventQueries:
             f"""SELECT c.record_id, c.entity_name, c.entity_type, g.name AS region_name, c.department, c.sector,
                        c.reason, c.listed_at, c.repaired_at
                 FROM credit_record c JOIN region g ON g.adcode = c.adcode
-                WHERE c.adcode IN {_SCOPE} AND c.listed_at >= CAST($t0 AS DATE)
+                WHERE c.adcode IN {SUBTREE} AND c.listed_at >= CAST($t0 AS DATE)
                   AND CAST(c.listed_at AS TIMESTAMP) < $t1 AND ($dept IS NULL OR c.department = $dept)
                 ORDER BY c.listed_at DESC, c.record_id DESC LIMIT $n""",
             {
@@ -429,7 +426,7 @@ class EventQueries:
     # --- 12345 hotline ------------------------------------------------------------------------
     def _hotline_scope(self, region: str) -> str:
         # The province holds every ticket: skipping the semi-join saves a hash probe per row.
-        return "($r IS NOT NULL)" if self._is_root(region) else f"t.adcode IN {_SCOPE}"
+        return "($r IS NOT NULL)" if self._is_root(region) else f"t.adcode IN {SUBTREE}"
 
     def _is_root(self, region: str) -> bool:
         frame = self._df(
@@ -553,7 +550,7 @@ class EventQueries:
                        coalesce(n.tickets, 0) AS tickets,
                        coalesce(n.tickets, 0) * 10000.0 / nullif(g.population, 0) AS per_10k
                 FROM region g LEFT JOIN n ON n.adcode = g.adcode
-                WHERE g.level = 'county' AND g.adcode IN {_SCOPE} ORDER BY g.adcode""",
+                WHERE g.level = 'county' AND g.adcode IN {SUBTREE} ORDER BY g.adcode""",
             {"r": region, "t0": window.start, "t1": window.end, "cat": _opt(category), "ch": _opt(channel)},
         )
 

@@ -161,9 +161,12 @@ def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str
 _INTERNAL = ("_row", "_source", "_problem")  # staging columns that are not the file's
 
 
+def _raw_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()]
+
+
 def raw_headers(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()
-    return [r[0] for r in rows if r[0] not in _INTERNAL]
+    return [name for name in _raw_columns(con) if name not in _INTERNAL]
 
 
 class _Sql:
@@ -185,8 +188,7 @@ class _Sql:
 
 def _has_problems(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the staged rows carry ``_problem`` (records the reader could not split)."""
-    rows = con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()
-    return any(r[0] == "_problem" for r in rows)
+    return "_problem" in _raw_columns(con)
 
 
 def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
