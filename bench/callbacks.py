@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dash_client import Call, DashDriver, changed_props, sign_in_if_needed  # noqa: E402
-from bench.figures import Figure, format_table, machine, median, p95, write_figures  # noqa: E402
+from bench.figures import Figure, machine, median, p95, report_figures  # noqa: E402
 
 PAGES = ("/", "/emergency", "/regulation", "/hotline", "/targets", "/supervision", "/evaluation")
 
@@ -305,10 +305,7 @@ def main() -> None:
     finally:
         bench.close()
     print(table(rows))
-    found = headline(rows, args.scale, args.repeat)
-    print(format_table(found))
-    if args.json:
-        write_figures(args.json, found)
+    report_figures(headline(rows, args.scale, args.repeat), args.json)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-# What a guarded panel answers when its renderer raised (cockpit/tiles.py error_tile, the pages'
+# What a guarded panel answers when its renderer raised (cockpit/screen/tiles.py error_tile, the pages'
 # ERROR_FIGUREs): HTTP 200, but the viewer sees "暂时无法加载". Load tests count it as an error.
 DEGRADED_MARKERS = (b"tile-error", "暂时无法加载".encode(), json.dumps("暂时无法加载")[1:-1].encode())
 PAGES_INPUTS = {"_pages_location.pathname", "_pages_location.search"}
-NAV_STORE = "screen-nav"  # layouts/screen.py NAV: {"search", "seq"}, set by assets/screen_nav.js
+NAV_STORE = "screen-nav"  # cockpit/ids.py SCREEN_NAV: {"search", "seq"}, set by assets/screen_nav.js
 # The root layout's components (app.py), with the values the renderer sends on load.
 ROOT_PROPS = {"refresh-timer.n_intervals": 0}
 

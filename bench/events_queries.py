@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.figures import Figure, format_table, write_figures  # noqa: E402
 from cockpit import geography  # noqa: E402
+from cockpit.services import Queries  # noqa: E402
 from cockpit.settings import Settings  # noqa: E402
 from cockpit.warehouse.build import init_warehouse, read_indicators  # noqa: E402
-from cockpit.warehouse.events_queries import EventQueries  # noqa: E402
 from cockpit.warehouse.queries import Warehouse  # noqa: E402
 from cockpit.warehouse.windows import resolve_window  # noqa: E402
 from etl.demo import DemoSpec, generate_demo  # noqa: E402
@@ -54,7 +54,7 @@ PROVINCE, CITY, COUNTY = "140000", "141100", "141124"
 RATES = "count(*) AS n, count(closed_at) AS closed, avg(satisfied::INT) AS sat, avg(responded_in_time::INT) AS ontime"
 WINDOW = "created_at >= $t0 AND created_at < $t1"
 IN_FORCE = "issued_at <= $now AND expires_at > $now AND (lifted_at IS NULL OR lifted_at > $now)"
-Case = tuple[str, str, Callable[[EventQueries], Any], str, dict[str, Any]]
+Case = tuple[str, str, Callable[[Queries], Any], str, dict[str, Any]]
 
 
 def cases(counties_of_city: list[str]) -> list[Case]:
@@ -63,46 +63,46 @@ def cases(counties_of_city: list[str]) -> list[Case]:
     y = {"t0": YEAR.start, "t1": YEAR.end}
     in_city = {**two, "codes": counties_of_city}
     return [
-        ("hotline", "hotline_kpis 全省 本月+同期", lambda q: q.hotline_kpis(PROVINCE, MONTH),
+        ("hotline", "hotline_kpis 全省 本月+同期", lambda q: q.hotline.hotline_kpis(PROVINCE, MONTH),
          f"SELECT {RATES} FROM hotline_ticket WHERE {WINDOW} UNION ALL SELECT {RATES} FROM hotline_ticket "
          "WHERE created_at >= $l0 AND created_at < $l1", two),
-        ("hotline", "hotline_kpis 吕梁市 本月+同期", lambda q: q.hotline_kpis(CITY, MONTH),
+        ("hotline", "hotline_kpis 吕梁市 本月+同期", lambda q: q.hotline.hotline_kpis(CITY, MONTH),
          f"SELECT {RATES} FROM hotline_ticket WHERE {WINDOW} AND list_contains($codes, adcode) UNION ALL "
          f"SELECT {RATES} FROM hotline_ticket WHERE created_at >= $l0 AND created_at < $l1 "
          "AND list_contains($codes, adcode)", in_city),
-        ("hotline", "hotline_trend 全省 本年（按月）", lambda q: q.hotline_trend(PROVINCE, YEAR),
+        ("hotline", "hotline_trend 全省 本年（按月）", lambda q: q.hotline.hotline_trend(PROVINCE, YEAR),
          f"SELECT date_trunc('month', created_at) AS b, count(*) FROM hotline_ticket WHERE {WINDOW} GROUP BY b "
          "UNION ALL SELECT date_trunc('month', created_at), count(*) FROM hotline_ticket "
          "WHERE created_at >= $l0 AND created_at < $l1 GROUP BY 1",
          {**y, "l0": YEAR.last_year().start, "l1": YEAR.last_year().end}),
-        ("hotline", "hotline_by 类别 全省 本月", lambda q: q.hotline_by(PROVINCE, MONTH, "category"),
+        ("hotline", "hotline_by 类别 全省 本月", lambda q: q.hotline.hotline_by(PROVINCE, MONTH, "category"),
          f"SELECT category, {RATES} FROM hotline_ticket WHERE {WINDOW} GROUP BY category", m),
-        ("hotline", "hotline_by_region 全省 本月", lambda q: q.hotline_by_region(PROVINCE, MONTH),
+        ("hotline", "hotline_by_region 全省 本月", lambda q: q.hotline.hotline_by_region(PROVINCE, MONTH),
          f"SELECT adcode, {RATES} FROM hotline_ticket WHERE {WINDOW} GROUP BY adcode", m),
-        ("hotline", "hotline_density 全省117县 本月", lambda q: q.hotline_density(PROVINCE, MONTH),
+        ("hotline", "hotline_density 全省117县 本月", lambda q: q.hotline.hotline_density(PROVINCE, MONTH),
          f"SELECT adcode, count(*) FROM hotline_ticket WHERE {WINDOW} GROUP BY adcode", m),
-        ("hotline", "hotline_kpis 全省 本年", lambda q: q.hotline_kpis(PROVINCE, YEAR),
+        ("hotline", "hotline_kpis 全省 本年", lambda q: q.hotline.hotline_kpis(PROVINCE, YEAR),
          f"SELECT {RATES} FROM hotline_ticket WHERE {WINDOW} UNION ALL SELECT {RATES} FROM hotline_ticket "
          "WHERE created_at >= $l0 AND created_at < $l1", {**y, "l0": YEAR.last_year().start, "l1": YEAR.last_year().end}),
-        ("hotline", "hot_topics 全省 近7日", lambda q: q.hot_topics(PROVINCE, MONTH.end),
+        ("hotline", "hot_topics 全省 近7日", lambda q: q.hotline.hot_topics(PROVINCE, MONTH.end),
          "SELECT category, topic, count(*) FROM hotline_ticket WHERE created_at >= $t0 AND created_at < $t1 GROUP BY ALL",
          {"t0": datetime(2026, 11, 14, 23, 59), "t1": MONTH.end}),
-        ("emergency", "incident_stats 全省 本年", lambda q: q.incident_stats(PROVINCE, YEAR),
+        ("emergency", "incident_stats 全省 本年", lambda q: q.emergency.incident_stats(PROVINCE, YEAR),
          "SELECT adcode, count(*), sum(deaths), median(date_diff('second', occurred_at, reported_at)) "
          "FROM emergency_incident WHERE occurred_at >= $t0 AND occurred_at < $t1 GROUP BY adcode", y),
-        ("emergency", "incidents 全省 本年", lambda q: q.incidents(PROVINCE, YEAR),
+        ("emergency", "incidents 全省 本年", lambda q: q.emergency.incidents(PROVINCE, YEAR),
          "SELECT * FROM emergency_incident WHERE occurred_at >= $t0 AND occurred_at < $t1", y),
-        ("emergency", "warnings_in_force 全省", lambda q: q.warnings_in_force(PROVINCE, NOW),
+        ("emergency", "warnings_in_force 全省", lambda q: q.emergency.warnings_in_force(PROVINCE, NOW),
          f"SELECT * FROM emergency_warning WHERE {IN_FORCE}", {"now": NOW}),
-        ("emergency", "warning_fill 11市", lambda q: q.warning_fill(PROVINCE, NOW),
+        ("emergency", "warning_fill 11市", lambda q: q.emergency.warning_fill(PROVINCE, NOW),
          f"SELECT adcode, max(color) FROM emergency_warning WHERE {IN_FORCE} GROUP BY adcode", {"now": NOW}),
-        ("regulation", "catalog_by_region 全省", lambda q: q.catalog_by_region(PROVINCE, YEAR),
+        ("regulation", "catalog_by_region 全省", lambda q: q.regulation.catalog_by_region(PROVINCE, YEAR),
          "SELECT adcode, sum(items_claimed), sum(items_total) FROM regulatory_catalog WHERE period = '2026Q3' "
          "GROUP BY adcode", {}),
-        ("regulation", "inspections_by 行业 全省 本年", lambda q: q.inspections_by(PROVINCE, YEAR, "sector"),
+        ("regulation", "inspections_by 行业 全省 本年", lambda q: q.regulation.inspections_by(PROVINCE, YEAR, "sector"),
          "SELECT sector, count(*), count(done_date), sum(penalty_wan_yuan) FROM inspection "
          "WHERE planned_date >= CAST($t0 AS DATE) AND planned_date <= CAST($t1 AS DATE) GROUP BY sector", y),
-        ("regulation", "credit_by 行业 全省", lambda q: q.credit_by(PROVINCE, YEAR, NOW, "sector"),
+        ("regulation", "credit_by 行业 全省", lambda q: q.regulation.credit_by(PROVINCE, YEAR, NOW, "sector"),
          "SELECT sector, count(*), count(repaired_at) FROM credit_record GROUP BY sector", {}),
     ]  # fmt: skip
 
@@ -157,7 +157,7 @@ def time_queries(settings: Settings, repeat: int, scale: str = "") -> list[Figur
     measured: list[tuple[str, float, float, float]] = []  # name, cold, warm, bare (seconds)
     with app.server.app_context():
         for page, name, fn, sql, params in cases(counties):
-            q, qc = EventQueries(wh), EventQueries(cached)
+            q, qc = Queries(wh), Queries(cached)
             fn(q)  # first run reads the file into DuckDB's buffers, for both sides alike
             cold = median_seconds(lambda fn=fn, q=q: fn(q), repeat)
             fn(qc)
@@ -189,7 +189,7 @@ def time_pages(app: Any, repeat: int, scale: str = "") -> list[Figure]:
     import importlib
 
     from cockpit.app import cache
-    from layouts.emergency import EventView
+    from cockpit.ui.event_page import EventView
 
     slowest: list[tuple[str, float, float]] = []  # page + panel, cold, warm (seconds)
     print(

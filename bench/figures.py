@@ -168,6 +168,14 @@ def write_figures(path: str | os.PathLike[str], figures: Sequence[Figure]) -> No
         json.dump([f.as_dict() for f in figures], out, ensure_ascii=False, indent=1, default=str)
 
 
+def report_figures(figures: Sequence[Figure], json_path: str | os.PathLike[str] | None) -> None:
+    """A bench's last words: its table printed, and its figures written to ``json_path`` when given
+    (for bench/run_all.py)."""
+    print(format_table(figures))
+    if json_path:
+        write_figures(json_path, figures)
+
+
 def read_figures(path: str | os.PathLike[str]) -> list[Figure]:
     import json
 

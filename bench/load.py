@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dash_client import NAV_STORE, Call, DashDriver, changed_props  # noqa: E402
-from bench.figures import Figure, format_table, machine, median, p95, rate, write_figures  # noqa: E402
+from bench.figures import Figure, machine, median, p95, rate, report_figures  # noqa: E402
 
 DESK_PAGES = ("/hotline", "/emergency", "/regulation", "/targets", "/supervision", "/evaluation")
 ACCOUNT = "bench-viewer-{:02d}"
@@ -595,10 +595,7 @@ def main() -> None:
     print(breakdown(result))
     for failure in result.failures:
         print(f"  harness: {failure}")
-    found = figures(result, args.scale, args.workers)
-    print(format_table(found))
-    if args.json:
-        write_figures(args.json, found)
+    report_figures(figures(result, args.scale, args.workers), args.json)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from dash import Input, Output
 
 from cockpit.access import audit
 from cockpit.access.principal import AccessDenied, current_principal
+from cockpit.records import records
 from cockpit.services import current
 from layouts.audit import EVENT, GRID, LIMIT, REGION, STATUS, USER
 
@@ -32,7 +33,7 @@ def audit_rows(event: Any, username: Any, region: Any) -> tuple[list[dict[str, A
         return [], "地区代码须为 6 位数字"
     services = current()
     frame = audit.query(services.settings, event=event, username=username, region=region, limit=LIMIT)
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    rows = records(frame.astype(object).where(frame.notna(), None))
     if principal.scope != services.settings.province_adcode:
         # A city or county administrator sees only what concerns their own regions.
         from cockpit.access.scope import in_scope

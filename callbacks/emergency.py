@@ -18,27 +18,22 @@ from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_
 from cockpit.formatting import pct, wan_yuan
 from cockpit.services import Services, current
 from cockpit.theme import theme
-from cockpit.warehouse.events_queries import REPORT_DEADLINE_MINUTES, EventQueries, valid_incident_id
-from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
-from layouts.emergency import (
-    LEVEL_LABELS,
+from cockpit.ui.event_page import (
     EventView,
-    asof,
     clicked_point,
     clicked_region,
     figure_kpi,
     figure_mark,
-    graph,
     guarded_panel,
-    kpi,
     map_parent,
     now_of,
-    panel,
-    parse_view,
     register_event_page,
-    style_figure,
-    table,
 )
+from cockpit.ui.panels import asof, graph, kpi, panel, style_figure, table
+from cockpit.warehouse.emergency_queries import EmergencyQueries
+from cockpit.warehouse.events_base import REPORT_DEADLINE_MINUTES, valid_incident_id
+from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
+from layouts.emergency import LEVEL_LABELS, parse_view
 
 log = logging.getLogger("callbacks.emergency")
 Renderer = Callable[[EventView, Services, datetime], Any]
@@ -54,8 +49,8 @@ STEPS = (
 FEEDS = "emergency_incidents、emergency_warnings"
 
 
-def _q(services: Services) -> EventQueries:
-    return EventQueries(services.warehouse)
+def _q(services: Services) -> EmergencyQueries:
+    return services.queries.emergency
 
 
 def _filters(view: EventView) -> tuple[str | None, str | None]:

@@ -7,24 +7,22 @@ last period against that year's target. The narrative is computed from the same 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import dash
 import pandas as pd
-from dash import Input, Output, dcc, html, no_update
+from dash import Input, Output, dcc, html
 
 from cockpit import ids, targets
-from cockpit.services import Services, current
-from cockpit.warehouse.plan_queries import PlanQueries
+from cockpit.services import Services
+from cockpit.ui.plan_page import PlanView, fmt, fmt_gap, fmt_share, plan_panel, status_chip
 from layouts.evaluation import FINAL, PAGE, scope_label, scope_years
-from layouts.targets import PlanView, fmt, fmt_gap, fmt_share, status_chip
 
 log = logging.getLogger("callbacks.evaluation")
 
 
 def _data(view: PlanView, services: Services) -> tuple[pd.DataFrame, list[int], int, tuple[int, int]]:
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     period = pq.plan_period()
     years, focus = scope_years(str(view.scope or FINAL), period)
     return pq.evaluation(view.region, years), years, focus, period
@@ -167,7 +165,9 @@ def render_indicators(view: PlanView, services: Services) -> Any:
 
 def _plan_progress(r: pd.Series, is_province: bool) -> str:
     base, goal, value = r.get("baseline_2020"), r.get("target_2025"), r.get("value")
-    if not is_province or any(v is None or pd.isna(v) for v in (base, goal, value)):
+    if not is_province or base is None or goal is None or value is None:
+        return "—"
+    if any(pd.isna(v) for v in (base, goal, value)):
         return "—"
     if abs(float(goal) - float(base)) < 1e-9:
         return "保持" if targets.gap(float(value), float(goal), str(r["direction"])) == 0 else "未保持"
@@ -178,7 +178,8 @@ def render_pillars(view: PlanView, services: Services) -> Any:
     frame, _years, focus, _period = _data(view, services)
     own = frame[(frame["adcode"] == view.region) & (frame["year"] == focus)]
     rows = []
-    for (_o, name), g in own.groupby(["pillar_ordinal", "pillar_name"]):
+    for key, g in own.groupby(["pillar_ordinal", "pillar_name"]):
+        _o, name = cast(tuple[int, str], key)  # pillar.ordinal INTEGER, pillar.name TEXT
         c = _counts(g["status"])
         behind = g[g["status"].isin([targets.RED, targets.AMBER])]
         names = "、".join(
@@ -206,7 +207,7 @@ def render_regions(view: PlanView, services: Services) -> Any:
         c = _counts(g["status"])
         red = g[g["status"] == targets.RED]["short_name"].tolist()
         amber = g[g["status"] == targets.AMBER]["short_name"].tolist()
-        rows.append((_rate(c) or 0, adcode, c, red, amber))
+        rows.append((_rate(c) or 0, str(adcode), c, red, amber))
     rows.sort(key=lambda x: (x[0], x[1]))
     body = [
         html.Tr([html.Td(dcc.Link(names.get(a, a), href=view.href(region=a))), html.Td(c["green"], className="num"),
@@ -223,19 +224,6 @@ def render_regions(view: PlanView, services: Services) -> Any:
             html.Table([html.Thead(head), html.Tbody(body)], className="data-table plan-table")]  # fmt: skip
 
 
-def _safe(name: str, renderer: Callable[[PlanView, Services], Any]) -> Callable[[dict[str, Any] | None], Any]:
-    def callback(data: dict[str, Any] | None) -> Any:
-        if not data:
-            return no_update
-        try:
-            return renderer(PlanView.from_store(data), current())
-        except Exception as exc:  # one panel's failure must not take the page down
-            log.exception("evaluation panel %s failed", name)
-            return html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error")
-
-    return callback
-
-
 PANELS = {
     ids.TARGETS_EVAL_SUMMARY: render_summary,
     ids.TARGETS_EVAL_NARRATIVE: render_narrative,
@@ -248,5 +236,5 @@ PANELS = {
 def register(app: dash.Dash) -> None:
     for element_id, renderer in PANELS.items():
         app.callback(Output(element_id, "children"), Input(ids.plan_view(PAGE), "data"))(
-            _safe(element_id, renderer)
+            plan_panel(PAGE, element_id, renderer)
         )

@@ -21,7 +21,7 @@ from cockpit import ids
 from cockpit.briefing.facts import now_of
 from cockpit.exports import grid
 from cockpit.services import current
-from cockpit.warehouse.explorer_queries import ExplorerQueries, FilterError, Query, compile_query
+from cockpit.warehouse.explorer_queries import FilterError, Query, compile_query
 
 log = logging.getLogger("callbacks.explorer")
 EMPTY = {"rowData": [], "rowCount": 0}
@@ -71,7 +71,7 @@ def register(app: dash.Dash) -> None:
             start, end = int(request.get("startRow") or 0), int(request.get("endRow") or 100)
             services = current()
             compiled = compile_query(_query(view, request), now_of(services))
-            queries = ExplorerQueries(services.warehouse)
+            queries = services.queries.explorer
             total, _ = queries.count(compiled)
             return {"rowData": records(queries.page(compiled, start, end)), "rowCount": total}
         except (FilterError, TypeError, ValueError):
@@ -95,7 +95,7 @@ def register(app: dash.Dash) -> None:
             services = current()
             q = _query(view, request)
             compiled = compile_query(q, now_of(services))
-            total, as_of = ExplorerQueries(services.warehouse).count(compiled)
+            total, as_of = services.queries.explorer.count(compiled)
         except FilterError as exc:
             return "0 行", f"筛选无效：{exc}", [no_update] * len(link_ids)
         stamp = f" · 数据截至 {as_of:%Y-%m-%d %H:%M}" if as_of is not None and as_of == as_of else ""

@@ -1,5 +1,5 @@
 """Callbacks of /hotline: one per panel, county drill on the density map, category and channel
-picking by clicking their bars, filters. All aggregation happens in DuckDB (events_queries)."""
+picking by clicking their bars, filters. All aggregation happens in DuckDB (hotline_queries)."""
 
 from __future__ import annotations
 
@@ -18,23 +18,18 @@ from cockpit.charts.map import region_map
 from cockpit.formatting import pct
 from cockpit.services import Services
 from cockpit.theme import theme
-from cockpit.warehouse.events_queries import EventQueries
-from cockpit.warehouse.windows import Window
-from layouts.emergency import (
+from cockpit.ui.event_page import (
     EventView,
-    asof,
     clicked_point,
     clicked_region,
-    count,
     figure_kpi,
-    graph,
     guarded_panel,
     map_parent,
-    panel,
     register_event_page,
-    style_figure,
-    table,
 )
+from cockpit.ui.panels import asof, count, graph, panel, style_figure, table
+from cockpit.warehouse.hotline_queries import HotlineQueries
+from cockpit.warehouse.windows import Window
 from layouts.hotline import parse_view
 
 log = logging.getLogger("callbacks.hotline")
@@ -47,8 +42,8 @@ HOT_DAYS = 7
 
 def _ctx(
     view: EventView, services: Services, now: datetime
-) -> tuple[EventQueries, Window, str | None, str | None]:
-    return (EventQueries(services.warehouse), view.resolve(now, "month"), view.filters.get("category"),
+) -> tuple[HotlineQueries, Window, str | None, str | None]:
+    return (services.queries.hotline, view.resolve(now, "month"), view.filters.get("category"),
             view.filters.get("channel"))  # fmt: skip
 
 
@@ -257,7 +252,7 @@ def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
 
 
 def _allowed(services: Services) -> dict[str, list[str]]:
-    return EventQueries(services.warehouse).hotline_vocabulary()
+    return services.queries.hotline.hotline_vocabulary()
 
 
 def click_target(view: EventView, graph_name: str, click: Any, services: Services) -> str | None:

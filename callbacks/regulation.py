@@ -18,25 +18,19 @@ from cockpit.formatting import pct, wan_yuan
 from cockpit.periods import parse_period
 from cockpit.services import Services
 from cockpit.theme import theme
-from cockpit.warehouse.events_queries import EventQueries
-from cockpit.warehouse.plan_queries import PlanQueries
-from cockpit.warehouse.windows import Window
-from layouts.emergency import (
+from cockpit.ui.event_page import (
     EventView,
-    asof,
     clicked_point,
     clicked_region,
     figure_kpi,
     figure_mark,
-    graph,
     guarded_panel,
-    kpi,
     map_parent,
-    panel,
     register_event_page,
-    style_figure,
-    table,
 )
+from cockpit.ui.panels import asof, graph, kpi, panel, style_figure, table
+from cockpit.warehouse.regulation_queries import RegulationQueries
+from cockpit.warehouse.windows import Window
 from layouts.regulation import BASELINE, METRICS, parse_view
 
 log = logging.getLogger("callbacks.regulation")
@@ -47,8 +41,8 @@ TITLES = {"kpis": "监管概况", "map": "分地区", "departments": "分部门"
 MIN_DONE = 3  # a sector needs this many finished inspections before its rate is ranked
 
 
-def _ctx(view: EventView, services: Services, now: datetime) -> tuple[EventQueries, Window, str | None]:
-    return EventQueries(services.warehouse), view.resolve(now, "year"), view.filters.get("department")
+def _ctx(view: EventView, services: Services, now: datetime) -> tuple[RegulationQueries, Window, str | None]:
+    return services.queries.regulation, view.resolve(now, "year"), view.filters.get("department")
 
 
 def _total(frame: pd.DataFrame) -> dict[str, Any]:
@@ -84,7 +78,7 @@ def _rate_cell(share: Any, key: str, rules: targets.Rules) -> html.Span:
 
 
 def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
-    rules = PlanQueries(services.warehouse).rules()  # once per render, not per cell
+    rules = services.queries.plan.rules()  # once per render, not per cell
     q, window, dept = _ctx(view, services, now)
     cat = q.catalog_by_region(view.region, window, dept)
     own = cat[cat["is_self"]].iloc[0].to_dict() if cat["is_self"].any() else {}
@@ -172,7 +166,7 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
 
 
 def render_departments(view: EventView, services: Services, now: datetime) -> Any:
-    rules = PlanQueries(services.warehouse).rules()  # once per render, not per cell
+    rules = services.queries.plan.rules()  # once per render, not per cell
     q, window, dept = _ctx(view, services, now)
     cat = q.catalog_by_department(view.region, window)
     ins = q.inspections_by(view.region, window, "department")
@@ -200,7 +194,7 @@ def render_departments(view: EventView, services: Services, now: datetime) -> An
 
 
 def render_regions(view: EventView, services: Services, now: datetime) -> Any:
-    rules = PlanQueries(services.warehouse).rules()  # once per render, not per cell
+    rules = services.queries.plan.rules()  # once per render, not per cell
     q, window, dept = _ctx(view, services, now)
     cat = q.catalog_by_region(view.region, window, dept)
     kids = cat if not (~cat["is_self"]).any() else cat[~cat["is_self"]]
@@ -274,7 +268,7 @@ def render_inspections(view: EventView, services: Services, now: datetime) -> An
 
 
 def render_catalog(view: EventView, services: Services, now: datetime) -> Any:
-    frame = EventQueries(services.warehouse).catalog_trend(view.region)
+    frame = services.queries.regulation.catalog_trend(view.region)
     labels = [parse_period(p).label.replace("年第", "Q").replace("季度", "") for p in frame["period"]]
     fig = go.Figure()
     fig.add_trace(
@@ -338,7 +332,7 @@ def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
 
 
 def _allowed(services: Services) -> dict[str, list[str]]:
-    return {"metric": list(METRICS), "department": EventQueries(services.warehouse).departments()}
+    return {"metric": list(METRICS), "department": services.queries.regulation.departments()}
 
 
 def click_target(view: EventView, _graph: str, click: Any, services: Services) -> str | None:

@@ -8,360 +8,33 @@ A drill answers with the new view store and the map in one round trip; the tiles
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import dash
-import pandas as pd
-from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
-from cockpit import ids, targets, tiles
+from cockpit import ids
 from cockpit.access.scope import home_region
-from cockpit.alarms import pending_alarms
-from cockpit.charts.map import region_map_dict
-from cockpit.formatting import number, period_label
-from cockpit.memo import Memo
+from cockpit.screen import tiles
+from cockpit.screen.render import RENDERERS, TITLES, Renderer, digest, render_map_safely
+from cockpit.screen.view import View, drill_target, indicator_target, parse_view, search_params, search_target
 from cockpit.services import Services, current
-from cockpit.theme import theme
-from cockpit.view import View, drill_target, indicator_target, parse_view, search_params, search_target
-from cockpit.warehouse.dashboard import Dashboard
-from cockpit.warehouse.events_queries import EventQueries
-from cockpit.warehouse.plan_queries import PlanQueries
-from cockpit.warehouse.reconcile_queries import ReconcileQueries
+from cockpit.ui.panels import safe_render
 from layouts import screen as layout
-
-log = logging.getLogger("callbacks.screen")
-Renderer = Callable[[View, Services], Any]
-TITLES = {"kpis": "核心指标", "pillars": "五大建设 目标进度", "map-footer": "排名", "trend": "走势",
-          "emergency": "“一颗星”应急态势", "pulse": "监管与服务脉搏", "ticker": "告警"}  # fmt: skip
-
-
-def now_for(services: Services) -> datetime:
-    return services.settings.data_now()
-
-
-@lru_cache(maxsize=4)
-def _stale_after(feeds_path: Path, mtime: float) -> dict[str, int]:
-    from etl.catalog import load_catalog
-
-    return {name: feed.stale_after_seconds for name, feed in load_catalog(feeds_path).items()}
-
-
-def freshness(services: Services) -> dict[str, tiles.Freshness]:
-    path = services.settings.feeds_path
-    stale_after = _stale_after(path, path.stat().st_mtime) if path.exists() else {}
-    return tiles.freshness_by_table(services.warehouse.feed_state(), stale_after, services.settings.now())
-
-
-def _fresh(services: Services, table: str) -> tiles.Freshness:
-    return freshness(services).get(table) or tiles.missing_freshness(table)
-
-
-def _indicator(services: Services, code: str) -> dict[str, Any]:
-    if code == targets.SCORE_CODE:
-        return dict(targets.SCORE_INDICATOR)
-    catalogue = services.warehouse.indicators()
-    return catalogue[catalogue["code"] == code].iloc[0].to_dict()
-
-
-def _score_values(parent: str, services: Services) -> pd.DataFrame:
-    """Children of ``parent`` scored by the share of their targets met this year (the default map):
-    the plan's one assessment (rules, 序时进度), as /targets, the region profile and briefings judge."""
-    scored = PlanQueries(services.warehouse).scores(parent, _plan_year(services))
-    frame = scored.rename(columns={"score": "value"})
-    frame["target_value"] = None
-    frame["status"] = [
-        None if not total else targets.RED if red else targets.AMBER if amber else targets.GREEN
-        for total, red, amber in zip(frame["total"], frame["red"], frame["amber"], strict=True)
-    ]
-    frame["rank"] = targets.rank_among(frame["value"], "higher")
-    n = int(frame["value"].notna().sum())
-    frame["hover"] = [
-        f"<b>{r.name}</b><br>目标达标率：{number(r.value, '%', 0)}（{int(r.met)}/{int(r.total)} 项达标）"
-        f"<br>落后：{'、'.join(r.red_names[:3]) + ('等' if len(r.red_names) > 3 else '') if r.red else '无'}"
-        f"<br>同级排名：{int(r.rank)}/{n}"
-        if not pd.isna(r.value) else f"<b>{r.name}</b><br>暂无数据"
-        for r in frame.itertuples()
-    ]  # fmt: skip
-    return frame
-
-
-# The map's values are asked for by the map, its footer and the ticker, and again on every drill
-# back to a view: kept as live objects per snapshot, viewer (query results are cut to the viewer's
-# scope), day (序时进度) and view. A publish changes the snapshot id, so nothing stale is served.
-MAP_LEVEL = Memo("wall_map_level", local=True)
-MAP_VALUES = Memo("wall_map_values", local=True)
-ASSESSMENT = Memo("wall_assessment", local=True)
-
-
-def _view_parts(view: View, services: Services) -> list[Any]:
-    return [view.region, view.indicator, view.period, services.settings.today().isoformat()]
-
-
-def map_level(view: View, services: Services) -> tuple[str, str | None]:
-    """Which region's children the map shows: the region's own, or a county's siblings."""
-    return MAP_LEVEL.get(services.warehouse, _view_parts(view, services), lambda: _map_level(view, services))
-
-
-def _map_level(view: View, services: Services) -> tuple[str, str | None]:
-    wh = services.warehouse
-    if not wh.children(view.region).empty:
-        return view.region, None
-    row = wh.region(view.region)
-    return (row["parent_adcode"] if row else view.region), view.region
-
-
-def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
-    """(children with value, status, rank, hover; the indicator; the period). Shared: don't mutate."""
-    return MAP_VALUES.get(
-        services.warehouse, _view_parts(view, services), lambda: _map_values(view, services)
-    )
-
-
-def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
-    ind = _indicator(services, view.indicator)
-    parent, _selected = map_level(view, services)
-    if view.indicator == targets.SCORE_CODE:
-        return _score_values(parent, services), ind, None
-    period = view.period or services.warehouse.latest_period(view.indicator)
-    frame = (
-        Dashboard(services.warehouse).children_values(view.indicator, period, parent)
-        if period
-        else pd.DataFrame()
-    )
-    if frame.empty:
-        return frame, ind, period
-    plan = PlanQueries(services.warehouse)
-    if view.period is None:
-        # The wall's default view: the plan's own assessment (rules, 序时进度, inherited targets),
-        # exactly what /targets shows for this indicator and year.
-        assessed = plan.assess_indicator(view.indicator, parent, int(period[:4]), with_projection=False)
-        judged = assessed[["adcode", "status", "pace_target"]]
-        frame = frame.drop(columns=["status"], errors="ignore").merge(judged, on="adcode", how="left")
-        # Rank by the value the map shows (some rules judge the year's mean; the map shows the month).
-        frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
-    else:
-        # A deep link to a past month is judged against that year's annual target.
-        frame = targets.status_frame(frame, ind["direction"], plan.rules().for_indicator(view.indicator))
-        frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
-        frame["pace_target"] = None
-    decimals, unit = int(ind["decimals"]), str(ind["unit"])
-    frame["hover"] = [
-        f"<b>{r.name}</b><br>{ind['name']}：{number(r.value, ind['unit'], decimals)}"
-        f"<br>目标：{number(r.target_value, ind['unit'], decimals)}"
-        f"{'' if pd.isna(r.pace_target) else ' · 序时 ' + number(r.pace_target, unit, decimals)}"
-        f" · {targets.STATUS_LABELS[None if pd.isna(r.status) else r.status]}"
-        f"<br>同级排名：{'—' if pd.isna(r.rank) else f'{int(r.rank)}/{int(frame.value.notna().sum())}'}"
-        for r in frame.itertuples()
-    ]
-    return frame, ind, period
-
-
-def render_map(view: View, services: Services) -> Any:
-    frame, ind, _period = map_values(view, services)
-    parent, selected = map_level(view, services)
-    level = "city" if parent == services.settings.province_adcode else "county"
-    boundaries = services.warehouse.boundaries(level, parent)
-    if frame.empty:
-        frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
-    alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
-    incidents = EventQueries(services.warehouse).active_incidents(parent, now_for(services))
-    return region_map_dict(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
-                           selected=selected, alarms=alarms, incidents=incidents)  # fmt: skip
-
-
-MAP_ERROR = {"layout": {"annotations": [{"text": "地图暂时无法加载", "showarrow": False}]}}
-
-
-def digest(figure: Any) -> str:
-    """A short fingerprint of a figure, to tell whether a refresh changed anything."""
-    return hashlib.sha1(json.dumps(figure, default=str, ensure_ascii=False).encode()).hexdigest()[:20]
-
-
-def render_map_safely(view: View, services: Services) -> Any:
-    """The map, or its own placeholder: a failing map must not take the page or the drill down."""
-    try:
-        return render_map(view, services)
-    except Exception:
-        log.exception("map failed")
-        return MAP_ERROR
-
-
-def render_map_footer(view: View, services: Services) -> Any:
-    frame, ind, period = map_values(view, services)
-    fresh = _fresh(services, "indicator_value")
-    if frame.empty:
-        return tiles.tile(
-            f"{ind['name']}", html.Div("暂无数据", className="muted"), fresh.footer(), name="map-footer"
-        )
-    ranked = frame.dropna(subset=["value"]).sort_values(["rank", "adcode"])  # ties in a fixed order
-    decimals = int(ind["decimals"])
-    tied = ranked["rank"].duplicated(keep=False)
-
-    def entry(r: Any, is_tied: bool) -> html.Li:
-        place = f"{int(r.rank)}" + ("=" if is_tied else "")
-        return html.Li([html.Span(place, className="rank", title="并列" if is_tied else None), html.Span(r.short_name),
-                        html.Span(number(r.value, ind["unit"], decimals), className=f"val status-{r.status}")])  # fmt: skip
-
-    # The top and bottom three, widened to everyone tied at the cut: a region tied with a listed
-    # one is never left out (four at 96% are four, "=" marks 并列).
-    top_cut = ranked["rank"].iloc[min(2, len(ranked) - 1)] if len(ranked) else 0
-    best_rows = ranked[ranked["rank"] <= top_cut]
-    rest = ranked[~ranked.index.isin(best_rows.index)]
-    bottom_cut = rest["rank"].iloc[max(len(rest) - 3, 0)] if len(rest) else None
-    worst_rows = rest[rest["rank"] >= bottom_cut] if bottom_cut is not None else rest
-    best = [entry(r, bool(t)) for r, t in zip(best_rows.itertuples(), tied[best_rows.index], strict=True)]
-    worst = [entry(r, bool(t)) for r, t in zip(worst_rows.itertuples(), tied[worst_rows.index], strict=True)]
-    counts = frame["status"].value_counts().to_dict()
-    parent, _selected = map_level(view, services)
-    noun = "个市" if parent == services.settings.province_adcode else "个县（市、区）"
-    summary = " · ".join(
-        f"{targets.STATUS_LABELS[k]} {counts.get(k, 0)}{noun}"
-        for k in (targets.GREEN, targets.AMBER, targets.RED)
-    )
-    body = html.Div([html.Div(f"{period_label(period) if period else '各指标最新一期'} · {summary}", className="sub"),
-                     html.Div([html.Ul(best, className="rank-list"), html.Ul(worst, className="rank-list worst")],
-                              className="rank-cols")])  # fmt: skip
-    arrow = "↓越低越好" if ind["direction"] == "lower" else "↑越高越好"
-    return tiles.tile(f"{ind['name']}（{arrow}）", body, fresh.footer(), name="map-footer")
-
-
-def render_trend(view: View, services: Services) -> Any:
-    ind = _indicator(services, view.indicator)
-    if view.indicator == targets.SCORE_CODE:
-        plan = PlanQueries(services.warehouse)
-        yearly = plan.yearly_score(view.region, [y for y in plan.data_years() if y <= _plan_year(services)])
-        frame = pd.DataFrame(
-            {"period": yearly["year"].astype(str), "value": yearly["score"], "target_value": None}
-        )
-    else:
-        frame = Dashboard(services.warehouse).trend(view.indicator, view.region)
-    region = services.warehouse.region(view.region) or {"name": view.region}
-    fresh = _fresh(services, "indicator_value")
-    if frame.empty:
-        return tiles.tile(
-            f"{region['name']} · {ind['name']} 走势",
-            html.Div("暂无数据", className="muted"),
-            fresh.footer(),
-            name="trend",
-        )
-    fig = tiles.trend_figure(frame, ind["name"], ind["unit"], view.theme)
-    return tiles.tile(f"{region['name']} · {ind['name']} 走势", tiles.graph(fig, {"type": "trend-graph", "index": view.indicator}),
-                      fresh.footer(), name="trend")  # fmt: skip
-
-
-def _plan_year(services: Services) -> int:
-    return now_for(services).year
-
-
-def _assessed(view: View, services: Services) -> pd.DataFrame:
-    """The region's plan assessment this year (KPIs and pillars both read it). Shared: don't mutate."""
-    year = _plan_year(services)
-
-    def build() -> pd.DataFrame:
-        return PlanQueries(services.warehouse).assess_region(view.region, year, with_projection=False)
-
-    return ASSESSMENT.get(services.warehouse, [view.region, year], build)
-
-
-def render_kpis(view: View, services: Services) -> Any:
-    frame = Dashboard(services.warehouse).latest_values(view.region, list(tiles.KPI_CODES))
-    # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
-    assessed = _assessed(view, services)
-    statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
-    # 数据核验: cards whose reported value the rows contradict carry a marker to the evidence.
-    flags = ReconcileQueries(services.warehouse).flags(view.region, services.settings.today())
-    flagged = {code for adcode, code in flags if adcode == view.region}
-    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses, view.region, flagged)
-
-
-def render_pillars(view: View, services: Services) -> Any:
-    rollup = PlanQueries(services.warehouse).pillar_rollup(view.region, _plan_year(services))
-    return tiles.pillar_rollup_tile(rollup, _assessed(view, services), _fresh(services, "indicator_value"))
-
-
-def render_emergency(view: View, services: Services) -> Any:
-    events, now = EventQueries(services.warehouse), now_for(services)
-    return tiles.emergency_panel(events.active_incidents(view.region, now), events.warnings_in_force(view.region, now),
-                                 _fresh(services, "emergency_incident"), _fresh(services, "emergency_warning"),
-                                 view.region, now)  # fmt: skip
-
-
-def render_pulse(view: View, services: Services) -> Any:
-    events, now = EventQueries(services.warehouse), now_for(services)
-    return tiles.pulse_panel(events.hotline_pulse(view.region, now), events.inspection_pulse(view.region, now),
-                             PlanQueries(services.warehouse).task_summary(view.region, services.settings.today(), _plan_year(services)),
-                             freshness(services), view.region, now)  # fmt: skip
-
-
-def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
-    """(severity, text, link) for everything that crosses a red rule in the current view."""
-    out: list[tuple[str, str, str]] = []
-    frame, ind, _period = map_values(view, services)
-    if not frame.empty and view.indicator == targets.SCORE_CODE:
-        for r in frame[frame["status"] == targets.RED].itertuples():
-            out.append(
-                (
-                    "red",
-                    f"{r.name} {int(r.red)} 项指标落后：{'、'.join(r.red_names[:3])}",
-                    view.query(region=r.adcode),
-                )
-            )
-    elif not frame.empty:
-        for r in frame[frame["status"] == targets.RED].itertuples():
-            out.append(("red", f"{r.name} {ind['short_name']} {number(r.value, ind['unit'], int(ind['decimals']))}，"
-                               f"低于年度目标 {number(r.target_value, ind['unit'], int(ind['decimals']))}",
-                        view.query(region=r.adcode)))  # fmt: skip
-    # Level I/II incidents and red warnings stay on the wall until someone acknowledges them (/emergency).
-    for alarm in pending_alarms(services, view.region, now_for(services)):
-        out.append(
-            (
-                "red" if alarm.severity == "red" else "orange",
-                f"{alarm.title}（{alarm.region_name}）",
-                alarm.link,
-            )
-        )
-    return out
-
-
-def render_ticker(view: View, services: Services) -> Any:
-    items = alarms(view, services)
-    if not items:
-        return html.Div([html.Span("● ", className="ok"), "当前无红色告警"], className="ticker calm")
-    links = [
-        dash.dcc.Link(text, href=href if href.startswith("/") else "/" + href, className=f"alarm {sev}")
-        for sev, text, href in items
-    ]
-    # Scroll speed follows the length, so long alarm lists stay readable from across the room.
-    seconds = max(20, 8 * len(items))
-    return html.Div([html.Span(f"告警 {len(items)}", className="ticker-label"),
-                     html.Div(html.Div(links, className="ticker-track", style={"--ticker-seconds": f"{seconds}s"}),
-                              className="ticker-window")],
-                    className="ticker")  # fmt: skip
-
-
-RENDERERS: dict[str, Renderer] = {
-    "kpis": render_kpis, "pillars": render_pillars, "map-footer": render_map_footer, "trend": render_trend,
-    "emergency": render_emergency, "pulse": render_pulse, "ticker": render_ticker,
-}  # fmt: skip
 
 
 def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
     def callback(view_data: dict[str, Any] | None, _tick: int | None) -> Any:
         if not view_data:
             return no_update
-        try:
-            return renderer(View.from_store(view_data), current())
-        except Exception as exc:  # one tile's failure must not take the screen down
-            log.exception("tile %s failed", name)
-            return tiles.error_tile(name, TITLES.get(name, name), exc)
+        return safe_render(
+            "screen",
+            name,
+            lambda: renderer(View.from_store(view_data), current()),
+            lambda exc: tiles.error_tile(name, TITLES.get(name, name), exc),
+        )
 
     return callback
 
@@ -387,7 +60,7 @@ def navigate(trigger: Any, value: Any, view_data: dict[str, Any], services: Serv
     # The same parsing and scope check as a page load of that URL (an out-of-scope region is refused).
     province = home_region(services.settings.province_adcode)
     new = parse_view(services.warehouse, province, search_params(search))
-    if new == view and trigger != layout.NAV:
+    if new == view and trigger != ids.SCREEN_NAV:
         return UNCHANGED  # e.g. a click on the region already shown
     state = layout.header_state(new)
     redraw = replace(new, notices=()) != replace(view, notices=())
@@ -395,7 +68,7 @@ def navigate(trigger: Any, value: Any, view_data: dict[str, Any], services: Serv
     return (
         new.as_store() if new != view else no_update,
         figure,
-        {"search": search, "push": trigger != layout.NAV},
+        {"search": search, "push": trigger != ids.SCREEN_NAV},
         state["breadcrumb"],
         state["back_href"],
         state["back_class"],
@@ -410,11 +83,11 @@ def navigate(trigger: Any, value: Any, view_data: dict[str, Any], services: Serv
 
 
 NAV_OUTPUTS = [
-    Output(ids.VIEW, "data"), Output(ids.MAP, "figure", allow_duplicate=True), Output(layout.URL_SYNC, "data"),
+    Output(ids.VIEW, "data"), Output(ids.MAP, "figure", allow_duplicate=True), Output(ids.SCREEN_URL_SYNC, "data"),
     Output(ids.BREADCRUMB, "children"), Output(ids.BACK, "href"), Output(ids.BACK, "className"),
-    Output(layout.THEME_LINK, "children"), Output(layout.THEME_LINK, "href"), Output(layout.PROFILE, "href"),
-    Output(layout.NOTICES, "children"), Output(ids.INDICATOR, "value"), Output(ids.SEARCH, "value"),
-    Output(layout.MAP_DIGEST, "data", allow_duplicate=True),
+    Output(ids.SCREEN_THEME_LINK, "children"), Output(ids.SCREEN_THEME_LINK, "href"), Output(ids.SCREEN_PROFILE, "href"),
+    Output(ids.SCREEN_NOTICES, "children"), Output(ids.INDICATOR, "value"), Output(ids.SEARCH, "value"),
+    Output(ids.SCREEN_MAP_DIGEST, "data", allow_duplicate=True),
 ]  # fmt: skip
 
 
@@ -430,10 +103,10 @@ def register(app: dash.Dash) -> None:
     # The map arrives with the layout and with each navigation; the timer only refreshes it.
     @app.callback(
         Output(ids.MAP, "figure"),
-        Output(layout.MAP_DIGEST, "data"),
+        Output(ids.SCREEN_MAP_DIGEST, "data"),
         Input(ids.REFRESH, "n_intervals"),
         State(ids.VIEW, "data"),
-        State(layout.MAP_DIGEST, "data"),
+        State(ids.SCREEN_MAP_DIGEST, "data"),
         prevent_initial_call=True,
     )
     def show_map(_tick: int | None, view_data: dict[str, Any] | None, shown: str | None) -> Any:
@@ -449,7 +122,7 @@ def register(app: dash.Dash) -> None:
         Input(ids.MAP, "clickData"),
         Input(ids.INDICATOR, "value"),
         Input(ids.SEARCH, "value"),
-        Input(layout.NAV, "data"),
+        Input(ids.SCREEN_NAV, "data"),
         State(ids.VIEW, "data"),
         prevent_initial_call=True,
     )
@@ -461,13 +134,13 @@ def register(app: dash.Dash) -> None:
     app.clientside_callback(  # the search options arrive with the layout; the box gets them when idle
         ClientsideFunction(namespace="screen", function_name="whenIdle"),
         Output(ids.SEARCH, "options"),
-        Input(layout.SEARCH_OPTIONS, "data"),
+        Input(ids.SCREEN_SEARCH_OPTIONS, "data"),
     )
     # History and the theme class follow the view in the browser (assets/screen_nav.js).
     app.clientside_callback(
         ClientsideFunction(namespace="screen", function_name="syncUrl"),
-        Output(layout.URL_SYNCED, "data"),
-        Input(layout.URL_SYNC, "data"),
+        Output(ids.SCREEN_URL_SYNCED, "data"),
+        Input(ids.SCREEN_URL_SYNC, "data"),
         State(ids.VIEW, "data"),
         prevent_initial_call=True,
     )

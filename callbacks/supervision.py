@@ -18,25 +18,27 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
+from cockpit.records import records
 from cockpit.services import Services, current
 from cockpit.theme import theme
+from cockpit.ui.panels import ERROR_FIGURE
+from cockpit.ui.plan_page import SUPERVISION_STATES, PlanView, html_table, plan_panel, today_of
 from cockpit.warehouse.plan_queries import PlanQueries
 from layouts.supervision import PAGE, STATE_FILTERS
-from layouts.targets import SUPERVISION_STATES, PlanView, html_table, today_of
 
 log = logging.getLogger("callbacks.supervision")
 DARK = theme("dark")
 ONTIME_CODE = "task_13710_ontime_rate"
 STATE_LABELS = {"overdue": "逾期未办结", "open": "在办", "done_ontime": "按期办结", "done_late": "逾期办结"}
 CLEAR_SCALE = [[0.0, "#2ecc71"], [0.34, "#f5b041"], [1.0, "#ff4d4f"]]
-# Long lists are single Markdown tables (see layouts.targets.html_table); past a few hundred rows
+# Long lists are single Markdown tables (see cockpit.ui.plan_page.html_table); past a few hundred rows
 # nobody reads on, so they stop here and say how many there are.
 MAX_ROWS = 200
 COLOURS = {"green": "#2ecc71", "amber": "#f5b041", "red": "#ff4d4f", "open": "#4fb3ff"}
 
 
 def _figures(view: PlanView, services: Services, by: str | None, region: str | None = None) -> pd.DataFrame:
-    return PlanQueries(services.warehouse).task_figures(
+    return services.queries.plan.task_figures(
         region or view.region, today_of(services), view.year, by, view.department or ""
     )
 
@@ -116,23 +118,23 @@ def _map_parent(view: PlanView, services: Services) -> tuple[str, str | None]:
 def render_map(view: PlanView, services: Services) -> Any:
     """Overdue (not cleared) tasks per region, green when cleared; the hover adds the on-time rate
     judged against the region's 13710按期办结率 target by ``targets.status``."""
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     parent, selected = _map_parent(view, services)
     figures = _figures(view, services, "child", parent).rename(columns={"key": "adcode"})
     children = services.warehouse.children(parent)[["adcode", "name"]]
     frame = children.merge(figures, on="adcode", how="left")
     tgts = pq.resolved_targets([ONTIME_CODE], parent)
-    tgts = tgts[tgts["year"] == view.year].set_index("adcode")["target_value"]
+    target_by_region = tgts[tgts["year"] == view.year].set_index("adcode")["target_value"]
     rule = pq.rules().for_indicator(ONTIME_CODE)
-    frame["target_value"] = frame["adcode"].map(tgts)
+    frame["target_value"] = frame["adcode"].map(target_by_region)
     frame["status"] = [targets.status(_opt(v), _opt(t), "higher", rule)
                        for v, t in zip(frame["ontime_rate"], frame["target_value"], strict=True)]  # fmt: skip
     frame["value"] = frame["overdue"].fillna(0).astype(float)
     frame["hover"] = [
-        f"<b>{r.name}</b><br>逾期未办结 {int(r.value)} 件 · 在办 {0 if pd.isna(r.open) else int(r.open)} 件"
-        f"<br>{view.year}年按期办结率：{_pct(r.ontime_rate)}（目标 {_pct(r.target_value)}，"
-        f"{targets.STATUS_LABELS.get(r.status, '无目标')}）"
-        for r in frame.itertuples()
+        f"<b>{r['name']}</b><br>逾期未办结 {int(r['value'])} 件 · 在办 {0 if pd.isna(r['open']) else int(r['open'])} 件"
+        f"<br>{view.year}年按期办结率：{_pct(r['ontime_rate'])}（目标 {_pct(r['target_value'])}，"
+        f"{targets.STATUS_LABELS.get(r['status'], '无目标')}）"
+        for r in records(frame)
     ]  # fmt: skip
     level = "city" if parent == services.settings.province_adcode else "county"
     fig = region_map(services.warehouse.boundaries(level, parent), frame[["adcode", "name", "value", "hover", "status"]],
@@ -144,7 +146,7 @@ def render_map(view: PlanView, services: Services) -> Any:
 
 
 def render_overdue(view: PlanView, services: Services) -> Any:
-    rows = PlanQueries(services.warehouse).task_list(view.region, today_of(services), states=("overdue",),
+    rows = services.queries.plan.task_list(view.region, today_of(services), states=("overdue",),
                                                      department=view.department or "", limit=MAX_ROWS)  # fmt: skip
     total = int(_figures(view, services, None).iloc[0]["overdue"])
     title = f"逾期未办结 · {total}件（逾期最久的在前" + (
@@ -155,8 +157,8 @@ def render_overdue(view: PlanView, services: Services) -> Any:
             html.Div(title, className="panel-title"),
             html.Div("已全部清零：没有逾期未办结的任务", className="muted"),
         ]
-    body = [[(f"{int(r.days_overdue)}天", "num late-days"), (r.title, "task-title", None, f"{r.task_id} {r.category} {r.title}"),
-             r.department, r.region_name, f"{r.deadline:%Y-%m-%d}"] for r in rows.itertuples()]  # fmt: skip
+    body = [[(f"{int(r['days_overdue'])}天", "num late-days"), (r["title"], "task-title", None, f"{r['task_id']} {r['category']} {r['title']}"),
+             r["department"], r["region_name"], f"{r['deadline']:%Y-%m-%d}"] for r in records(rows)]  # fmt: skip
     table = html_table(
         ["逾期", "任务", "责任单位", "地区", "办结时限"], body, f"{ids.SUPERVISION_OVERDUE}-rows"
     )
@@ -164,9 +166,7 @@ def render_overdue(view: PlanView, services: Services) -> Any:
 
 
 def render_stages(view: PlanView, services: Services) -> Any:
-    profile = PlanQueries(services.warehouse).task_profile(
-        view.region, today_of(services), view.department or ""
-    )
+    profile = services.queries.plan.task_profile(view.region, today_of(services), view.department or "")
     fig = go.Figure(go.Bar(
         x=profile["label"], y=profile["n"], marker_color=[COLOURS.get(s, COLOURS["open"]) for s in profile["status"]],
         text=profile["n"], textposition="outside", hovertemplate="%{x}：%{y}件<extra></extra>", cliponaxis=False,
@@ -179,7 +179,7 @@ def render_stages(view: PlanView, services: Services) -> Any:
 
 
 def render_clearance(view: PlanView, services: Services) -> Any:
-    years = PlanQueries(services.warehouse).task_years(view.region, today_of(services), view.department or "")
+    years = services.queries.plan.task_years(view.region, today_of(services), view.department or "")
     fig = go.Figure()
     for col, label, colour in (
         ("done_ontime", "按期办结", COLOURS["green"]),
@@ -222,12 +222,12 @@ def render_by_region(view: PlanView, services: Services) -> Any:
         ]
     )
     body = [
-        html.Tr([html.Td(dcc.Link(r.name, href=view.href(region=r.adcode, status=view.status)) if r.adcode != view.region else r.name),
-                 html.Td(int(r.assigned), className="num"), html.Td(_pct(r.ontime_rate), className="num"),
-                 html.Td(_pct(r.clear_rate), className="num"), html.Td(int(r.open), className="num"),
-                 html.Td(int(r.overdue), className="num late-days" if r.overdue else "num"),
-                 html.Td(_days(r.max_days_overdue), className="num")])
-        for r in figures.itertuples()
+        html.Tr([html.Td(dcc.Link(r["name"], href=view.href(region=r["adcode"], status=view.status)) if r["adcode"] != view.region else r["name"]),
+                 html.Td(int(r["assigned"]), className="num"), html.Td(_pct(r["ontime_rate"]), className="num"),
+                 html.Td(_pct(r["clear_rate"]), className="num"), html.Td(int(r["open"]), className="num"),
+                 html.Td(int(r["overdue"]), className="num late-days" if r["overdue"] else "num"),
+                 html.Td(_days(r["max_days_overdue"]), className="num")])
+        for r in records(figures)
     ]  # fmt: skip
     return [html.Div("分地区 · 逾期多的在前（点击地区查看其任务）", className="panel-title"),
             html.Div(html.Table([html.Thead(head), html.Tbody(body)], className="data-table plan-table",
@@ -243,9 +243,9 @@ def render_by_department(view: PlanView, services: Services) -> Any:
         ascending=[False, True, False, True],
         na_position="last",
     )
-    body = [[(r.key, None, view.href(department=r.key)), (int(r.assigned), "num"), (_pct(r.ontime_rate), "num"),
-             (int(r.open), "num"), (int(r.overdue), "num late-days" if r.overdue else "num"), (_days(r.max_days_overdue), "num")]
-            for r in figures.itertuples()]  # fmt: skip
+    body = [[(r["key"], None, view.href(department=r["key"])), (int(r["assigned"]), "num"), (_pct(r["ontime_rate"]), "num"),
+             (int(r["open"]), "num"), (int(r["overdue"]), "num late-days" if r["overdue"] else "num"), (_days(r["max_days_overdue"]), "num")]
+            for r in records(figures)]  # fmt: skip
     head = ["责任单位", f"{view.year}年交办", "按期办结率", "在办", "逾期", "最长逾期"]
     return [html.Div(f"分责任单位 · {len(figures)}个（逾期多的在前，点击单位筛选）", className="panel-title"),
             html.Div(html_table(head, body, f"{ids.SUPERVISION_BY_DEPARTMENT}-rows"), className="scroll")]  # fmt: skip
@@ -253,18 +253,18 @@ def render_by_department(view: PlanView, services: Services) -> Any:
 
 def render_tasks(view: PlanView, services: Services) -> Any:
     state = view.status or "all"
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     rows = pq.task_list(view.region, today_of(services), states=STATE_FILTERS[state],
                         department=view.department or "", limit=MAX_ROWS)  # fmt: skip
     total = _state_total(pq.task_figures(view.region, today_of(services), view.year, None, view.department or "").iloc[0],
                          state, pq, view, services)  # fmt: skip
     own = (services.warehouse.region(view.region) or {"name": view.region})["name"]
     body = [
-        [(STATE_LABELS[r.state], f"state-{r.state}"),
-         (r.stage if r.state != "overdue" else f"逾期{int(r.days_overdue)}天", f"stage stage-{r.stage_status}"),
-         (r.title, "task-title", None, f"{r.task_id} {r.category} {r.title}"), r.department, r.region_name,
-         f"{r.assigned_at:%Y-%m-%d}", f"{r.deadline:%Y-%m-%d}", "—" if pd.isna(r.completed_at) else f"{r.completed_at:%Y-%m-%d}"]
-        for r in rows.itertuples()
+        [(STATE_LABELS[r["state"]], f"state-{r['state']}"),
+         (r["stage"] if r["state"] != "overdue" else f"逾期{int(r['days_overdue'])}天", f"stage stage-{r['stage_status']}"),
+         (r["title"], "task-title", None, f"{r['task_id']} {r['category']} {r['title']}"), r["department"], r["region_name"],
+         f"{r['assigned_at']:%Y-%m-%d}", f"{r['deadline']:%Y-%m-%d}", "—" if pd.isna(r["completed_at"]) else f"{r['completed_at']:%Y-%m-%d}"]
+        for r in records(rows)
     ]  # fmt: skip
     shown = f"，显示最先{len(rows)}件（逾期最久、时限最近、刚办结的在前）" if total > len(rows) else ""
     title = f"{own}的督办任务 · {SUPERVISION_STATES[state]} · 共{total}件{shown}"
@@ -290,28 +290,6 @@ def _opt(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _safe(
-    name: str, renderer: Callable[[PlanView, Services], Any], empty: Any = None
-) -> Callable[[dict[str, Any] | None], Any]:
-    def callback(data: dict[str, Any] | None) -> Any:
-        if not data:
-            return no_update
-        try:
-            return renderer(PlanView.from_store(data), current())
-        except Exception as exc:  # one panel's failure must not take the page down
-            log.exception("supervision panel %s failed", name)
-            return (
-                empty
-                if empty is not None
-                else html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error")
-            )
-
-    return callback
-
-
-ERROR_FIGURE = {"data": [], "layout": {"annotations": [{"text": "暂时无法加载", "showarrow": False}],
-                                       "paper_bgcolor": "rgba(0,0,0,0)", "xaxis": {"visible": False},
-                                       "yaxis": {"visible": False}}}  # fmt: skip
 PANELS: dict[str, tuple[Any, Callable[[PlanView, Services], Any], Any]] = {
     "kpis": (Output(ids.SUPERVISION_KPIS, "children"), render_kpis, None),
     "map": (Output(ids.plan_map(PAGE), "figure"), render_map, ERROR_FIGURE),
@@ -334,7 +312,7 @@ def department_search(value: Any, view_data: Any, services: Services) -> str | N
         return view.query(department=None) if view.department else None
     if not isinstance(value, str) or value == view.department:
         return None
-    if value not in PlanQueries(services.warehouse).departments(view.region, today_of(services)):
+    if value not in services.queries.plan.departments(view.region, today_of(services)):
         log.warning("unknown department refused: %r", str(value)[:20])
         return None
     return view.query(department=value)
@@ -342,7 +320,7 @@ def department_search(value: Any, view_data: Any, services: Services) -> str | N
 
 def register(app: dash.Dash) -> None:
     for name, (output, renderer, empty) in PANELS.items():
-        app.callback(output, Input(ids.plan_view(PAGE), "data"))(_safe(name, renderer, empty))
+        app.callback(output, Input(ids.plan_view(PAGE), "data"))(plan_panel(PAGE, name, renderer, empty))
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import dash
 import pandas as pd
@@ -21,10 +21,13 @@ from cockpit import ids, targets
 from cockpit.charts.map import region_map
 from cockpit.formatting import period_label
 from cockpit.projection import decimal_year
+from cockpit.records import first_record, records
 from cockpit.services import Services, current
 from cockpit.theme import theme
+from cockpit.ui.panels import ERROR_FIGURE
+from cockpit.ui.plan_page import PlanView, fmt, fmt_gap, fmt_share, plan_panel, status_chip, today_of
 from cockpit.warehouse.plan_queries import PlanQueries
-from layouts.targets import PAGE, PlanView, fmt, fmt_gap, fmt_share, status_chip, today_of
+from layouts.targets import PAGE
 
 log = logging.getLogger("callbacks.targets")
 DARK = theme("dark")
@@ -40,12 +43,12 @@ def map_parent(view: PlanView, services: Services) -> tuple[str, str | None]:
 
 
 def _indicator(services: Services, code: str) -> dict[str, Any]:
-    return PlanQueries(services.warehouse).indicator(code)
+    return services.queries.plan.indicator(code)
 
 
 def _assessed(view: PlanView, services: Services) -> tuple[pd.DataFrame, str, str | None]:
     parent, selected = map_parent(view, services)
-    frame = PlanQueries(services.warehouse).assess_indicator(str(view.indicator), parent, view.year)
+    frame = services.queries.plan.assess_indicator(str(view.indicator), parent, view.year)
     return frame, parent, selected
 
 
@@ -80,7 +83,7 @@ def reach_text(row: Any) -> str:
 
 # --- panels -------------------------------------------------------------------------------------
 def render_tree(view: PlanView, services: Services) -> Any:
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     tree = pq.plan_tree()
     assessed = pq.assess_region(view.region, view.year, with_projection=False).set_index("code")
     tasks_13710 = pq.supervision_counts_by_plan_task(view.region, today_of(services)).set_index("task_no")
@@ -89,8 +92,10 @@ def render_tree(view: PlanView, services: Services) -> Any:
     for (pcode, pname), pgroup in tree.groupby(["pillar_code", "pillar_name"], sort=False):
         codes = pgroup["code"].dropna().tolist()
         c = targets.counts(assessed.loc[codes, "status"]) if codes else targets.counts([])
-        task_blocks, bare = [], []
-        for (tno, title), tgroup in pgroup.groupby(["task_no", "task_title"], sort=False):
+        task_blocks: list[html.Div | dcc.Link] = []
+        bare: list[int] = []
+        for key, tgroup in pgroup.groupby(["task_no", "task_title"], sort=False):
+            tno, title = cast(tuple[int, str], key)  # plan_task.task_no INTEGER, title TEXT
             inds = tgroup.dropna(subset=["code"])
             if inds.empty:
                 bare.append(int(tno))
@@ -146,8 +151,8 @@ def _tree_indicator(view: PlanView, row: pd.Series, pillar: str, task: int) -> d
 
 def render_detail(view: PlanView, services: Services) -> Any:
     ind = _indicator(services, str(view.indicator))
-    rule = PlanQueries(services.warehouse).rules().for_indicator(str(view.indicator))
-    note = PlanQueries(services.warehouse).rule_notes().get(str(view.indicator), "")
+    rule = services.queries.plan.rules().for_indicator(str(view.indicator))
+    note = services.queries.plan.rule_notes().get(str(view.indicator), "")
     frame, _parent, _sel = _assessed(view, services)
     row = frame[frame["adcode"] == view.region].iloc[0]
     arrow = "↓越低越好" if ind["direction"] == "lower" else "↑越高越好"
@@ -168,7 +173,7 @@ def render_kpis(view: PlanView, services: Services) -> Any:
     ind = _indicator(services, str(view.indicator))
     unit, decimals = str(ind["unit"]), int(ind["decimals"])
     frame, _parent, _sel = _assessed(view, services)
-    row = frame[frame["adcode"] == view.region].iloc[0].to_dict()
+    row = first_record(frame[frame["adcode"] == view.region])
     if not isinstance(row.get("period"), str):
         return html.Div(f"{row['name']}暂无{ind['name']}数据", className="muted kpi-empty")
     share = row["pace_share"]
@@ -177,7 +182,7 @@ def render_kpis(view: PlanView, services: Services) -> Any:
     if frame["adcode"].iloc[0] == view.region and row.get("level") != "province":
         # A region with children heads its own table; its rank is among its siblings, one level up.
         region = services.warehouse.region(view.region) or {}
-        up = PlanQueries(services.warehouse).assess_indicator(str(view.indicator), str(region.get("parent_adcode")),
+        up = services.queries.plan.assess_indicator(str(view.indicator), str(region.get("parent_adcode")),
                                                               view.year, with_projection=False)  # fmt: skip
         row |= {k: up.set_index("adcode").loc[view.region, k] for k in ("rank", "movement")}
         frame = up
@@ -225,10 +230,10 @@ def render_map(view: PlanView, services: Services) -> Any:
     boundaries = services.warehouse.boundaries(level, parent)
     n = int(children["rank"].notna().sum())
     children["hover"] = [
-        f"<b>{r.name}</b><br>实际：{fmt(r.value, unit, decimals)} · 目标：{fmt(r.target_value, unit, decimals)}"
-        f"<br>序时目标：{fmt(r.pace_target, unit, decimals)} · {targets.STATUS_LABELS.get(r.status, '无目标')}"
-        f"<br>排名：{'—' if pd.isna(r.rank) else f'{int(r.rank)}/{n}'}"
-        for r in children.itertuples()
+        f"<b>{r['name']}</b><br>实际：{fmt(r['value'], unit, decimals)} · 目标：{fmt(r['target_value'], unit, decimals)}"
+        f"<br>序时目标：{fmt(r['pace_target'], unit, decimals)} · {targets.STATUS_LABELS.get(r['status'], '无目标')}"
+        f"<br>排名：{'—' if pd.isna(r['rank']) else str(int(r['rank'])) + f'/{n}'}"
+        for r in records(children)
     ]
     alarms = children.loc[children["status"] == targets.RED, "adcode"].tolist()
     fig = region_map(boundaries, children[["adcode", "name", "value", "hover", "status"]], direction=str(ind["direction"]),
@@ -237,7 +242,7 @@ def render_map(view: PlanView, services: Services) -> Any:
 
 
 def render_trend(view: PlanView, services: Services) -> Any:
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     code = str(view.indicator)
     ind = pq.indicator(code)
     unit = str(ind["unit"])
@@ -392,26 +397,6 @@ def _opt(value: Any) -> float | None:
 
 
 # --- wiring -------------------------------------------------------------------------------------
-def _safe(
-    name: str, renderer: Callable[[PlanView, Services], Any], empty: Any
-) -> Callable[[dict[str, Any] | None], Any]:
-    def callback(data: dict[str, Any] | None) -> Any:
-        if not data:
-            return no_update
-        try:
-            return renderer(PlanView.from_store(data), current())
-        except Exception as exc:  # one panel's failure must not take the page down
-            log.exception("targets panel %s failed", name)
-            if empty is not None:
-                return empty
-            return html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error")
-
-    return callback
-
-
-ERROR_FIGURE = {"data": [], "layout": {"annotations": [{"text": "暂时无法加载", "showarrow": False}],
-                                       "paper_bgcolor": "rgba(0,0,0,0)", "xaxis": {"visible": False},
-                                       "yaxis": {"visible": False}}}  # fmt: skip
 PANELS: dict[str, tuple[Any, Callable[[PlanView, Services], Any], Any]] = {
     "tree": (Output(ids.TARGETS_TREE, "children"), render_tree, None),
     "detail": (Output(ids.TARGETS_DETAIL, "children"), render_detail, None),
@@ -438,7 +423,7 @@ def drill_search(click: Any, view_data: Any, services: Services) -> str | None:
 
 def register(app: dash.Dash) -> None:
     for name, (output, renderer, empty) in PANELS.items():
-        app.callback(output, Input(ids.plan_view(PAGE), "data"))(_safe(name, renderer, empty))
+        app.callback(output, Input(ids.plan_view(PAGE), "data"))(plan_panel(PAGE, name, renderer, empty))
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -30,7 +30,7 @@ import pandas as pd
 
 from cockpit.services import Services
 from cockpit.settings import Settings
-from cockpit.warehouse.events_queries import EventQueries
+from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.queries import Warehouse
 
 ALARM_LEVELS = ("I", "II")
@@ -170,7 +170,7 @@ def _link(**params: str) -> str:
 
 class AlarmCenter:
     def __init__(self, warehouse: Warehouse, store: AckStore, root: str) -> None:
-        self.queries = EventQueries(warehouse)
+        self.queries = EmergencyQueries(warehouse)
         self.store = store
         self.root = root  # the province: an acknowledgement must name an alarm active somewhere in it
 

@@ -18,6 +18,7 @@ import pandas as pd
 from cockpit.access.principal import AccessDenied
 from cockpit.access.scope import denied_response, home_region, require_region
 from cockpit.periods import PeriodError, parse_period
+from cockpit.records import records
 from cockpit.services import current
 from cockpit.warehouse.figure_queries import FigureQueries
 from cockpit.warehouse.plan_queries import PlanQueries
@@ -47,7 +48,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: _jsonable(v) for k, v in row.items()} for row in records(frame)]
 
 
 def _region_param(raw: str | None) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def _indicator_param(raw: str | None) -> dict[str, Any]:
     match = catalogue[catalogue["code"] == raw]
     if match.empty:
         raise ApiError(404, f"未知指标 {raw}")
-    return {k: _jsonable(v) for k, v in match.iloc[0].to_dict().items()}
+    return {str(k): _jsonable(v) for k, v in match.iloc[0].to_dict().items()}
 
 
 def _period_param(raw: str | None, indicator: dict[str, Any]) -> str:

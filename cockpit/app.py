@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import dash
 import flask
 from flask_caching import Cache
@@ -37,14 +39,16 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     export_routes.init_app(server)
     app = dash.Dash(
         "cockpit",
-        server=server,
+        # Dash documents and accepts a Flask instance (and update_title=None, below); its
+        # annotations name neither.
+        server=cast(Any, server),
         use_pages=True,
         pages_folder="",
         assets_folder=str(PROJECT_ROOT / "assets"),
         serve_locally=True,
         compress=True,  # gzip over the intranet: the JS bundles shrink about 4x
         title="政府治理领导驾驶舱",  # pages name their province from the data
-        update_title=None,
+        update_title=cast(Any, None),
         # Page layouts are functions of URL parameters; don't embed every page in every load.
         suppress_callback_exceptions=True,
     )

@@ -114,7 +114,7 @@ def etl_schedule(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     err.print(f"调度器启动，每 {poll:g} 秒检查到期数据源（Ctrl-C 退出）")
-    from etl.demo_live import LiveDemo
+    from etl.demo.live import LiveDemo
 
     settings = _settings()
     live = LiveDemo.for_settings(settings)
@@ -134,7 +134,7 @@ def _status_rows(settings: Settings) -> list[dict[str, Any]]:
     now = settings.now()
     rows = []
     for name, feed in load_catalog(settings.feeds_path).items():
-        s = {
+        s: dict[str, Any] = {
             k: (None if not isinstance(v, str | list) and pd.isna(v) else v)
             for k, v in state.get(name, {}).items()
         }
@@ -371,7 +371,7 @@ def serve(
     dash_app = create_app(settings)
     if scheduler:
         # Loads write new snapshots and never lock the served one, so both can share a process.
-        from etl.demo_live import LiveDemo
+        from etl.demo.live import LiveDemo
 
         live = LiveDemo.for_settings(settings)
         threading.Thread(

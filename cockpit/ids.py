@@ -16,6 +16,16 @@ BACK = "screen-back"
 SEARCH = "screen-search"
 INDICATOR = "screen-indicator"
 CLOCK = "screen-clock"
+SCREEN_NAV = "screen-nav"  # {"search", "seq"}: a URL navigation on the screen, from assets/screen_nav.js
+SCREEN_URL_SYNC = "screen-url"  # {"search", "push"}: the URL of the view shown; pushed to history if "push"
+SCREEN_URL_SYNCED = "screen-url-synced"  # output of the clientside history sync (nothing reads it)
+SCREEN_NOTICES = "screen-notices"
+SCREEN_THEME_LINK = "screen-theme"
+SCREEN_PROFILE = "screen-region-profile"
+SCREEN_MAP_DIGEST = "screen-map-digest"  # digest of the figure the map shows: a refresh sends only a change
+# The search box's options, handed to it once the page is idle: indexing them for the box's search
+# took the main thread for about 300 ms of the first paint.
+SCREEN_SEARCH_OPTIONS = "screen-search-options"
 
 # Feeds page
 FEEDS_TABLE = "feeds-table"

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         None  # a fixed total instead of the per-resident rate (etl.demo.DemoSpec)
     )
     # A served demo adds the 12345 tickets received since its build this often (seconds; 0: never),
-    # so 今日 keeps moving (etl.demo_live). A pinned ``as_of`` keeps the demo still whatever this says.
+    # so 今日 keeps moving (etl.demo.live). A pinned ``as_of`` keeps the demo still whatever this says.
     demo_live_every: int = Field(300, ge=0)
 
     # Serving

@@ -231,7 +231,8 @@ def read_csv_lenient(path: Path, delimiter: str = ",") -> pd.DataFrame:
         lines = _Lines(handle)
         _next_record(lines, delimiter)  # the header
         while (record := _next_record(lines, delimiter)) is not None:
-            number, text, fields = record
+            number, text, cells = record
+            fields: list[str | None] = list(cells)
             problem = None
             if len(fields) != width:
                 problem = (

@@ -16,7 +16,7 @@ from datetime import datetime
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse
 from etl.catalog import load_catalog
-from etl.demo_live import LiveDemo
+from etl.demo.live import LiveDemo
 from etl.runner import FeedBusy, FeedRunError, run_feed
 
 log = logging.getLogger("etl.scheduler")

@@ -15,7 +15,7 @@ from dash import dcc, html
 from cockpit.access.audit import EVENT_NAMES
 from cockpit.access.principal import current_principal
 from cockpit.nav import nav_bar
-from layouts.region import AG_GRID_ZH, GRID_THEME
+from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 
 PATH = "/admin/audit"
 # Component ids of this page only (kept here: no other page refers to them).

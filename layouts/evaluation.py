@@ -17,8 +17,7 @@ from dash import dcc, html
 from cockpit import ids
 from cockpit.nav import nav_bar
 from cockpit.services import Services, current
-from cockpit.warehouse.plan_queries import PlanQueries
-from layouts.targets import PlanView, breadcrumb, loading, notices_block, parse_plan_view
+from cockpit.ui.plan_page import PlanView, breadcrumb, loading, notices_block, parse_plan_view
 
 PAGE = "evaluation"
 MID, FINAL = "mid", "final"
@@ -52,7 +51,7 @@ def scope_label(scope: str, period: tuple[int, int]) -> str:
 
 
 def parse_scope(view: PlanView, services: Services, raw: Any) -> PlanView:
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     period = pq.plan_period()
     years = set(pq.data_years())
     if raw in (None, ""):
@@ -68,7 +67,7 @@ def layout(**params: Any) -> html.Div:
     services = current()
     view = parse_plan_view(services, PAGE, {k: v for k, v in params.items() if k in ("region",)})
     view = parse_scope(view, services, params.get("scope"))
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     period = pq.plan_period()
     scopes = [(FINAL, scope_label(FINAL, period)), (MID, scope_label(MID, period))]
     scopes += [(str(y), f"{y}年") for y in pq.data_years()]

@@ -19,6 +19,7 @@ from cockpit.exports import grid
 from cockpit.formatting import period_label
 from cockpit.nav import nav_bar
 from cockpit.services import current
+from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 from cockpit.warehouse.explorer_queries import (
     DATASETS,
     SCOPES,
@@ -27,7 +28,7 @@ from cockpit.warehouse.explorer_queries import (
     Query,
     compile_query,
 )
-from layouts.region import AG_GRID_ZH, GRID_THEME, briefing_panel_for
+from layouts.region import briefing_panel_for
 
 PATH = "/explorer"
 FILTERS = {"text": "agTextColumnFilter", "number": "agNumberColumnFilter", "date": "agDateColumnFilter",
@@ -86,7 +87,7 @@ def _epoch() -> Any:
 
 
 def _region_options() -> list[dict[str, str]]:
-    frame = ExplorerQueries(current().warehouse).region_options()
+    frame = current().queries.explorer.region_options()
     return [{"label": str(r["name"]) if r["level"] != "county" else f"{r['parent_name']} · {r['name']}",
              "value": str(r["adcode"])} for r in frame.to_dict("records")]  # fmt: skip
 

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from cockpit.access.principal import current_principal
 from cockpit.nav import nav_bar
+from cockpit.records import records
 from cockpit.services import current
 
 
@@ -35,16 +36,15 @@ def _reconcile_link() -> list[html.P]:
 def _unlisted() -> list[Any]:
     """Values sent that the vocabularies do not list, counted as 其他 — in the viewer's own scope."""
     from cockpit.access.scope import home_region
-    from cockpit.warehouse.events_queries import EventQueries
 
     services = current()
-    found = EventQueries(services.warehouse).hotline_unlisted(home_region(services.settings.province_adcode))
+    found = services.queries.hotline.hotline_unlisted(home_region(services.settings.province_adcode))
     if found.empty:
         return []
     rows = [
-        html.Tr([html.Td(r.field), html.Td(str(r.value)), html.Td(f"{int(r.tickets):,}", className="num"),
-                 html.Td(f"{_when(r.first_at)} 至 {_when(r.last_at)}")])
-        for r in found.itertuples()
+        html.Tr([html.Td(r["field"]), html.Td(str(r["value"])), html.Td(f"{int(r['tickets']):,}", className="num"),
+                 html.Td(f"{_when(r['first_at'])} 至 {_when(r['last_at'])}")])
+        for r in records(found)
     ]  # fmt: skip
     return [
         html.H3("未登记的取值（已计入“其他”）"),

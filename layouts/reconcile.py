@@ -24,7 +24,7 @@ from cockpit.nav import nav_bar
 from cockpit.periods import parse_period
 from cockpit.services import current
 from cockpit.warehouse.explorer_queries import Query
-from cockpit.warehouse.reconcile_queries import BEYOND, IMPOSSIBLE, PAIRS, ReconcileQueries
+from cockpit.warehouse.reconcile_queries import BEYOND, IMPOSSIBLE, PAIRS
 
 PATH = "/reconcile"
 MAX_ROWS = 500  # a page, not an export: more than this is a feed problem to fix at the source
@@ -39,7 +39,7 @@ def register() -> None:
 def layout(**params: Any) -> html.Div:
     require_permission("reconcile", message="当前角色无权查看数据核验")
     services = current()
-    wh, rq = services.warehouse, ReconcileQueries(services.warehouse)
+    wh, rq = services.warehouse, services.queries.reconcile
     notices: list[str] = []
     region = str(params.get("region") or home_region(services.settings.province_adcode))[:12]
     if not _ADCODE.match(region) or wh.region(region) is None:

@@ -28,6 +28,7 @@ from cockpit.exports.routes import chart_href
 from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
+from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 from cockpit.warehouse.explorer_queries import ExplorerQueries
 
 PATH = "/region"
@@ -87,9 +88,7 @@ def _sparkline(values: list[float], status: str | None) -> Any:
 
 
 def indicator_table(f: facts_mod.Facts) -> html.Table:
-    history = ExplorerQueries(current().warehouse).value_lineage(
-        f.region["adcode"], [i.code for i in f.indicators]
-    )
+    history = current().queries.explorer.value_lineage(f.region["adcode"], [i.code for i in f.indicators])
     head = [
         "领域",
         "指标",
@@ -173,24 +172,6 @@ def children_grid(f: facts_mod.Facts) -> Any:
                          "theme": GRID_THEME},
         className="cockpit-grid", style={"width": "100%"},
     )  # fmt: skip
-
-
-# AG Grid's Theming API, in the dark desk colours; the font is named so that no web font is fetched.
-GRID_THEME = {
-    "function": "themeQuartz.withParams({backgroundColor: '#10233c', foregroundColor: '#e6eef8', "
-    "headerBackgroundColor: '#142b4a', accentColor: '#4fb3ff', borderColor: '#1f3550', "
-    "oddRowBackgroundColor: '#0f2037', browserColorScheme: 'dark', fontSize: 14, "
-    "fontFamily: ['Noto Sans CJK SC', 'Microsoft YaHei', 'sans-serif']})"
-}
-AG_GRID_ZH = {"noRowsToShow": "没有数据", "loadingOoo": "加载中…", "filterOoo": "筛选…", "equals": "等于",
-              "notEqual": "不等于", "contains": "包含", "notContains": "不包含", "startsWith": "开头是",
-              "endsWith": "结尾是", "lessThan": "小于", "greaterThan": "大于", "lessThanOrEqual": "不大于",
-              "greaterThanOrEqual": "不小于", "inRange": "介于", "blank": "为空", "notBlank": "不为空",
-              "andCondition": "且", "orCondition": "或", "applyFilter": "应用", "resetFilter": "重置",
-              "clearFilter": "清除", "pinColumn": "固定列", "pinLeft": "固定在左侧", "pinRight": "固定在右侧",
-              "noPin": "取消固定", "autosizeThisColumn": "自动调整此列宽度", "autosizeAllColumns": "自动调整所有列宽度",
-              "resetColumns": "重置列", "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序",
-              "page": "页", "of": "共", "to": "至", "more": "更多", "loadingError": "加载出错"}  # fmt: skip
 
 
 def _stat(label: str, value: Any, href: str | None = None, warn: bool = False,

@@ -15,8 +15,8 @@ from dash import dcc, html
 from cockpit import ids
 from cockpit.nav import nav_bar
 from cockpit.services import Services, current
-from cockpit.warehouse.events_queries import EventQueries
-from layouts.emergency import EventView, page_header, panel_slot, parse_event_view
+from cockpit.ui.event_page import EventView, page_header, parse_event_view
+from cockpit.ui.panels import panel_slot
 
 PATH = "/regulation"
 # metric → (label, unit, higher is better?) for the map's colouring.
@@ -39,7 +39,7 @@ def register() -> None:
 
 
 def parse_view(services: Services, params: dict[str, Any]) -> EventView:
-    queries = EventQueries(services.warehouse)
+    queries = services.queries.regulation
     return parse_event_view(
         services,
         PATH,
@@ -55,7 +55,7 @@ def parse_view(services: Services, params: dict[str, Any]) -> EventView:
 def layout(**params: Any) -> html.Div:
     services = current()
     view = parse_view(services, params)
-    departments = EventQueries(services.warehouse).departments()
+    departments = services.queries.regulation.departments()
     slot = lambda name: panel_slot(ids.REGULATION_PANEL, name)  # noqa: E731
     dropdowns = [
         (

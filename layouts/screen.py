@@ -13,7 +13,7 @@ callback, which answers with the new view store, the map and the header parts be
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import dash
 from dash import dcc, html
@@ -22,22 +22,10 @@ from cockpit import ids
 from cockpit.access.scope import home_region
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.nav import breadcrumb_items, parent_in_scope
+from cockpit.screen.render import digest, render_map_safely
+from cockpit.screen.view import View, parse_view
 from cockpit.services import current
 from cockpit.targets import SCORE_CODE, SCORE_INDICATOR
-from cockpit.view import View, parse_view
-from cockpit.warehouse.dashboard import Dashboard
-
-# Ids used only by the screen (layout, callbacks/screen.py and assets/screen_nav.js).
-NAV = "screen-nav"  # {"search", "seq"}: a URL navigation on this page, from assets/screen_nav.js
-URL_SYNC = "screen-url"  # {"search", "push"}: the URL of the view shown; pushed to history if "push"
-URL_SYNCED = "screen-url-synced"  # output of the clientside history sync (nothing reads it)
-NOTICES = "screen-notices"
-THEME_LINK = "screen-theme"
-PROFILE = "screen-region-profile"
-MAP_DIGEST = "screen-map-digest"  # digest of the figure the map shows: a refresh sends only a change
-# The search box's options, handed to it once the page is idle: indexing them for the box's search
-# took the main thread for about 300 ms of the first paint.
-SEARCH_OPTIONS = "screen-search-options"
 
 
 def register() -> None:
@@ -51,16 +39,7 @@ def page_title(**_params: Any) -> str:
 
 
 def region_chain(view: View) -> list[dict[str, Any]]:
-    wh = current().warehouse
-    chain = []
-    code: str | None = view.region
-    while code:
-        row = wh.region(code)
-        if row is None:
-            break
-        chain.append(row)
-        code = row["parent_adcode"]
-    return list(reversed(chain))
+    return current().warehouse.lineage(view.region)
 
 
 def breadcrumb(view: View, chain: list[dict[str, Any]] | None = None) -> list[Any]:
@@ -71,7 +50,7 @@ def breadcrumb(view: View, chain: list[dict[str, Any]] | None = None) -> list[An
 
 def search_options() -> list[dict[str, Any]]:
     """One box for regions and indicators, by Chinese name, short name or pinyin initials (临县 / lx)."""
-    frame = Dashboard(current().warehouse).search_index()
+    frame = current().queries.screen.search_index()
     options = []
     for r in frame.itertuples():
         kind = "地区" if r.kind == "region" else "指标"
@@ -112,7 +91,6 @@ def header_state(view: View) -> dict[str, Any]:
 
 
 def layout(**params: Any) -> html.Div:
-    from callbacks.screen import digest, render_map_safely  # callbacks import this module: no cycle at import
 
     services = current()
     province = home_region(services.settings.province_adcode)  # the playlist stays in scope
@@ -122,6 +100,7 @@ def layout(**params: Any) -> html.Div:
     state = header_state(view)
     clock_zone: dict[str, Any] = {"data-zone": services.settings.timezone}  # assets/clock.js formats in it
     cities = services.warehouse.children(province)["adcode"].tolist()
+    playlist_data: dict[str, Any] = {"data-cities": ",".join(cities), "data-province": province}
     header = html.Div(
         [
             html.Div(f"{meta.get('province_name', '')}政府治理领导驾驶舱", className="title"),
@@ -138,10 +117,15 @@ def layout(**params: Any) -> html.Div:
             html.Div(
                 [
                     dcc.Link(
-                        state["theme_text"], href=state["theme_href"], id=THEME_LINK, className="header-btn"
+                        state["theme_text"],
+                        href=state["theme_href"],
+                        id=ids.SCREEN_THEME_LINK,
+                        className="header-btn",
                     ),
                     dcc.Link("数据源", href="/feeds", className="header-btn"),
-                    dcc.Link("区域画像", href=state["profile_href"], id=PROFILE, className="header-btn"),
+                    dcc.Link(
+                        "区域画像", href=state["profile_href"], id=ids.SCREEN_PROFILE, className="header-btn"
+                    ),
                     html.Span(id=ids.CLOCK, className="clock", **clock_zone),
                 ],
                 className="header-right",
@@ -161,14 +145,17 @@ def layout(**params: Any) -> html.Div:
     centre = html.Div(
         [
             html.Div(
-                [indicator_picker, html.Div(state["notices"], id=NOTICES, className="screen-notices")],
+                [
+                    indicator_picker,
+                    html.Div(state["notices"], id=ids.SCREEN_NOTICES, className="screen-notices"),
+                ],
                 className="map-toolbar",
             ),
             dcc.Graph(
                 id=ids.MAP,
                 figure=figure,
                 responsive=True,
-                config=GRAPH_CONFIG | {"displayModeBar": False},
+                config=cast(dcc.Graph.Config, GRAPH_CONFIG | {"displayModeBar": False}),
                 className="map-graph",
                 style={"height": "470px"},
             ),
@@ -180,12 +167,12 @@ def layout(**params: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.VIEW, data=view.as_store()),
-            dcc.Store(id=NAV),
-            dcc.Store(id=URL_SYNC),
-            dcc.Store(id=URL_SYNCED),
-            dcc.Store(id=MAP_DIGEST, data=digest(figure)),
-            dcc.Store(id=SEARCH_OPTIONS, data=search_options()),
-            html.Div(id="playlist-data", **{"data-cities": ",".join(cities), "data-province": province}),
+            dcc.Store(id=ids.SCREEN_NAV),
+            dcc.Store(id=ids.SCREEN_URL_SYNC),
+            dcc.Store(id=ids.SCREEN_URL_SYNCED),
+            dcc.Store(id=ids.SCREEN_MAP_DIGEST, data=digest(figure)),
+            dcc.Store(id=ids.SCREEN_SEARCH_OPTIONS, data=search_options()),
+            html.Div(id="playlist-data", **playlist_data),
             html.Div(
                 [
                     header,

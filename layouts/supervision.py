@@ -7,7 +7,7 @@ long, the on-time rate and 清零 progress. URL parameters: region, department, 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import dash
 from dash import dcc, html
@@ -16,8 +16,7 @@ from cockpit import ids
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.nav import nav_bar
 from cockpit.services import Services, current
-from cockpit.warehouse.plan_queries import PlanQueries
-from layouts.targets import (
+from cockpit.ui.plan_page import (
     EMPTY_FIGURE,
     SUPERVISION_STATES,
     PlanView,
@@ -45,7 +44,7 @@ def parse_supervision_view(services: Services, params: dict[str, Any]) -> PlanVi
     notices = list(view.notices)
     department = params.get("department")
     if department:
-        known = PlanQueries(services.warehouse).departments(view.region, today_of(services))
+        known = services.queries.plan.departments(view.region, today_of(services))
         if str(department) in known:
             view = replace(view, department=str(department))
         else:
@@ -60,7 +59,7 @@ def parse_supervision_view(services: Services, params: dict[str, Any]) -> PlanVi
 def layout(**params: Any) -> html.Div:
     services = current()
     view = parse_supervision_view(services, params)
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     departments = pq.departments(view.region, today_of(services))
     state = view.status or "all"
     county = services.warehouse.children(view.region).empty
@@ -99,7 +98,8 @@ def layout(**params: Any) -> html.Div:
         [
             html.Div("各地区逾期未办结（绿色为已清零）", className="panel-title"),
             dcc.Graph(id=ids.plan_map(PAGE), figure=EMPTY_FIGURE, responsive=True,
-                      config=GRAPH_CONFIG | {"displayModeBar": False}, style={"height": "330px"}),
+                      config=cast(dcc.Graph.Config, GRAPH_CONFIG | {"displayModeBar": False}),
+                      style={"height": "330px"}),
         ],
         className="panel",
     )  # fmt: skip

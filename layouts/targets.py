@@ -4,38 +4,31 @@ The layout is a skeleton built from the URL — region, indicator, year, filter=
 validated against the warehouse (anything unknown falls back with a notice). Panels fill
 themselves through ``callbacks/targets.py``, so one failing panel never blanks the page. Every
 drill is a link or writes the URL, so any view can be bookmarked.
-
-The view helpers here (``PlanView``, ``parse_plan_view``, breadcrumb, formats) are shared with
-/evaluation and /supervision.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date
-from html import escape
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import replace
+from typing import Any, cast
 
 import dash
 from dash import dcc, html
 
-from cockpit import ids, targets
-from cockpit.access.scope import home_region, require_region
+from cockpit import ids
 from cockpit.charts.map import GRAPH_CONFIG
-from cockpit.formatting import number
-from cockpit.nav import breadcrumb_items, nav_bar
-from cockpit.services import Services, current
-from cockpit.warehouse.plan_queries import PlanQueries
+from cockpit.nav import nav_bar
+from cockpit.services import current
+from cockpit.ui.plan_page import (
+    EMPTY_FIGURE,
+    PLAN_YEAR_PAGE,
+    breadcrumb,
+    default_indicator,
+    loading,
+    notices_block,
+    parse_plan_view,
+)
 
-PAGE = "targets"
-_ADCODE = re.compile(r"^\d{6}$")
-EMPTY_FIGURE = {"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-                                       "xaxis": {"visible": False}, "yaxis": {"visible": False}}}  # fmt: skip
-SUPERVISION_STATES = {"overdue": "逾期未办结", "open": "在办", "done": "已办结", "all": "全部"}
-_FIELDS = ("region", "indicator", "year", "filter", "pillar", "task", "scope", "department", "status")
+PAGE = PLAN_YEAR_PAGE
 
 
 def register() -> None:
@@ -44,203 +37,13 @@ def register() -> None:
     )
 
 
-@dataclass(frozen=True)
-class PlanView:
-    """What a /targets, /evaluation or /supervision URL says, after validation."""
-
-    page: str
-    region: str
-    year: int
-    indicator: str | None = None
-    filter: str | None = None  # "off": only amber and red
-    pillar: str | None = None
-    task: int | None = None
-    scope: str | None = None  # evaluation: a year, "mid" or "final"
-    department: str | None = None
-    status: str | None = None  # supervision: overdue / open / done / all
-    notices: tuple[str, ...] = field(default=())
-
-    def query(self, **changes: Any) -> str:
-        data = {k: v for k, v in asdict(self).items() if k in _FIELDS} | changes
-        if self.page != PAGE and "year" not in changes:
-            data.pop("year")  # only /targets reads a year; the others would carry it along unread
-        return "?" + urlencode({k: v for k, v in data.items() if v not in (None, "")})
-
-    def href(self, page: str | None = None, **changes: Any) -> str:
-        return f"/{page or self.page}{self.query(**changes)}"
-
-    def as_store(self) -> dict[str, Any]:
-        return asdict(self) | {"notices": list(self.notices)}
-
-    @classmethod
-    def from_store(cls, data: dict[str, Any]) -> PlanView:
-        return cls(**{**data, "notices": tuple(data.get("notices") or ())})
-
-
-def default_year(services: Services) -> int:
-    years = PlanQueries(services.warehouse).data_years()
-    today = services.settings.today().year
-    usable = [y for y in years if y <= today]
-    return max(usable) if usable else today
-
-
-def today_of(services: Services) -> date:
-    return services.settings.today()
-
-
-def _text(raw: Any, limit: int = 24) -> str:
-    return str(raw)[:limit]
-
-
-def parse_plan_view(services: Services, page: str, params: dict[str, Any]) -> PlanView:
-    """Every URL parameter checked against the warehouse; unknown values fall back with a notice."""
-    wh, pq = services.warehouse, PlanQueries(services.warehouse)
-    province = home_region(services.settings.province_adcode)
-    notices: list[str] = []
-    region = _text(params.get("region") or province, 12)
-    if not _ADCODE.match(region) or wh.region(region) is None:
-        notices.append(f"未知地区“{region}”，已显示默认地区")
-        region = province
-    require_region(wh, region, action="view")  # out of scope: refused, not replaced
-    years = pq.data_years()
-    year = default_year(services)
-    if params.get("year"):
-        raw = _text(params["year"], 8)
-        if raw.isdigit() and int(raw) in years:
-            year = int(raw)
-        else:
-            notices.append(f"年度“{raw}”无数据，已显示{year}年")
-    view = PlanView(page, region, year)
-    tree = pq.plan_tree()
-    if params.get("indicator"):
-        code = _text(params["indicator"], 64)
-        if code in set(tree["code"].dropna()):
-            view = replace(view, indicator=code)
-        else:
-            notices.append(f"未知指标“{code}”，已显示默认指标")
-    if params.get("filter"):
-        if params["filter"] == "off":
-            view = replace(view, filter="off")
-        else:
-            notices.append(f"筛选条件“{_text(params['filter'], 12)}”无效，已显示全部")
-    if params.get("pillar"):
-        if params["pillar"] in set(tree["pillar_code"]):
-            view = replace(view, pillar=str(params["pillar"]))
-        else:
-            notices.append(f"未知建设领域“{_text(params['pillar'], 12)}”，已显示全部")
-    if params.get("task"):
-        raw = _text(params["task"], 8)
-        if raw.isdigit() and int(raw) in set(tree["task_no"]):
-            view = replace(view, task=int(raw))
-        else:
-            notices.append(f"规划任务“{raw}”不存在，已显示全部")
-    return replace(view, notices=tuple(notices))
-
-
-def default_indicator(view: PlanView, services: Services) -> str:
-    """With none in the URL: the most lagging indicator in focus (pillar, task or all), else the first."""
-    pq = PlanQueries(services.warehouse)
-    assessed = pq.assess_region(view.region, view.year, with_projection=False)
-    if view.task is not None:
-        assessed = assessed[assessed["task_no"] == view.task]
-    elif view.pillar:
-        assessed = assessed[assessed["pillar_code"] == view.pillar]
-    if assessed.empty:
-        return str(pq.indicators()["code"].iloc[0])
-    order = assessed.assign(sev=assessed["status"].map(lambda s: targets.SEVERITY.get(s, 3)))
-    order = order.sort_values(["sev", "pace_attainment"], kind="stable", na_position="last")
-    return str(order["code"].iloc[0])
-
-
-# --- shared pieces ------------------------------------------------------------------------------
-def region_chain(services: Services, adcode: str) -> list[dict[str, Any]]:
-    chain, code = [], adcode
-    while code:
-        row = services.warehouse.region(code)
-        if row is None:
-            break
-        chain.append(row)
-        code = row["parent_adcode"]
-    return list(reversed(chain))
-
-
-def breadcrumb(view: PlanView, services: Services) -> list[Any]:
-    return breadcrumb_items(region_chain(services, view.region), lambda code: view.href(region=code))
-
-
-def status_chip(status: str | None, text: str | None = None) -> html.Span:
-    return html.Span(
-        text or targets.STATUS_LABELS.get(status, "无目标"), className=f"chip chip-{status or 'none'}"
-    )
-
-
-def fmt(value: Any, unit: str, decimals: int) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return number(float(value), unit, decimals)
-
-
-def fmt_gap(value: Any, unit: str, decimals: int) -> str:
-    """A gap in a rate is in 百分点."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if float(value) == 0:
-        return "无差距"
-    return (
-        f"{float(value):.{max(decimals, 1)}f}个百分点"
-        if unit == "%"
-        else number(float(value), unit, decimals)
-    )
-
-
-def fmt_share(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return ">999%" if math.isinf(float(value)) or float(value) > 9.99 else f"{float(value) * 100:.1f}%"
-
-
-def html_table(
-    head: list[str], rows: list[list[Any]], table_id: str, cls: str = "data-table plan-table"
-) -> dcc.Markdown:
-    """A long table as one component. Dash 4's renderer slows down steeply with the number of
-    components in a page (4 tables of 100 rows as html.Td: 37 s to paint; as one Markdown each:
-    0.6 s). A cell is text, or (text, class) / (text, class, href, title); every value is escaped."""
-
-    def cell(value: Any) -> str:
-        text, klass, href, title = (
-            (*value, None, None, None)[:4] if isinstance(value, tuple) else (value, None, None, None)
-        )
-        body = escape(str(text))
-        if href:
-            body = f'<a href="{escape(str(href))}">{body}</a>'
-        attrs = (f' class="{escape(klass)}"' if klass else "") + (
-            f' title="{escape(str(title))}"' if title else ""
-        )
-        return f"<td{attrs}>{body}</td>"
-
-    thead = "".join(f"<th>{escape(h)}</th>" for h in head)
-    tbody = "".join("<tr>" + "".join(cell(c) for c in row) + "</tr>" for row in rows)
-    markup = f'<table id="{escape(table_id)}" class="{escape(cls)}"><thead><tr>{thead}</tr></thead><tbody>{tbody}</tbody></table>'
-    return dcc.Markdown(markup, dangerously_allow_html=True, className="html-table")
-
-
-def notices_block(view: PlanView, element_id: str) -> html.Div:
-    return html.Div(
-        [html.Div(n, className="notice") for n in view.notices], id=element_id, className="plan-notices"
-    )
-
-
-def loading(element_id: str | dict[str, str]) -> html.Div:
-    return html.Div(html.Div("加载中…", className="muted loading"), id=element_id)
-
-
 # --- the page -----------------------------------------------------------------------------------
 def layout(**params: Any) -> html.Div:
     services = current()
     view = parse_plan_view(services, PAGE, params)
     if view.indicator is None:
         view = replace(view, indicator=default_indicator(view, services))
-    years = PlanQueries(services.warehouse).data_years()
+    years = services.queries.plan.data_years()
     year_links = [
         dcc.Link(
             f"{y}年", href=view.href(year=y), className="seg-btn active" if y == view.year else "seg-btn"
@@ -291,7 +94,8 @@ def layout(**params: Any) -> html.Div:
                 [
                     html.Div(
                         [dcc.Graph(id=ids.plan_map(PAGE), figure=EMPTY_FIGURE, responsive=True,
-                                   config=GRAPH_CONFIG | {"displayModeBar": False}, className="plan-map",
+                                   config=cast(dcc.Graph.Config, GRAPH_CONFIG | {"displayModeBar": False}),
+                                   className="plan-map",
                                    style={"height": "400px"}), legend],
                         className="map-box",
                     ),

@@ -4,12 +4,13 @@ shaped like the renderer's."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import dash
 
+from cockpit.screen.view import View
 from cockpit.settings import Settings
-from cockpit.view import View
 from tests.conftest import add_user, login
 
 
@@ -123,19 +124,25 @@ def figure_locations(response_json: dict[str, Any]) -> set[str]:
     return found
 
 
-def adcodes_in(payload: Any) -> set[str]:
-    """Every ``adcode``/``region`` value anywhere in a JSON answer."""
-    found: set[str] = set()
+def json_objects(payload: Any) -> Iterator[dict[str, Any]]:
+    """Every object anywhere in a JSON value (``payload`` itself first), depth first in order."""
     if isinstance(payload, dict):
-        for key, value in payload.items():
-            if key in ("adcode", "region") and isinstance(value, str):
-                found.add(value)
-            else:
-                found |= adcodes_in(value)
+        yield payload
+        for value in payload.values():
+            yield from json_objects(value)
     elif isinstance(payload, list):
         for item in payload:
-            found |= adcodes_in(item)
-    return found
+            yield from json_objects(item)
+
+
+def adcodes_in(payload: Any) -> set[str]:
+    """Every ``adcode``/``region`` value anywhere in a JSON answer."""
+    return {
+        value
+        for obj in json_objects(payload)
+        for key, value in obj.items()
+        if key in ("adcode", "region") and isinstance(value, str)
+    }
 
 
 def dumps(payload: Any) -> str:

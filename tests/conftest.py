@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,25 @@ def demo_app(demo_warehouse: tuple[Settings, dict[str, object]]) -> Any:
     from cockpit.app import create_app
 
     return create_app(demo_warehouse[0])
+
+
+@pytest.fixture(scope="module")
+def demo_app_context(demo_app: Any) -> Iterator[Any]:
+    """The demo cockpit with its Flask application context pushed, for calling page layouts and
+    callbacks directly (not through a client)."""
+    with demo_app.server.app_context():
+        yield demo_app
+
+
+def component_text(component: Any) -> str:
+    """All the text in a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(component_text(c) for c in component)
+    return component_text(getattr(component, "children", None))
 
 
 @pytest.fixture(scope="module")

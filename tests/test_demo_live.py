@@ -12,8 +12,8 @@ import pytest
 
 from cockpit.settings import Settings
 from etl.demo import DemoSpec, RegionBook
-from etl.demo_hotline import live_tickets
-from etl.demo_live import LiveDemo
+from etl.demo.hotline import live_tickets
+from etl.demo.live import LiveDemo
 from tests.conftest import make_settings
 
 _BUILD_ID = re.compile(r"^GD\d{14}$")
@@ -67,7 +67,7 @@ def _live_settings(demo: tuple[Settings, dict[str, object]], root: Path, **extra
 def test_a_tick_loads_the_day_so_far_through_the_feed_and_a_rerun_changes_nothing(
     demo_warehouse: tuple[Settings, dict[str, object]], tmp_path: Path
 ) -> None:
-    from cockpit.warehouse.events_queries import EventQueries
+    from cockpit.warehouse.hotline_queries import HotlineQueries
     from cockpit.warehouse.queries import Warehouse
     from etl.runner import RunResult
 
@@ -76,13 +76,13 @@ def test_a_tick_loads_the_day_so_far_through_the_feed_and_a_rerun_changes_nothin
     assert live is not None and live.spec.as_of == datetime(2026, 11, 28, 9, 0)
     province = settings.province_adcode
     now = datetime(2026, 11, 28, 17, 45)
-    before = EventQueries(Warehouse(settings)).hotline_pulse(province, now)["today"]
+    before = HotlineQueries(Warehouse(settings)).hotline_pulse(province, now)["today"]
 
     first = live.tick(now)
     assert isinstance(first, RunResult) and first.source == str(live.path)
     written = len(live.path.read_text(encoding="utf-8").splitlines()) - 1
     assert first.counts.read == written == first.counts.inserted > 0 and first.counts.quarantined == 0
-    after = EventQueries(Warehouse(settings)).hotline_pulse(province, now)["today"]
+    after = HotlineQueries(Warehouse(settings)).hotline_pulse(province, now)["today"]
     assert after == before + first.counts.inserted
 
     assert live.tick(now + timedelta(minutes=1)) is None  # not due before demo_live_every

@@ -22,6 +22,15 @@ def _csv(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> str:
     return str(path)
 
 
+def _run_rows(settings: Settings, tmp_path: Path, feed: str, name: str, header: str, rows: list[str],
+              encoding: str = "utf-8") -> tuple[str, RunResult, dict[int, str]]:  # fmt: skip
+    """Runs ``feed`` on a file ``name`` of ``header`` and ``rows``: the file, the run's result and
+    the quarantine's reasons by row."""
+    source = _csv(tmp_path, name, header + "\n".join(rows) + "\n", encoding)
+    result = run_feed(settings, feed, source)
+    return source, result, quarantine_by_row(settings, result.run_id)
+
+
 def _balanced_and_idempotent(settings: Settings, feed: str, source: str, first: RunResult) -> None:
     c = first.counts
     assert c.read == c.inserted + c.updated + c.unchanged + c.quarantined
@@ -45,9 +54,7 @@ def test_targets_are_finite_within_the_indicator_range_and_any_year_form(
         "online_service_rate,140500,2025,135",  # 6 beyond the indicator's 0–100
         "online_service_rate,140600,明年,90",  # 7 not a year
     ]
-    source = _csv(tmp_path, "targets.csv", TARGETS + "\n".join(rows) + "\n")
-    result = run_feed(settings, "indicator_targets", source)
-    reasons = quarantine_by_row(settings, result.run_id)
+    source, result, reasons = _run_rows(settings, tmp_path, "indicator_targets", "targets.csv", TARGETS, rows)
     assert set(reasons) == {4, 5, 6, 7}
     assert "无法解析目标值" in reasons[4] and "无法解析目标值" in reasons[5]
     assert "超出指标取值范围" in reasons[6] and "年度" in reasons[7]
@@ -68,9 +75,7 @@ def test_numbers_take_separators_only_where_the_grouping_is_valid(settings: Sett
         "grassroots_documents,长治市,2025,95%",  # 5 % on a count (件)
         'online_service_rate,大同市,2026-09,"1,000.5"',  # 6 grouped, but beyond 100
     ]
-    source = _csv(tmp_path, "m.csv", MONTHLY + "\n".join(rows) + "\n")
-    result = run_feed(settings, "indicator_monthly", source)
-    reasons = quarantine_by_row(settings, result.run_id)
+    _, _, reasons = _run_rows(settings, tmp_path, "indicator_monthly", "m.csv", MONTHLY, rows)
     assert set(reasons) == {2, 3, 5, 6}
     assert '无法解析数值："8,5"' in reasons[2] and '"12,34.5"' in reasons[3]
     assert "不是百分比" in reasons[5] and "超出指标取值范围" in reasons[6]
@@ -114,10 +119,7 @@ def test_province_and_city_own_departments_are_not_regions(settings: Settings, t
         "online_service_rate,市本级,2026-09,93",  # 3
         "online_service_rate,全省,2026-09,94",  # 4 ok: the whole province
     ]
-    result = run_feed(
-        settings, "indicator_monthly", _csv(tmp_path, "m.csv", MONTHLY + "\n".join(rows) + "\n")
-    )
-    reasons = quarantine_by_row(settings, result.run_id)
+    _, _, reasons = _run_rows(settings, tmp_path, "indicator_monthly", "m.csv", MONTHLY, rows)
     assert set(reasons) == {1, 2, 3}
     for row in (1, 2, 3):
         assert "本级" in reasons[row] and "部门" in reasons[row], reasons[row]
@@ -168,9 +170,9 @@ def test_a_record_with_more_or_fewer_fields_than_the_header_is_quarantined(
         "online_service_rate,长治市,2026-09,88",  # 4 ok
     ]
     for encoding in ("utf-8", "gbk"):
-        source = _csv(tmp_path, f"m-{encoding}.csv", MONTHLY + "\n".join(rows) + "\n", encoding)
-        result = run_feed(settings, "indicator_monthly", source)
-        reasons = quarantine_by_row(settings, result.run_id)
+        source, result, reasons = _run_rows(
+            settings, tmp_path, "indicator_monthly", f"m-{encoding}.csv", MONTHLY, rows, encoding
+        )
         assert set(reasons) == {2, 3} and result.counts.read == 4
         assert "第3行（文本编辑器中的行号）有5个字段，而表头有4列" in reasons[2]
         assert "原文：online_service_rate,大同市,2026-09,1,234.5" in reasons[2]
@@ -289,10 +291,7 @@ def test_a_ticket_closed_before_it_was_opened_or_in_the_future_is_refused(
         "GD2,140105,2025-01-02 08:00:00,电话,城乡建设,物业管理,是,2025-01-01 08:00:00,满意",  # closed before
         "GD3,140105,2025-01-02 08:00:00,电话,城乡建设,物业管理,是,2099-01-01 08:00:00,满意",  # closed in 2099
     ]
-    result = run_feed(
-        settings, "hotline_tickets", _csv(tmp_path, "t.csv", TICKET_HEADER + "\n".join(rows) + "\n")
-    )
-    reasons = quarantine_by_row(settings, result.run_id)
+    _, _, reasons = _run_rows(settings, tmp_path, "hotline_tickets", "t.csv", TICKET_HEADER, rows)
     assert set(reasons) == {2, 3}
     assert "办结时间早于受理时间" in reasons[2] and "办结时间晚于当前时间" in reasons[3]
 

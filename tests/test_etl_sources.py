@@ -94,13 +94,19 @@ def http_settings(settings: Settings, tmp_path: Path, url: str) -> Settings:
     return settings.model_copy(update={"feeds_file": feeds})
 
 
-def test_http_feed_pages_retries_and_loads_everything(
+@pytest.fixture
+def http_feed(
     settings: Settings, tmp_path: Path, api: tuple[str, Api], monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Settings, Api]:
+    """Settings whose one feed, incidents_api, pulls from the test API (token set); the API's state."""
     url, state = api
     monkeypatch.setenv("COCKPIT_TEST_TOKEN", "Bearer t0k3n")
+    return http_settings(settings, tmp_path, url), state
+
+
+def test_http_feed_pages_retries_and_loads_everything(http_feed: tuple[Settings, Api]) -> None:
+    s, state = http_feed
     state.fail_page_once = 2
-    s = http_settings(settings, tmp_path, url)
     result = run_feed(s, "incidents_api")
     assert (result.counts.read, result.counts.inserted, result.counts.quarantined) == (57, 57, 0)
     assert state.hits == {1: 1, 2: 2, 3: 1}  # page 2 failed once and was retried
@@ -113,12 +119,8 @@ def test_http_feed_pages_retries_and_loads_everything(
     assert state.since[-1] == cursor  # the next pull is incremental from the highest updateTime loaded
 
 
-def test_http_timeout_fails_the_run_without_touching_data(
-    settings: Settings, tmp_path: Path, api: tuple[str, Api], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url, state = api
-    monkeypatch.setenv("COCKPIT_TEST_TOKEN", "Bearer t0k3n")
-    s = http_settings(settings, tmp_path, url)
+def test_http_timeout_fails_the_run_without_touching_data(http_feed: tuple[Settings, Api]) -> None:
+    s, state = http_feed
     run_feed(s, "incidents_api")
     state.slow = True
     with pytest.raises(FeedRunError, match="feed fetch failed"):
@@ -127,12 +129,8 @@ def test_http_timeout_fails_the_run_without_touching_data(
     assert Warehouse(s).feed_state()["incidents_api"]["last_status"] == "failed"
 
 
-def test_scheduler_runs_due_feeds_once_and_records_next_due(
-    settings: Settings, tmp_path: Path, api: tuple[str, Api], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url, _state = api
-    monkeypatch.setenv("COCKPIT_TEST_TOKEN", "Bearer t0k3n")
-    s = http_settings(settings, tmp_path, url)
+def test_scheduler_runs_due_feeds_once_and_records_next_due(http_feed: tuple[Settings, Api]) -> None:
+    s, _state = http_feed
     from datetime import datetime
 
     assert due_feeds(s, datetime.now()) == ["incidents_api"]

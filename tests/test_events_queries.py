@@ -12,8 +12,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from cockpit.services import Queries
 from cockpit.settings import Settings
-from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
 from cockpit.warehouse.windows import Window, resolve_window
@@ -166,15 +166,20 @@ def fixture_tables() -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def q(settings: Settings) -> EventQueries:
+def q(settings: Settings) -> Queries:
     publish_rows(settings, fixture_tables())
-    return EventQueries(Warehouse(settings))
+    return Queries(Warehouse(settings))
 
 
 def _row(frame: Any, adcode: str | None) -> dict[str, Any]:
     rows = frame[frame["adcode"].isna()] if adcode is None else frame[frame["adcode"] == adcode]
     assert len(rows) == 1, (adcode, frame)
     return rows.iloc[0].to_dict()
+
+
+def _cells(frame: pd.DataFrame, *cells: tuple[str, str]) -> tuple[Any, ...]:
+    """The values at (row label, column) ``cells`` of ``frame``, in order."""
+    return tuple(frame.loc[row, column] for row, column in cells)
 
 
 # --- windows ----------------------------------------------------------------------------------------
@@ -210,8 +215,8 @@ def test_windows_from_the_url() -> None:
 # --- emergency ------------------------------------------------------------------------------------
 
 
-def test_incident_stats_by_region_and_for_the_whole(q: EventQueries) -> None:
-    stats = q.incident_stats("140000", YEAR)
+def test_incident_stats_by_region_and_for_the_whole(q: Queries) -> None:
+    stats = q.emergency.incident_stats("140000", YEAR)
     total = _row(stats, None)
     assert (total["total"], total["level_i"], total["level_ii"], total["level_iii"], total["level_iv"]) == (
         3,
@@ -228,37 +233,40 @@ def test_incident_stats_by_region_and_for_the_whole(q: EventQueries) -> None:
     assert len(stats) == 12  # eleven cities and the whole
     assert _row(stats, "140100")["total"] == 2 and _row(stats, "141100")["total"] == 1
     assert _row(stats, "140200")["total"] == 0 and _row(stats, "140200")["deaths"] == 0
-    city = q.incident_stats("140100", YEAR)
+    city = q.emergency.incident_stats("140100", YEAR)
     assert (
         _row(city, "140105")["total"] == 1
         and _row(city, "140106")["total"] == 1
         and _row(city, None)["total"] == 2
     )
-    county = q.incident_stats("141124", YEAR)
+    county = q.emergency.incident_stats("141124", YEAR)
     assert list(county["adcode"].fillna("")) == ["", "141124"] and _row(county, "141124")["total"] == 1
-    only = _row(q.incident_stats("140000", YEAR, category="事故灾难"), None)
-    assert only["total"] == 1 and _row(q.incident_stats("140000", YEAR, level="II"), None)["total"] == 1
+    only = _row(q.emergency.incident_stats("140000", YEAR, category="事故灾难"), None)
     assert (
-        _row(q.incident_stats("140000", YEAR.last_year()), None)["total"] == 1
+        only["total"] == 1
+        and _row(q.emergency.incident_stats("140000", YEAR, level="II"), None)["total"] == 1
+    )
+    assert (
+        _row(q.emergency.incident_stats("140000", YEAR.last_year()), None)["total"] == 1
     )  # E, the same stretch of 2025
 
 
-def test_incidents_active_and_detail(q: EventQueries) -> None:
-    frame = q.incidents("140000", YEAR)
+def test_incidents_active_and_detail(q: Queries) -> None:
+    frame = q.emergency.incidents("140000", YEAR)
     assert list(frame["incident_id"]) == ["B", "C", "A"]  # newest first
     a = frame.set_index("incident_id").loc["A"]
     assert (a["report_minutes"], a["response_minutes"], a["control_hours"]) == pytest.approx((30, 20, 2))
-    assert list(q.active_incidents("140000", NOW)["incident_id"]) == ["D", "B"]  # level I first
-    assert list(q.active_incidents("141100", NOW)["incident_id"]) == ["D"]
-    assert list(q.active_incidents("140000", datetime(2026, 11, 28, 7, 0))["incident_id"]) == [
+    assert list(q.emergency.active_incidents("140000", NOW)["incident_id"]) == ["D", "B"]  # level I first
+    assert list(q.emergency.active_incidents("141100", NOW)["incident_id"]) == ["D"]
+    assert list(q.emergency.active_incidents("140000", datetime(2026, 11, 28, 7, 0))["incident_id"]) == [
         "D"
     ]  # B not yet
-    detail = q.incident("C")
+    detail = q.emergency.incident("C")
     assert detail is not None and (detail["region_name"], detail["city_name"]) == ("临县", "吕梁市")
-    assert q.incident("nope") is None and q.incident("'; DROP TABLE region; --") is None
-    matrix = q.incident_matrix("140000", YEAR).set_index(["category", "level"])["n"].to_dict()
+    assert q.emergency.incident("nope") is None and q.emergency.incident("'; DROP TABLE region; --") is None
+    matrix = q.emergency.incident_matrix("140000", YEAR).set_index(["category", "level"])["n"].to_dict()
     assert matrix == {("事故灾难", "IV"): 1, ("自然灾害", "II"): 1, ("公共卫生事件", "III"): 1}
-    overview = q.emergency_overview("140000", NOW)
+    overview = q.emergency.emergency_overview("140000", NOW)
     assert (overview["active"], overview["level_i"], overview["level_ii"], overview["last_24h"]) == (
         2,
         1,
@@ -268,14 +276,21 @@ def test_incidents_active_and_detail(q: EventQueries) -> None:
     assert (overview["red"], overview["orange"], overview["yellow"], overview["blue"]) == (1, 0, 1, 1)
 
 
-def test_warnings_in_force_cover_inside_and_above(q: EventQueries) -> None:
-    assert list(q.warnings_in_force("140000", NOW)["warning_id"]) == ["W1", "W2", "W5"]  # reddest first
-    assert list(q.warnings_in_force("141124", NOW)["warning_id"]) == [
+def test_warnings_in_force_cover_inside_and_above(q: Queries) -> None:
+    assert list(q.emergency.warnings_in_force("140000", NOW)["warning_id"]) == [
+        "W1",
+        "W2",
+        "W5",
+    ]  # reddest first
+    assert list(q.emergency.warnings_in_force("141124", NOW)["warning_id"]) == [
         "W2",
         "W5",
     ]  # its own and the province's
-    assert list(q.warnings_in_force("140105", NOW)["warning_id"]) == ["W1", "W5"]  # its city's red warning
-    fill = q.warning_fill("140000", NOW).set_index("adcode")
+    assert list(q.emergency.warnings_in_force("140105", NOW)["warning_id"]) == [
+        "W1",
+        "W5",
+    ]  # its city's red warning
+    fill = q.emergency.warning_fill("140000", NOW).set_index("adcode")
     assert (
         fill.loc["140100", "warning"] == "红色"
         and fill.loc["140200", "warning"] == "蓝色"
@@ -286,30 +301,34 @@ def test_warnings_in_force_cover_inside_and_above(q: EventQueries) -> None:
     assert fill.loc["141100", "warning"] == "蓝色" and fill.loc["141100", "warnings"] == 1
     assert fill.loc["141100", "partial"] == "黄色" and list(fill.loc["141100", "partial_names"]) == ["临县"]
     assert fill.loc["140200", "partial"] is None or pd.isna(fill.loc["140200", "partial"])
-    county_fill = q.warning_fill("141100", NOW).set_index("adcode")["warning"]
+    county_fill = q.emergency.warning_fill("141100", NOW).set_index("adcode")["warning"]
     assert county_fill["141124"] == "黄色" and county_fill["141102"] == "蓝色"
 
 
-def test_a_warning_that_expired_or_was_lifted_no_longer_shows(q: EventQueries) -> None:
+def test_a_warning_that_expired_or_was_lifted_no_longer_shows(q: Queries) -> None:
     def ids_at(when: datetime) -> set[str]:
-        return set(q.warnings_in_force("141102", when)["warning_id"])
+        return set(q.emergency.warnings_in_force("141102", when)["warning_id"])
 
     assert ids_at(datetime(2026, 11, 28, 9, 0)) == {"W3", "W4", "W5"}
     assert ids_at(datetime(2026, 11, 28, 10, 30)) == {"W3", "W5"}  # W4 lifted at 10:00
     assert ids_at(NOW) == {"W5"}  # W3 expired at 11:00
     assert (
-        q.warning_fill("141100", datetime(2026, 11, 28, 9, 0)).set_index("adcode").loc["141102", "warning"]
+        q.emergency.warning_fill("141100", datetime(2026, 11, 28, 9, 0))
+        .set_index("adcode")
+        .loc["141102", "warning"]
         == "橙色"
     )
-    assert q.warning_fill("141100", NOW).set_index("adcode").loc["141102", "warning"] == "蓝色"
-    assert q.warning_fill("141100", datetime(2026, 12, 5)).set_index("adcode")["warning"].isna().all()
+    assert q.emergency.warning_fill("141100", NOW).set_index("adcode").loc["141102", "warning"] == "蓝色"
+    assert (
+        q.emergency.warning_fill("141100", datetime(2026, 12, 5)).set_index("adcode")["warning"].isna().all()
+    )
 
 
 # --- regulation ----------------------------------------------------------------------------------
 
 
-def test_catalog_claims_use_each_regions_latest_quarter(q: EventQueries) -> None:
-    regions = q.catalog_by_region("140000", YEAR).set_index("adcode")
+def test_catalog_claims_use_each_regions_latest_quarter(q: Queries) -> None:
+    regions = q.regulation.catalog_by_region("140000", YEAR).set_index("adcode")
     assert (regions.loc["140000", "items_claimed"], regions.loc["140000", "items_total"]) == (149, 150)
     assert regions.loc["140000", "publish_rate"] == pytest.approx(118 / 120)
     assert regions.loc["140100", "period"] == "2026Q2" and regions.loc[
@@ -317,18 +336,18 @@ def test_catalog_claims_use_each_regions_latest_quarter(q: EventQueries) -> None
     ] == pytest.approx(0.95)
     assert regions.loc["141100", "claim_rate"] == 1.0 and pd.isna(regions.loc["140200", "items_total"])
     q2 = Window(datetime(2026, 4, 1), datetime(2026, 7, 1), "2026Q2", "2026年第2季度")
-    assert q.catalog_by_region("140000", q2).set_index("adcode").loc["140000", "claim_rate"] == pytest.approx(
-        140 / 150
-    )
-    depts = q.catalog_by_department("140000", YEAR)
+    assert q.regulation.catalog_by_region("140000", q2).set_index("adcode").loc[
+        "140000", "claim_rate"
+    ] == pytest.approx(140 / 150)
+    depts = q.regulation.catalog_by_department("140000", YEAR)
     assert list(depts["department"]) == ["市场监管局", "住建局"]  # the weakest first
     assert list(depts["claim_rate"]) == pytest.approx([0.99, 1.0])
-    one = q.catalog_by_region("140000", YEAR, department="住建局").set_index("adcode")
+    one = q.regulation.catalog_by_region("140000", YEAR, department="住建局").set_index("adcode")
     assert one.loc["140000", "claim_rate"] == 1.0 and pd.isna(one.loc["140100", "items_total"])
 
 
-def test_inspections_planned_done_problems_and_penalties(q: EventQueries) -> None:
-    sectors = q.inspections_by("140000", YEAR, "sector")
+def test_inspections_planned_done_problems_and_penalties(q: Queries) -> None:
+    sectors = q.regulation.inspections_by("140000", YEAR, "sector")
     total = sectors[sectors["key"].isna()].iloc[0]
     assert (total["planned"], total["done"], total["problems"], total["penalised"]) == (4, 3, 2, 1)
     assert (total["done_rate"], total["problem_rate"], total["penalties"]) == pytest.approx(
@@ -337,24 +356,20 @@ def test_inspections_planned_done_problems_and_penalties(q: EventQueries) -> Non
     by = sectors.dropna(subset=["key"]).set_index("key")
     assert (by.loc["食品经营", "planned"], by.loc["食品经营", "problem_rate"]) == (2, 0.5)
     assert by.loc["特种设备", "problem_rate"] == 1.0 and pd.isna(by.loc["排污许可", "problem_rate"])
-    depts = q.inspections_by("140000", YEAR, "department").dropna(subset=["key"]).set_index("key")
+    depts = q.regulation.inspections_by("140000", YEAR, "department").dropna(subset=["key"]).set_index("key")
     assert (depts.loc["市场监管局", "planned"], depts.loc["生态环境局", "done"]) == (3, 0)
-    regions = q.inspections_by_region("140000", YEAR).set_index("adcode")
-    assert (
-        regions.loc["140100", "planned"],
-        regions.loc["141100", "done"],
-        regions.loc["140200", "planned"],
-    ) == (2, 1, 0)
-    county = q.inspections_by("141124", YEAR, "sector", department="生态环境局")
+    regions = q.regulation.inspections_by_region("140000", YEAR).set_index("adcode")
+    assert _cells(regions, ("140100", "planned"), ("141100", "done"), ("140200", "planned")) == (2, 1, 0)
+    county = q.regulation.inspections_by("141124", YEAR, "sector", department="生态环境局")
     assert county[county["key"].isna()].iloc[0]["planned"] == 1
-    monthly = q.inspection_monthly("140000", YEAR)
+    monthly = q.regulation.inspection_monthly("140000", YEAR)
     assert list(monthly["planned"]) == [1, 1, 1, 1] and list(monthly["done"]) == [1, 1, 0, 1]
     with pytest.raises(KeyError):
-        q.inspections_by("140000", YEAR, "department; DROP TABLE region")
+        q.regulation.inspections_by("140000", YEAR, "department; DROP TABLE region")
 
 
-def test_credit_on_the_list_listed_and_repaired(q: EventQueries) -> None:
-    frame = q.credit_by("140000", YEAR, NOW, "sector")
+def test_credit_on_the_list_listed_and_repaired(q: Queries) -> None:
+    frame = q.regulation.credit_by("140000", YEAR, NOW, "sector")
     total = frame[frame["key"].isna()].iloc[0]
     assert (
         total["listed_now"],
@@ -365,21 +380,20 @@ def test_credit_on_the_list_listed_and_repaired(q: EventQueries) -> None:
     ) == (2, 2, 1, 2, 4)
     by = frame.dropna(subset=["key"]).set_index("key")
     assert (by.loc["劳动保障", "listed_now"], by.loc["劳动保障", "listed_ever"]) == (1, 2)
-    regions = q.credit_by_region("140000", YEAR, NOW).set_index("adcode")
+    regions = q.regulation.credit_by_region("140000", YEAR, NOW).set_index("adcode")
+    listed_now = _cells(regions, ("140100", "listed_now"), ("141100", "listed_now"), ("140300", "listed_now"))
+    assert listed_now == (1, 1, 0)
+    assert list(q.regulation.credit_recent("140000", YEAR)["record_id"]) == ["C3", "C1"]
     assert (
-        regions.loc["140100", "listed_now"],
-        regions.loc["141100", "listed_now"],
-        regions.loc["140300", "listed_now"],
-    ) == (1, 1, 0)
-    assert list(q.credit_recent("140000", YEAR)["record_id"]) == ["C3", "C1"]
-    assert q.credit_by("140000", YEAR, NOW, "sector", department="人社局").iloc[0]["listed_ever"] == 2
+        q.regulation.credit_by("140000", YEAR, NOW, "sector", department="人社局").iloc[0]["listed_ever"] == 2
+    )
 
 
 # --- hotline -----------------------------------------------------------------------------------------
 
 
-def test_hotline_rates_and_same_period_last_year(q: EventQueries) -> None:
-    k = q.hotline_kpis("140000", MONTH)
+def test_hotline_rates_and_same_period_last_year(q: Queries) -> None:
+    k = q.hotline.hotline_kpis("140000", MONTH)
     assert (k["tickets"], k["closed"], k["rated"], k["tickets_last_year"]) == (
         4,
         3,
@@ -387,64 +401,65 @@ def test_hotline_rates_and_same_period_last_year(q: EventQueries) -> None:
         1,
     )  # T6 is after 28 Nov
     assert (k["close_rate"], k["satisfaction"], k["ontime"]) == pytest.approx((0.75, 2 / 3, 0.75))
-    city = q.hotline_kpis("140100", MONTH)
+    city = q.hotline.hotline_kpis("140100", MONTH)
     assert (city["tickets"], city["tickets_last_year"]) == (3, 0)
-    assert q.hotline_kpis("140000", MONTH, category="市场监管")["tickets"] == 1
-    assert q.hotline_kpis("140000", MONTH, channel="电话")["tickets"] == 2
-    trend = q.hotline_trend("140000", MONTH)
+    assert q.hotline.hotline_kpis("140000", MONTH, category="市场监管")["tickets"] == 1
+    assert q.hotline.hotline_kpis("140000", MONTH, channel="电话")["tickets"] == 2
+    trend = q.hotline.hotline_trend("140000", MONTH)
     days = {
         d.day: (int(n), int(ly))
         for d, n, ly in zip(trend["bucket"], trend["tickets"], trend["tickets_last_year"], strict=True)
     }
     busy = {2: (1, 0), 10: (0, 1), 20: (1, 0), 25: (1, 0), 27: (1, 0)}
     assert days == {d: busy.get(d, (0, 0)) for d in range(1, 29)}  # quiet days are zeros, not gaps
-    weekly = q.hotline_trend("140000", resolve_window({"period": "2026Q4"}, NOW)[0])
+    weekly = q.hotline.hotline_trend("140000", resolve_window({"period": "2026Q4"}, NOW)[0])
     assert str(weekly["bucket"].iloc[0].date()) == "2026-09-28" and len(weekly) == 9  # Mondays from 28 Sep
     assert int(weekly["tickets"].sum()) == 5 and int(weekly["tickets_last_year"].sum()) == 1  # T7 is October
 
 
-def test_hotline_by_dimension_region_density_and_hot_topics(q: EventQueries, settings: Settings) -> None:
-    cats = q.hotline_by("140000", MONTH, "category").set_index("key")
+def test_hotline_by_dimension_region_density_and_hot_topics(q: Queries, settings: Settings) -> None:
+    cats = q.hotline.hotline_by("140000", MONTH, "category").set_index("key")
     assert (cats.loc["供暖", "tickets"], cats.loc["市场监管", "tickets"]) == (3, 1)
     assert cats.loc["供暖", "satisfaction"] == pytest.approx(2 / 3)
-    channels = q.hotline_by("140000", MONTH, "channel").set_index("key")["tickets"].to_dict()
+    channels = q.hotline.hotline_by("140000", MONTH, "channel").set_index("key")["tickets"].to_dict()
     assert channels == {"电话": 2, "网站": 1, "微信": 1}
-    regions = q.hotline_by_region("140000", MONTH).set_index("adcode")
-    assert (
-        regions.loc["140100", "tickets"],
-        regions.loc["141100", "tickets"],
-        regions.loc["140400", "tickets"],
-    ) == (3, 1, 0)
+    regions = q.hotline.hotline_by_region("140000", MONTH).set_index("adcode")
+    assert _cells(regions, ("140100", "tickets"), ("141100", "tickets"), ("140400", "tickets")) == (3, 1, 0)
     assert regions.loc["140100", "per_10k"] == pytest.approx(3 * 1e4 / regions.loc["140100", "population"])
-    density = q.hotline_density("140100", MONTH).set_index("adcode")
+    density = q.hotline.hotline_density("140100", MONTH).set_index("adcode")
     population = Warehouse(settings).region("140105")["population"]
     assert density.loc["140105", "tickets"] == 2 and density.loc["140105", "per_10k"] == pytest.approx(
         2e4 / population
     )
     assert set(density.index) == set(Warehouse(settings).children("140100")["adcode"])
-    assert len(q.hotline_density("140000", MONTH)) == 117
-    topics = q.hot_topics("140000", NOW)
+    assert len(q.hotline.hotline_density("140000", MONTH)) == 117
+    topics = q.hotline.hot_topics("140000", NOW)
     assert [
         (t, int(n), int(b))
         for t, n, b in zip(topics["topic"], topics["tickets"], topics["tickets_before"], strict=True)
     ] == [("室温不达标", 1, 0), ("消费维权", 1, 0)]  # fmt: skip  (暖气不热 was the week before)
-    assert q.hotline_vocabulary() == {"category": ["供暖", "市场监管"], "channel": ["微信", "电话", "网站"]}
+    assert q.hotline.hotline_vocabulary() == {
+        "category": ["供暖", "市场监管"],
+        "channel": ["微信", "电话", "网站"],
+    }
 
 
 # --- the demo --------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def demo_q(demo_warehouse: tuple[Settings, dict[str, object]]) -> tuple[Warehouse, EventQueries]:
+def demo_q(demo_warehouse: tuple[Settings, dict[str, object]]) -> tuple[Warehouse, Queries]:
     wh = Warehouse(demo_warehouse[0])
-    return wh, EventQueries(wh)
+    return wh, Queries(wh)
 
 
-def test_demo_incidents_lie_inside_their_county(demo_q: tuple[Warehouse, EventQueries]) -> None:
+def test_demo_incidents_lie_inside_their_county(demo_q: tuple[Warehouse, Queries]) -> None:
     from cockpit.geography import load_geometries
 
     wh, q = demo_q
-    incidents = q.incidents("140000", Window(datetime(2021, 1, 1), datetime(2026, 11, 29), "x", "x"))
+    incidents = q.emergency.incidents(
+        "140000", Window(datetime(2021, 1, 1), datetime(2026, 11, 29), "x", "x")
+    )
     assert len(incidents) > 1000
     geoms = load_geometries("140000")  # the raw GCJ-02 polygons the points were drawn in
     inside = [shapely.contains_xy(geoms.loc[a, "geometry"], x, y)
@@ -460,21 +475,21 @@ def test_demo_incidents_lie_inside_their_county(demo_q: tuple[Warehouse, EventQu
     assert far == []
 
 
-def test_demo_red_warning_expires_during_the_day(demo_q: tuple[Warehouse, EventQueries]) -> None:
+def test_demo_red_warning_expires_during_the_day(demo_q: tuple[Warehouse, Queries]) -> None:
     _, q = demo_q
-    morning = q.warnings_in_force("140000", datetime(2026, 11, 28, 9, 0))
-    evening = q.warnings_in_force("140000", datetime(2026, 11, 28, 23, 59))
+    morning = q.emergency.warnings_in_force("140000", datetime(2026, 11, 28, 9, 0))
+    evening = q.emergency.warnings_in_force("140000", datetime(2026, 11, 28, 23, 59))
     red = set(morning.loc[morning["color"] == "红色", "warning_id"])
     assert red and not red & set(evening["warning_id"])
     expiry = morning.set_index("warning_id").loc[sorted(red), "expires_at"]
     assert (expiry <= datetime(2026, 11, 28, 23, 59)).all()
 
 
-def test_demo_department_claims_add_up_to_the_indicator(demo_q: tuple[Warehouse, EventQueries]) -> None:
+def test_demo_department_claims_add_up_to_the_indicator(demo_q: tuple[Warehouse, Queries]) -> None:
     wh, q = demo_q
     window = Window(datetime(2026, 7, 1), datetime(2026, 10, 1), "2026Q3", "2026年第3季度")
     for region in ("140000", "141100", "141124"):
-        own = q.catalog_by_region(region, window)
+        own = q.regulation.catalog_by_region(region, window)
         own = own[own["is_self"]].iloc[0]
         value = wh._df(
             "SELECT value FROM indicator_value WHERE indicator_code = 'regulatory_claim_rate' AND adcode = ? AND period = ?",
@@ -493,7 +508,7 @@ def test_tampered_filters_clicks_and_stores_are_refused(
     import callbacks.hotline as hotline
     from cockpit.app import create_app
     from cockpit.services import current
-    from layouts.emergency import EventView, filter_query
+    from cockpit.ui.event_page import EventView, filter_query
 
     settings, _ = demo_warehouse
     app = create_app(settings)

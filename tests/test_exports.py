@@ -178,19 +178,18 @@ def test_a_county_scope_never_shows_other_regions(queries: ExplorerQueries) -> N
 
 def test_drill_through_presets_count_what_the_figures_count(app: Any, queries: ExplorerQueries) -> None:
     from cockpit.services import current
-    from cockpit.warehouse.events_queries import EventQueries
     from cockpit.warehouse.plan_queries import PlanQueries
 
-    board = EventQueries(current().warehouse)
+    board = current().queries
     for region in ("140000", "141100"):
-        hot, ins = board.hotline_pulse(region, NOW), board.inspection_pulse(region, NOW)
+        hot, ins = board.hotline.hotline_pulse(region, NOW), board.regulation.inspection_pulse(region, NOW)
         sup = PlanQueries(current().warehouse).task_summary(region, NOW.date(), NOW.year)
 
         def count(dataset: str, preset: str, region: str = region) -> int:
             return queries.count(compile_query(Query(dataset, region, preset=preset), NOW))[0]
 
-        assert count("emergency_incident", "active") == len(board.active_incidents(region, NOW))
-        assert count("emergency_warning", "in_force") == len(board.warnings_in_force(region, NOW))
+        assert count("emergency_incident", "active") == len(board.emergency.active_incidents(region, NOW))
+        assert count("emergency_warning", "in_force") == len(board.emergency.warnings_in_force(region, NOW))
         assert count("hotline_ticket", "month") == hot["month"]
         assert count("hotline_ticket", "today") == hot["today"]
         assert count("inspection", "year") == ins["planned"]

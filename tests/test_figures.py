@@ -9,8 +9,8 @@ import dash
 import pytest
 
 from cockpit import figures, targets
+from cockpit.screen.view import View
 from cockpit.settings import Settings
-from cockpit.view import View
 from cockpit.warehouse.windows import default_window
 from tests.conftest import signed_in_client
 from tests.test_one_truth import _marked
@@ -54,7 +54,7 @@ def test_attrs_keep_the_unrounded_value_and_mark_missing_as_empty() -> None:
 
 @pytest.mark.parametrize("region", ["140000", "141100", "141124"])
 def test_the_api_gives_what_the_wall_and_the_profile_mark(app: dash.Dash, region: str) -> None:
-    import callbacks.screen as screen
+    import cockpit.screen.render as screen
     from cockpit.briefing import facts
     from layouts.region import events_panel
 
@@ -86,7 +86,7 @@ def test_a_kpi_card_without_an_earlier_period_renders() -> None:
     """A region's first reported period has no 较上期 (the frame holds NaN there, not "")."""
     import pandas as pd
 
-    from cockpit.tiles import Freshness, kpi_cards
+    from cockpit.screen.tiles import Freshness, kpi_cards
 
     frame = pd.DataFrame([{"code": "online_service_rate", "name": "政务服务事项全程网办率", "short_name": "全程网办率",
                            "unit": "%", "decimals": 1, "direction": "higher", "value": 90.5, "period": "2026-10",

@@ -20,7 +20,7 @@ from cockpit import memo
 from cockpit.access.principal import Principal, ScopeFreeViolation, acting_as, current_principal
 from cockpit.settings import Settings
 from cockpit.warehouse.plan_queries import PlanQueries
-from tests.access_helpers import UserClient, callback_outputs, page_payload
+from tests.access_helpers import UserClient, callback_outputs, json_objects, page_payload
 
 LINXIAN, PROVINCE = "141124", "140000"
 
@@ -135,19 +135,14 @@ def test_every_scope_free_declaration_is_reviewed(app: dash.Dash) -> None:
 def _stores(layout: Any) -> dict[str, Any]:
     """Every dcc.Store in a rendered layout: its id as the callback map spells it → its data."""
     found: dict[str, Any] = {}
-    if isinstance(layout, dict):
-        props = layout.get("props")
-        if layout.get("type") == "Store" and isinstance(props, dict) and props.get("data") is not None:
+    for node in json_objects(layout):
+        props = node.get("props")
+        if node.get("type") == "Store" and isinstance(props, dict) and props.get("data") is not None:
             ident = props["id"]
             key = (
                 json.dumps(ident, sort_keys=True, separators=(",", ":")) if isinstance(ident, dict) else ident
             )
             found[key] = props["data"]
-        for value in layout.values():
-            found |= _stores(value)
-    elif isinstance(layout, list):
-        for item in layout:
-            found |= _stores(item)
     return found
 
 

@@ -9,8 +9,8 @@ import dash
 import pytest
 
 from cockpit import targets
+from cockpit.screen.view import View
 from cockpit.settings import Settings
-from cockpit.view import View
 
 PROVINCE, LVLIANG = "140000", "141100"
 
@@ -23,7 +23,7 @@ def app(demo_warehouse: tuple[Settings, dict[str, object]]) -> dash.Dash:
 
 
 def _wall_scores(app: dash.Dash, region: str) -> dict[str, tuple[Any, ...]]:
-    from callbacks.screen import map_values
+    from cockpit.screen.render import map_values
 
     services = app.server.extensions["cockpit"]
     with app.server.test_request_context("/"):
@@ -72,7 +72,7 @@ def test_the_ranking_footer_shows_every_region_tied_at_the_cut(
     """Four cities at 96% are four: none is hidden by a top-3 cut, and each is marked 并列."""
     import pandas as pd
 
-    import callbacks.screen as screen
+    import cockpit.screen.render as screen
 
     values = [96.0, 96.0, 96.0, 96.0, 90.0, 85.0, 80.0, 70.0, 70.0]
     frame = pd.DataFrame({"adcode": [f"14{i:02d}00" for i in range(1, 10)],
@@ -118,11 +118,11 @@ def _marked(component: Any) -> dict[tuple[str, str, str], set[str]]:
 def test_13710_figures_are_one_on_the_wall_supervision_and_the_profile(app: dash.Dash, region: str) -> None:
     """按期办结率 showed 99.6% / 91.2% / 91.9% and 在办 167 / 144 on three surfaces; now one summary,
     and every surface marks the numbers with the same (figure, region, period)."""
-    import callbacks.screen as screen
+    import cockpit.screen.render as screen
     from callbacks import supervision
     from cockpit.briefing import facts
+    from cockpit.ui.plan_page import PlanView
     from layouts.region import events_panel
-    from layouts.targets import PlanView
 
     services = app.server.extensions["cockpit"]
     year = services.settings.today().year

@@ -3,9 +3,7 @@ statuses, roll-ups and evaluation, and the /targets and /evaluation pages' panel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import dash
 import pandas as pd
@@ -16,6 +14,7 @@ from cockpit.settings import Settings
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
 from etl.runner import run_feed
+from tests.conftest import component_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 PROVINCE, LVLIANG, LINXIAN = "140000", "141100", "141124"
@@ -136,32 +135,12 @@ def test_evaluation_covers_each_year_without_fallback(demo: tuple[Settings, Plan
 
 
 # --- the /targets and /evaluation pages --------------------------------------------------------
-@pytest.fixture(scope="module")
-def app(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[dash.Dash]:
-    from cockpit.app import create_app
-
-    settings, _ = demo_warehouse
-    application = create_app(settings)
-    with application.server.app_context():
-        yield application
-
-
-def _text(component: Any) -> str:
-    """All the text in a component tree."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return "".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def test_targets_layout_validates_every_parameter(app: dash.Dash) -> None:
+def test_targets_layout_validates_every_parameter(demo_app_context: dash.Dash) -> None:
+    from cockpit.ui import plan_page
     from layouts import targets as page
 
     body = page.layout(region="999999", indicator="<script>", year="1999", filter="x", pillar="y", task="99")
-    text = _text(body)
+    text = component_text(body)
     for notice in (
         "未知地区",
         "未知指标",
@@ -171,7 +150,7 @@ def test_targets_layout_validates_every_parameter(app: dash.Dash) -> None:
         "规划任务“99”不存在",
     ):
         assert notice in text
-    view = page.parse_plan_view(
+    view = plan_page.parse_plan_view(
         __import__("cockpit.services").services.current(), "targets", {"region": "1411241"}
     )
     assert view.region == PROVINCE and view.notices
@@ -187,53 +166,55 @@ def test_targets_layout_validates_every_parameter(app: dash.Dash) -> None:
         {"pillar": "fazhi", "task": "4"},
     ],
 )
-def test_target_panels_render(app: dash.Dash, params: dict[str, str]) -> None:
+def test_target_panels_render(demo_app_context: dash.Dash, params: dict[str, str]) -> None:
     from callbacks import targets as cb
     from cockpit.services import current
-    from layouts import targets as page
+    from cockpit.ui import plan_page
 
-    view = page.parse_plan_view(current(), "targets", params)
+    view = plan_page.parse_plan_view(current(), "targets", params)
     view = (
         view
         if view.indicator
-        else page.PlanView(
-            **{**view.as_store(), "notices": (), "indicator": page.default_indicator(view, current())}
+        else plan_page.PlanView(
+            **{**view.as_store(), "notices": (), "indicator": plan_page.default_indicator(view, current())}
         )
     )
     assert not view.notices
     for name, (_output, renderer, _empty) in cb.PANELS.items():
         out = renderer(view, current())
         assert out is not None, name
-    table = _text(cb.render_table(view, current()))
+    table = component_text(cb.render_table(view, current()))
     assert "排名" in table and "序时目标" in table
 
 
-def test_province_table_and_lagging_counties(app: dash.Dash) -> None:
+def test_province_table_and_lagging_counties(demo_app_context: dash.Dash) -> None:
     from callbacks import targets as cb
     from cockpit.services import current
-    from layouts.targets import PlanView
+    from cockpit.ui.plan_page import PlanView
 
     view = PlanView("targets", PROVINCE, 2026, indicator="online_service_rate")
     table = cb.render_table(view, current())
     rows = table[1].children[1].children
-    assert len(rows) == 12 and "山西省" in _text(rows[0])
-    lagging = _text(cb.render_lagging(view, current()))
+    assert len(rows) == 12 and "山西省" in component_text(rows[0])
+    lagging = component_text(cb.render_lagging(view, current()))
     assert any(name in lagging for name in LAGGING_COUNTIES)
     off = cb.render_table(
         PlanView("targets", PROVINCE, 2026, indicator="online_service_rate", filter="off"), current()
     )
-    assert all("预警" in _text(r) or "落后" in _text(r) for r in off[1].children[1].children[1:])
+    assert all(
+        "预警" in component_text(r) or "落后" in component_text(r) for r in off[1].children[1].children[1:]
+    )
 
 
-def test_tree_filters_to_off_track(app: dash.Dash) -> None:
+def test_tree_filters_to_off_track(demo_app_context: dash.Dash) -> None:
     from callbacks import targets as cb
     from cockpit.services import current
-    from layouts.targets import PlanView
+    from cockpit.ui.plan_page import PlanView
 
-    full = _text(
+    full = component_text(
         cb.render_tree(PlanView("targets", "140224", 2026, indicator="online_service_rate"), current())
     )
-    off = _text(
+    off = component_text(
         cb.render_tree(
             PlanView("targets", "140224", 2026, indicator="online_service_rate", filter="off"), current()
         )
@@ -242,10 +223,10 @@ def test_tree_filters_to_off_track(app: dash.Dash) -> None:
     assert "无量化指标" in full and "13710督办" in full
 
 
-def test_drill_refuses_tampered_clicks(app: dash.Dash) -> None:
+def test_drill_refuses_tampered_clicks(demo_app_context: dash.Dash) -> None:
     from callbacks.targets import drill_search
     from cockpit.services import current
-    from layouts.targets import PlanView
+    from cockpit.ui.plan_page import PlanView
 
     store = PlanView("targets", PROVINCE, 2026, indicator="online_service_rate", filter="off").as_store()
     assert drill_search({"points": [{"location": LVLIANG}]}, store, current()) == (
@@ -262,24 +243,25 @@ def test_drill_refuses_tampered_clicks(app: dash.Dash) -> None:
     assert drill_search({"points": [{"location": LVLIANG}]}, {"bogus": 1}, current()) is None
 
 
-def test_evaluation_page_and_panels(app: dash.Dash) -> None:
+def test_evaluation_page_and_panels(demo_app_context: dash.Dash) -> None:
     from callbacks import evaluation as cb
     from cockpit.services import current
+    from cockpit.ui import plan_page
     from layouts import evaluation as page
 
-    text = _text(page.layout(scope="bogus", region="abc"))
+    text = component_text(page.layout(scope="bogus", region="abc"))
     assert "评估范围“bogus”无效" in text and "未知地区" in text
     for scope in ("final", "mid", "2023", "2026"):
-        view = page.parse_scope(page.parse_plan_view(current(), "evaluation", {}), current(), scope)
+        view = page.parse_scope(plan_page.parse_plan_view(current(), "evaluation", {}), current(), scope)
         for element_id, renderer in cb.PANELS.items():
             assert renderer(view, current()) is not None, (scope, element_id)
-    final = page.parse_scope(page.parse_plan_view(current(), "evaluation", {}), current(), "final")
-    narrative = _text(cb.render_narrative(final, current()))
+    final = page.parse_scope(plan_page.parse_plan_view(current(), "evaluation", {}), current(), "final")
+    narrative = component_text(cb.render_narrative(final, current()))
     assert (
         narrative.startswith("总结评估（2021–2025年）：山西省23项监测指标中")
         and "下辖11个地区中" in narrative
     )
-    regions = _text(cb.render_regions(final, current()))
+    regions = component_text(cb.render_regions(final, current()))
     assert regions.index("忻州市") < regions.index("吕梁市")  # the lagging city first
 
 

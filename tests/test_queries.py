@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask_caching.backends import SimpleCache
 
+from cockpit.screen.queries import ScreenQueries
+from cockpit.services import Queries
 from cockpit.settings import Settings
-from cockpit.warehouse.dashboard import Dashboard
-from cockpit.warehouse.events_queries import EventQueries
 from cockpit.warehouse.queries import Warehouse
 from etl.runner import run_feed
 
@@ -25,12 +25,12 @@ def test_cached_queries_follow_the_published_snapshot(settings: Settings, tmp_pa
     cache = SimpleCache()
     wh = Warehouse(settings, cache=cache)
     load(settings, tmp_path, 90.0)
-    first = Dashboard(wh).children_values("online_service_rate", "2026-10", "140000")
+    first = ScreenQueries(wh).children_values("online_service_rate", "2026-10", "140000")
     assert first.set_index("adcode").loc["141100", "value"] == 90.0
     old_snapshot = wh.snapshot_id
     load(settings, tmp_path, 95.5)
     assert wh.snapshot_id != old_snapshot
-    second = Dashboard(wh).children_values("online_service_rate", "2026-10", "140000")
+    second = ScreenQueries(wh).children_values("online_service_rate", "2026-10", "140000")
     assert second.set_index("adcode").loc["141100", "value"] == 95.5
     # The old entry is still in the cache under the old snapshot's key, and never looked up again.
     keys = list(cache._cache)  # SimpleCache keeps a plain dict
@@ -52,11 +52,11 @@ def test_events_in_scope_include_descendants(settings: Settings, tmp_path: Path)
     src = tmp_path / "i.json"
     src.write_text(json.dumps({"data": records}, ensure_ascii=False), encoding="utf-8")
     run_feed(settings, "emergency_incidents", str(src))
-    dash_q = EventQueries(Warehouse(settings))
+    dash_q = Queries(Warehouse(settings))
     now = datetime(2026, 11, 28, 12)
-    assert dash_q.active_incidents("140000", now)["incident_id"].tolist() == [
+    assert dash_q.emergency.active_incidents("140000", now)["incident_id"].tolist() == [
         "A"
     ]  # closed ones are not active
-    assert dash_q.active_incidents("141100", now)["incident_id"].tolist() == ["A"]
-    assert dash_q.active_incidents("140100", now).empty  # another city's incident is not in scope
-    assert dash_q.active_incidents("141100", datetime(2026, 11, 26)).empty  # not yet happened
+    assert dash_q.emergency.active_incidents("141100", now)["incident_id"].tolist() == ["A"]
+    assert dash_q.emergency.active_incidents("140100", now).empty  # another city's incident is not in scope
+    assert dash_q.emergency.active_incidents("141100", datetime(2026, 11, 26)).empty  # not yet happened

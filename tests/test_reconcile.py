@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from cockpit.access.principal import Principal, ScopeDenied, acting_as
+from cockpit.screen.tiles import KPI_CODES
 from cockpit.settings import Settings
-from cockpit.tiles import KPI_CODES
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.reconcile_queries import (
     BEYOND,
@@ -265,10 +265,10 @@ def test_the_page_lists_them_and_refuses_the_wall(app: Any, planted: Settings) -
 
 
 def test_the_wall_marks_the_cards_in_doubt(app: Any) -> None:
-    from callbacks.screen import render_kpis
     from cockpit import targets
+    from cockpit.screen.render import render_kpis
+    from cockpit.screen.view import View
     from cockpit.services import current
-    from cockpit.view import View
 
     with app.server.test_request_context("/"):
         services = current()
@@ -281,7 +281,7 @@ def test_the_wall_marks_the_cards_in_doubt(app: Any) -> None:
 def test_the_demo_s_reported_rates_are_their_rows_but_for_the_planted_ones(
     demo_warehouse: tuple[Settings, dict[str, object]],
 ) -> None:
-    """The demo counts its reported rates from its own rows (etl.demo_rates); 数据核验 on the demo
+    """The demo counts its reported rates from its own rows (etl.demo.rates); 数据核验 on the demo
     finds exactly the discrepancies MANIFEST.json says were planted, and nothing else."""
     import json
 
@@ -314,26 +314,26 @@ def test_every_reconciled_rate_is_a_registry_figure_counted_as_the_desk_pages_co
     for every region and finished period of the demo that has rows."""
     from cockpit import figures
     from cockpit.app import create_app
-    from cockpit.warehouse.events_queries import EventQueries
+    from cockpit.services import Queries
     from cockpit.warehouse.windows import resolve_window
 
     for code, pair in PAIRS.items():
         assert pair.figure in figures.FIGURES and "window" in figures.FIGURES[pair.figure].labels, code
 
-    def page_value(eq: EventQueries, code: str, region: str, period: str) -> float | None:
+    def page_value(eq: Queries, code: str, region: str, period: str) -> float | None:
         window, notices = resolve_window({"period": period}, now, "month")
         assert not notices and window.code == period
         if code in ("hotline_close_rate", "hotline_satisfaction_rate"):
-            kpis = eq.hotline_kpis(region, window)
+            kpis = eq.hotline.hotline_kpis(region, window)
             return kpis["close_rate" if code == "hotline_close_rate" else "satisfaction"]
         if code == "emergency_report_ontime_rate":
-            stats = eq.incident_stats(region, window)
+            stats = eq.emergency.incident_stats(region, window)
             return stats[stats["adcode"].isna()].iloc[0]["report_ontime"]
         if code == "double_random_coverage_rate":
-            total = eq.inspections_by(region, window, "sector")
+            total = eq.regulation.inspections_by(region, window, "sector")
             return total[total["key"].isna()].iloc[0]["done_rate"]
         if code in ("regulatory_claim_rate", "inspection_list_publish_rate"):
-            own = eq.catalog_by_region(region, window)
+            own = eq.regulation.catalog_by_region(region, window)
             own = own[own["is_self"]].iloc[0]
             assert own["period"] == period
             return own["claim_rate" if code == "regulatory_claim_rate" else "publish_rate"]
@@ -345,7 +345,7 @@ def test_every_reconciled_rate_is_a_registry_figure_counted_as_the_desk_pages_co
     compared = 0
     with app.server.test_request_context("/"), acting_as(Principal("demo-admin", "admin", PROVINCE)):
         wh = app.server.extensions["cockpit"].warehouse
-        rq, eq = ReconcileQueries(wh), EventQueries(wh)
+        rq, eq = ReconcileQueries(wh), Queries(wh)
         county = wh.children(wh.children(PROVINCE)["adcode"].iloc[0])["adcode"].iloc[0]
         for code in PAIRS:
             for region in (PROVINCE, str(county)):

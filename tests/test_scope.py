@@ -12,13 +12,15 @@ import pytest
 
 from cockpit.access import audit
 from cockpit.access.principal import Principal, ScopeDenied, acting_as
+from cockpit.screen.queries import ScreenQueries
 from cockpit.settings import Settings
-from cockpit.warehouse.dashboard import Dashboard
-from cockpit.warehouse.events_queries import EventQueries
+from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.explorer_queries import ExplorerQueries
+from cockpit.warehouse.hotline_queries import HotlineQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.reconcile_queries import ReconcileQueries
+from cockpit.warehouse.regulation_queries import RegulationQueries
 from tests.access_helpers import (
     UserClient,
     adcodes_in,
@@ -31,12 +33,21 @@ from tests.access_helpers import (
 
 XIAODIAN, YINGZE = "140105", "140106"  # two counties of 太原市
 TAIYUAN, DATONG, PROVINCE = "140100", "140200", "140000"
-QUERY_CLASSES = (Warehouse, Dashboard, PlanQueries, EventQueries, ExplorerQueries, ReconcileQueries)
+QUERY_CLASSES = (
+    Warehouse,
+    ScreenQueries,
+    PlanQueries,
+    EmergencyQueries,
+    RegulationQueries,
+    HotlineQueries,
+    ExplorerQueries,
+    ReconcileQueries,
+)
 REGION_PARAMS = {"region", "adcode", "parent", "parent_adcode", "compiled"}
 # List queries that name no region but answer per-region rows: filtered to the scope.
-REGION_LISTS = {"Warehouse.regions", "Dashboard.search_index", "ExplorerQueries.region_options"}
+REGION_LISTS = {"Warehouse.regions", "ScreenQueries.search_index", "ExplorerQueries.region_options"}
 # Looked up by another key; the answer's region is checked.
-REGION_RESULTS = {"EventQueries.incident"}
+REGION_RESULTS = {"EmergencyQueries.incident"}
 
 
 def test_every_query_taking_a_region_is_guarded() -> None:
@@ -83,11 +94,11 @@ def test_query_layer_refuses_a_sibling_and_cuts_an_ancestor_to_scope(app: Any) -
     ctx, acting = _as(app, "staff", XIAODIAN)
     try:
         with acting:
-            dash_q, plan = Dashboard(wh), PlanQueries(wh)
+            dash_q, plan = ScreenQueries(wh), PlanQueries(wh)
             assert not dash_q.latest_values(XIAODIAN, ["online_service_rate"]).empty
             for call in (lambda: dash_q.latest_values(YINGZE, ["online_service_rate"]),
                          lambda: dash_q.trend("online_service_rate", PROVINCE),
-                         lambda: EventQueries(wh).hotline_pulse(TAIYUAN, pd.Timestamp("2026-11-28").to_pydatetime()),
+                         lambda: HotlineQueries(wh).hotline_pulse(TAIYUAN, pd.Timestamp("2026-11-28").to_pydatetime()),
                          lambda: plan.assess_region(DATONG, 2026),
                          lambda: wh.children("'; DROP TABLE region;--")):  # fmt: skip
                 with pytest.raises(ScopeDenied):

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from cockpit.screen.view import View
 from cockpit.settings import Settings
-from cockpit.view import View
 from tests.access_helpers import callback_key, callback_payload
 from tests.conftest import signed_in_client
 

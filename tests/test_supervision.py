@@ -3,10 +3,8 @@ department and region, and the /supervision page's panels and bad input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import dash
 import pytest
@@ -15,6 +13,7 @@ from cockpit.settings import Settings
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
 from etl.runner import run_feed
+from tests.conftest import component_text
 
 TODAY = date(2026, 11, 28)
 HEADER = "任务编号,任务名称,任务类别,责任单位,所属地区,规划任务序号,交办日期,办结时限,办结日期"
@@ -96,30 +95,10 @@ def test_as_of_an_earlier_day(pq: PlanQueries) -> None:
 
 
 # --- the /supervision page --------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def app(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[dash.Dash]:
-    from cockpit.app import create_app
-
-    settings, _ = demo_warehouse
-    application = create_app(settings)
-    with application.server.app_context():
-        yield application
-
-
-def _text(component: Any) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return "".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def test_layout_validates_parameters(app: dash.Dash) -> None:
+def test_layout_validates_parameters(demo_app_context: dash.Dash) -> None:
     from layouts import supervision as page
 
-    text = _text(page.layout(region="14", department="<script>", status="late"))
+    text = component_text(page.layout(region="14", department="<script>", status="late"))
     assert "未知地区" in text and "责任单位“<script>”" in text and "任务状态“late”无效" in text
 
 
@@ -128,7 +107,7 @@ def test_layout_validates_parameters(app: dash.Dash) -> None:
     [{}, {"region": "141100", "status": "overdue"}, {"region": "141124", "status": "done"},
      {"department": "省司法厅", "status": "open"}],
 )  # fmt: skip
-def test_panels_render(app: dash.Dash, params: dict[str, str]) -> None:
+def test_panels_render(demo_app_context: dash.Dash, params: dict[str, str]) -> None:
     from callbacks import supervision as cb
     from cockpit.services import current
     from layouts.supervision import parse_supervision_view
@@ -137,11 +116,11 @@ def test_panels_render(app: dash.Dash, params: dict[str, str]) -> None:
     assert not view.notices
     for name, (_output, renderer, _empty) in cb.PANELS.items():
         assert renderer(view, current()) is not None, name
-    tasks = _text(cb.render_tasks(view, current()))
+    tasks = component_text(cb.render_tasks(view, current()))
     assert "督办任务" in tasks
 
 
-def test_province_view_shows_overdue_with_age(app: dash.Dash) -> None:
+def test_province_view_shows_overdue_with_age(demo_app_context: dash.Dash) -> None:
     from callbacks import supervision as cb
     from cockpit.services import current
     from layouts.supervision import parse_supervision_view
@@ -158,15 +137,15 @@ def test_province_view_shows_overdue_with_age(app: dash.Dash) -> None:
     finally:
         cur.close()
     assert count > 0
-    overdue = _text(cb.render_overdue(view, current()))
+    overdue = component_text(cb.render_overdue(view, current()))
     assert f"逾期未办结 · {count}件（逾期最久的在前）" in overdue and f"{oldest}天" in overdue
-    kpis = _text(cb.render_kpis(view, current()))
+    kpis = component_text(cb.render_kpis(view, current()))
     assert "按期办结率" in kpis and f"逾期未办结{count}件" in kpis
-    by_region = _text(cb.render_by_region(view, current()))
+    by_region = component_text(cb.render_by_region(view, current()))
     assert "山西省（本级）" in by_region and "忻州市" in by_region
 
 
-def test_department_choice_is_validated(app: dash.Dash) -> None:
+def test_department_choice_is_validated(demo_app_context: dash.Dash) -> None:
     from callbacks.supervision import department_search
     from cockpit.services import current
     from layouts.supervision import parse_supervision_view

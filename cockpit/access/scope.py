@@ -40,13 +40,7 @@ _AUDITED_KEY = "cockpit_scope_denied"
 
 def ancestors(warehouse: Any, adcode: str) -> list[str]:
     """``adcode`` and its ancestors up to the province, nearest first (from the region table)."""
-    chain: list[str] = []
-    code: str | None = adcode
-    while code and code not in chain:
-        chain.append(code)
-        row = warehouse.region(code)
-        code = row.get("parent_adcode") if row else None
-    return chain
+    return [str(row["adcode"]) for row in reversed(warehouse.lineage(adcode))]
 
 
 def in_scope(warehouse: Any, scope: str, adcode: str) -> bool:

@@ -14,6 +14,7 @@ import flask
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
+from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit.access import audit
 from cockpit.auth.sessions import establish, safe_next, store
@@ -58,7 +59,7 @@ def login() -> flask.Response:
 
 
 @bp.get("/callback")
-def callback() -> flask.Response:
+def callback() -> BaseResponse:
     from cockpit.auth.views import default_landing, render
 
     settings = _settings()

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import flask
+from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit.access import audit
 from cockpit.access.principal import set_principal
@@ -105,7 +106,7 @@ def device_user() -> User | None:
     return user
 
 
-def set_device_cookie(response: flask.Response, token: str) -> None:
+def set_device_cookie(response: BaseResponse, token: str) -> None:
     settings = _settings()
     response.set_cookie(DEVICE_COOKIE, token, max_age=settings.kiosk_token_days * 86400, httponly=True,
                         secure=settings.cookie_secure, samesite="Lax", path="/")  # fmt: skip
@@ -127,7 +128,7 @@ def login_url(next_path: str | None = None) -> str:
     return "/login" + (f"?next={quote(target, safe='/')}" if target and target != "/" else "")
 
 
-def _unauthenticated() -> flask.Response:
+def _unauthenticated() -> BaseResponse:
     request = flask.request
     here = request.full_path.rstrip("?") if request.query_string else request.path
     if request.method == "GET" and not request.path.startswith(JSON_PREFIXES):
@@ -140,7 +141,7 @@ def _unauthenticated() -> flask.Response:
     return response
 
 
-def gate() -> flask.Response | None:
+def gate() -> BaseResponse | None:
     """``before_request``: sets the principal, or answers 401 / redirects to the sign-in page."""
     set_principal(None)
     if is_public(flask.request.path):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import flask
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit.access import audit
 from cockpit.access.principal import ROLE_NAMES, current_principal
@@ -20,6 +23,9 @@ from cockpit.auth.sessions import (
 )
 from cockpit.auth.users import MAX_PASSWORD, USERNAME
 from cockpit.settings import Settings
+
+if TYPE_CHECKING:
+    from dash.development.base_component import Component
 
 bp = flask.Blueprint("auth", __name__)
 
@@ -93,7 +99,7 @@ def default_landing(role: str) -> str:
 
 
 @bp.get("/login")
-def login_form() -> flask.Response:
+def login_form() -> BaseResponse:
     next_path = safe_next(flask.request.args.get("next"))
     user = session_user()
     if user is not None:
@@ -102,7 +108,7 @@ def login_form() -> flask.Response:
 
 
 @bp.post("/login")
-def login_submit() -> flask.Response:
+def login_submit() -> BaseResponse:
     form = flask.request.form
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
@@ -134,7 +140,7 @@ def login_submit() -> flask.Response:
 
 
 @bp.get("/logout")
-def logout_page() -> flask.Response:
+def logout_page() -> BaseResponse:
     # Signing out changes state, so it is a POST with the form token; a bare link lands here.
     if session_user() is None:
         return flask.redirect("/login", 303)
@@ -142,7 +148,7 @@ def logout_page() -> flask.Response:
 
 
 @bp.post("/logout")
-def logout() -> flask.Response:
+def logout() -> BaseResponse:
     if not form_token_ok():
         return render("页面已过期，请重试。", 400)
     user = session_user()
@@ -158,7 +164,7 @@ def logout() -> flask.Response:
     return response
 
 
-def user_menu() -> object:
+def user_menu() -> Component:
     """The signed-in user and a 退出 button, for the desk pages' navigation bar."""
     from dash import dcc, html
 
@@ -179,7 +185,7 @@ def user_menu() -> object:
 
 
 @bp.get("/auth/device/<token>")
-def enrol_device(token: str) -> flask.Response:
+def enrol_device(token: str) -> BaseResponse:
     """A wall opens the link ``cockpit users kiosk-token`` printed, once. The link's token is
     swapped for a fresh one at once, so the link (which may sit in a log) is useless afterwards."""
     user = store().device_user(token)

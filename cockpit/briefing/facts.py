@@ -19,12 +19,14 @@ from cockpit import pace, targets
 from cockpit.access import scope
 from cockpit.memo import Memo
 from cockpit.periods import PeriodError, parse_period
+from cockpit.screen.tiles import KPI_CODES
 from cockpit.services import Services
-from cockpit.tiles import KPI_CODES
-from cockpit.warehouse.events_queries import EventQueries
+from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.explorer_queries import ExplorerQueries
+from cockpit.warehouse.hotline_queries import HotlineQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.regulation_queries import RegulationQueries
 
 LEVEL_NOUN = {"province": "省", "city": "市", "county": "县（市、区）"}
 CHILD_NOUN = {"province": "个市", "city": "个县（市、区）", "county": ""}
@@ -215,24 +217,13 @@ def compute(
     return FACTS.get(wh, parts, lambda: _compute(services, region, month, selected))
 
 
-def _chain(wh: Warehouse, region: dict[str, Any]) -> list[dict[str, Any]]:
-    chain, code = [], region["adcode"]
-    while code:
-        row = wh.region(code)
-        if row is None:
-            break
-        chain.append(row)
-        code = row["parent_adcode"]
-    return list(reversed(chain))
-
-
 def _compute(services: Services, region: dict[str, Any], month: str, selected: list[str]) -> Facts:
     wh = services.warehouse
     plan = PlanQueries(wh)
     catalogue = plan.indicators()
     codes = catalogue["code"].tolist()
     adcode = region["adcode"]
-    chain = _chain(wh, region)
+    chain = wh.lineage(region["adcode"])
     parent = chain[-2]["adcode"] if len(chain) > 1 else None
     # Ranking among siblings only for those who may see the siblings (a county user gets none).
     parent = parent if scope.visible(wh, parent) else None
@@ -299,15 +290,15 @@ def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead
 
 
 def _events(wh: Warehouse, adcode: str, now: datetime) -> dict[str, Any]:
-    q = EventQueries(wh)
+    q = EmergencyQueries(wh)
     incidents = q.active_incidents(adcode, now)
     warnings = q.warnings_in_force(adcode, now)
     return {
         "incidents": incidents,
         "incident_levels": {lv: int((incidents["level"] == lv).sum()) for lv in ("I", "II", "III", "IV")},
         "warnings": warnings,
-        "hotline": q.hotline_pulse(adcode, now),
-        "inspection": q.inspection_pulse(adcode, now),
+        "hotline": HotlineQueries(wh).hotline_pulse(adcode, now),
+        "inspection": RegulationQueries(wh).inspection_pulse(adcode, now),
         "supervision": PlanQueries(wh).task_summary(adcode, now.date(), now.year),
         "today": date(now.year, now.month, now.day),
     }

@@ -13,9 +13,9 @@ from cockpit import targets
 from cockpit.briefing.facts import Facts
 from cockpit.charts.map import STATUS_COLOURS, region_map
 from cockpit.formatting import number, period_label
+from cockpit.screen.queries import ScreenQueries
 from cockpit.theme import theme
-from cockpit.warehouse.dashboard import Dashboard
-from cockpit.warehouse.events_queries import EventQueries
+from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.queries import Warehouse
 
 STATUS_ORDER = (targets.GREEN, targets.AMBER, targets.RED, None)
@@ -63,7 +63,7 @@ def map_figure(wh: Warehouse, facts: Facts, theme_name: str = "dark", labels: bo
         for r in values.to_dict("records")
     ]
     values["status"] = values["status"].where(values["status"].notna(), None)
-    incidents = EventQueries(wh).active_incidents(parent["adcode"], facts.now)
+    incidents = EmergencyQueries(wh).active_incidents(parent["adcode"], facts.now)
     fig = region_map(boundaries, values, direction=lead.direction, unit=lead.unit, colour_by="status",
                      theme=theme(theme_name), selected=selected, incidents=incidents)  # fmt: skip
     if labels:
@@ -119,7 +119,7 @@ def status_figure(facts: Facts, theme_name: str = "dark") -> go.Figure:
 def trend_figure(wh: Warehouse, facts: Facts, code: str | None = None, theme_name: str = "dark") -> go.Figure:
     """A region's values of one indicator over the last three years up to the facts' period, with targets."""
     ind = facts.by_code(code or facts.lead.code)
-    frame = Dashboard(wh).trend(ind.code, facts.region["adcode"])
+    frame = ScreenQueries(wh).trend(ind.code, facts.region["adcode"])
     frame = frame[frame["period"].astype(str) <= (ind.period or facts.period)]
     start = str(int(facts.period[:4]) - 2)
     frame = frame[frame["period"].astype(str) >= start]

@@ -95,7 +95,9 @@ def region_map_dict(
                 _trace(geojson, part, z=[1] * len(part), scale=[[0, colour], [1, colour]], theme=theme)
             )
     else:
-        z = [None if pd.isna(v) else float(v) for v in frame["value"]] if has_values else [0] * len(frame)
+        z: list[object] = (
+            [None if pd.isna(v) else float(v) for v in frame["value"]] if has_values else [0] * len(frame)
+        )
         scale = LOWER_IS_BETTER if direction == "lower" else HIGHER_IS_BETTER
         data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=has_values, unit=unit))
     # Outlined: regions in alarm, the selected one, and ``edges`` (adcode → line colour: a warning

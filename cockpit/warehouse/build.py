@@ -124,7 +124,7 @@ def read_vocabularies(seeds_dir: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=["vocabulary", "value", "alias"])
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    out = []
+    out: list[dict[str, str]] = []
     for row in rows:
         vocabulary, value = (row.get("vocabulary") or "").strip(), (row.get("value") or "").strip()
         if not vocabulary or not value:

@@ -1,7 +1,7 @@
 """The registry's figures for a region at this moment, as one list: what the wall's pulse and
 emergency tile, the region profile and briefings show, and what ``/api/v1/figures`` answers.
 
-Each value comes from the one query that defines it (``EventQueries.hotline_pulse`` and
+Each value comes from the one query that defines it (``HotlineQueries.hotline_pulse`` and
 ``inspection_pulse``, ``active_incidents``, ``warnings_in_force``, ``PlanQueries.task_summary``);
 this module only names them with their registry code and period, so a caller outside the pages
 reads the same numbers the pages show.
@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 
 from cockpit import figures
-from cockpit.warehouse.events_queries import EventQueries
+from cockpit.warehouse.emergency_queries import EmergencyQueries
+from cockpit.warehouse.hotline_queries import HotlineQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.regulation_queries import RegulationQueries
 
 SERIOUS_LEVELS = ("I", "II", "III")
 
@@ -52,12 +54,12 @@ class FigureQueries:
 
     def current(self, region: str, now: datetime) -> list[FigureValue]:
         """Every registry figure of a period kind other than ``window`` for ``region`` at ``now``."""
-        events, plan = EventQueries(self.wh), PlanQueries(self.wh)
-        incidents = events.active_incidents(region, now)
-        warnings = events.warnings_in_force(region, now)
-        hot = events.hotline_pulse(region, now)
-        ins = events.inspection_pulse(region, now)
-        sup = plan.task_summary(region, now.date(), now.year)
+        emergency = EmergencyQueries(self.wh)
+        incidents = emergency.active_incidents(region, now)
+        warnings = emergency.warnings_in_force(region, now)
+        hot = HotlineQueries(self.wh).hotline_pulse(region, now)
+        ins = RegulationQueries(self.wh).inspection_pulse(region, now)
+        sup = PlanQueries(self.wh).task_summary(region, now.date(), now.year)
         serious = int(incidents["level"].isin(SERIOUS_LEVELS).sum()) if len(incidents) else 0
         rows: list[tuple[str, str, Any, dict[str, Any]]] = [
             ("incidents.unclosed", "now", len(incidents), {}),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import pandas as pd
@@ -431,7 +431,8 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
                 " || CAST(ind.max_value AS VARCHAR) || ']'",
             )
         )
-        raw_value = _raw_expr(plan, measured)
+        # ``measured`` is in ``typed_of``, so its column has a source expression (never None).
+        raw_value = cast(str, _raw_expr(plan, measured))
         checks.append(
             (
                 f"contains({_folded(raw_value)}, '%') AND ind.unit IS DISTINCT FROM '%'",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list, unrestricted
 from cockpit.memo import Memo, MemoStore
+from cockpit.records import records
 from cockpit.settings import Settings
 from cockpit.warehouse.schema import FEED_TABLES
 from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
@@ -87,7 +88,7 @@ class Warehouse:
             cur.close()
 
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        return self._df(sql, params).to_dict("records")  # type: ignore[return-value]
+        return records(self._df(sql, params))
 
     # --- meta and bookkeeping -------------------------------------------------------------
     def meta(self) -> dict[str, str]:
@@ -95,7 +96,7 @@ class Warehouse:
         return dict(zip(frame["key"], frame["value"], strict=True))
 
     def feed_state(self) -> dict[str, dict[str, Any]]:
-        rows = self.cached_df("feed_state", "SELECT * FROM feed_state ORDER BY feed").to_dict("records")
+        rows = records(self.cached_df("feed_state", "SELECT * FROM feed_state ORDER BY feed"))
         return {r["feed"]: r for r in rows}
 
     def runs(self, feed: str | None = None, limit: int = 50) -> pd.DataFrame:
@@ -137,9 +138,22 @@ class Warehouse:
         row = index.get(adcode) if isinstance(adcode, str) else None
         return dict(row) if row is not None else None
 
+    @unrestricted("the walk up the public admin tree: breadcrumbs and scope checks")
+    def lineage(self, adcode: str) -> list[dict[str, Any]]:
+        """``adcode``'s region rows from the province down to it (empty for an unknown code)."""
+        chain: list[dict[str, Any]] = []
+        code: Any = adcode
+        while code and not any(row["adcode"] == code for row in chain):
+            row = self.region(code)
+            if row is None:
+                break
+            chain.append(row)
+            code = row.get("parent_adcode")
+        return chain[::-1]
+
     def _region_index(self) -> dict[str, dict[str, Any]]:
         frame = self._df("SELECT * FROM region")
-        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        rows = records(frame.astype(object).where(frame.notna(), None))
         return {str(row["adcode"]): row for row in rows}
 
     @scoped_list()

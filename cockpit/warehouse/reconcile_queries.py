@@ -27,7 +27,7 @@ import pandas as pd
 
 from cockpit.access.scope import scoped
 from cockpit.settings import PROJECT_ROOT
-from cockpit.warehouse.events_queries import REPORT_DEADLINE_MINUTES
+from cockpit.warehouse.events_base import REPORT_DEADLINE_MINUTES
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.region_tree import LINEAGE, SUBTREE
 

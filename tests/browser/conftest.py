@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +102,12 @@ def external_requests(requests: list[str], origin: str) -> list[str]:
     return [u for u in requests if not u.startswith(origin) and not u.startswith(("data:", "blob:"))]
 
 
+def assert_clean(browser: Browser, origin: str) -> None:
+    """Not a single request left ``origin`` and the console logged no error."""
+    assert external_requests(browser.requests, origin) == []
+    assert browser.console_errors == []
+
+
 @pytest.fixture
 def browser_page(request: pytest.FixtureRequest) -> Iterator[Browser]:
     _require_chromium()
@@ -152,20 +158,43 @@ EVENT_MAP = ".panel-map .js-plotly-plot"
 EVENT_REGIONS = f"{EVENT_MAP} .choroplethlayer path.choroplethlocation"
 
 
-def settle_events(browser: Browser) -> None:
+def settle_events(browser: Browser, url: object = None, crumbs: int = 0) -> list[str]:
     """Every panel filled (or showing its own error) and the map drawn, after the callbacks a
     navigation starts have all answered: waiting for "no panel loading" alone could pass in the
-    moment before a drill's callbacks marked the panels loading (the old flaky settle)."""
+    moment before a drill's callbacks marked the panels loading (the old flaky settle).
+
+    After a click: first waits for the address to match ``url`` and, with ``crumbs``, for the
+    breadcrumb to have that many parts, which it returns (else an empty list)."""
     page = browser.page
+    if url is not None:
+        wait_url(page, url)
+    parts = event_crumbs(browser, crumbs) if crumbs else []
     page.wait_for_load_state("networkidle", timeout=30_000)  # type: ignore[attr-defined]
     expect(page.locator(".events-panel.loading")).to_have_count(0, timeout=20_000)  # type: ignore[attr-defined]
     page.wait_for_selector(EVENT_REGIONS, timeout=20_000)  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle", timeout=30_000)  # type: ignore[attr-defined]
+    return parts
 
 
-def open_events(browser: Browser, url: str) -> None:
-    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+def open_events(browser: Browser, url: str, shows: Mapping[str, str | Iterable[str]] | None = None) -> object:
+    """Opens an event desk page and waits until it has settled; with ``shows`` (selector → the text or
+    texts it must contain), checks what the page shows. Returns the browser's page."""
+    page = browser.page
+    page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
     settle_events(browser)
+    for selector, texts in (shows or {}).items():
+        shown = page.inner_text(selector)  # type: ignore[attr-defined]
+        for text in [texts] if isinstance(texts, str) else texts:
+            assert text in shown, (selector, text)
+    return page
+
+
+def open_bad_url(browser: Browser, url: str, notices: Iterable[str]) -> None:
+    """A tampered link to an event desk page opens the province, with each of ``notices`` in the
+    header and no panel that failed to load."""
+    page = open_events(browser, url, shows={".events-header": notices})
+    assert event_crumbs(browser, 1) == ["山西省"]
+    assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
 
 
 def event_crumbs(browser: Browser, parts: int) -> list[str]:
@@ -174,3 +203,22 @@ def event_crumbs(browser: Browser, parts: int) -> list[str]:
         "n => document.querySelector('.events-breadcrumb')?.innerText.split('›').length === n", arg=parts
     )
     return [p.strip() for p in browser.page.inner_text(".events-breadcrumb").split("›")]  # type: ignore[attr-defined]
+
+
+# --- maps drawn by plotly: a region's shape, found from the figure ----------------------------------
+def click_map_region(browser: Browser, graph: str, adcode: str) -> None:
+    """Clicks a region's shape on the map in ``graph`` (a selector of the graph or of what holds it):
+    its trace and position come from the figure, since status maps draw one fill trace per status,
+    and the outline trace of regions in alarm is passed over."""
+    found = browser.page.evaluate(  # type: ignore[attr-defined]
+        """([sel, code]) => { const gd = document.querySelector(sel + ' .js-plotly-plot') || document.querySelector(sel);
+             for (let t = 0; t < gd.data.length; t++) {
+               if (gd.data[t].type !== 'choropleth' || gd.data[t].name === 'alarm') continue;
+               const i = Array.from(gd.data[t].locations || []).indexOf(code); if (i >= 0) return [t, i]; }
+             return null; }""",
+        [graph, adcode],
+    )
+    assert found is not None, adcode
+    trace, index = found
+    path = f"{graph} .choroplethlayer .trace:nth-child({trace + 1}) path.choroplethlocation"
+    browser.page.locator(path).nth(index).click(force=True)  # type: ignore[attr-defined]

@@ -14,8 +14,9 @@ from cockpit.settings import Settings
 from tests.browser.conftest import (
     Browser,
     LiveServer,
-    event_crumbs,
+    assert_clean,
     external_requests,
+    open_bad_url,
     open_events,
     serve,
     settle_events,
@@ -40,33 +41,19 @@ def click_region(browser: Browser, index: int) -> None:
 
 
 def test_province_city_county_and_an_incident(live_server: LiveServer, browser_page: Browser) -> None:
-    page = browser_page.page
-    open_events(browser_page, live_server.url + "/emergency")
-    body = page.inner_text("body")  # type: ignore[attr-defined]
-    for text in (
-        "“一颗星”应急指挥",
-        "未结案事件",
-        "生效预警",
-        "事件时间轴",
-        "分地区统计",
-        "类别与级别",
-        "GCJ-02",
-    ):
-        assert text in body, text
-    assert "暂时无法加载" not in body
+    panels = ("“一颗星”应急指挥", "未结案事件", "生效预警", "事件时间轴", "分地区统计", "类别与级别",
+              "GCJ-02")  # fmt: skip
+    page = open_events(browser_page, live_server.url + "/emergency", shows={"body": panels})
+    assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
     assert page.locator(REGIONS).count() >= 11  # type: ignore[attr-defined]
     browser_page.screenshot("emergency-province-1920x1080")
 
     click_region(browser_page, 0)
-    wait_url(page, re.compile(r"region=14\d\d00"))  # type: ignore[attr-defined]
-    city = event_crumbs(browser_page, 2)
+    city = settle_events(browser_page, re.compile(r"region=14\d\d00"), crumbs=2)
     assert city[0] == "山西省" and city[1].endswith("市")
-    settle_events(browser_page)
     click_region(browser_page, 1)
-    wait_url(page, re.compile(r"region=14\d\d(?!00)\d\d"))  # type: ignore[attr-defined]
-    chain = event_crumbs(browser_page, 3)
+    chain = settle_events(browser_page, re.compile(r"region=14\d\d(?!00)\d\d"), crumbs=3)
     assert chain[:2] == city
-    settle_events(browser_page)
     assert chain[2] in page.inner_text(".panel-stats")  # type: ignore[attr-defined]  # the county's own row
     browser_page.screenshot("emergency-county-1920x1080")
 
@@ -80,8 +67,7 @@ def test_province_city_county_and_an_incident(live_server: LiveServer, browser_p
         assert text in detail, text
     settle_events(browser_page)
     browser_page.screenshot("emergency-incident-1920x1080")
-    assert external_requests(browser_page.requests, live_server.url) == []
-    assert browser_page.console_errors == []
+    assert_clean(browser_page, live_server.url)
 
 
 def test_a_marker_on_the_timeline_opens_its_incident(live_server: LiveServer, browser_page: Browser) -> None:
@@ -96,18 +82,11 @@ def test_a_marker_on_the_timeline_opens_its_incident(live_server: LiveServer, br
 def test_bad_links_and_tampered_clicks_give_notices_not_errors(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
-    page = browser_page.page
-    open_events(
-        browser_page,
-        live_server.url + "/emergency?region=999999&period=2026-13&incident=nope&category=<b>&level=V",
-    )
-    notices = page.inner_text(".events-header")  # type: ignore[attr-defined]
-    for text in ("未知地区", "统计期", "未找到事件编号", "未知事件类别", "未知事件级别"):
-        assert text in notices, text
-    assert event_crumbs(browser_page, 1) == ["山西省"]
-    assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
-    open_events(browser_page, live_server.url + "/emergency?from=2026-11-20&to=2026-11-01")
-    assert "时间范围" in page.inner_text(".events-header")  # type: ignore[attr-defined]
+    tampered = "/emergency?region=999999&period=2026-13&incident=nope&category=<b>&level=V"
+    open_bad_url(browser_page, live_server.url + tampered,
+                 ("未知地区", "统计期", "未找到事件编号", "未知事件类别", "未知事件级别"))  # fmt: skip
+    page = open_events(browser_page, live_server.url + "/emergency?from=2026-11-20&to=2026-11-01",
+                       shows={".events-header": "时间范围"})  # fmt: skip
     before = page.url  # type: ignore[attr-defined]
     # A forged click naming a region that does not exist changes nothing.
     page.evaluate(

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from cockpit.exports.tables import read_csv_export
-from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
+from tests.browser.conftest import (
+    Browser,
+    LiveServer,
+    assert_clean,
+    click_map_region,
+    external_requests,
+    wait_url,
+)
 
 pytestmark = pytest.mark.browser
 MAP = "#region-map"
@@ -20,19 +27,8 @@ def wait_map(browser: Browser) -> None:
 
 
 def click_region(browser: Browser, adcode: str) -> None:
-    """Click a region's shape: its trace and index from the figure (one trace per status)."""
-    found = browser.page.evaluate(  # type: ignore[attr-defined]
-        """([sel, code]) => { const gd = document.querySelector(sel + ' .js-plotly-plot') || document.querySelector(sel);
-             for (let t = 0; t < gd.data.length; t++) {
-               if (gd.data[t].type !== 'choropleth' || gd.data[t].name === 'alarm') continue;
-               const i = Array.from(gd.data[t].locations || []).indexOf(code); if (i >= 0) return [t, i]; }
-             return null; }""",
-        [MAP, adcode],
-    )
-    assert found is not None, adcode
-    trace, index = found
-    path = f"{MAP} .choroplethlayer .trace:nth-child({trace + 1}) path.choroplethlocation"
-    browser.page.locator(path).nth(index).click(force=True)  # type: ignore[attr-defined]
+    """Click a region's shape on the profile's map."""
+    click_map_region(browser, MAP, adcode)
 
 
 def test_from_the_screen_to_a_county_profile_by_the_map(
@@ -59,8 +55,7 @@ def test_from_the_screen_to_a_county_profile_by_the_map(
     for path in ("/emergency", "/regulation", "/hotline", "/targets", "/supervision"):
         assert page.locator(f".domain-links a[href='{path}?region=141124']").count() == 1  # type: ignore[attr-defined]
     browser_page.screenshot("region-141124-1920x1080")
-    assert external_requests(browser_page.requests, live_server.url) == []
-    assert browser_page.console_errors == []
+    assert_clean(browser_page, live_server.url)
 
 
 def test_drill_through_a_figure_to_its_rows_and_export_them(

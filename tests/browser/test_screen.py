@@ -9,15 +9,17 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
+from tests.browser.conftest import Browser, LiveServer, assert_clean, wait_url
 
 pytestmark = pytest.mark.browser
 MAP_PATHS = ".js-plotly-plot .choroplethlayer .trace:first-child path.choroplethlocation"
 
 
-def open_screen(browser: Browser, url: str) -> None:
+def open_screen(browser: Browser, url: str) -> object:
+    """Opens the big screen and waits until it has settled; returns the browser's page."""
     browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
     settle(browser)
+    return browser.page
 
 
 def settle(browser: Browser) -> None:
@@ -41,8 +43,7 @@ def crumbs(browser: Browser, expect: str | None = None) -> str:
 def test_province_at_a_glance_with_no_external_requests(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
-    open_screen(browser_page, live_server.url + "/")
-    page = browser_page.page
+    page = open_screen(browser_page, live_server.url + "/")
     assert page.locator(MAP_PATHS).count() == 11  # type: ignore[attr-defined]
     for selector in (
         ".tile-kpis",
@@ -57,13 +58,11 @@ def test_province_at_a_glance_with_no_external_requests(
     assert "全程网办率" in body and "入库" in body and "来源" in body
     assert "暂时无法加载" not in body
     browser_page.screenshot("screen-province-1920x1080")
-    assert external_requests(browser_page.requests, live_server.url) == []
-    assert browser_page.console_errors == []
+    assert_clean(browser_page, live_server.url)
 
 
 def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Browser) -> None:
-    open_screen(browser_page, live_server.url + "/")
-    page = browser_page.page
+    page = open_screen(browser_page, live_server.url + "/")
     page.locator(MAP_PATHS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
     wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     page.wait_for_function(
@@ -84,8 +83,9 @@ def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Brows
 
 
 def test_deep_link_opens_exactly_that_view(live_server: LiveServer, browser_page: Browser) -> None:
-    open_screen(browser_page, live_server.url + "/?region=141124&indicator=hotline_close_rate&period=2026-09")
-    page = browser_page.page
+    page = open_screen(
+        browser_page, live_server.url + "/?region=141124&indicator=hotline_close_rate&period=2026-09"
+    )
     assert crumbs(browser_page, "山西省›吕梁市›临县") == "山西省›吕梁市›临县"
     assert "12345热线办结率" in page.inner_text(".map-toolbar")  # type: ignore[attr-defined]
     page.wait_for_selector(".tile-map-footer")  # type: ignore[attr-defined]
@@ -99,8 +99,7 @@ def test_deep_link_opens_exactly_that_view(live_server: LiveServer, browser_page
 def test_search_by_pinyin_initials_jumps_to_the_region(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
-    open_screen(browser_page, live_server.url + "/")
-    page = browser_page.page
+    page = open_screen(browser_page, live_server.url + "/")
     page.click("#screen-search")  # type: ignore[attr-defined]
     page.keyboard.type("lx")  # type: ignore[attr-defined]
     page.get_by_text("临县（地区）").click()  # type: ignore[attr-defined]
@@ -110,8 +109,7 @@ def test_search_by_pinyin_initials_jumps_to_the_region(
 
 @pytest.mark.parametrize("browser_page", [(3840, 2160), (5760, 1080), (1366, 768)], indirect=True)
 def test_canvas_scales_to_the_wall_without_scrollbars(live_server: LiveServer, browser_page: Browser) -> None:
-    open_screen(browser_page, live_server.url + "/")
-    page = browser_page.page
+    page = open_screen(browser_page, live_server.url + "/")
     width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[attr-defined]
     scale = float(page.get_attribute("#canvas", "data-scale"))  # type: ignore[attr-defined]
     design_width = int(page.get_attribute("#canvas", "data-width"))  # type: ignore[attr-defined]
@@ -132,8 +130,7 @@ def test_canvas_scales_to_the_wall_without_scrollbars(live_server: LiveServer, b
 def test_kiosk_rotates_cities_and_pauses_on_interaction(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
-    open_screen(browser_page, live_server.url + "/?kiosk=1&interval=2&resume=30")
-    page = browser_page.page
+    page = open_screen(browser_page, live_server.url + "/?kiosk=1&interval=2&resume=30")
     seen: list[str] = []
     # Up to 20 s for three 2-second steps: a cold city map (the plan's assessment) on a loaded CI
     # machine can hold a step back; the loop ends as soon as three cities were seen.
@@ -160,8 +157,7 @@ def test_kiosk_rotates_cities_and_pauses_on_interaction(
 def test_watchdog_shows_outage_and_reloads_on_recovery(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
-    open_screen(browser_page, live_server.url + "/?region=140100")
-    page = browser_page.page
+    page = open_screen(browser_page, live_server.url + "/?region=140100")
     page.route("**/healthz", lambda route: route.abort())  # type: ignore[attr-defined]
     page.evaluate("window.cockpitWall.watchdog()")  # type: ignore[attr-defined]
     page.wait_for_selector(".offline-banner")  # type: ignore[attr-defined]
@@ -176,14 +172,13 @@ def test_watchdog_shows_outage_and_reloads_on_recovery(
 def test_a_failing_tile_does_not_block_the_others(
     live_server: LiveServer, browser_page: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cockpit.warehouse.events_queries import EventQueries
+    from cockpit.warehouse.hotline_queries import HotlineQueries
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("hotline database unreachable")
 
-    monkeypatch.setattr(EventQueries, "hotline_pulse", broken)
-    open_screen(browser_page, live_server.url + "/?region=140700")
-    page = browser_page.page
+    monkeypatch.setattr(HotlineQueries, "hotline_pulse", broken)
+    page = open_screen(browser_page, live_server.url + "/?region=140700")
     page.wait_for_selector(".tile-pulse .tile-error")  # type: ignore[attr-defined]
     assert "暂时无法加载" in page.inner_text(".tile-pulse")  # type: ignore[attr-defined]
     assert "全程网办率" in page.inner_text(".tile-kpis")  # type: ignore[attr-defined]

@@ -9,8 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
-from tests.browser.test_targets import click_region
+from tests.browser.conftest import Browser, LiveServer, assert_clean, click_map_region, wait_url
 
 pytestmark = pytest.mark.browser
 MAP = ".plan-page .js-plotly-plot"
@@ -34,14 +33,19 @@ def settle(browser: Browser, expect_title: str | None = None) -> None:
     )
 
 
+def open_page(browser: Browser, url: str, expect_title: str) -> object:
+    """Opens /supervision and waits until it has settled on ``expect_title``; returns the browser's page."""
+    browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+    settle(browser, expect_title)
+    return browser.page
+
+
 def params(browser: Browser) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(browser.page.url).query).items()}  # type: ignore[attr-defined]
 
 
 def test_province_at_a_glance(live_server: LiveServer, browser_page: Browser) -> None:
-    page = browser_page.page
-    page.goto(live_server.url + "/supervision", wait_until="networkidle")  # type: ignore[attr-defined]
-    settle(browser_page, "山西省的督办任务")
+    page = open_page(browser_page, live_server.url + "/supervision", "山西省的督办任务")
     assert page.locator(".choroplethlayer .trace:first-child path.choroplethlocation").count() == 11  # type: ignore[attr-defined]
     kpis = page.inner_text("#supervision-kpis")  # type: ignore[attr-defined]
     for text in ("按期办结率", "清零率", "逾期未办结", "最长逾期", "入库"):
@@ -54,21 +58,18 @@ def test_province_at_a_glance(live_server: LiveServer, browser_page: Browser) ->
         assert text in page.inner_text(".sup-grid")  # type: ignore[attr-defined]
     assert "省司法厅" in page.inner_text("#supervision-by-department")  # type: ignore[attr-defined]
     browser_page.screenshot("supervision-province-1920x1080")
-    assert external_requests(browser_page.requests, live_server.url) == []
-    assert browser_page.console_errors == []
+    assert_clean(browser_page, live_server.url)
 
 
 def test_drill_to_a_city_and_a_county_shows_their_tasks(
     live_server: LiveServer, browser_page: Browser
 ) -> None:
-    page = browser_page.page
-    page.goto(live_server.url + "/supervision", wait_until="networkidle")  # type: ignore[attr-defined]
-    settle(browser_page, "山西省的督办任务")
+    page = open_page(browser_page, live_server.url + "/supervision", "山西省的督办任务")
     page.locator("#supervision-by-region-rows").get_by_role("link", name="忻州市").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"region=140900"))  # type: ignore[attr-defined]
     settle(browser_page, "忻州市的督办任务")
     assert "忻州市" in page.inner_text(".plan-crumbs")  # type: ignore[attr-defined]
-    click_region(browser_page, ".plan-page", "140922")  # 五台县, a lagging county
+    click_map_region(browser_page, ".plan-page", "140922")  # 五台县, a lagging county
     wait_url(page, re.compile(r"region=140922"))  # type: ignore[attr-defined]
     settle(browser_page, "五台县的督办任务")
     assert page.inner_text(".plan-crumbs").replace("\n", "").replace(" ", "") == "山西省›忻州市›五台县"  # type: ignore[attr-defined]
@@ -79,9 +80,7 @@ def test_drill_to_a_city_and_a_county_shows_their_tasks(
 
 
 def test_filter_by_state_and_department(live_server: LiveServer, browser_page: Browser) -> None:
-    page = browser_page.page
-    page.goto(live_server.url + "/supervision?region=140000", wait_until="networkidle")  # type: ignore[attr-defined]
-    settle(browser_page, "全部")
+    page = open_page(browser_page, live_server.url + "/supervision?region=140000", "全部")
     page.locator("#supervision-status").get_by_role("link", name="逾期未办结").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"status=overdue"))  # type: ignore[attr-defined]
     settle(browser_page, "逾期未办结 ·")
@@ -106,12 +105,8 @@ def test_filter_by_state_and_department(live_server: LiveServer, browser_page: B
 
 
 def test_tampered_link_opens_with_notices(live_server: LiveServer, browser_page: Browser) -> None:
-    page = browser_page.page
-    page.goto(
-        live_server.url + "/supervision?region=abc&department=%3Cscript%3E&status=late",
-        wait_until="networkidle",
-    )  # type: ignore[attr-defined]
-    settle(browser_page, "山西省的督办任务")
+    url = live_server.url + "/supervision?region=abc&department=%3Cscript%3E&status=late"
+    page = open_page(browser_page, url, "山西省的督办任务")
     notices = page.inner_text("#supervision-notice")  # type: ignore[attr-defined]
     assert "未知地区" in notices and "责任单位" in notices and "任务状态“late”无效" in notices
     assert browser_page.console_errors == []

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, external_requests, wait_url
+from tests.browser.conftest import Browser, LiveServer, assert_clean, click_map_region, wait_url
 
 pytestmark = pytest.mark.browser
 MAP = ".plan-map"
@@ -22,9 +22,11 @@ def settle(browser: Browser) -> None:
     page.wait_for_selector(f"{MAP} .choroplethlayer path.choroplethlocation", timeout=20_000)  # type: ignore[attr-defined]
 
 
-def open_page(browser: Browser, url: str) -> None:
+def open_page(browser: Browser, url: str) -> object:
+    """Opens a plan page and waits until it has settled; returns the browser's page."""
     browser.page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
     settle(browser)
+    return browser.page
 
 
 def crumbs(browser: Browser, expect: str) -> str:
@@ -38,25 +40,8 @@ def params(browser: Browser) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(browser.page.url).query).items()}  # type: ignore[attr-defined]
 
 
-def click_region(browser: Browser, graph: str, adcode: str) -> None:
-    """Click a region's shape: find its trace and position from the figure (status maps draw one trace
-    per status), then click that path."""
-    found = browser.page.evaluate(  # type: ignore[attr-defined]
-        """([sel, code]) => { const gd = document.querySelector(sel + ' .js-plotly-plot');
-             for (let t = 0; t < gd.data.length; t++) {
-               const i = Array.from(gd.data[t].locations || []).indexOf(code); if (i >= 0) return [t, i]; }
-             return null; }""",
-        [graph, adcode],
-    )
-    assert found is not None, adcode
-    trace, index = found
-    path = f"{graph} .choroplethlayer .trace:nth-child({trace + 1}) path.choroplethlocation"
-    browser.page.locator(path).nth(index).click(force=True)  # type: ignore[attr-defined]
-
-
 def test_province_view_with_no_external_requests(live_server: LiveServer, browser_page: Browser) -> None:
-    open_page(browser_page, live_server.url + "/targets")
-    page = browser_page.page
+    page = open_page(browser_page, live_server.url + "/targets")
     # Eleven cities (a city off track is drawn twice: filled by its status, and outlined).
     shapes = page.eval_on_selector_all(  # type: ignore[attr-defined]
         f"{MAP} .choroplethlayer path.choroplethlocation",
@@ -71,13 +56,11 @@ def test_province_view_with_no_external_requests(live_server: LiveServer, browse
     assert "暂时无法加载" not in body
     assert params(browser_page) == {}  # the default view needs no parameters
     browser_page.screenshot("targets-province-1920x1080")
-    assert external_requests(browser_page.requests, live_server.url) == []
-    assert browser_page.console_errors == []
+    assert_clean(browser_page, live_server.url)
 
 
 def test_filter_to_off_track(live_server: LiveServer, browser_page: Browser) -> None:
-    open_page(browser_page, live_server.url + "/targets?region=140400&indicator=hotline_close_rate")
-    page = browser_page.page
+    page = open_page(browser_page, live_server.url + "/targets?region=140400&indicator=hotline_close_rate")
     all_rows = page.locator(TABLE_ROWS).count()  # type: ignore[attr-defined]
     all_inds = page.locator(".tree-ind").count()  # type: ignore[attr-defined]
     page.click("#targets-filter")  # type: ignore[attr-defined]
@@ -98,8 +81,7 @@ def test_filter_to_off_track(live_server: LiveServer, browser_page: Browser) -> 
 
 
 def test_drill_pillar_indicator_city_county(live_server: LiveServer, browser_page: Browser) -> None:
-    open_page(browser_page, live_server.url + "/targets")
-    page = browser_page.page
+    page = open_page(browser_page, live_server.url + "/targets")
     page.get_by_role("link", name="服务政府").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"pillar=fuwu"))  # type: ignore[attr-defined]
     page.wait_for_selector(".tree-pillar.focus")  # type: ignore[attr-defined]
@@ -109,7 +91,7 @@ def test_drill_pillar_indicator_city_county(live_server: LiveServer, browser_pag
     wait_url(page, re.compile(r"indicator=online_service_rate"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#targets-detail')?.innerText.includes('全程网办率')")  # type: ignore[attr-defined]
     settle(browser_page)
-    click_region(browser_page, MAP, "141100")  # 吕梁市
+    click_map_region(browser_page, MAP, "141100")  # 吕梁市
     wait_url(page, re.compile(r"region=141100"))  # type: ignore[attr-defined]
     assert crumbs(browser_page, "山西省›吕梁市") == "山西省›吕梁市"
     settle(browser_page)
@@ -130,11 +112,10 @@ def test_drill_pillar_indicator_city_county(live_server: LiveServer, browser_pag
 
 
 def test_deep_link_to_an_indicator_and_region(live_server: LiveServer, browser_page: Browser) -> None:
-    open_page(
+    page = open_page(
         browser_page,
         live_server.url + "/targets?region=141124&indicator=admin_review_correction_rate&year=2025",
     )
-    page = browser_page.page
     assert crumbs(browser_page, "山西省›吕梁市›临县") == "山西省›吕梁市›临县"
     assert "临县 · 行政复议纠错率" in page.inner_text("#targets-detail")  # type: ignore[attr-defined]
     assert "↓越低越好" in page.inner_text("#targets-detail")  # type: ignore[attr-defined]
@@ -172,5 +153,4 @@ def test_evaluation_final_and_a_year(live_server: LiveServer, browser_page: Brow
     wait_url(page, re.compile(r"region=140900"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#targets-eval-narrative')?.innerText.includes('忻州市')")  # type: ignore[attr-defined]
     assert params(browser_page)["scope"] == "mid"
-    assert external_requests(browser_page.requests, live_server.url) == []
-    assert browser_page.console_errors == []
+    assert_clean(browser_page, live_server.url)

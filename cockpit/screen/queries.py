@@ -15,7 +15,7 @@ from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
 
 
-class Dashboard:
+class ScreenQueries:
     def __init__(self, warehouse: Warehouse) -> None:
         self.wh = warehouse
 

@@ -19,6 +19,7 @@ from cockpit import figures, targets
 from cockpit.alarms import status_breakdown
 from cockpit.charts.map import template
 from cockpit.formatting import number, period_label, points
+from cockpit.records import records
 from cockpit.theme import theme as theme_colours
 
 KPI_CODES = (
@@ -171,17 +172,19 @@ def _recon_flag(region: str, code: str) -> dcc.Link:
 def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Freshness) -> html.Div:
     """Five pillars from the plan's own assessment (status rules and 序时进度 from /targets)."""
     rows = []
-    for r in rollup.itertuples():
+    for r in records(rollup):
         share = (
-            r.on_track_share if r.on_track_share == r.on_track_share and r.on_track_share is not None else 0.0
+            r["on_track_share"]
+            if r["on_track_share"] == r["on_track_share"] and r["on_track_share"] is not None
+            else 0.0
         )
         rows.append(
             html.Div(
                 [
-                    html.Div(r.pillar_name, className="pillar-name"),
+                    html.Div(r["pillar_name"], className="pillar-name"),
                     html.Div(html.Div(className="pillar-fill", style={"width": f"{share * 100:.0f}%"}), className="pillar-bar"),
-                    html.Div(f"{int(r.green)}/{int(r.total)} 达标", className="pillar-count"),
-                    html.Div(f"{len(r.red_names)} 项落后" if r.red_names else "", className="pillar-off"),
+                    html.Div(f"{int(r['green'])}/{int(r['total'])} 达标", className="pillar-count"),
+                    html.Div(f"{len(r['red_names'])} 项落后" if r["red_names"] else "", className="pillar-off"),
                 ],
                 className="pillar-row",
             )
@@ -193,9 +196,9 @@ def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Fres
         "order"
     )
     listing = [
-        html.Li([html.Span([html.Span(className=f"dot {r.status}"), r.name]),
+        html.Li([html.Span([html.Span(className=f"dot {r['status']}"), r["name"]]),
                  html.Span(_judged_value(r), className="num"), html.Span(_judged_target(r), className="num muted")])
-        for r in behind.head(5).itertuples()
+        for r in records(behind.head(5))
     ]  # fmt: skip
     extra = (
         [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
@@ -203,21 +206,21 @@ def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Fres
     return tile(title, [*rows, *extra], fresh.footer("按序时进度对照年度目标"), name="pillars")
 
 
-def _judged_value(r: Any) -> str:
+def _judged_value(r: dict[str, Any]) -> str:
     """The value the judgement used, saying which: a year-to-date mean is not the latest reading the
     KPI cards show under the same name."""
-    shown = number(r.value, r.unit, int(r.decimals))
-    return f"年均 {shown}" if getattr(r, "basis", "") == "ytd_mean" else shown
+    shown = number(r["value"], r["unit"], int(r["decimals"]))
+    return f"年均 {shown}" if r.get("basis", "") == "ytd_mean" else shown
 
 
-def _judged_target(r: Any) -> str:
+def _judged_target(r: dict[str, Any]) -> str:
     """序时 only where the pace asks for less than the year's target by now (a rule without pace, or a
     region already past its target, is judged against the target itself)."""
-    decimals = int(r.decimals)
-    pace_t, target = _float_or_none(r.pace_target), _float_or_none(r.target_value)
+    decimals = int(r["decimals"])
+    pace_t, target = _float_or_none(r["pace_target"]), _float_or_none(r["target_value"])
     if pace_t is not None and (target is None or abs(pace_t - target) > 1e-9):
-        return f"序时 {number(pace_t, r.unit, decimals)}"
-    return f"目标 {number(target, r.unit, decimals)}"
+        return f"序时 {number(pace_t, r['unit'], decimals)}"
+    return f"目标 {number(target, r['unit'], decimals)}"
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -282,12 +285,12 @@ def emergency_panel(
     latest = [
         html.Li(
             [
-                html.Span(LEVEL_NAMES[r.level][:2], className=f"tag level-{r.level}"),
-                f" {r.title}",
-                html.Span(f" {r.occurred_at:%m-%d %H:%M}", className="muted"),
+                html.Span(LEVEL_NAMES[r["level"]][:2], className=f"tag level-{r['level']}"),
+                f" {r['title']}",
+                html.Span(f" {r['occurred_at']:%m-%d %H:%M}", className="muted"),
             ]
         )
-        for r in incidents.head(4).itertuples()
+        for r in records(incidents.head(4))
     ]
     unclosed, marks = figures.marked("incidents.unclosed", "now", region, now, len(incidents))
     in_force, warn_marks = figures.marked("warnings.in_force", "now", region, now, len(warnings))

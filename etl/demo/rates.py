@@ -12,11 +12,10 @@ and ``cockpit.warehouse.reconcile_queries`` checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from etl.demo import Plant, RegionBook
+from etl.demo.regions import RegionBook
 
 # The reported rates the demo counts from its rows (seeds/reconciliation.csv checks the same ones).
 DERIVED = frozenset({"hotline_close_rate", "hotline_satisfaction_rate", "emergency_report_ontime_rate",
@@ -31,18 +30,6 @@ def month_code(day: date) -> str:
 
 def quarter_code(day: date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarantined(plants: Iterable[Plant]) -> set[int]:
-    """Clean rows that will not reach the warehouse: those a plant overwrites, and the originals of
-    conflicting duplicates (two rows with one key and different values: both are refused)."""
-    out: set[int] = set()
-    for p in plants:
-        if p.replace:
-            out.add(p.at)
-        if p.reason == "conflicting_duplicate" and p.source is not None:
-            out.add(p.source)
-    return out
 
 
 @dataclass

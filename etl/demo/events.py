@@ -1,5 +1,5 @@
 """Demo event feeds: incidents (JSON API dump), warnings, inspections, 13710 tasks, and the 12345
-tickets of etl.demo_hotline.
+tickets of etl.demo.hotline.
 
 Counts scale with population (tickets, inspections, tasks, most incidents) or area (weather
 warnings, natural disasters); seasons follow Shanxi's calendar (summer floods, spring fires,
@@ -21,32 +21,34 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from cockpit.warehouse.events_queries import REPORT_DEADLINE_MINUTES
-from etl.demo import (
-    FILE_NAMES,
-    DemoSpec,
+from cockpit.warehouse.events_base import REPORT_DEADLINE_MINUTES
+from etl.demo.files import (
     FileResult,
     Plant,
-    RegionBook,
+    duplicate_plant,
     plant_rows,
+    quarantined,
+    replace_plants,
+    save_csv,
+    save_xlsx,
     spread_positions,
-    write_csv,
-    write_xlsx,
 )
-from etl.demo_hotline import write_hotline
-from etl.demo_kit import (
+from etl.demo.hotline import write_hotline
+from etl.demo.indicators import simulated_series
+from etl.demo.kit import (
     choose,
     city_or_county,
     day_months,
     numbers,
     per_million_year,
     region_weights,
-    replace_plants,
     simulated_rates,
     vocab,
     working_days,
 )
-from etl.demo_rates import RowRates, month_code, quarantined, quarter_code
+from etl.demo.rates import RowRates, month_code, quarter_code
+from etl.demo.regions import RegionBook
+from etl.demo.spec import FILE_NAMES, DemoSpec
 
 WARNINGS_HEADER = tuple(
     ["预警编号", "预警类型", "预警级别", "发布区域", "发布单位", "发布时间", "失效时间", "解除时间"]
@@ -192,9 +194,6 @@ def write_event_files(
     ]
 
 
-# -- shared -------------------------------------------------------------------------------------
-
-
 # -- emergency incidents ------------------------------------------------------------------------
 
 
@@ -284,8 +283,8 @@ def _incidents(
         if r["reportTime"]:
             occurred = datetime.strptime(r["occurTime"], _TS)
             minutes = (datetime.strptime(r["reportTime"], _TS) - occurred).total_seconds() / 60
-            ontime = int(minutes <= REPORT_DEADLINE_MINUTES)
-            rates.add("emergency_report_ontime_rate", r["areaCode"], month_code(occurred), ontime, 1)
+            in_time = int(minutes <= REPORT_DEADLINE_MINUTES)
+            rates.add("emergency_report_ontime_rate", r["areaCode"], month_code(occurred), in_time, 1)
     plants: list[Plant] = []
     if bad:
         pos = spread_positions(len(records), 2, spec.rng("incidents:bad"))
@@ -446,10 +445,7 @@ def _warnings(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> Fil
         plants = replace_plants(
             rows, spread_positions(old, 5, spec.rng("warnings:bad")), cases, WARNINGS_HEADER
         )
-    final, entries = plant_rows(rows, plants, FILE_NAMES["emergency_warnings"])
-    path = out_dir / FILE_NAMES["emergency_warnings"]
-    write_csv(path, WARNINGS_HEADER, final, "utf-8")
-    return FileResult("emergency_warnings", path, len(final), "utf-8", entries)
+    return save_csv(out_dir, "emergency_warnings", WARNINGS_HEADER, rows, plants, "utf-8")
 
 
 # -- inspections --------------------------------------------------------------------------------
@@ -458,8 +454,6 @@ def _warnings(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> Fil
 def _inspections(
     out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool, indicators: pd.DataFrame | None
 ) -> FileResult:
-    from etl.demo_indicators import simulated_series
-
     rng = spec.rng("inspections")
     # How many planned inspections a region gets done: its simulated 双随机覆盖率 for the quarter.
     coverage = (
@@ -525,14 +519,17 @@ def _inspections(
     for i, (row, region) in enumerate(zip(rows, codes, strict=True)):
         if i not in refused:
             rates.add("double_random_coverage_rate", region, quarter_code(row[4]), int(row[5] is not None), 1)
-    final, entries = plant_rows(rows, plants, FILE_NAMES["inspections"])
-    for entry in entries:
-        entry["excel_row"] = entry["row"] + 1
-    path = out_dir / FILE_NAMES["inspections"]
     widths = (14, 18, 12, 12, 12, 12, 12, 16)
-    write_xlsx(path, INSPECTIONS_SHEET, INSPECTIONS_HEADER, final, spec.as_of, widths=widths)
-    return FileResult(
-        "inspections", path, len(final), "xlsx", entries, {"sheet": INSPECTIONS_SHEET, "header_row": 1}, rates
+    return save_xlsx(
+        out_dir,
+        "inspections",
+        INSPECTIONS_SHEET,
+        INSPECTIONS_HEADER,
+        rows,
+        plants,
+        spec.as_of,
+        widths=widths,
+        rates=rates,
     )
 
 
@@ -605,15 +602,12 @@ def _tasks(
         cases = [("unknown_region", 4, book.foreign[1]), ("bad_timestamp", 6, f"{spec.as_of.year}-02-30")]
         cases += [("missing_required", 3, ""), ("not_a_number", 5, "第3项")]
         plants = replace_plants(rows, pos[:4], cases, TASKS_HEADER)
-        src = pos[4] - 3
-        plants.append(
-            Plant("duplicate_key", pos[4], list(rows[src]), source=src, note="exact copy of duplicate_of")
-        )
+        plants.append(duplicate_plant(rows, pos[4], pos[4] - 3))
     rates = _task_rates(spec, [f for i, f in enumerate(facts) if i not in quarantined(plants)])
-    final, entries = plant_rows(rows, plants, FILE_NAMES["supervision_tasks_13710"])
-    path = out_dir / FILE_NAMES["supervision_tasks_13710"]
-    write_csv(path, TASKS_HEADER, final, "gbk", newline="\r\n")  # exported from the 13710 system's Excel
-    return FileResult("supervision_tasks_13710", path, len(final), "gbk", entries, rates=rates)
+    # Exported from the 13710 system's Excel: GBK and CRLF.
+    return save_csv(
+        out_dir, "supervision_tasks_13710", TASKS_HEADER, rows, plants, "gbk", newline="\r\n", rates=rates
+    )
 
 
 def _task_rates(spec: DemoSpec, facts: list[tuple[str, date, date | None]]) -> RowRates:

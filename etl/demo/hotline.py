@@ -2,7 +2,7 @@
 
 Volume follows population, the hour of day, the weekday and each category's season, growing 12% a
 year. A county's tickets are closed and rated as its simulated 办结率 and 满意率 for the month say,
-so the rates it reports are its rows' (etl.demo_rates). The build's file is written in day-aligned
+so the rates it reports are its rows' (etl.demo.rates). The build's file is written in day-aligned
 chunks with vectorised numpy so that 10 million tickets stay within bounded memory.
 
 After the build, ``live_tickets`` continues the same model hour by hour past the build's ``as_of``:
@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.demo import FILE_NAMES, DemoSpec, FileResult, RegionBook, spread_positions, with_counterparts
-from etl.demo_kit import numbers, people, region_weights, simulated_rates, vocab
-from etl.demo_rates import RowRates
+from etl.demo.files import FileResult, spread_positions, with_counterparts
+from etl.demo.kit import numbers, people, region_weights, simulated_rates, vocab
+from etl.demo.rates import RowRates
+from etl.demo.regions import RegionBook
+from etl.demo.spec import FILE_NAMES, DemoSpec
 
 HOTLINE_HEADER = tuple(
     [

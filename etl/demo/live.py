@@ -3,7 +3,7 @@
 The build writes events up to its ``as_of`` (the hour ``make run`` started). While the cockpit
 serves, the scheduler calls ``LiveDemo.tick`` each cycle; every ``demo_live_every`` seconds it
 writes the tickets received from the build's ``as_of`` up to the data clock's minute — the build's
-own model continued (etl.demo_hotline.live_tickets) — and loads them through the ordinary 12345
+own model continued (etl.demo.hotline.live_tickets) — and loads them through the ordinary 12345
 feed, so they are checked, counted and logged like any other run, and 今日受理 moves with the clock.
 
 Each run carries every live ticket of the last ``_WINDOW`` with its state at that moment, so a
@@ -19,10 +19,15 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cockpit import geography
 from cockpit.settings import Settings
-from etl.demo import MANIFEST_NAME, DemoSpec, RegionBook
+from cockpit.warehouse.build import read_indicators
+from etl.demo.hotline import live_tickets, write_live_tickets
+from etl.demo.regions import RegionBook
+from etl.demo.spec import MANIFEST_NAME, DemoSpec
+from etl.runner import FeedBusy, FeedRunError, run_feed
 
-log = logging.getLogger("etl.demo_live")
+log = logging.getLogger("etl.demo.live")
 
 FEED = "hotline_tickets"
 LIVE_FILE = Path("live") / "hotline_tickets.csv"
@@ -73,17 +78,12 @@ class LiveDemo:
 
     def book(self) -> RegionBook:
         if self._book is None:
-            from cockpit import geography
-
             regions = geography.build_regions(self.settings.province_adcode, self.settings.reference_dir)
             self._book = RegionBook.build(regions, self.spec)
         return self._book
 
     def write(self, now: datetime) -> int:
         """Write the live tickets as they stand at ``now``; returns how many."""
-        from cockpit.warehouse.build import read_indicators
-        from etl.demo_hotline import live_tickets, write_live_tickets
-
         indicators = read_indicators(self.settings.seeds_dir)
         lines = live_tickets(self.book(), self.spec, indicators, now - _WINDOW, now)
         write_live_tickets(self.path, lines)
@@ -94,8 +94,6 @@ class LiveDemo:
 
     def tick(self, now: datetime | None = None) -> object | None:
         """Top up when due: the feed run's result (or its error), None when nothing was due."""
-        from etl.runner import FeedBusy, FeedRunError, run_feed
-
         now = now or self.settings.data_now()
         if not self.due(now):
             return None

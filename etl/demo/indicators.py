@@ -21,17 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.demo import (
-    FILE_NAMES,
-    DemoSpec,
+from etl.demo.files import (
     FileResult,
     Plant,
-    RegionBook,
-    plant_rows,
+    cell_plant,
+    duplicate_plant,
+    replace_plants,
+    save_csv,
+    save_xlsx,
     spread_positions,
-    write_csv,
-    write_xlsx,
 )
+from etl.demo.regions import RegionBook
+from etl.demo.spec import DemoSpec
 
 MONTHLY_HEADER = ("指标代码", "地区名称", "统计月份", "指标值")
 QUARTERLY_HEADER = ("指标名称", "行政区划代码", "统计季度", "数值")
@@ -274,7 +275,7 @@ def write_indicator_files(
     out_dir: Path, book: RegionBook, indicators: pd.DataFrame, spec: DemoSpec, with_bad_rows: bool,
     reported: Reported | None = None,
 ) -> list[FileResult]:  # fmt: skip
-    """``reported``: values counted from the demo's own rows (etl.demo_rates), used instead of the
+    """``reported``: values counted from the demo's own rows (etl.demo.rates), used instead of the
     simulated series wherever a region has rows in the period."""
     inds = catalogue(indicators)
     reported = reported or {}
@@ -309,67 +310,22 @@ def _monthly(
         pos = spread_positions(len(rows), 6, rng)
         end_year = spec.end_ym[0]
         pct = {i.code for i in monthly if i.unit == "%" and i.hi <= 100}
+        h = MONTHLY_HEADER
         if book.ambiguous_names:
-            name = book.ambiguous_names[0]
-            plants.append(
-                Plant(
-                    "ambiguous_region",
-                    pos[0],
-                    [*rows[pos[0]][:1], name, *rows[pos[0]][2:]],
-                    column="地区名称",
-                    value=name,
-                )
-            )
-        plants.append(
-            Plant(
-                "bad_period",
-                pos[1],
-                [*rows[pos[1]][:2], f"{end_year}-13", rows[pos[1]][3]],
-                column="统计月份",
-                value=f"{end_year}-13",
-            )
-        )
-        plants.append(
-            Plant("not_a_number", pos[2], [*rows[pos[2]][:3], "—"], replace=True, column="指标值", value="—")
-        )
-        future = f"{spec.as_of.year + 1}-01"
-        plants.append(
-            Plant(
-                "future_period",
-                pos[3],
-                [*rows[pos[3]][:2], future, rows[pos[3]][3]],
-                column="统计月份",
-                value=future,
-            )
-        )
+            plants.append(cell_plant("ambiguous_region", rows, pos[0], 1, book.ambiguous_names[0], h))
+        plants.append(cell_plant("bad_period", rows, pos[1], 2, f"{end_year}-13", h))
+        plants.append(cell_plant("not_a_number", rows, pos[2], 3, "—", h, replace=True))
+        plants.append(cell_plant("future_period", rows, pos[3], 2, f"{spec.as_of.year + 1}-01", h))
         at = next(i for i in range(pos[4], len(rows)) if rows[i][0] in pct)
-        plants.append(
-            Plant("out_of_range", at, [*rows[at][:3], "135"], replace=True, column="指标值", value="135")
-        )
+        plants.append(cell_plant("out_of_range", rows, at, 3, "135", h, replace=True))
         src = pos[5] - 5
         changed = f"{float(rows[src][3]) * 0.93:.1f}" if rows[src][3] != "0" else "1"
-        plants.append(
-            Plant(
-                "conflicting_duplicate",
-                pos[5],
-                [*rows[src][:3], changed],
-                column="指标值",
-                value=changed,
-                source=src,
-                note="same 指标代码/地区名称/统计月份 as duplicate_of",
-            )
-        )
-    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_monthly"])
-    path = out_dir / FILE_NAMES["indicator_monthly"]
+        note = "same 指标代码/地区名称/统计月份 as duplicate_of"
+        plants.append(cell_plant("conflicting_duplicate", rows, pos[5], 3, changed, h, source=src, note=note))
     # Exported from Excel on a Windows desktop: GB18030 and CRLF.
-    write_csv(path, MONTHLY_HEADER, final, "gb18030", newline="\r\n")
-    return FileResult(
-        "indicator_monthly",
-        path,
-        len(final),
-        "gb18030",
-        entries,
-        {"period_styles": dict(zip([i.code for i in monthly], styles, strict=True))},
+    extra = {"period_styles": dict(zip([i.code for i in monthly], styles, strict=True))}
+    return save_csv(
+        out_dir, "indicator_monthly", MONTHLY_HEADER, rows, plants, "gb18030", newline="\r\n", extra=extra
     )
 
 
@@ -392,34 +348,19 @@ def _quarterly(
         pos = spread_positions(len(rows), 2, spec.rng("quarterly:bad"))
         names = {i.name for i in inds}
         fake = next(n for n in _FAKE_INDICATOR_NAMES if n not in names)
-        plants.append(
-            Plant("unknown_indicator", pos[0], [fake, *rows[pos[0]][1:]], column="指标名称", value=fake)
-        )
+        plants.append(cell_plant("unknown_indicator", rows, pos[0], 0, fake, QUARTERLY_HEADER))
         label = f"{spec.end_ym[0]}年第5季度"
-        plants.append(
-            Plant(
-                "bad_period",
-                pos[1],
-                [*rows[pos[1]][:2], label, rows[pos[1]][3]],
-                column="统计季度",
-                value=label,
-            )
-        )
-    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_quarterly"])
-    for entry in entries:
-        entry["excel_row"] = entry["row"] + 2  # title row and header row above the data
-    path = out_dir / FILE_NAMES["indicator_quarterly"]
-    write_xlsx(
-        path,
+        plants.append(cell_plant("bad_period", rows, pos[1], 2, label, QUARTERLY_HEADER))
+    return save_xlsx(
+        out_dir,
+        "indicator_quarterly",
         QUARTERLY_SHEET,
         QUARTERLY_HEADER,
-        final,
+        rows,
+        plants,
         spec.as_of,
         title=QUARTERLY_TITLE,
         widths=(30, 14, 16, 10),
-    )
-    return FileResult(
-        "indicator_quarterly", path, len(final), "xlsx", entries, {"sheet": QUARTERLY_SHEET, "header_row": 2}
     )
 
 
@@ -460,31 +401,12 @@ def _annual(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSp
         )
         pct_cols = [3 + k for k, i in enumerate(annual) if i.unit == "%" and i.hi <= 100]
         at, col = next((i, c) for i in range(pos[1], len(rows)) for c in pct_cols if rows[i][c])
-        rows_at = list(rows[at])
-        rows_at[col] = "N/A"
-        plants.append(Plant("not_a_number", at, rows_at, replace=True, column=header[col], value="N/A"))
+        plants.append(cell_plant("not_a_number", rows, at, col, "N/A", header, replace=True))
         at2, col2 = next((i, c) for i in range(pos[2], len(rows)) for c in pct_cols[::-1] if rows[i][c])
-        rows_at2 = list(rows[at2])
-        rows_at2[col2] = "135"
-        plants.append(Plant("out_of_range", at2, rows_at2, replace=True, column=header[col2], value="135"))
-        src = pos[3] - 3
-        plants.append(
-            Plant("duplicate_key", pos[3], list(rows[src]), source=src, note="exact copy of duplicate_of")
-        )
-        future = str(spec.as_of.year + 1)
-        plants.append(
-            Plant(
-                "future_period",
-                pos[4],
-                [*rows[pos[4]][:2], future, *rows[pos[4]][3:]],
-                column="年度",
-                value=future,
-            )
-        )
-    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_annual_wide"])
-    path = out_dir / FILE_NAMES["indicator_annual_wide"]
-    write_csv(path, header, final, "utf-8-sig")
-    return FileResult("indicator_annual_wide", path, len(final), "utf-8-sig", entries)
+        plants.append(cell_plant("out_of_range", rows, at2, col2, "135", header, replace=True))
+        plants.append(duplicate_plant(rows, pos[3], pos[3] - 3))
+        plants.append(cell_plant("future_period", rows, pos[4], 2, str(spec.as_of.year + 1), header))
+    return save_csv(out_dir, "indicator_annual_wide", header, rows, plants, "utf-8-sig")
 
 
 def _targets(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoSpec, bad: bool) -> FileResult:
@@ -502,45 +424,17 @@ def _targets(out_dir: Path, book: RegionBook, inds: list[Indicator], spec: DemoS
         pos = spread_positions(len(rows), 5, spec.rng("targets:bad"))
         codes = {i.code for i in inds}
         fake = next(c for c in _FAKE_INDICATOR_CODES if c not in codes)
-        plants.append(
-            Plant("unknown_indicator", pos[0], [fake, *rows[pos[0]][1:]], column="指标代码", value=fake)
+        h = TARGETS_HEADER
+        plants.append(cell_plant("unknown_indicator", rows, pos[0], 0, fake, h))
+        plants += replace_plants(
+            rows, pos[1:3], [("missing_required", 3, ""), ("not_a_number", 3, "待定")], h
         )
-        plants.append(
-            Plant(
-                "missing_required", pos[1], [*rows[pos[1]][:3], ""], replace=True, column="目标值", value=""
-            )
-        )
-        plants.append(
-            Plant(
-                "not_a_number",
-                pos[2],
-                [*rows[pos[2]][:3], "待定"],
-                replace=True,
-                column="目标值",
-                value="待定",
-            )
-        )
-        src = pos[3] - 2
-        plants.append(
-            Plant("duplicate_key", pos[3], list(rows[src]), source=src, note="exact copy of duplicate_of")
-        )
-        src2 = pos[4] - 4
-        other = f"{float(rows[src2][3]) + 1.5:.1f}"
-        plants.append(
-            Plant(
-                "conflicting_duplicate",
-                pos[4],
-                [*rows[src2][:3], other],
-                column="目标值",
-                value=other,
-                source=src2,
-                note="same 指标代码/行政区划代码/年度 as duplicate_of",
-            )
-        )
-    final, entries = plant_rows(rows, plants, FILE_NAMES["indicator_targets"])
-    path = out_dir / FILE_NAMES["indicator_targets"]
-    write_csv(path, TARGETS_HEADER, final, "utf-8")
-    return FileResult("indicator_targets", path, len(final), "utf-8", entries)
+        plants.append(duplicate_plant(rows, pos[3], pos[3] - 2))
+        src = pos[4] - 4
+        other = f"{float(rows[src][3]) + 1.5:.1f}"
+        note = "same 指标代码/行政区划代码/年度 as duplicate_of"
+        plants.append(cell_plant("conflicting_duplicate", rows, pos[4], 3, other, h, source=src, note=note))
+    return save_csv(out_dir, "indicator_targets", TARGETS_HEADER, rows, plants, "utf-8")
 
 
 def simulated_series(

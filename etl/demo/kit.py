@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.demo import DemoSpec, Plant, RegionBook
+from etl.demo.indicators import simulated_series
+from etl.demo.regions import RegionBook
+from etl.demo.spec import DemoSpec
 
 
 def vocab(text: str) -> list[list[str]]:
@@ -43,8 +45,6 @@ def simulated_rates(
     default: float,
 ) -> np.ndarray:
     """A monthly indicator's simulated values as (region, statistics month): the rate rows follow."""
-    from etl.demo_indicators import simulated_series
-
     series = simulated_series(indicators, book, spec, code) if indicators is not None else {}
     months = len(spec.months())
     return np.array([series.get(c, np.full(months, default)) for c in codes], dtype=float).reshape(
@@ -84,15 +84,3 @@ def city_or_county(
     if rng.random() < city_share:
         return str(choose(rng, book.cities))
     return book.counties[int(rng.choice(len(book.counties), p=county_p))]
-
-
-def replace_plants(
-    rows: list[list[Any]], positions: list[int], cases: list[tuple[str, int, Any]], header: tuple[str, ...]
-) -> list[Plant]:
-    """Bad rows made by overwriting one cell of a clean row: (reason, column index, bad value)."""
-    plants = []
-    for at, (reason, col, value) in zip(positions, cases, strict=False):
-        row = list(rows[at])
-        row[col] = value
-        plants.append(Plant(reason, at, row, replace=True, column=header[col], value=value))
-    return plants

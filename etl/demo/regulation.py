@@ -15,26 +15,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.demo import (
-    FILE_NAMES,
-    DemoSpec,
+from etl.demo.files import (
     FileResult,
     Plant,
-    RegionBook,
-    plant_rows,
-    spread_positions,
-    write_xlsx,
-)
-from etl.demo_kit import (
-    choose,
-    city_or_county,
-    per_million_year,
-    region_weights,
+    duplicate_plant,
+    quarantined,
     replace_plants,
-    vocab,
-    working_days,
+    save_xlsx,
+    spread_positions,
 )
-from etl.demo_rates import RowRates, quarantined
+from etl.demo.indicators import simulated_series
+from etl.demo.kit import choose, city_or_county, per_million_year, region_weights, vocab, working_days
+from etl.demo.rates import RowRates
+from etl.demo.regions import RegionBook
+from etl.demo.spec import DemoSpec
 
 CATALOG_HEADER = (
     "地区",
@@ -120,8 +114,6 @@ def write_regulation_files(
 
 def _rates(indicators: pd.DataFrame, book: RegionBook, spec: DemoSpec, code: str) -> dict[str, np.ndarray]:
     """The quarterly indicator's simulated values, or near the plan's baseline without it."""
-    from etl.demo_indicators import simulated_series
-
     return simulated_series(indicators, book, spec, code) or {
         c: np.full(len(spec.quarters()), 99.0) for c in book.all_codes
     }
@@ -189,20 +181,18 @@ def _catalog(
         if i not in refused:
             rates.add("regulatory_claim_rate", code, quarter, row[4], row[3])
             rates.add("inspection_list_publish_rate", code, quarter, row[6], row[5])
-    final, entries = plant_rows(rows, plants, FILE_NAMES["regulatory_catalog"])
-    for entry in entries:
-        entry["excel_row"] = entry["row"] + 2  # title row and header row above the data
-    path = out_dir / FILE_NAMES["regulatory_catalog"]
     widths = (22, 14, 16, 14, 14, 20, 20)
-    write_xlsx(path, CATALOG_SHEET, CATALOG_HEADER, final, spec.as_of, title=CATALOG_TITLE, widths=widths)
-    return FileResult(
+    return save_xlsx(
+        out_dir,
         "regulatory_catalog",
-        path,
-        len(final),
-        "xlsx",
-        entries,
-        {"sheet": CATALOG_SHEET, "header_row": 2},
-        rates,
+        CATALOG_SHEET,
+        CATALOG_HEADER,
+        rows,
+        plants,
+        spec.as_of,
+        title=CATALOG_TITLE,
+        widths=widths,
+        rates=rates,
     )
 
 
@@ -267,16 +257,16 @@ def _credit(out_dir: Path, book: RegionBook, spec: DemoSpec, bad: bool) -> FileR
             ("missing_required", 1, ""),
         ]
         plants = replace_plants(rows, pos[:4], cases, CREDIT_HEADER)
-        src = pos[4] - 3
-        plants.append(
-            Plant("duplicate_key", pos[4], list(rows[src]), source=src, note="exact copy of duplicate_of")
-        )
-    final, entries = plant_rows(rows, plants, FILE_NAMES["credit_records"])
-    for entry in entries:
-        entry["excel_row"] = entry["row"] + 2
-    path = out_dir / FILE_NAMES["credit_records"]
+        plants.append(duplicate_plant(rows, pos[4], pos[4] - 3))
     widths = (14, 30, 22, 12, 18, 12, 12, 20, 12, 14)
-    write_xlsx(path, CREDIT_SHEET, CREDIT_HEADER, final, spec.as_of, title=CREDIT_TITLE, widths=widths)
-    return FileResult(
-        "credit_records", path, len(final), "xlsx", entries, {"sheet": CREDIT_SHEET, "header_row": 2}
+    return save_xlsx(
+        out_dir,
+        "credit_records",
+        CREDIT_SHEET,
+        CREDIT_HEADER,
+        rows,
+        plants,
+        spec.as_of,
+        title=CREDIT_TITLE,
+        widths=widths,
     )

@@ -1,0 +1,31 @@
+"""Typed row access for pandas frames.
+
+pandas-stubs types ``DataFrame.to_dict("records")`` as ``list[dict[Hashable, Any]]``
+and ``row[...]`` from ``iterrows()`` as a wide union, which makes mypy reject
+ordinary uses of row values. :func:`records` returns the same rows with ``str``
+keys (column labels are converted with ``str``) so callers get plain
+``dict[str, Any]`` records. Values are passed through unchanged (NA/None stay
+as they are).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the rows of ``frame`` as ``dict[str, Any]`` records, in order."""
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
+
+
+def first_record(frame: pd.DataFrame) -> dict[str, Any]:
+    """Return the first row of ``frame`` as a record (like ``frame.iloc[0]``).
+
+    Raises ``IndexError`` when the frame is empty, as ``frame.iloc[0]`` does.
+    """
+    rows = records(frame.iloc[:1])
+    if not rows:
+        raise IndexError("single positional indexer is out-of-bounds")
+    return rows[0]
