@@ -54,6 +54,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # Every benchmark at demo scale and 10M tickets, one summary table (README "Benchmarks"); servers on
 # loopback ports, started and stopped by the driver. BENCH_FLAGS=--skip-10m / --skip-browser to shorten.

@@ -198,7 +198,7 @@ def time_pages(app: Any, repeat: int, scale: str = "") -> list[Figure]:
     with app.server.app_context():
         for page in ("emergency", "regulation", "hotline"):
             module = importlib.import_module(f"callbacks.{page}")
-            callbacks = {name: module._safe(name, r) for name, r in module.RENDERERS.items()}
+            callbacks = module.PANELS
             for region in (PROVINCE, COUNTY):
                 store = EventView(f"/{page}", region, {}).as_store()
 

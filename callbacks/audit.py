@@ -9,7 +9,7 @@ import dash
 from dash import Input, Output
 
 from cockpit.access import audit
-from cockpit.access.principal import AccessDenied, current_principal
+from cockpit.principal import AccessDenied, current_principal
 from cockpit.records import records
 from cockpit.services import current
 from layouts.audit import EVENT, GRID, LIMIT, REGION, STATUS, USER

@@ -4,7 +4,7 @@ and the acknowledgement of alarms. Everything the browser sends is validated aga
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -12,19 +12,21 @@ import dash
 import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
 from cockpit import alarms, figures, ids
 from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_COLOURS, region_map
 from cockpit.formatting import pct, wan_yuan
+from cockpit.records import records
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.ui.event_page import (
+    EventRenderer,
     EventView,
     clicked_point,
     clicked_region,
     figure_kpi,
     figure_mark,
-    guarded_panel,
     map_parent,
     now_of,
     register_event_page,
@@ -33,10 +35,9 @@ from cockpit.ui.panels import asof, graph, kpi, panel, style_figure, table
 from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.events_base import REPORT_DEADLINE_MINUTES, valid_incident_id
 from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
-from layouts.emergency import LEVEL_LABELS, parse_view
+from layouts.emergency import LEVEL_LABELS, PAGE, parse_view
 
 log = logging.getLogger("callbacks.emergency")
-Renderer = Callable[[EventView, Services, datetime], Any]
 TITLES = {"alarms": "告警", "kpis": "应急态势", "map": "事件分布与生效预警", "detail": "事件详情",
           "warnings": "生效预警", "timeline": "事件时间轴", "stats": "分地区统计", "matrix": "类别与级别",
           "list": "事件列表"}  # fmt: skip
@@ -177,6 +178,16 @@ def _some(names: list[str], shown: int = 4) -> str:
     return "、".join(names[:shown]) + ("等" if len(names) > shown else "")
 
 
+def _fill_hover(r: dict[str, Any], names: Any, label: str) -> str:
+    """A region's map hover: the warnings covering all of it, those inside it, its incidents."""
+    count = r["warnings"]
+    return (
+        f"<b>{r['name']}</b><br>全域生效预警：{r['warning'] or '无'}{f'（{count}条）' if count else ''}"
+        + (f"<br>辖区内预警：{r['partial']}（{_some(list(names))}）" if isinstance(r["partial"], str) else "")
+        + f"<br>{label}：{0 if pd.isna(r['total']) else int(r['total'])}起事件"
+    )  # fmt: skip
+
+
 def render_map(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
     window = view.resolve(now, "year")
@@ -188,11 +199,9 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     fill = fill.merge(stats[["adcode", "total"]].dropna(subset=["adcode"]), on="adcode", how="left")
     fill["value"] = None
     fill["hover"] = [
-        f"<b>{r.name}</b><br>全域生效预警：{r.warning or '无'}{f'（{r.warnings}条）' if r.warnings else ''}"
-        + (f"<br>辖区内预警：{r.partial}（{_some(list(names))}）" if isinstance(r.partial, str) else "")
-        + f"<br>{window.label}：{0 if pd.isna(r.total) else int(r.total)}起事件"
-        for r, names in zip(fill.itertuples(), fill["partial_names"], strict=True)
-    ]  # fmt: skip
+        _fill_hover(r, names, window.label)
+        for r, names in zip(records(fill), fill["partial_names"], strict=True)
+    ]
     # A warning for some counties of a city outlines the city in its colour; only a warning for the
     # whole city (or above) fills it.
     edges = {r.adcode: WARNING_COLOURS[r.partial] for r in fill.itertuples() if isinstance(r.partial, str)}
@@ -227,19 +236,19 @@ def render_detail(view: EventView, services: Services, now: datetime) -> Any:
     if found is None:
         active = q.active_incidents(view.region, now, *_filters(view))
         rows = [
-            html.Li([_level_tag(r.level), dcc.Link(r.title, href=view.href(incident=r.incident_id)),
-                     html.Span(f"{r.occurred_at:%m-%d %H:%M} · {alarms.STATUS_NAMES.get(r.status, r.status)}",
+            html.Li([_level_tag(r["level"]), dcc.Link(r["title"], href=view.href(incident=r["incident_id"])),
+                     html.Span(f"{r['occurred_at']:%m-%d %H:%M} · {alarms.STATUS_NAMES.get(r['status'], r['status'])}",
                                className="muted")])
-            for r in active.head(8).itertuples()
+            for r in records(active.head(8))
         ]  # fmt: skip
-        body = (
+        listing = (
             html.Ul(rows, className="events-list")
             if rows
             else html.Div("当前无未结案事件", className="muted")
         )
         return panel(
             f"未结案事件（{len(active)}起 · {alarms.status_breakdown(active['status'])}）",
-            body,
+            listing,
             "点击事件、地图或时间轴上的菱形查看详情",
             name="detail",
         )
@@ -249,7 +258,7 @@ def render_detail(view: EventView, services: Services, now: datetime) -> Any:
         steps.append(html.Div([html.Div(label, className="step-label"), html.Div(_when(when), className="step-time")],
                               className="step done" if when is not None and when <= now else "step"))  # fmt: skip
     late = found["report_minutes"] is not None and found["report_minutes"] > REPORT_DEADLINE_MINUTES
-    facts = [
+    facts: list[tuple[str, str | Component]] = [
         ("类别 / 级别", html.Span([found["category"], " ", _level_tag(found["level"])])),
         ("地点", f"{found.get('city_name') or ''} {found['region_name']} · {found['lon']:.4f}°E, {found['lat']:.4f}°N（GCJ-02）"),
         ("发生时间", _when(found["occurred_at"])),
@@ -276,10 +285,10 @@ def render_warnings(view: EventView, services: Services, now: datetime) -> Any:
     warnings = q.warnings_in_force(view.region, now)
     issued = q.warnings_issued(view.region, view.resolve(now, "year")).set_index("color")["n"].to_dict()
     rows = [
-        html.Li([html.Span(r.color[0], className=f"warn-dot {r.color}"), html.B(f"{r.hazard}{r.color}预警"),
-                 html.Span(f" {r.region_name} · {r.issuer or '—'}", className="muted"),
-                 html.Span(f"{r.issued_at:%m-%d %H:%M} 至 {r.expires_at:%m-%d %H:%M}", className="muted right")])
-        for r in warnings.head(8).itertuples()
+        html.Li([html.Span(r["color"][0], className=f"warn-dot {r['color']}"), html.B(f"{r['hazard']}{r['color']}预警"),
+                 html.Span(f" {r['region_name']} · {r['issuer'] or '—'}", className="muted"),
+                 html.Span(f"{r['issued_at']:%m-%d %H:%M} 至 {r['expires_at']:%m-%d %H:%M}", className="muted right")])
+        for r in records(warnings.head(8))
     ]  # fmt: skip
     body = [html.Ul(rows, className="events-list") if rows else html.Div("当前无生效预警", className="muted"),
             html.Div("期间发布：" + " · ".join(f"{c}{issued.get(c, 0)}条" for c in ("红色", "橙色", "黄色", "蓝色")),
@@ -323,15 +332,15 @@ def render_stats(view: EventView, services: Services, now: datetime) -> Any:
     stats = q.incident_stats(view.region, window, cat, lvl)
     region = services.warehouse.region(view.region) or {"name": ""}
     rows = []
-    for r in stats.itertuples():
+    for r in records(stats):
         name: Any = (
             f"{region['name']}合计"
-            if pd.isna(r.adcode)
-            else dcc.Link(r.name, href=view.href(region=r.adcode, incident=None))
+            if pd.isna(r["adcode"])
+            else dcc.Link(r["name"], href=view.href(region=r["adcode"], incident=None))
         )
-        rows.append([name, int(r.total), int(r.level_i), int(r.level_ii), int(r.level_iii), int(r.level_iv),
-                     int(r.deaths), int(r.injuries), wan_yuan(r.loss_wan_yuan), _minutes(r.report_median_min),
-                     _minutes(r.response_median_min), _hours(r.control_mean_h), pct(r.report_ontime)])  # fmt: skip
+        rows.append([name, int(r["total"]), int(r["level_i"]), int(r["level_ii"]), int(r["level_iii"]), int(r["level_iv"]),
+                     int(r["deaths"]), int(r["injuries"]), wan_yuan(r["loss_wan_yuan"]), _minutes(r["report_median_min"]),
+                     _minutes(r["response_median_min"]), _hours(r["control_mean_h"]), pct(r["report_ontime"])])  # fmt: skip
     header = ["地区", "事件", "Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级", "死亡", "受伤", "直接经济损失", "报告用时", "响应用时",
               "控制用时", "1小时内报告率"]  # fmt: skip
     return panel(f"分地区统计 · {window.label}", table(header, rows, cls="by-region"), "用时为中位数（控制用时为平均数）",
@@ -356,9 +365,9 @@ def render_list(view: EventView, services: Services, now: datetime) -> Any:
     window = view.resolve(now, "year")
     frame = _q(services).incidents(view.region, window, *_filters(view))
     rows = [
-        [f"{r.occurred_at:%m-%d %H:%M}", dcc.Link(r.title, href=view.href(incident=r.incident_id)), _level_tag(r.level),
-         alarms.STATUS_NAMES.get(r.status, r.status)]
-        for r in frame.head(10).itertuples()
+        [f"{r['occurred_at']:%m-%d %H:%M}", dcc.Link(r["title"], href=view.href(incident=r["incident_id"])), _level_tag(r["level"]),
+         alarms.STATUS_NAMES.get(r["status"], r["status"])]
+        for r in records(frame.head(10))
     ]  # fmt: skip
     body = (
         table(["发生时间", "事件", "级别", "状态"], rows, numeric_from=9, cls="list")
@@ -368,22 +377,22 @@ def render_list(view: EventView, services: Services, now: datetime) -> Any:
     return panel(f"最近事件（共{len(frame)}起）", body, name="list")
 
 
-RENDERERS: dict[str, Renderer] = {
+RENDERERS: dict[str, EventRenderer] = {
     "alarms": render_alarms, "kpis": render_kpis, "map": render_map, "detail": render_detail,
     "warnings": render_warnings, "timeline": render_timeline, "stats": render_stats, "matrix": render_matrix,
     "list": render_list,
 }  # fmt: skip
 
 
-def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
-    # Acknowledgements change between snapshots: the alarm panel is never memoized.
-    return guarded_panel("emergency", name, TITLES[name], parse_view, renderer, memoize=name != "alarms")
+PANELS = PAGE.panel_callbacks(
+    RENDERERS, TITLES, parse_view, live=("alarms",)
+)  # acknowledgements change between snapshots
 
 
 # --- interactions ------------------------------------------------------------------------------
 
 
-def _allowed(_services: Services) -> dict[str, tuple[str, ...]]:
+def _allowed(_services: Services) -> dict[str, Collection[str]]:
     return {"category": INCIDENT_CATEGORIES, "level": INCIDENT_LEVELS}
 
 
@@ -403,11 +412,12 @@ def click_target(view: EventView, click: Any, services: Services) -> str | None:
 
 def register(app: dash.Dash) -> None:
     register_event_page(
-        app, panel_type=ids.EMERGENCY_PANEL, view_id=ids.EMERGENCY_VIEW, filter_type=ids.EMERGENCY_FILTER,
-        graph_type=ids.EMERGENCY_GRAPH, panels={name: _safe(name, r) for name, r in RENDERERS.items()},
-        allowed=_allowed, default_kind="year",
+        app,
+        PAGE,
+        panels=PANELS,
+        allowed=_allowed,
         click_target=lambda view, _graph, click, services: click_target(view, click, services),
-    )  # fmt: skip
+    )
 
     @app.callback(
         Output({"type": ids.EMERGENCY_PANEL, "name": "alarms"}, "children", allow_duplicate=True),

@@ -11,11 +11,11 @@ from typing import Any, cast
 
 import dash
 import pandas as pd
-from dash import Input, Output, dcc, html
+from dash import Output, dcc, html
 
 from cockpit import ids, targets
 from cockpit.services import Services
-from cockpit.ui.plan_page import PlanView, fmt, fmt_gap, fmt_share, plan_panel, status_chip
+from cockpit.ui.plan_page import PlanView, fmt, fmt_gap, fmt_share, register_plan_panels, status_chip
 from layouts.evaluation import FINAL, PAGE, scope_label, scope_years
 
 log = logging.getLogger("callbacks.evaluation")
@@ -234,7 +234,6 @@ PANELS = {
 
 
 def register(app: dash.Dash) -> None:
-    for element_id, renderer in PANELS.items():
-        app.callback(Output(element_id, "children"), Input(ids.plan_view(PAGE), "data"))(
-            plan_panel(PAGE, element_id, renderer)
-        )
+    register_plan_panels(
+        app, PAGE, {key: (Output(key, "children"), render, None) for key, render in PANELS.items()}
+    )

@@ -4,7 +4,7 @@ picking by clicking their bars, filters. All aggregation happens in DuckDB (hotl
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -16,24 +16,24 @@ from dash import dcc, html
 from cockpit import ids
 from cockpit.charts.map import region_map
 from cockpit.formatting import pct
+from cockpit.records import records
 from cockpit.services import Services
 from cockpit.theme import theme
 from cockpit.ui.event_page import (
+    EventRenderer,
     EventView,
     clicked_point,
     clicked_region,
     figure_kpi,
-    guarded_panel,
     map_parent,
     register_event_page,
 )
 from cockpit.ui.panels import asof, count, graph, panel, style_figure, table
 from cockpit.warehouse.hotline_queries import HotlineQueries
 from cockpit.warehouse.windows import Window
-from layouts.hotline import parse_view
+from layouts.hotline import PAGE, parse_view
 
 log = logging.getLogger("callbacks.hotline")
-Renderer = Callable[[EventView, Services, datetime], Any]
 TITLES = {"kpis": "热线概况", "map": "每万人受理量", "trend": "受理量走势", "regions": "分地区",
           "topics": "本周热点诉求", "categories": "诉求类别", "channels": "受理渠道"}  # fmt: skip
 GRAIN = {"day": ("日", "%m月%d日"), "week": ("周", "%m月%d日"), "month": ("月", "%Y年%m月")}
@@ -115,9 +115,9 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     boundaries = _county_boundaries(services, scope)
     frame = q.hotline_density(scope, window, cat, ch).rename(columns={"per_10k": "value"})
     frame["hover"] = [
-        f"<b>{r.name}</b><br>受理 {r.tickets:,} 件 · 每万人 {r.value:.2f} 件"
-        f"<br>人口 {r.population / 1e4:.1f} 万{'（估算）' if r.population_is_estimate else ''}"
-        for r in frame.itertuples()
+        f"<b>{r['name']}</b><br>受理 {r['tickets']:,} 件 · 每万人 {r['value']:.2f} 件"
+        f"<br>人口 {r['population'] / 1e4:.1f} 万{'（估算）' if r['population_is_estimate'] else ''}"
+        for r in records(frame)
     ]
     fig = region_map(boundaries, frame, direction="higher", theme=theme("dark"), selected=selected)
     foot = f"{window.label}{_filtered(view)} · 颜色越亮每万人受理越多 · 点击区县下钻"
@@ -158,10 +158,14 @@ def render_regions(view: EventView, services: Services, now: datetime) -> Any:
     q, window, cat, ch = _ctx(view, services, now)
     frame = q.hotline_by_region(view.region, window, cat, ch)
     rows = []
-    for r in frame.itertuples():
-        name: Any = r.name if r.adcode == view.region else dcc.Link(r.name, href=view.href(region=r.adcode))
-        rows.append([name, f"{int(r.tickets):,}", "—" if pd.isna(r.per_10k) else f"{r.per_10k:.2f}",
-                     pct(_num(r.close_rate)), pct(_num(r.satisfaction)), pct(_num(r.ontime))])  # fmt: skip
+    for r in records(frame):
+        name: Any = (
+            r["name"]
+            if r["adcode"] == view.region
+            else dcc.Link(r["name"], href=view.href(region=r["adcode"]))
+        )
+        rows.append([name, f"{int(r['tickets']):,}", "—" if pd.isna(r["per_10k"]) else f"{r['per_10k']:.2f}",
+                     pct(_num(r["close_rate"])), pct(_num(r["satisfaction"])), pct(_num(r["ontime"]))])  # fmt: skip
     header = ["地区", "受理量（件）", "每万人（件）", "办结率", "满意率", "按时响应率"]
     return panel(
         f"{TITLES['regions']} · {window.label}{_filtered(view)}",
@@ -175,11 +179,11 @@ def render_topics(view: EventView, services: Services, now: datetime) -> Any:
     frame = q.hot_topics(view.region, window.end, HOT_DAYS, 10, cat, ch)
     top = float(frame["tickets"].max()) if len(frame) else 1.0
     rows = []
-    for r in frame.itertuples():
-        change = int(r.tickets) - int(r.tickets_before)
+    for r in records(frame):
+        change = int(r["tickets"]) - int(r["tickets_before"])
         rows.append([
-            r.topic, r.category,
-            html.Span([html.Span(className="bar", style={"width": f"{80 * r.tickets / top:.0f}px"}), f"{int(r.tickets):,}"],
+            r["topic"], r["category"],
+            html.Span([html.Span(className="bar", style={"width": f"{80 * r['tickets'] / top:.0f}px"}), f"{int(r['tickets']):,}"],
                       className="bar-cell"),
             html.Span(f"{change:+d}", className="rise" if change > 0 else "fall" if change < 0 else ""),
         ])  # fmt: skip
@@ -241,18 +245,17 @@ def render_channels(view: EventView, services: Services, now: datetime) -> Any:
                  "点击渠道筛选，再次点击取消", name="channels")  # fmt: skip
 
 
-RENDERERS: dict[str, Renderer] = {
+RENDERERS: dict[str, EventRenderer] = {
     "kpis": render_kpis, "map": render_map, "trend": render_trend, "regions": render_regions,
     "topics": render_topics, "categories": render_categories, "channels": render_channels,
 }  # fmt: skip
 
 
-def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
-    return guarded_panel("hotline", name, TITLES[name], parse_view, renderer)
+PANELS = PAGE.panel_callbacks(RENDERERS, TITLES, parse_view)
 
 
-def _allowed(services: Services) -> dict[str, list[str]]:
-    return services.queries.hotline.hotline_vocabulary()
+def _allowed(services: Services) -> dict[str, Collection[str]]:
+    return dict(services.queries.hotline.hotline_vocabulary())
 
 
 def click_target(view: EventView, graph_name: str, click: Any, services: Services) -> str | None:
@@ -272,8 +275,4 @@ def click_target(view: EventView, graph_name: str, click: Any, services: Service
 
 
 def register(app: dash.Dash) -> None:
-    register_event_page(
-        app, panel_type=ids.HOTLINE_PANEL, view_id=ids.HOTLINE_VIEW, filter_type=ids.HOTLINE_FILTER,
-        graph_type=ids.HOTLINE_GRAPH, panels={name: _safe(name, r) for name, r in RENDERERS.items()},
-        allowed=_allowed, default_kind="month", click_target=click_target,
-    )  # fmt: skip
+    register_event_page(app, PAGE, panels=PANELS, allowed=_allowed, click_target=click_target)

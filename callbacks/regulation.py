@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -16,25 +16,25 @@ from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
 from cockpit.formatting import pct, wan_yuan
 from cockpit.periods import parse_period
+from cockpit.records import first_record, records
 from cockpit.services import Services
 from cockpit.theme import theme
 from cockpit.ui.event_page import (
+    EventRenderer,
     EventView,
     clicked_point,
     clicked_region,
     figure_kpi,
     figure_mark,
-    guarded_panel,
     map_parent,
     register_event_page,
 )
 from cockpit.ui.panels import asof, graph, kpi, panel, style_figure, table
 from cockpit.warehouse.regulation_queries import RegulationQueries
 from cockpit.warehouse.windows import Window
-from layouts.regulation import BASELINE, METRICS, parse_view
+from layouts.regulation import BASELINE, METRICS, PAGE, parse_view
 
 log = logging.getLogger("callbacks.regulation")
-Renderer = Callable[[EventView, Services, datetime], Any]
 TITLES = {"kpis": "监管概况", "map": "分地区", "departments": "分部门", "regions": "分地区统计",
           "sectors": "问题突出行业", "inspections": "双随机抽查进度", "catalog": "认领率与公布率走势",
           "credit": "信用监管"}  # fmt: skip
@@ -47,7 +47,7 @@ def _ctx(view: EventView, services: Services, now: datetime) -> tuple[Regulation
 
 def _total(frame: pd.DataFrame) -> dict[str, Any]:
     rows = frame[frame["key"].isna()]
-    return rows.iloc[0].to_dict() if len(rows) else {}
+    return first_record(rows) if len(rows) else {}
 
 
 def _num(value: Any) -> float | None:
@@ -150,8 +150,8 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     frame = _metric_frame(view, services, now, parent)
     shown = {"%": lambda v: f"{v:.2f}%", "万元": lambda v: wan_yuan(v), "家": lambda v: f"{v:,.0f}家"}[unit]
     frame["hover"] = [
-        f"<b>{r.name}</b><br>{label}：{'—' if pd.isna(r.value) else shown(r.value)}"
-        for r in frame.itertuples()
+        f"<b>{r['name']}</b><br>{label}：{'—' if pd.isna(r['value']) else shown(r['value'])}"
+        for r in records(frame)
     ]
     fig = region_map(boundaries, frame, direction=direction, unit="%" if unit == "%" else "", theme=theme("dark"),
                      selected=selected)  # fmt: skip
@@ -175,15 +175,15 @@ def render_departments(view: EventView, services: Services, now: datetime) -> An
         ["claim_rate", "department"], na_position="last"
     )
     rows = []
-    for r in merged.itertuples():
+    for r in records(merged):
         name = dcc.Link(
-            r.department, href=view.href(department=None if r.department == dept else r.department)
+            r["department"], href=view.href(department=None if r["department"] == dept else r["department"])
         )
-        rows.append([html.B(name) if r.department == dept else name,
-                     "—" if pd.isna(r.items_total) else f"{int(r.items_total):,}",
-                     _rate_cell(r.claim_rate, "claim", rules), _rate_cell(r.publish_rate, "publish", rules),
-                     "—" if pd.isna(r.planned) else f"{int(r.done):,}/{int(r.planned):,}",
-                     pct(_num(r.problem_rate)), "—" if pd.isna(r.penalties) else wan_yuan(r.penalties)])  # fmt: skip
+        rows.append([html.B(name) if r["department"] == dept else name,
+                     "—" if pd.isna(r["items_total"]) else f"{int(r['items_total']):,}",
+                     _rate_cell(r["claim_rate"], "claim", rules), _rate_cell(r["publish_rate"], "publish", rules),
+                     "—" if pd.isna(r["planned"]) else f"{int(r['done']):,}/{int(r['planned']):,}",
+                     pct(_num(r["problem_rate"])), "—" if pd.isna(r["penalties"]) else wan_yuan(r["penalties"])])  # fmt: skip
     header = ["部门", "应认领事项", "认领率", "清单公布率", "抽查完成/计划", "问题发现率", "罚没金额"]
     period = _quarter(cat["period"].iloc[0]) if len(cat) else "—"
     foot = f"认领与公布为本级部门（{period}）；抽查含下辖地区，{window.label} · " + asof(
@@ -204,11 +204,16 @@ def render_regions(view: EventView, services: Services, now: datetime) -> Any:
     ]
     merged = kids.merge(ins, on="adcode", how="left").merge(credit, on="adcode", how="left")
     rows = []
-    for r in merged.itertuples():
-        name: Any = r.name if r.adcode == view.region else dcc.Link(r.name, href=view.href(region=r.adcode))
-        rows.append([name, _rate_cell(r.claim_rate, "claim", rules), _rate_cell(r.publish_rate, "publish", rules),
-                     f"{int(r.done or 0):,}/{int(r.planned or 0):,}", pct(_num(r.done_rate)), pct(_num(r.problem_rate)),
-                     wan_yuan(_num(r.penalties) or 0.0), f"{int(r.listed_now or 0):,}"])  # fmt: skip
+    for r in records(merged):
+        name: Any = (
+            r["name"]
+            if r["adcode"] == view.region
+            else dcc.Link(r["name"], href=view.href(region=r["adcode"]))
+        )
+        rows.append([name, _rate_cell(r["claim_rate"], "claim", rules), _rate_cell(r["publish_rate"], "publish", rules),
+                     f"{int(r['done'] or 0):,}/{int(r['planned'] or 0):,}", pct(_num(r["done_rate"])),
+                     pct(_num(r["problem_rate"])), wan_yuan(_num(r["penalties"]) or 0.0),
+                     f"{int(r['listed_now'] or 0):,}"])  # fmt: skip
     header = ["地区", "认领率", "公布率", "抽查完成/计划", "完成率", "问题发现率", "罚没金额", "失信在列"]
     return panel(f"{TITLES['regions']} · {window.label}", table(header, rows, cls="regions"), name="regions")
 
@@ -220,10 +225,10 @@ def render_sectors(view: EventView, services: Services, now: datetime) -> Any:
     frame = frame.sort_values(["problem_rate", "penalties", "key"], ascending=[False, False, True]).head(8)
     top = float(frame["problem_rate"].max() or 1.0) if len(frame) else 1.0
     rows = [
-        [r.key, f"{int(r.done):,}", html.Span([html.Span(className="bar", style={"width": f"{60 * r.problem_rate / top:.0f}px"}),
-                                               pct(r.problem_rate)], className="bar-cell"),
-         f"{int(r.problems):,}", wan_yuan(r.penalties)]
-        for r in frame.itertuples()
+        [r["key"], f"{int(r['done']):,}", html.Span([html.Span(className="bar", style={"width": f"{60 * r['problem_rate'] / top:.0f}px"}),
+                                                     pct(r["problem_rate"])], className="bar-cell"),
+         f"{int(r['problems']):,}", wan_yuan(r["penalties"])]
+        for r in records(frame)
     ]  # fmt: skip
     body = (
         table(["行业领域", "已完成抽查", "问题发现率", "发现问题", "罚没金额"], rows, cls="sectors")
@@ -305,13 +310,14 @@ def render_credit(view: EventView, services: Services, now: datetime) -> Any:
     sectors = q.credit_by(view.region, window, now, "sector", dept)
     sectors = sectors[sectors["key"].notna()].sort_values("listed_now", ascending=False).head(8)
     left = table(["行业领域", "在列", "期间新列入", "期间修复"],
-                 [[r.key, f"{int(r.listed_now):,}", f"{int(r.listed):,}", f"{int(r.repaired):,}"] for r in sectors.itertuples()],
+                 [[r["key"], f"{int(r['listed_now']):,}", f"{int(r['listed']):,}", f"{int(r['repaired']):,}"]
+                  for r in records(sectors)],
                  cls="credit")  # fmt: skip
     recent = q.credit_recent(view.region, window, 8, dept)
     rows = [
-        [r.entity_name, r.region_name, r.department, r.reason, f"{r.listed_at:%Y-%m-%d}",
-         "在列" if pd.isna(r.repaired_at) else f"已修复 {r.repaired_at:%Y-%m-%d}"]
-        for r in recent.itertuples()
+        [r["entity_name"], r["region_name"], r["department"], r["reason"], f"{r['listed_at']:%Y-%m-%d}",
+         "在列" if pd.isna(r["repaired_at"]) else f"已修复 {r['repaired_at']:%Y-%m-%d}"]
+        for r in records(recent)
     ]  # fmt: skip
     right = table(
         ["主体名称", "地区", "认定部门", "失信行为", "列入日期", "状态"], rows, numeric_from=9, cls="list"
@@ -321,17 +327,16 @@ def render_credit(view: EventView, services: Services, now: datetime) -> Any:
                  name="credit")  # fmt: skip
 
 
-RENDERERS: dict[str, Renderer] = {
+RENDERERS: dict[str, EventRenderer] = {
     "kpis": render_kpis, "map": render_map, "departments": render_departments, "regions": render_regions,
     "sectors": render_sectors, "inspections": render_inspections, "catalog": render_catalog, "credit": render_credit,
 }  # fmt: skip
 
 
-def _safe(name: str, renderer: Renderer) -> Callable[..., Any]:
-    return guarded_panel("regulation", name, TITLES[name], parse_view, renderer)
+PANELS = PAGE.panel_callbacks(RENDERERS, TITLES, parse_view)
 
 
-def _allowed(services: Services) -> dict[str, list[str]]:
+def _allowed(services: Services) -> dict[str, Collection[str]]:
     return {"metric": list(METRICS), "department": services.queries.regulation.departments()}
 
 
@@ -342,8 +347,4 @@ def click_target(view: EventView, _graph: str, click: Any, services: Services) -
 
 
 def register(app: dash.Dash) -> None:
-    register_event_page(
-        app, panel_type=ids.REGULATION_PANEL, view_id=ids.REGULATION_VIEW, filter_type=ids.REGULATION_FILTER,
-        graph_type=ids.REGULATION_GRAPH, panels={name: _safe(name, r) for name, r in RENDERERS.items()},
-        allowed=_allowed, default_kind="year", click_target=click_target,
-    )  # fmt: skip
+    register_event_page(app, PAGE, panels=PANELS, allowed=_allowed, click_target=click_target)

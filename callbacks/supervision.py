@@ -22,7 +22,7 @@ from cockpit.records import records
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.ui.panels import ERROR_FIGURE
-from cockpit.ui.plan_page import SUPERVISION_STATES, PlanView, html_table, plan_panel, today_of
+from cockpit.ui.plan_page import SUPERVISION_STATES, PlanView, html_table, register_plan_panels, today_of
 from cockpit.warehouse.plan_queries import PlanQueries
 from layouts.supervision import PAGE, STATE_FILTERS
 
@@ -319,8 +319,7 @@ def department_search(value: Any, view_data: Any, services: Services) -> str | N
 
 
 def register(app: dash.Dash) -> None:
-    for name, (output, renderer, empty) in PANELS.items():
-        app.callback(output, Input(ids.plan_view(PAGE), "data"))(plan_panel(PAGE, name, renderer, empty))
+    register_plan_panels(app, PAGE, PANELS)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -25,8 +25,15 @@ from cockpit.records import first_record, records
 from cockpit.services import Services, current
 from cockpit.theme import theme
 from cockpit.ui.panels import ERROR_FIGURE
-from cockpit.ui.plan_page import PlanView, fmt, fmt_gap, fmt_share, plan_panel, status_chip, today_of
-from cockpit.warehouse.plan_queries import PlanQueries
+from cockpit.ui.plan_page import (
+    PlanView,
+    fmt,
+    fmt_gap,
+    fmt_share,
+    register_plan_panels,
+    status_chip,
+    today_of,
+)
 from layouts.targets import PAGE
 
 log = logging.getLogger("callbacks.targets")
@@ -360,7 +367,7 @@ def render_lagging(view: PlanView, services: Services) -> Any:
         return html.Div()
     ind = _indicator(services, str(view.indicator))
     unit, decimals = str(ind["unit"]), int(ind["decimals"])
-    frame = PlanQueries(wh).assess_indicator(
+    frame = services.queries.plan.assess_indicator(
         str(view.indicator), view.region, view.year, deep=True, with_projection=False
     )
     red = frame[(frame["level"] == "county") & (frame["status"] == targets.RED)].sort_values(
@@ -422,8 +429,7 @@ def drill_search(click: Any, view_data: Any, services: Services) -> str | None:
 
 
 def register(app: dash.Dash) -> None:
-    for name, (output, renderer, empty) in PANELS.items():
-        app.callback(output, Input(ids.plan_view(PAGE), "data"))(plan_panel(PAGE, name, renderer, empty))
+    register_plan_panels(app, PAGE, PANELS)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

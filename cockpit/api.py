@@ -15,13 +15,11 @@ from typing import Any
 import flask
 import pandas as pd
 
-from cockpit.access.principal import AccessDenied
 from cockpit.access.scope import denied_response, home_region, require_region
 from cockpit.periods import PeriodError, parse_period
+from cockpit.principal import AccessDenied
 from cockpit.records import records
 from cockpit.services import current
-from cockpit.warehouse.figure_queries import FigureQueries
-from cockpit.warehouse.plan_queries import PlanQueries
 
 api = flask.Blueprint("api_v1", __name__, url_prefix="/api/v1")
 _ADCODE = re.compile(r"^\d{6}$")
@@ -131,7 +129,7 @@ def values() -> flask.Response:
     period = _period_param(flask.request.args.get("period"), indicator)
     frame = current().warehouse.values_for_children(indicator["code"], period, found["adcode"])
     # Status from the plan's one assessment (rules from data, 序时进度), as /targets and the wall show it.
-    assessed = PlanQueries(current().warehouse).assess_indicator(
+    assessed = current().queries.plan.assess_indicator(
         indicator["code"], found["adcode"], int(period[:4]), with_projection=False
     )
     if period == current().warehouse.latest_period(indicator["code"]):
@@ -149,7 +147,7 @@ def figure_values() -> flask.Response:
     emergency tile and the region profile show, each with its code, period, label and unit."""
     found = _region_param(flask.request.args.get("region"))
     now = current().settings.data_now()
-    rows = FigureQueries(current().warehouse).current(found["adcode"], now)
+    rows = current().queries.figures.current(found["adcode"], now)
     return flask.jsonify(
         region=found["adcode"], now=now.isoformat(), figures=[r.as_dict() for r in rows], snapshot=_snapshot()
     )

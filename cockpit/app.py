@@ -22,21 +22,22 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = flask.Flask("cockpit")
     server.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
     cache.init_app(server, config=cache_config(settings))  # Redis shared by workers, or per process
-    Services(settings, Warehouse(settings, cache=cache)).init_app(server)
+    services = Services(settings, Warehouse(settings, cache=cache))
+    services.init_app(server)
     from cockpit import auth
     from cockpit.access import scope
 
     # Sign-in first: its before_request hooks must run before any route or Dash hook.
     auth.init_app(server, settings)
-    scope.init_app(server)
+    scope.init_app(server, services)
     # Static bundles are compressed once per worker, not on every download (see cockpit/cache.py).
     server.config.update(COMPRESS_CACHE_BACKEND=StaticCompressCache, COMPRESS_CACHE_KEY=static_compress_key)
     from cockpit import api
 
     api.init_app(server)
-    from cockpit.exports import routes as export_routes  # downloads: grid, charts, briefing jobs
+    from cockpit import downloads  # downloads: grid, charts, briefing jobs
 
-    export_routes.init_app(server)
+    downloads.init_app(server)
     app = dash.Dash(
         "cockpit",
         # Dash documents and accepts a Flask instance (and update_title=None, below); its

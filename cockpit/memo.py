@@ -8,7 +8,7 @@ ever invalidated by hand; two viewers of different scope can never share an entr
 A value that truly does not depend on the viewer declares why (``scope_free="…"``) and is then
 shared by every viewer. The declaration is enforced, not trusted: while a scope-free value is being
 built, asking who the viewer is outside a scope guard raises :class:`ScopeFreeViolation` (see
-``cockpit.access.principal``). Inside a guarded query the viewer was vouched for and the guard
+``cockpit.principal``). Inside a guarded query the viewer was vouched for and the guard
 cuts the answer afterwards, so the query layer's memos can be shared. ``tests/test_memo.py``
 reviews every declaration and sends a province and a county user through every memo.
 
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from cockpit.access.principal import current_principal, scope_free_build
+from cockpit.principal import current_principal, scope_free_build
 
 T = TypeVar("T")
 REGISTRY: dict[str, Memo] = {}

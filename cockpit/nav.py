@@ -8,7 +8,9 @@ from typing import Any
 import dash
 from dash import dcc, html
 
-from cockpit.access.principal import current_principal
+from cockpit.access.scope import context, visible
+from cockpit.auth.views import user_menu  # who is signed in, and 退出
+from cockpit.principal import current_principal
 
 # Display order; pages not listed here follow in registration order.
 ORDER = (
@@ -47,8 +49,6 @@ def nav_bar(active_path: str, query: str = "") -> html.Div:
         )
         for page in pages
     ]
-    from cockpit.auth.views import user_menu  # who is signed in, and 退出
-
     return html.Div(
         [html.Span("领导驾驶舱", className="nav-brand"), *links, user_menu()], className="nav-bar"
     )
@@ -57,10 +57,7 @@ def nav_bar(active_path: str, query: str = "") -> html.Div:
 def breadcrumb_items(chain: list[dict[str, Any]], href: Callable[[str], str]) -> list[Any]:
     """Province › city › county with links up the tree. An ancestor outside the viewer's scope is
     plain text: its link would only lead to a refusal."""
-    from cockpit.access.scope import visible
-    from cockpit.services import current
-
-    warehouse = current().warehouse
+    warehouse = context().warehouse
     items: list[Any] = []
     for i, row in enumerate(chain):
         if i:
@@ -76,9 +73,6 @@ def breadcrumb_items(chain: list[dict[str, Any]], href: Callable[[str], str]) ->
 
 def parent_in_scope(chain: list[dict[str, Any]]) -> str | None:
     """The parent's adcode when the viewer may go up to it (for 返回上级), else None."""
-    from cockpit.access.scope import visible
-    from cockpit.services import current
-
-    if len(chain) < 2 or not visible(current().warehouse, chain[-2]["adcode"]):
+    if len(chain) < 2 or not visible(context().warehouse, chain[-2]["adcode"]):
         return None
     return str(chain[-2]["adcode"])

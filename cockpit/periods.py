@@ -19,6 +19,14 @@ class PeriodError(ValueError):
     pass
 
 
+# Per kind: (code, Chinese label) of a period starting in year y, month m, quarter q.
+_FORMATS = {
+    "year": ("{y}", "{y}年"),
+    "quarter": ("{y}Q{q}", "{y}年第{q}季度"),
+    "month": ("{y}-{m:02d}", "{y}年{m}月"),
+}
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     start: date
@@ -26,19 +34,15 @@ class Period:
 
     @property
     def code(self) -> str:
-        if self.kind == "year":
-            return f"{self.start.year}"
-        if self.kind == "quarter":
-            return f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"
-        return f"{self.start.year}-{self.start.month:02d}"
+        return self._format(0)
 
     @property
     def label(self) -> str:
-        if self.kind == "year":
-            return f"{self.start.year}年"
-        if self.kind == "quarter":
-            return f"{self.start.year}年第{(self.start.month - 1) // 3 + 1}季度"
-        return f"{self.start.year}年{self.start.month}月"
+        return self._format(1)
+
+    def _format(self, which: int) -> str:
+        y, m = self.start.year, self.start.month
+        return _FORMATS[self.kind][which].format(y=y, m=m, q=(m - 1) // 3 + 1)
 
     @property
     def end(self) -> date:

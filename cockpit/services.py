@@ -9,11 +9,9 @@ through ``services.queries.<domain>``: one query object per domain, bound to the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import flask
 
-from cockpit.screen.queries import ScreenQueries
 from cockpit.settings import Settings
 from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.explorer_queries import ExplorerQueries
@@ -23,47 +21,34 @@ from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.reconcile_queries import ReconcileQueries
 from cockpit.warehouse.regulation_queries import RegulationQueries
+from cockpit.warehouse.screen_queries import ScreenQueries
 
 EXTENSION = "cockpit"
 
 
 @dataclass(frozen=True)
 class Queries:
-    """The query layer by domain, bound to one warehouse (each object is made once, on first use)."""
+    """The query layer by domain, bound to one warehouse (query objects hold only the warehouse)."""
 
     warehouse: Warehouse
+    plan: PlanQueries = field(init=False)
+    emergency: EmergencyQueries = field(init=False)
+    regulation: RegulationQueries = field(init=False)
+    hotline: HotlineQueries = field(init=False)
+    screen: ScreenQueries = field(init=False)
+    explorer: ExplorerQueries = field(init=False)
+    reconcile: ReconcileQueries = field(init=False)
+    figures: FigureQueries = field(init=False)
 
-    @cached_property
-    def plan(self) -> PlanQueries:
-        return PlanQueries(self.warehouse)
+    def __post_init__(self) -> None:
+        for name, kind in DOMAINS.items():
+            object.__setattr__(self, name, kind(self.warehouse))
 
-    @cached_property
-    def emergency(self) -> EmergencyQueries:
-        return EmergencyQueries(self.warehouse)
 
-    @cached_property
-    def regulation(self) -> RegulationQueries:
-        return RegulationQueries(self.warehouse)
-
-    @cached_property
-    def hotline(self) -> HotlineQueries:
-        return HotlineQueries(self.warehouse)
-
-    @cached_property
-    def screen(self) -> ScreenQueries:
-        return ScreenQueries(self.warehouse)
-
-    @cached_property
-    def explorer(self) -> ExplorerQueries:
-        return ExplorerQueries(self.warehouse)
-
-    @cached_property
-    def reconcile(self) -> ReconcileQueries:
-        return ReconcileQueries(self.warehouse)
-
-    @cached_property
-    def figures(self) -> FigureQueries:
-        return FigureQueries(self.warehouse)
+DOMAINS: dict[str, type] = {
+    "plan": PlanQueries, "emergency": EmergencyQueries, "regulation": RegulationQueries, "hotline": HotlineQueries,
+    "screen": ScreenQueries, "explorer": ExplorerQueries, "reconcile": ReconcileQueries, "figures": FigureQueries,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from cockpit.access.audit import EVENT_NAMES
-from cockpit.access.principal import current_principal
 from cockpit.nav import nav_bar
+from cockpit.principal import current_principal
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 
 PATH = "/admin/audit"

@@ -10,14 +10,14 @@ import dash
 from dash import dcc, html
 
 from cockpit import ids
-from cockpit.nav import nav_bar
 from cockpit.services import Services, current
-from cockpit.ui.event_page import EventView, page_header, parse_event_view
-from cockpit.ui.panels import panel_slot
+from cockpit.ui.event_page import EventPage, EventView, event_layout, parse_event_view
 from cockpit.warehouse.events_base import valid_incident_id
 from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
 
 PATH = "/emergency"
+PAGE = EventPage(PATH, "“一颗星”应急指挥 · 预警和应急处置", "year", view_id=ids.EMERGENCY_VIEW, panel_type=ids.EMERGENCY_PANEL,
+                 filter_type=ids.EMERGENCY_FILTER, graph_type=ids.EMERGENCY_GRAPH)  # fmt: skip
 LEVEL_LABELS = {"I": "Ⅰ级 特别重大", "II": "Ⅱ级 重大", "III": "Ⅲ级 较大", "IV": "Ⅳ级 一般"}
 
 
@@ -57,19 +57,13 @@ def layout(**params: Any) -> html.Div:
     view = parse_view(services, params)
     categories = [{"label": c, "value": c} for c in INCIDENT_CATEGORIES]
     levels = [{"label": LEVEL_LABELS[lv], "value": lv} for lv in INCIDENT_LEVELS]
-    slot = lambda name, extra="": panel_slot(ids.EMERGENCY_PANEL, name, extra)  # noqa: E731
-    return html.Div(
-        [
-            dcc.Store(id=ids.EMERGENCY_VIEW, data=view.as_store()),
-            nav_bar(PATH, f"?region={view.region}"),
-            page_header(
-                view,
-                services,
-                title="“一颗星”应急指挥 · 预警和应急处置",
-                filter_type=ids.EMERGENCY_FILTER,
-                default_kind="year",
-                dropdowns=[("category", "全部类别", categories), ("level", "全部级别", levels)],
-            ),
+    slot = PAGE.slot
+    return event_layout(
+        PAGE,
+        view,
+        services,
+        dropdowns=[("category", "全部类别", categories), ("level", "全部级别", levels)],
+        body=[
             html.Div(
                 [
                     html.Span("值班确认人", className="muted"),
@@ -96,5 +90,4 @@ def layout(**params: Any) -> html.Div:
                 className="events-row",
             ),
         ],
-        className="desk-page theme-dark events-page page-emergency",
     )

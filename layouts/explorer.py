@@ -23,7 +23,6 @@ from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 from cockpit.warehouse.explorer_queries import (
     DATASETS,
     SCOPES,
-    ExplorerQueries,
     FilterError,
     Query,
     compile_query,
@@ -105,7 +104,7 @@ def _controls(q: Query) -> html.Div:
     ]  # fmt: skip
     if q.dataset == "indicator_value":
         catalogue = wh.indicators()
-        periods = ExplorerQueries(wh).periods(q.indicator)[:120]
+        periods = current().queries.explorer.periods(q.indicator)[:120]
         fields += [
             _field("指标", dcc.Dropdown(id=control("indicator"), options=[{"label": r.name, "value": r.code} for r in catalogue.itertuples()],
                                       value=q.indicator, placeholder="全部指标", className="picker indicator-picker")),

@@ -9,8 +9,8 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
-from cockpit.access.principal import current_principal
 from cockpit.nav import nav_bar
+from cockpit.principal import current_principal
 from cockpit.records import records
 from cockpit.services import current
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from cockpit import ids
-from cockpit.nav import nav_bar
 from cockpit.services import Services, current
-from cockpit.ui.event_page import EventView, page_header, parse_event_view
-from cockpit.ui.panels import panel_slot
+from cockpit.ui.event_page import EventPage, EventView, event_layout, parse_event_view
 
 PATH = "/hotline"
+PAGE = EventPage(PATH, "12345 政务服务便民热线", "month", view_id=ids.HOTLINE_VIEW, panel_type=ids.HOTLINE_PANEL,
+                 filter_type=ids.HOTLINE_FILTER, graph_type=ids.HOTLINE_GRAPH)  # fmt: skip
 
 
 def register() -> None:
@@ -43,27 +43,20 @@ def layout(**params: Any) -> html.Div:
     services = current()
     view = parse_view(services, params)
     vocabulary = services.queries.hotline.hotline_vocabulary()
-    slot = lambda name: panel_slot(ids.HOTLINE_PANEL, name)  # noqa: E731
+    slot = PAGE.slot
     dropdowns = [
         ("category", "全部诉求类别", [{"label": c, "value": c} for c in vocabulary["category"]]),
         ("channel", "全部渠道", [{"label": c, "value": c} for c in vocabulary["channel"]]),
     ]
-    return html.Div(
-        [
-            dcc.Store(id=ids.HOTLINE_VIEW, data=view.as_store()),
-            nav_bar(PATH, f"?region={view.region}"),
-            page_header(
-                view,
-                services,
-                title="12345 政务服务便民热线",
-                filter_type=ids.HOTLINE_FILTER,
-                default_kind="month",
-                dropdowns=dropdowns,
-            ),
+    return event_layout(
+        PAGE,
+        view,
+        services,
+        dropdowns=dropdowns,
+        body=[
             slot("kpis"),
             html.Div([slot("map"), slot("trend")], className="events-row map-row"),
             html.Div([slot("regions"), slot("topics")], className="events-row"),
             html.Div([slot("categories"), slot("channels")], className="events-row"),
         ],
-        className="desk-page theme-dark events-page page-hotline",
     )

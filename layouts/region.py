@@ -24,12 +24,11 @@ from cockpit.briefing import facts as facts_mod
 from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
 from cockpit.charts.map import GRAPH_CONFIG
-from cockpit.exports.routes import chart_href
+from cockpit.downloads import chart_href
 from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
-from cockpit.warehouse.explorer_queries import ExplorerQueries
 
 PATH = "/region"
 LEVEL_LABEL = {"province": "省", "city": "市", "county": "县（市、区）"}
@@ -287,7 +286,7 @@ def layout(adcode: str | None = None, **params: Any) -> html.Div:
     except facts_mod.FactsError as exc:
         return _notice_page(str(exc), province)
     latest = facts_mod.latest_month(wh) or f.period
-    months = [m for m in ExplorerQueries(wh).periods(None) if len(m) == 7 and m <= latest][:36]
+    months = [m for m in services.queries.explorer.periods(None) if len(m) == 7 and m <= latest][:36]
     text = narrative(f)
     lead = f.lead
     code = f.region["adcode"]

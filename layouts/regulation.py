@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from cockpit import ids
-from cockpit.nav import nav_bar
 from cockpit.services import Services, current
-from cockpit.ui.event_page import EventView, page_header, parse_event_view
-from cockpit.ui.panels import panel_slot
+from cockpit.ui.event_page import EventPage, EventView, event_layout, parse_event_view
 
 PATH = "/regulation"
+PAGE = EventPage(PATH, "“互联网+监管” · 监管数据汇聚", "year", view_id=ids.REGULATION_VIEW, panel_type=ids.REGULATION_PANEL,
+                 filter_type=ids.REGULATION_FILTER, graph_type=ids.REGULATION_GRAPH)  # fmt: skip
 # metric → (label, unit, higher is better?) for the map's colouring.
 METRICS: dict[str, tuple[str, str, str]] = {
     "claim": ("监管事项认领率", "%", "higher"),
@@ -56,7 +56,7 @@ def layout(**params: Any) -> html.Div:
     services = current()
     view = parse_view(services, params)
     departments = services.queries.regulation.departments()
-    slot = lambda name: panel_slot(ids.REGULATION_PANEL, name)  # noqa: E731
+    slot = PAGE.slot
     dropdowns = [
         (
             "metric",
@@ -65,23 +65,16 @@ def layout(**params: Any) -> html.Div:
         ),
         ("department", "全部部门", [{"label": d, "value": d} for d in departments]),
     ]
-    return html.Div(
-        [
-            dcc.Store(id=ids.REGULATION_VIEW, data=view.as_store()),
-            nav_bar(PATH, f"?region={view.region}"),
-            page_header(
-                view,
-                services,
-                title="“互联网+监管” · 监管数据汇聚",
-                filter_type=ids.REGULATION_FILTER,
-                default_kind="year",
-                dropdowns=dropdowns,
-            ),
+    return event_layout(
+        PAGE,
+        view,
+        services,
+        dropdowns=dropdowns,
+        body=[
             slot("kpis"),
             html.Div([slot("map"), slot("departments")], className="events-row map-row"),
             html.Div([slot("regions"), slot("sectors")], className="events-row"),
             html.Div([slot("inspections"), slot("catalog")], className="events-row"),
             slot("credit"),
         ],
-        className="desk-page theme-dark events-page page-regulation",
     )

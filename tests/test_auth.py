@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cockpit.access import audit
-from cockpit.access.principal import AccessDenied, Principal
+from cockpit.principal import AccessDenied, Principal
 from cockpit.settings import Settings
 from tests.conftest import DEFAULT_TEST_PASSWORD, add_user, csrf_from, login
 
@@ -127,7 +127,7 @@ def test_privilege_escalation_through_user_management_is_refused(settings: Setti
 
 def test_role_rank_caps_grants(settings: Settings) -> None:
     """Rank is a rule of its own: an actor holding "users" with a lower rank cannot grant above it."""
-    from cockpit.access import principal as principal_mod
+    from cockpit import principal as principal_mod
     from cockpit.auth.users import UserStore
 
     store = UserStore(settings)
@@ -424,7 +424,7 @@ def test_the_audit_page_is_for_administrators_only(settings: Settings, app: Any)
     assert "无权查看审计日志" in str(_layout(leader, "/admin/audit"))
     assert "审计日志" in str(_layout(admin, "/admin/audit"))
     with app.server.test_request_context("/_dash-update-component"):
-        from cockpit.access.principal import set_principal
+        from cockpit.principal import set_principal
 
         set_principal(Principal("test-leader", "leader", "140000"))
         with pytest.raises(AccessDenied):

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from cockpit import memo
-from cockpit.access.principal import Principal, ScopeFreeViolation, acting_as, current_principal
+from cockpit.principal import Principal, ScopeFreeViolation, acting_as, current_principal
 from cockpit.settings import Settings
 from cockpit.warehouse.plan_queries import PlanQueries
 from tests.access_helpers import UserClient, callback_outputs, json_objects, page_payload
@@ -103,7 +103,7 @@ def test_every_key_holds_the_snapshot_and_the_viewer(app: dash.Dash) -> None:
 
 
 def test_a_scope_free_memo_that_asks_for_the_viewer_is_refused(app: dash.Dash) -> None:
-    from cockpit.access.principal import inside_guard
+    from cockpit.principal import inside_guard
 
     wrong = memo.Memo("test_wrong", scope_free="claims to be the same for all")
     try:

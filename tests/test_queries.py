@@ -6,10 +6,10 @@ from pathlib import Path
 
 from flask_caching.backends import SimpleCache
 
-from cockpit.screen.queries import ScreenQueries
 from cockpit.services import Queries
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.screen_queries import ScreenQueries
 from etl.runner import run_feed
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cockpit.access.principal import Principal, ScopeDenied, acting_as
+from cockpit.principal import Principal, ScopeDenied, acting_as
 from cockpit.screen.tiles import KPI_CODES
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from cockpit.access import audit
-from cockpit.access.principal import Principal, ScopeDenied, acting_as
-from cockpit.screen.queries import ScreenQueries
+from cockpit.principal import Principal, ScopeDenied, acting_as
 from cockpit.settings import Settings
 from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.explorer_queries import ExplorerQueries
@@ -21,6 +20,7 @@ from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.reconcile_queries import ReconcileQueries
 from cockpit.warehouse.regulation_queries import RegulationQueries
+from cockpit.warehouse.screen_queries import ScreenQueries
 from tests.access_helpers import (
     UserClient,
     adcodes_in,

@@ -23,7 +23,7 @@ from typing import Any
 import flask
 import pandas as pd
 
-from cockpit.access.principal import current_principal
+from cockpit.principal import current_principal
 from cockpit.settings import Settings
 
 STORE_NAME = "audit.sqlite3"

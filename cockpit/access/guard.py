@@ -24,7 +24,7 @@ import flask
 from dash import dcc, html
 
 from cockpit.access import audit, scope
-from cockpit.access.principal import AccessDenied, current_principal
+from cockpit.principal import AccessDenied, current_principal
 
 NAV_PROPS = frozenset({"pathname", "search", "href", "hash"})
 _CODE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
@@ -76,9 +76,7 @@ def check_callback_payload() -> None:
     principal = current_principal()
     if principal is None:
         return
-    from cockpit.services import current
-
-    wh = current().warehouse
+    wh = scope.context().warehouse
     codes = payload_regions(flask.request.get_json(silent=True))
     if len(codes) > _MAX_CODES:
         raise scope.deny(f"{len(codes)}个地区", action="callback")
@@ -121,11 +119,9 @@ def refusal(exc: AccessDenied) -> html.Div:
 def _record_view(path: str, params: dict[str, Any]) -> None:
     if current_principal() is None or not flask.has_request_context():
         return
-    from cockpit.services import current
-
     region = str(params.get("adcode") or params.get("region") or scope.home_region())[:12]
     filters = {str(k)[:32]: str(v)[:64] for k, v in params.items() if k not in ("adcode", "region")}
-    audit.record(current().settings, "view", region=region, path=path[:200],
+    audit.record(scope.context().settings, "view", region=region, path=path[:200],
                  detail={"page": path, "filters": filters})  # fmt: skip
 
 
@@ -154,6 +150,6 @@ def guard_pages() -> None:
 
 
 def init_app(app: dash.Dash) -> None:
-    scope.init_app(app.server)
+    """The callback gate and the page guards (after ``scope.init_app`` has handed scope its context)."""
     gate_callbacks(app)
     guard_pages()

@@ -21,14 +21,16 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import flask
 import pandas as pd
 
-from cockpit.access.principal import AccessDenied, Principal, ScopeDenied, current_principal
-from cockpit.access.principal import inside_guard as _INSIDE
-from cockpit.memo import Memo
+from cockpit.access import audit
+from cockpit.memo import HasMemo, Memo
+from cockpit.principal import AccessDenied, Principal, ScopeDenied, current_principal
+from cockpit.principal import inside_guard as _INSIDE
+from cockpit.settings import Settings
 
 # _INSIDE is set while a guarded query runs: the queries it calls in turn were vouched for by the
 # outer check and run unfiltered, so memoized intermediate results never hold a cut-down frame.
@@ -36,14 +38,43 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Columns that rank a region among its siblings; blanked when siblings are cut away.
 RANK_COLUMNS = ("rank", "prev_rank", "movement", "score_rank")
 _AUDITED_KEY = "cockpit_scope_denied"
+EXTENSION = "cockpit.scope"
 
 
-def ancestors(warehouse: Any, adcode: str) -> list[str]:
+class RegionTree(HasMemo, Protocol):
+    """What a scope check needs of the warehouse: the admin tree (the query layer's Warehouse)."""
+
+    def region(self, adcode: str) -> dict[str, Any] | None: ...
+
+    def lineage(self, adcode: str) -> list[dict[str, Any]]: ...
+
+    def cached_df(
+        self, name: str, sql: str, params: list[Any] | dict[str, Any] | None = None
+    ) -> pd.DataFrame: ...
+
+
+class ScopeContext(Protocol):
+    """What scope checks read from the app, handed over at ``init_app`` (the app's Services):
+    the settings (the province, the audit store) and the region tree."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def warehouse(self) -> RegionTree: ...
+
+
+def context() -> ScopeContext:
+    """The current app's scope context (set by :func:`init_app`)."""
+    return flask.current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def ancestors(warehouse: RegionTree, adcode: str) -> list[str]:
     """``adcode`` and its ancestors up to the province, nearest first (from the region table)."""
     return [str(row["adcode"]) for row in reversed(warehouse.lineage(adcode))]
 
 
-def in_scope(warehouse: Any, scope: str, adcode: str) -> bool:
+def in_scope(warehouse: RegionTree, scope: str, adcode: str) -> bool:
     """True when ``adcode`` is ``scope`` or lies below it in the admin tree."""
     return scope in ancestors(warehouse, adcode)
 
@@ -52,12 +83,12 @@ def in_scope(warehouse: Any, scope: str, adcode: str) -> bool:
 DESCENDANTS = Memo("descendants", scope_free="the public admin tree below a region", local=True)
 
 
-def descendants(warehouse: Any, scope: str) -> frozenset[str]:
+def descendants(warehouse: RegionTree, scope: str) -> frozenset[str]:
     """``scope`` and every region below it (memoized per snapshot: the tree only changes on init)."""
     return DESCENDANTS.get(warehouse, scope, lambda: _descendants(warehouse, scope))
 
 
-def _descendants(warehouse: Any, scope: str) -> frozenset[str]:
+def _descendants(warehouse: RegionTree, scope: str) -> frozenset[str]:
     tree = warehouse.cached_df("scope_tree", "SELECT adcode, parent_adcode FROM region")
     below: dict[str, list[str]] = {}
     for code, parent in zip(tree["adcode"], tree["parent_adcode"], strict=True):
@@ -72,7 +103,7 @@ def _descendants(warehouse: Any, scope: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def visible(warehouse: Any, adcode: str | None) -> bool:
+def visible(warehouse: RegionTree, adcode: str | None) -> bool:
     """May the request's principal see ``adcode``? (No refusal, no audit: for hiding links.)"""
     principal = current_principal()
     if principal is None:
@@ -87,9 +118,7 @@ def home_region(default: str | None = None) -> str:
         return principal.scope
     if default is not None:
         return default
-    from cockpit.services import current
-
-    return current().settings.province_adcode
+    return context().settings.province_adcode
 
 
 def _audit_denied(exc: AccessDenied, principal: Principal | None) -> None:
@@ -100,16 +129,13 @@ def _audit_denied(exc: AccessDenied, principal: Principal | None) -> None:
     key = (exc.action, exc.region)
     seen: set[tuple[str, str | None]] = flask.g.setdefault(_AUDITED_KEY, set())
     exc.audited = True  # type: ignore[attr-defined]
-    if key in seen or "cockpit" not in flask.current_app.extensions:
+    if key in seen or EXTENSION not in flask.current_app.extensions:
         return
     seen.add(key)
-    from cockpit.access import audit
-    from cockpit.services import current
-
     detail: dict[str, Any] = {"action": exc.action, "reason": exc.message}
     if principal is not None:
         detail["scope"] = principal.scope
-    audit.record(current().settings, "denied", outcome="denied", region=exc.region, detail=detail)
+    audit.record(context().settings, "denied", outcome="denied", region=exc.region, detail=detail)
 
 
 def deny(adcode: Any, *, action: str = "scope") -> ScopeDenied:
@@ -121,7 +147,7 @@ def deny(adcode: Any, *, action: str = "scope") -> ScopeDenied:
     return exc
 
 
-def require_region(warehouse: Any, adcode: Any, *, action: str = "scope") -> None:
+def require_region(warehouse: RegionTree, adcode: Any, *, action: str = "scope") -> None:
     """Raises (and audits) :class:`ScopeDenied` when the request's principal may not see ``adcode``."""
     principal = current_principal()
     if principal is None:
@@ -140,7 +166,7 @@ def require_permission(permission: str, *, region: str | None = None, message: s
     raise exc
 
 
-def filter_rows(warehouse: Any, frame: pd.DataFrame, column: str = "adcode") -> pd.DataFrame:
+def filter_rows(warehouse: RegionTree, frame: pd.DataFrame, column: str = "adcode") -> pd.DataFrame:
     """``frame`` cut down to rows whose ``column`` is in the principal's scope."""
     principal = current_principal()
     if principal is None or column not in frame.columns:
@@ -245,8 +271,10 @@ def denied_response(exc: AccessDenied) -> tuple[flask.Response, int]:
     return flask.jsonify(error=exc.message, status=exc.status), exc.status
 
 
-def init_app(server: flask.Flask) -> None:
-    """Refusals answer 403 with a Chinese message, whichever entry point raised them."""
+def init_app(server: flask.Flask, app_context: ScopeContext) -> None:
+    """Refusals answer 403 with a Chinese message, whichever entry point raised them; checks read
+    the province, the audit store and the region tree from ``app_context`` (the app's Services)."""
+    server.extensions[EXTENSION] = app_context
     server.register_error_handler(AccessDenied, denied_response)
 
 

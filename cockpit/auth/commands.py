@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cockpit.access.principal import ROLE_NAMES, ROLES, AccessDenied, Principal
 from cockpit.auth.users import User, UserError, UserStore
+from cockpit.principal import ROLE_NAMES, ROLES, AccessDenied, Principal
 from cockpit.settings import Settings
 
 users_app = typer.Typer(help="用户与角色（账号、角色、地区范围、大屏令牌）", no_args_is_help=True)

@@ -21,8 +21,8 @@ import flask
 from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit.access import audit
-from cockpit.access.principal import set_principal
 from cockpit.auth.users import User, UserStore
+from cockpit.principal import set_principal
 
 EXTENSION = "cockpit_auth"
 DEVICE_COOKIE = "cockpit_device"

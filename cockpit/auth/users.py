@@ -29,7 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cockpit.access import audit
-from cockpit.access.principal import ROLE_RANK, ROLES, AccessDenied, Principal, current_principal
+from cockpit.principal import ROLE_RANK, ROLES, AccessDenied, Principal, current_principal
 from cockpit.settings import Settings
 
 STORE_NAME = "access.sqlite3"

@@ -9,7 +9,6 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit.access import audit
-from cockpit.access.principal import ROLE_NAMES, current_principal
 from cockpit.auth import ratelimit
 from cockpit.auth.csrf import form_token_ok
 from cockpit.auth.sessions import (
@@ -22,6 +21,7 @@ from cockpit.auth.sessions import (
     store,
 )
 from cockpit.auth.users import MAX_PASSWORD, USERNAME
+from cockpit.principal import ROLE_NAMES, current_principal
 from cockpit.settings import Settings
 
 if TYPE_CHECKING:

@@ -21,12 +21,8 @@ from cockpit.memo import Memo
 from cockpit.periods import PeriodError, parse_period
 from cockpit.screen.tiles import KPI_CODES
 from cockpit.services import Services
-from cockpit.warehouse.emergency_queries import EmergencyQueries
-from cockpit.warehouse.explorer_queries import ExplorerQueries
-from cockpit.warehouse.hotline_queries import HotlineQueries
 from cockpit.warehouse.plan_queries import PlanQueries
 from cockpit.warehouse.queries import Warehouse
-from cockpit.warehouse.regulation_queries import RegulationQueries
 
 LEVEL_NOUN = {"province": "省", "city": "市", "county": "县（市、区）"}
 CHILD_NOUN = {"province": "个市", "city": "个县（市、区）", "county": ""}
@@ -219,7 +215,7 @@ def compute(
 
 def _compute(services: Services, region: dict[str, Any], month: str, selected: list[str]) -> Facts:
     wh = services.warehouse
-    plan = PlanQueries(wh)
+    plan = services.queries.plan
     catalogue = plan.indicators()
     codes = catalogue["code"].tolist()
     adcode = region["adcode"]
@@ -228,7 +224,7 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
     # Ranking among siblings only for those who may see the siblings (a county user gets none).
     parent = parent if scope.visible(wh, parent) else None
     among = _assess(plan, parent, month, codes) if parent else _assess(plan, adcode, month, codes)
-    lineage = ExplorerQueries(wh).value_lineage(adcode, codes)
+    lineage = services.queries.explorer.value_lineage(adcode, codes)
     lineage_at = {(r["indicator_code"], r["period"]): r for r in lineage.to_dict("records")}
     facts: list[IndicatorFact] = []
     for meta in catalogue.to_dict("records"):
@@ -265,8 +261,8 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
     )
     now = now_of(services)
     return Facts(region=region, chain=chain, period=month, now=now, indicators=facts, selected=selected,
-                 children=children, siblings=siblings.reset_index(drop=True), events=_events(wh, adcode, now),
-                 loaded=ExplorerQueries(wh).latest_loaded())  # fmt: skip
+                 children=children, siblings=siblings.reset_index(drop=True), events=_events(services, adcode, now),
+                 loaded=services.queries.explorer.latest_loaded())  # fmt: skip
 
 
 def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead: str) -> pd.DataFrame:
@@ -289,16 +285,17 @@ def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead
     return frame
 
 
-def _events(wh: Warehouse, adcode: str, now: datetime) -> dict[str, Any]:
-    q = EmergencyQueries(wh)
+def _events(services: Services, adcode: str, now: datetime) -> dict[str, Any]:
+    queries = services.queries
+    q = queries.emergency
     incidents = q.active_incidents(adcode, now)
     warnings = q.warnings_in_force(adcode, now)
     return {
         "incidents": incidents,
         "incident_levels": {lv: int((incidents["level"] == lv).sum()) for lv in ("I", "II", "III", "IV")},
         "warnings": warnings,
-        "hotline": HotlineQueries(wh).hotline_pulse(adcode, now),
-        "inspection": RegulationQueries(wh).inspection_pulse(adcode, now),
-        "supervision": PlanQueries(wh).task_summary(adcode, now.date(), now.year),
+        "hotline": queries.hotline.hotline_pulse(adcode, now),
+        "inspection": queries.regulation.inspection_pulse(adcode, now),
+        "supervision": queries.plan.task_summary(adcode, now.date(), now.year),
         "today": date(now.year, now.month, now.day),
     }

@@ -13,10 +13,10 @@ from cockpit import targets
 from cockpit.briefing.facts import Facts
 from cockpit.charts.map import STATUS_COLOURS, region_map
 from cockpit.formatting import number, period_label
-from cockpit.screen.queries import ScreenQueries
 from cockpit.theme import theme
 from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.screen_queries import ScreenQueries
 
 STATUS_ORDER = (targets.GREEN, targets.AMBER, targets.RED, None)
 

@@ -22,8 +22,8 @@ from typing import Any
 import flask
 
 from cockpit.access import audit, scope
-from cockpit.access.principal import AccessDenied, Principal, current_principal, set_principal
 from cockpit.exports import exports_dir
+from cockpit.principal import AccessDenied, Principal, current_principal, set_principal
 from cockpit.services import Services
 
 log = logging.getLogger("cockpit.briefing.jobs")

@@ -24,7 +24,6 @@ from cockpit.warehouse.explorer_queries import (
     EXPORT_LIMIT,
     SCOPES,
     Compiled,
-    ExplorerQueries,
     FilterError,
     Query,
     compile_query,
@@ -169,7 +168,7 @@ def export(services: Services, q: Query, fmt: str, now: datetime) -> tuple[bytes
     if fmt not in ("csv", "xlsx"):
         raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
     compiled = compile_query(q, now)
-    queries = ExplorerQueries(services.warehouse)
+    queries = services.queries.explorer
     total, as_of = queries.count(compiled)
     frame = queries.rows(compiled, EXPORT_LIMIT)
     header = header_for(services, q, compiled, len(frame), total, as_of)

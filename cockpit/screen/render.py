@@ -22,14 +22,12 @@ from cockpit.alarms import pending_alarms
 from cockpit.charts.map import region_map_dict
 from cockpit.formatting import number, period_label
 from cockpit.memo import Memo
+from cockpit.records import first_record, records
 from cockpit.screen import tiles
-from cockpit.screen.queries import ScreenQueries
 from cockpit.screen.view import View
 from cockpit.services import Services
 from cockpit.theme import theme
 from cockpit.ui.panels import safe_render
-from cockpit.warehouse.plan_queries import PlanQueries
-from cockpit.warehouse.reconcile_queries import ReconcileQueries
 
 log = logging.getLogger("callbacks.screen")
 Renderer = Callable[[View, Services], Any]
@@ -62,13 +60,13 @@ def _indicator(services: Services, code: str) -> dict[str, Any]:
     if code == targets.SCORE_CODE:
         return dict(targets.SCORE_INDICATOR)
     catalogue = services.warehouse.indicators()
-    return catalogue[catalogue["code"] == code].iloc[0].to_dict()
+    return first_record(catalogue[catalogue["code"] == code])
 
 
 def _score_values(parent: str, services: Services) -> pd.DataFrame:
     """Children of ``parent`` scored by the share of their targets met this year (the default map):
     the plan's one assessment (rules, 序时进度), as /targets, the region profile and briefings judge."""
-    scored = PlanQueries(services.warehouse).scores(parent, _plan_year(services))
+    scored = services.queries.plan.scores(parent, _plan_year(services))
     frame = scored.rename(columns={"score": "value"})
     frame["target_value"] = None
     frame["status"] = [
@@ -78,11 +76,11 @@ def _score_values(parent: str, services: Services) -> pd.DataFrame:
     frame["rank"] = targets.rank_among(frame["value"], "higher")
     n = int(frame["value"].notna().sum())
     frame["hover"] = [
-        f"<b>{r.name}</b><br>目标达标率：{number(r.value, '%', 0)}（{int(r.met)}/{int(r.total)} 项达标）"
-        f"<br>落后：{'、'.join(r.red_names[:3]) + ('等' if len(r.red_names) > 3 else '') if r.red else '无'}"
-        f"<br>同级排名：{int(r.rank)}/{n}"
-        if not pd.isna(r.value) else f"<b>{r.name}</b><br>暂无数据"
-        for r in frame.itertuples()
+        f"<b>{r['name']}</b><br>目标达标率：{number(r['value'], '%', 0)}（{int(r['met'])}/{int(r['total'])} 项达标）"
+        f"<br>落后：{'、'.join(r['red_names'][:3]) + ('等' if len(r['red_names']) > 3 else '') if r['red'] else '无'}"
+        f"<br>同级排名：{int(r['rank'])}/{n}"
+        if not pd.isna(r["value"]) else f"<b>{r['name']}</b><br>暂无数据"
+        for r in records(frame)
     ]  # fmt: skip
     return frame
 
@@ -125,14 +123,12 @@ def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str,
     if view.indicator == targets.SCORE_CODE:
         return _score_values(parent, services), ind, None
     period = view.period or services.warehouse.latest_period(view.indicator)
-    frame = (
-        ScreenQueries(services.warehouse).children_values(view.indicator, period, parent)
-        if period
-        else pd.DataFrame()
-    )
+    if not period:
+        return pd.DataFrame(), ind, period
+    frame = services.queries.screen.children_values(view.indicator, period, parent)
     if frame.empty:
         return frame, ind, period
-    plan = PlanQueries(services.warehouse)
+    plan = services.queries.plan
     if view.period is None:
         # The wall's default view: the plan's own assessment (rules, 序时进度, inherited targets),
         # exactly what /targets shows for this indicator and year.
@@ -147,15 +143,21 @@ def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str,
         frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
         frame["pace_target"] = None
     decimals, unit = int(ind["decimals"]), str(ind["unit"])
+    ranked = int(frame["value"].notna().sum())
     frame["hover"] = [
-        f"<b>{r.name}</b><br>{ind['name']}：{number(r.value, ind['unit'], decimals)}"
-        f"<br>目标：{number(r.target_value, ind['unit'], decimals)}"
-        f"{'' if pd.isna(r.pace_target) else ' · 序时 ' + number(r.pace_target, unit, decimals)}"
-        f" · {targets.STATUS_LABELS[None if pd.isna(r.status) else r.status]}"
-        f"<br>同级排名：{'—' if pd.isna(r.rank) else f'{int(r.rank)}/{int(frame.value.notna().sum())}'}"
-        for r in frame.itertuples()
+        f"<b>{r['name']}</b><br>{ind['name']}：{number(r['value'], ind['unit'], decimals)}"
+        f"<br>目标：{number(r['target_value'], ind['unit'], decimals)}"
+        f"{'' if pd.isna(r['pace_target']) else ' · 序时 ' + number(r['pace_target'], unit, decimals)}"
+        f" · {targets.STATUS_LABELS[None if pd.isna(r['status']) else r['status']]}"
+        f"<br>同级排名：{_rank_text(r['rank'], ranked)}"
+        for r in records(frame)
     ]
     return frame, ind, period
+
+
+def _rank_text(rank: Any, ranked: int) -> str:
+    """A region's place among the ``ranked`` siblings with a value ("3/11"), or "—" without one."""
+    return "—" if pd.isna(rank) else f"{int(rank)}/{ranked}"
 
 
 def render_map(view: View, services: Services) -> Any:
@@ -226,13 +228,13 @@ def render_map_footer(view: View, services: Services) -> Any:
 def render_trend(view: View, services: Services) -> Any:
     ind = _indicator(services, view.indicator)
     if view.indicator == targets.SCORE_CODE:
-        plan = PlanQueries(services.warehouse)
+        plan = services.queries.plan
         yearly = plan.yearly_score(view.region, [y for y in plan.data_years() if y <= _plan_year(services)])
         frame = pd.DataFrame(
             {"period": yearly["year"].astype(str), "value": yearly["score"], "target_value": None}
         )
     else:
-        frame = ScreenQueries(services.warehouse).trend(view.indicator, view.region)
+        frame = services.queries.screen.trend(view.indicator, view.region)
     region = services.warehouse.region(view.region) or {"name": view.region}
     fresh = _fresh(services, "indicator_value")
     if frame.empty:
@@ -256,24 +258,24 @@ def _assessed(view: View, services: Services) -> pd.DataFrame:
     year = _plan_year(services)
 
     def build() -> pd.DataFrame:
-        return PlanQueries(services.warehouse).assess_region(view.region, year, with_projection=False)
+        return services.queries.plan.assess_region(view.region, year, with_projection=False)
 
     return ASSESSMENT.get(services.warehouse, [view.region, year], build)
 
 
 def render_kpis(view: View, services: Services) -> Any:
-    frame = ScreenQueries(services.warehouse).latest_values(view.region, list(tiles.KPI_CODES))
+    frame = services.queries.screen.latest_values(view.region, list(tiles.KPI_CODES))
     # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
     assessed = _assessed(view, services)
     statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
     # 数据核验: cards whose reported value the rows contradict carry a marker to the evidence.
-    flags = ReconcileQueries(services.warehouse).flags(view.region, services.settings.today())
+    flags = services.queries.reconcile.flags(view.region, services.settings.today())
     flagged = {code for adcode, code in flags if adcode == view.region}
     return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses, view.region, flagged)
 
 
 def render_pillars(view: View, services: Services) -> Any:
-    rollup = PlanQueries(services.warehouse).pillar_rollup(view.region, _plan_year(services))
+    rollup = services.queries.plan.pillar_rollup(view.region, _plan_year(services))
     return tiles.pillar_rollup_tile(rollup, _assessed(view, services), _fresh(services, "indicator_value"))
 
 
@@ -296,19 +298,19 @@ def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     frame, ind, _period = map_values(view, services)
     if not frame.empty and view.indicator == targets.SCORE_CODE:
-        for r in frame[frame["status"] == targets.RED].itertuples():
+        for r in records(frame[frame["status"] == targets.RED]):
             out.append(
                 (
                     "red",
-                    f"{r.name} {int(r.red)} 项指标落后：{'、'.join(r.red_names[:3])}",
-                    view.query(region=r.adcode),
+                    f"{r['name']} {int(r['red'])} 项指标落后：{'、'.join(r['red_names'][:3])}",
+                    view.query(region=r["adcode"]),
                 )
             )
     elif not frame.empty:
-        for r in frame[frame["status"] == targets.RED].itertuples():
-            out.append(("red", f"{r.name} {ind['short_name']} {number(r.value, ind['unit'], int(ind['decimals']))}，"
-                               f"低于年度目标 {number(r.target_value, ind['unit'], int(ind['decimals']))}",
-                        view.query(region=r.adcode)))  # fmt: skip
+        for r in records(frame[frame["status"] == targets.RED]):
+            out.append(("red", f"{r['name']} {ind['short_name']} {number(r['value'], ind['unit'], int(ind['decimals']))}，"
+                               f"低于年度目标 {number(r['target_value'], ind['unit'], int(ind['decimals']))}",
+                        view.query(region=r["adcode"])))  # fmt: skip
     # Level I/II incidents and red warnings stay on the wall until someone acknowledges them (/emergency).
     for alarm in pending_alarms(services, view.region, now_for(services)):
         out.append(

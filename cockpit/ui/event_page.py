@@ -18,9 +18,9 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from cockpit import figures, ids
 from cockpit.access.scope import home_region, require_region
 from cockpit.memo import Memo
-from cockpit.nav import breadcrumb_items, parent_in_scope
+from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
 from cockpit.services import Services, current
-from cockpit.ui.panels import error_block, kpi, panel, safe_render
+from cockpit.ui.panels import error_block, kpi, panel, panel_slot, safe_render
 from cockpit.warehouse.windows import Window, resolve_window
 
 WINDOW_KEYS = ("period", "from", "to")
@@ -72,6 +72,45 @@ class EventView:
             filters={str(k): str(v) for k, v in (data.get("filters") or {}).items()},
             notices=tuple(data.get("notices") or ()),
         )
+
+
+EventRenderer = Callable[[EventView, Services, datetime], Any]
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """An event desk page, declared once (``layouts/<page>.PAGE``) and read by its layout and its
+    callbacks: its path and title, the window it opens on, and its component ids."""
+
+    path: str
+    title: str
+    default_kind: str
+    view_id: str
+    panel_type: str
+    filter_type: str
+    graph_type: str
+
+    @property
+    def name(self) -> str:
+        return self.path.strip("/")
+
+    def slot(self, name: str, extra: str = "") -> html.Div:
+        """Where panel ``name`` appears, filled by its callback."""
+        return panel_slot(self.panel_type, name, extra)
+
+    def panel_callbacks(
+        self,
+        renderers: dict[str, EventRenderer],
+        titles: dict[str, str],
+        parse: Callable[[Services, dict[str, Any]], EventView],
+        *,
+        live: Collection[str] = (),
+    ) -> dict[str, Callable[..., Any]]:
+        """One guarded callback per panel; ``live`` panels are rendered afresh every time."""
+        return {
+            name: guarded_panel(self.name, name, titles[name], parse, render, memoize=name not in live)
+            for name, render in renderers.items()
+        }
 
 
 def now_of(services: Services) -> datetime:
@@ -196,6 +235,34 @@ def page_header(
     )
 
 
+def event_layout(
+    page: EventPage,
+    view: EventView,
+    services: Services,
+    *,
+    dropdowns: Sequence[tuple[str, str, list[dict[str, str]]]],
+    body: Sequence[Any],
+) -> html.Div:
+    """An event desk page: its view store, the navigation bar, the header, then ``body`` (its
+    panel slots, filled by the page's callbacks)."""
+    return html.Div(
+        [
+            dcc.Store(id=page.view_id, data=view.as_store()),
+            nav_bar(page.path, f"?region={view.region}"),
+            page_header(
+                view,
+                services,
+                title=page.title,
+                filter_type=page.filter_type,
+                default_kind=page.default_kind,
+                dropdowns=dropdowns,
+            ),
+            *body,
+        ],
+        className=f"desk-page theme-dark events-page page-{page.name}",
+    )
+
+
 def figure_mark(view: EventView, now: datetime, code: str, kind: str, value: Any, window: Window | None = None,
                 filters: str = "", **label_values: Any) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """A registry figure's label on this page and the marks of its number. A page filter (a category,
@@ -253,27 +320,28 @@ def clicked_region(point: dict[str, Any] | None, services: Services) -> str | No
 NextUrl = Callable[[EventView, str, Any, Services], str | None]
 
 
-def register_filters(
-    app: dash.Dash,
-    filter_type: str,
-    view_id: str,
-    allowed: Callable[[Services], dict[str, Collection[str]]],
-    default_kind: str,
-) -> None:
-    """One callback for every filter of a page (pattern-matching): a change rewrites the URL."""
+def register_url_input(app: dash.Dash, component_type: str, prop: str, view_id: str, target: NextUrl) -> None:
+    """One callback for every ``component_type`` component of a page (pattern-matching): a change
+    of its ``prop`` rewrites the URL to where ``target`` leads, or leaves it."""
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
-        Input({"type": filter_type, "name": ALL}, "value"),
+        Input({"type": component_type, "name": ALL}, prop),
         State(view_id, "data"),
         prevent_initial_call=True,
     )
-    def change_filter(_values: list[Any], view_data: dict[str, Any] | None) -> Any:
-        def target(view: EventView, name: str, value: Any, services: Services) -> str | None:
-            shown = view.resolve(now_of(services), default_kind).code
-            return filter_query(view, name, value, allowed(services), shown)
-
+    def next_url(_values: list[Any], view_data: dict[str, Any] | None) -> Any:
         return _next_url(view_data, target)
+
+
+def filter_target(allowed: Callable[[Services], dict[str, Collection[str]]], default_kind: str) -> NextUrl:
+    """Where a page's filter change leads (the period picker, category, channel...)."""
+
+    def target(view: EventView, name: str, value: Any, services: Services) -> str | None:
+        shown = view.resolve(now_of(services), default_kind).code
+        return filter_query(view, name, value, allowed(services), shown)
+
+    return target
 
 
 def _next_url(view_data: dict[str, Any] | None, target: NextUrl) -> Any:
@@ -289,14 +357,10 @@ def _next_url(view_data: dict[str, Any] | None, target: NextUrl) -> Any:
 
 def register_event_page(
     app: dash.Dash,
+    page: EventPage,
     *,
-    panel_type: str,
-    view_id: str,
-    filter_type: str,
-    graph_type: str,
     panels: dict[str, Callable[..., Any]],
     allowed: Callable[[Services], dict[str, Collection[str]]],
-    default_kind: str,
     click_target: NextUrl,
 ) -> None:
     """The callbacks of an event desk page (/emergency, /hotline, /regulation), pattern-matched: one
@@ -304,21 +368,14 @@ def register_event_page(
     any of its graphs, which ``click_target`` turns into the page's next URL (or nothing)."""
     for name, callback in panels.items():
         app.callback(
-            Output({"type": panel_type, "name": name}, "children"),
-            Input(view_id, "data"),
+            Output({"type": page.panel_type, "name": name}, "children"),
+            Input(page.view_id, "data"),
             Input(ids.REFRESH, "n_intervals"),
         )(callback)
-
-    register_filters(app, filter_type, view_id, allowed, default_kind)
-
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
-        Input({"type": graph_type, "name": ALL}, "clickData"),
-        State(view_id, "data"),
-        prevent_initial_call=True,
+    register_url_input(
+        app, page.filter_type, "value", page.view_id, filter_target(allowed, page.default_kind)
     )
-    def click(_clicks: list[Any], view_data: dict[str, Any] | None) -> Any:
-        return _next_url(view_data, click_target)
+    register_url_input(app, page.graph_type, "clickData", page.view_id, click_target)
 
 
 # A rendered panel, per snapshot, viewer, view and minute: a drill back to a view someone has just
@@ -331,7 +388,7 @@ def guarded_panel(
     name: str,
     title: str,
     parse: Callable[[Services, dict[str, Any]], EventView],
-    renderer: Callable[[EventView, Services, datetime], Any],
+    renderer: EventRenderer,
     *,
     memoize: bool = True,
 ) -> Callable[..., Any]:

@@ -13,15 +13,15 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import dcc, html, no_update
+import dash
+from dash import Input, Output, dcc, html, no_update
 
-from cockpit import targets
+from cockpit import ids, targets
 from cockpit.access.scope import home_region, require_region
 from cockpit.formatting import number
 from cockpit.nav import breadcrumb_items
 from cockpit.services import Services, current
 from cockpit.ui.panels import error_block, safe_render
-from cockpit.warehouse.plan_queries import PlanQueries
 
 PLAN_YEAR_PAGE = "targets"  # the one plan page that reads a year from its URL
 _ADCODE = re.compile(r"^\d{6}$")
@@ -65,7 +65,7 @@ class PlanView:
 
 
 def default_year(services: Services) -> int:
-    years = PlanQueries(services.warehouse).data_years()
+    years = services.queries.plan.data_years()
     today = services.settings.today().year
     usable = [y for y in years if y <= today]
     return max(usable) if usable else today
@@ -81,7 +81,7 @@ def _text(raw: Any, limit: int = 24) -> str:
 
 def parse_plan_view(services: Services, page: str, params: dict[str, Any]) -> PlanView:
     """Every URL parameter checked against the warehouse; unknown values fall back with a notice."""
-    wh, pq = services.warehouse, PlanQueries(services.warehouse)
+    wh, pq = services.warehouse, services.queries.plan
     province = home_region(services.settings.province_adcode)
     notices: list[str] = []
     region = _text(params.get("region") or province, 12)
@@ -126,7 +126,7 @@ def parse_plan_view(services: Services, page: str, params: dict[str, Any]) -> Pl
 
 def default_indicator(view: PlanView, services: Services) -> str:
     """With none in the URL: the most lagging indicator in focus (pillar, task or all), else the first."""
-    pq = PlanQueries(services.warehouse)
+    pq = services.queries.plan
     assessed = pq.assess_region(view.region, view.year, with_projection=False)
     if view.task is not None:
         assessed = assessed[assessed["task_no"] == view.task]
@@ -223,3 +223,12 @@ def plan_panel(
         return safe_render(page, name, lambda: renderer(PlanView.from_store(data), current()), on_error)
 
     return callback
+
+
+def register_plan_panels(
+    app: dash.Dash, page: str, panels: dict[str, tuple[Output, Callable[[PlanView, Services], Any], Any]]
+) -> None:
+    """One callback per panel of a plan page (name → (output, renderer, what a failed figure shows)),
+    each fed by the page's view store."""
+    for name, (output, renderer, empty) in panels.items():
+        app.callback(output, Input(ids.plan_view(page), "data"))(plan_panel(page, name, renderer, empty))

@@ -13,17 +13,19 @@ import io
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import flask
 
 from cockpit.access import audit, scope
 from cockpit.briefing import FORMATS as BRIEFING_FORMATS
-from cockpit.briefing import jobs
-from cockpit.briefing.facts import FactsError
+from cockpit.briefing import facts, figures, jobs
+from cockpit.briefing.facts import FactsError, now_of
 from cockpit.exports import grid
 from cockpit.exports.charts import FORMATS as CHART_FORMATS
-from cockpit.exports.charts import ChartExportError
+from cockpit.exports.charts import Caption, ChartExportError, figure_bytes
 from cockpit.exports.pdf import PdfError
+from cockpit.formatting import period_label
 from cockpit.services import current
 from cockpit.warehouse.explorer_queries import FilterError
 
@@ -39,7 +41,6 @@ def _error(message: str, status: int = 400) -> flask.Response:
 
 
 def _now() -> datetime:
-    from cockpit.briefing.facts import now_of
 
     return now_of(current())
 
@@ -63,7 +64,6 @@ def grid_export(fmt: str) -> flask.Response:
 
 
 def chart_href(name: str, fmt: str, region: str, period: str | None, indicator: str | None) -> str:
-    from urllib.parse import urlencode
 
     params = {k: v for k, v in (("region", region), ("period", period), ("indicator", indicator)) if v}
     return f"/exports/chart/{name}.{fmt}?{urlencode(params)}"
@@ -72,9 +72,6 @@ def chart_href(name: str, fmt: str, region: str, period: str | None, indicator: 
 def chart_bytes(name: str, fmt: str, params: Any) -> tuple[bytes, str]:
     """Rebuilds the chart from validated parameters — never from a figure the browser sends, which
     could ask the exporting browser to load outside resources."""
-    from cockpit.briefing import facts, figures
-    from cockpit.exports.charts import Caption, figure_bytes
-    from cockpit.formatting import period_label
 
     services = current()
     if name not in CHARTS:
