@@ -9,6 +9,7 @@ import dash
 from dash import Input, Output
 
 from cockpit.access import audit
+from cockpit.access.scope import in_scope
 from cockpit.principal import AccessDenied, current_principal
 from cockpit.records import records
 from cockpit.services import current
@@ -36,7 +37,6 @@ def audit_rows(event: Any, username: Any, region: Any) -> tuple[list[dict[str, A
     rows = records(frame.astype(object).where(frame.notna(), None))
     if principal.scope != services.settings.province_adcode:
         # A city or county administrator sees only what concerns their own regions.
-        from cockpit.access.scope import in_scope
 
         rows = [r for r in rows if r["region"] and in_scope(services.warehouse, principal.scope, r["region"])]
     for row in rows:

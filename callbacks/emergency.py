@@ -17,6 +17,7 @@ from dash.development.base_component import Component
 from cockpit import alarms, figures, ids
 from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_COLOURS, region_map
 from cockpit.formatting import pct, wan_yuan
+from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services, current
 from cockpit.theme import theme
@@ -27,7 +28,6 @@ from cockpit.ui.event_page import (
     clicked_region,
     figure_kpi,
     figure_mark,
-    map_parent,
     now_of,
     register_event_page,
 )
@@ -191,7 +191,7 @@ def _fill_hover(r: dict[str, Any], names: Any, label: str) -> str:
 def render_map(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
     window = view.resolve(now, "year")
-    parent, selected = map_parent(services, view.region)
+    parent, selected = map_parent(services.warehouse, view.region)
     level = "city" if parent == services.settings.province_adcode else "county"
     boundaries = services.warehouse.boundaries(level, parent)
     fill = q.warning_fill(parent, now)

@@ -16,6 +16,7 @@ from dash import dcc, html
 from cockpit import ids
 from cockpit.charts.map import region_map
 from cockpit.formatting import pct
+from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services
 from cockpit.theme import theme
@@ -25,7 +26,6 @@ from cockpit.ui.event_page import (
     clicked_point,
     clicked_region,
     figure_kpi,
-    map_parent,
     register_event_page,
 )
 from cockpit.ui.panels import asof, count, graph, panel, style_figure, table
@@ -111,7 +111,7 @@ def _county_boundaries(services: Services, scope: str) -> pd.DataFrame:
 
 def render_map(view: EventView, services: Services, now: datetime) -> Any:
     q, window, cat, ch = _ctx(view, services, now)
-    scope, selected = map_parent(services, view.region)
+    scope, selected = map_parent(services.warehouse, view.region)
     boundaries = _county_boundaries(services, scope)
     frame = q.hotline_density(scope, window, cat, ch).rename(columns={"per_10k": "value"})
     frame["hover"] = [

@@ -15,6 +15,7 @@ from dash import dcc, html
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
 from cockpit.formatting import pct, wan_yuan
+from cockpit.nav import map_parent
 from cockpit.periods import parse_period
 from cockpit.records import first_record, records
 from cockpit.services import Services
@@ -26,7 +27,6 @@ from cockpit.ui.event_page import (
     clicked_region,
     figure_kpi,
     figure_mark,
-    map_parent,
     register_event_page,
 )
 from cockpit.ui.panels import asof, graph, kpi, panel, style_figure, table
@@ -144,7 +144,7 @@ def _metric_frame(view: EventView, services: Services, now: datetime, parent: st
 def render_map(view: EventView, services: Services, now: datetime) -> Any:
     metric = view.filters.get("metric", "claim")
     label, unit, direction = METRICS[metric]
-    parent, selected = map_parent(services, view.region)
+    parent, selected = map_parent(services.warehouse, view.region)
     level = "city" if parent == services.settings.province_adcode else "county"
     boundaries = services.warehouse.boundaries(level, parent)
     frame = _metric_frame(view, services, now, parent)

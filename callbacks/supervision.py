@@ -18,6 +18,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
+from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services, current
 from cockpit.theme import theme
@@ -109,17 +110,11 @@ def render_kpis(view: PlanView, services: Services) -> Any:
     ]
 
 
-def _map_parent(view: PlanView, services: Services) -> tuple[str, str | None]:
-    from callbacks.targets import map_parent
-
-    return map_parent(view, services)
-
-
 def render_map(view: PlanView, services: Services) -> Any:
     """Overdue (not cleared) tasks per region, green when cleared; the hover adds the on-time rate
     judged against the region's 13710按期办结率 target by ``targets.status``."""
     pq = services.queries.plan
-    parent, selected = _map_parent(view, services)
+    parent, selected = map_parent(services.warehouse, view.region)
     figures = _figures(view, services, "child", parent).rename(columns={"key": "adcode"})
     children = services.warehouse.children(parent)[["adcode", "name"]]
     frame = children.merge(figures, on="adcode", how="left")

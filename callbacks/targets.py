@@ -20,6 +20,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from cockpit import ids, targets
 from cockpit.charts.map import region_map
 from cockpit.formatting import period_label
+from cockpit.nav import map_parent
 from cockpit.projection import decimal_year
 from cockpit.records import first_record, records
 from cockpit.services import Services, current
@@ -40,21 +41,12 @@ log = logging.getLogger("callbacks.targets")
 DARK = theme("dark")
 
 
-def map_parent(view: PlanView, services: Services) -> tuple[str, str | None]:
-    """Whose children the map and table show: the region's own, or a county's siblings."""
-    wh = services.warehouse
-    if not wh.children(view.region).empty:
-        return view.region, None
-    row = wh.region(view.region)
-    return (row["parent_adcode"] if row and row["parent_adcode"] else view.region), view.region
-
-
 def _indicator(services: Services, code: str) -> dict[str, Any]:
     return services.queries.plan.indicator(code)
 
 
 def _assessed(view: PlanView, services: Services) -> tuple[pd.DataFrame, str, str | None]:
-    parent, selected = map_parent(view, services)
+    parent, selected = map_parent(services.warehouse, view.region)
     frame = services.queries.plan.assess_indicator(str(view.indicator), parent, view.year)
     return frame, parent, selected
 
@@ -272,7 +264,7 @@ def render_trend(view: PlanView, services: Services) -> Any:
         ty = [*tgts["target_value"].tolist(), tgts["target_value"].iloc[-1]]
         fig.add_trace(go.Scatter(x=tx, y=ty, mode="lines", name="年度目标", line={"color": DARK["selected"], "width": 2,
                                  "dash": "dash", "shape": "hv"}, hovertemplate=f"%{{x|%Y}}年目标：%{{y}}{unit}<extra></extra>"))  # fmt: skip
-    row = pq.assess_indicator(code, map_parent(view, services)[0], view.year)
+    row = pq.assess_indicator(code, map_parent(services.warehouse, view.region)[0], view.year)
     row = row[row["adcode"] == view.region]
     if not row.empty and isinstance(row["period"].iloc[0], str):
         r = row.iloc[0]

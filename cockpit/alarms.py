@@ -7,7 +7,6 @@ processes (several server workers, the CLI); the first acknowledgement of an ala
 An incident that escalates gets a new alarm id (the level is part of it), so it alarms again.
 
 For the big screen::
-
     from cockpit import alarms
     pending = alarms.pending_alarms(services, region, now)      # unacknowledged, most serious first
     alarms.acknowledge(services, pending[0].alarm_id, "张三")     # raises AlarmError if not active
@@ -28,6 +27,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from cockpit.access.scope import home_region
 from cockpit.services import Services
 from cockpit.settings import Settings
 from cockpit.warehouse.emergency_queries import EmergencyQueries
@@ -244,8 +244,6 @@ class AlarmCenter:
 
 
 def alarm_center(services: Services) -> AlarmCenter:
-    from cockpit.access.scope import home_region
-
     # A scoped user's acknowledgements can only name alarms inside their scope.
     root = home_region(services.settings.province_adcode)
     return AlarmCenter(services.warehouse, AckStore.for_settings(services.settings), root)

@@ -11,6 +11,7 @@ from dash import dcc, html
 from cockpit.access.scope import context, visible
 from cockpit.auth.views import user_menu  # who is signed in, and 退出
 from cockpit.principal import current_principal
+from cockpit.warehouse.queries import Warehouse
 
 # Display order; pages not listed here follow in registration order.
 ORDER = (
@@ -76,3 +77,12 @@ def parent_in_scope(chain: list[dict[str, Any]]) -> str | None:
     if len(chain) < 2 or not visible(context().warehouse, chain[-2]["adcode"]):
         return None
     return str(chain[-2]["adcode"])
+
+
+def map_parent(warehouse: Warehouse, region: str) -> tuple[str, str | None]:
+    """Whose children a map of ``region`` draws, and the region to emphasise: a region with children
+    draws its own; a county draws its siblings, itself emphasised."""
+    if not warehouse.children(region).empty:
+        return region, None
+    row = warehouse.region(region) or {}
+    return str(row.get("parent_adcode") or region), region

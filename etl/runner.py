@@ -12,16 +12,19 @@ import dataclasses
 import fcntl
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from cockpit.access import audit
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
 from cockpit.warehouse import loader, runlog
+from cockpit.warehouse.build import read_vocabularies
 from cockpit.warehouse.loader import LoadCounts, LoadPlan, SchemaMismatch
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
 from etl import readers, resolve
@@ -73,7 +76,6 @@ def feed_lock(settings: Settings, feed: str) -> Iterator[None]:
 
 def _vocabularies(con: object, seeds_dir: Path) -> pd.DataFrame:
     """The snapshot's vocabularies, or the seed file's for a snapshot built before it kept them."""
-    from cockpit.warehouse.build import read_vocabularies
 
     words = runlog.vocabulary_frame(con)  # type: ignore[arg-type]
     return words if words is not None else read_vocabularies(seeds_dir)
@@ -122,7 +124,6 @@ def _stage(con: object, feed: FeedSpec, settings: Settings, override: str | None
     if override is not None and override.startswith(("http://", "https://")):
         if feed.http is None:
             raise FeedRunError(f"feed {feed.name} has no [http] settings to fetch {override}", None)
-        from dataclasses import replace
 
         records = fetch_records(replace(feed.http, url=override), cursor)
         loader.stage_frame(con, readers.records_frame(records), override)  # type: ignore[arg-type]
@@ -231,9 +232,6 @@ def run_feed(
 
 def _audit_run(settings: Settings, feed: str, outcome: str, detail: dict[str, object]) -> None:
     """Every run goes to the audit log (beside the snapshots, so a publish never loses it)."""
-    import sqlite3
-
-    from cockpit.access import audit
 
     try:
         audit.record(

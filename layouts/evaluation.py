@@ -8,6 +8,7 @@ pillar, per indicator and per region. URL parameters: region, scope (a year, ``m
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -120,8 +121,6 @@ def layout(**params: Any) -> html.Div:
 
 
 def _plan_title(raw: str | None) -> str:
-    import json
-
     try:
         plan = json.loads(raw or "{}")
     except ValueError:

@@ -8,6 +8,7 @@ CSV/XLSX links carry the same state to ``/exports/grid.*``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dash
@@ -80,8 +81,6 @@ def column_defs(q: Query) -> list[dict[str, Any]]:
 
 
 def _epoch() -> Any:
-    from datetime import datetime
-
     return datetime(2000, 1, 1)  # columns do not depend on "now"; presets bind it at query time
 
 

@@ -9,6 +9,7 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
+from cockpit.access.scope import home_region
 from cockpit.nav import nav_bar
 from cockpit.principal import current_principal
 from cockpit.records import records
@@ -35,7 +36,6 @@ def _reconcile_link() -> list[html.P]:
 
 def _unlisted() -> list[Any]:
     """Values sent that the vocabularies do not list, counted as 其他 — in the viewer's own scope."""
-    from cockpit.access.scope import home_region
 
     services = current()
     found = services.queries.hotline.hotline_unlisted(home_region(services.settings.province_adcode))

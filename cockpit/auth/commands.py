@@ -18,6 +18,7 @@ from rich.table import Table
 from cockpit.auth.users import User, UserError, UserStore
 from cockpit.principal import ROLE_NAMES, ROLES, AccessDenied, Principal
 from cockpit.settings import Settings
+from cockpit.warehouse.queries import Warehouse
 
 users_app = typer.Typer(help="用户与角色（账号、角色、地区范围、大屏令牌）", no_args_is_help=True)
 console = Console()
@@ -64,8 +65,6 @@ def _run(action):  # type: ignore[no-untyped-def]
 
 
 def _region_name(settings: Settings, adcode: str) -> str:
-    from cockpit.warehouse.queries import Warehouse
-
     warehouse = Warehouse(settings)
     if not warehouse.store.current_id():
         return adcode
@@ -195,7 +194,6 @@ def kiosk_token(
 # --- the demo accounts ----------------------------------------------------------------------------
 def demo_accounts(settings: Settings) -> list[tuple[str, str, str, str]]:
     """(username, role, scope, display name): one per role, plus city- and county-scoped staff."""
-    from cockpit.warehouse.queries import Warehouse
 
     province = settings.province_adcode
     warehouse = Warehouse(settings)

@@ -18,6 +18,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit.access import audit
 from cockpit.auth.sessions import establish, safe_next, store
+from cockpit.auth.views import default_landing, render
+from cockpit.services import current
 from cockpit.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,6 @@ def _client():  # type: ignore[no-untyped-def]
 
 
 def _settings() -> Settings:
-    from cockpit.services import current
-
     return current().settings
 
 
@@ -60,8 +60,6 @@ def login() -> flask.Response:
 
 @bp.get("/callback")
 def callback() -> BaseResponse:
-    from cockpit.auth.views import default_landing, render
-
     settings = _settings()
     try:
         token = _client().authorize_access_token()

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from cockpit.access import audit
 from cockpit.auth.users import User, UserStore
 from cockpit.principal import set_principal
+from cockpit.services import current
 
 EXTENSION = "cockpit_auth"
 DEVICE_COOKIE = "cockpit_device"
@@ -38,8 +39,6 @@ def store() -> UserStore:
 
 
 def _settings() -> Any:
-    from cockpit.services import current
-
     return current().settings
 
 

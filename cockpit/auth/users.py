@@ -29,8 +29,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cockpit.access import audit
+from cockpit.access.scope import in_scope
 from cockpit.principal import ROLE_RANK, ROLES, AccessDenied, Principal, current_principal
 from cockpit.settings import Settings
+from cockpit.warehouse.queries import Warehouse
 
 STORE_NAME = "access.sqlite3"
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -301,15 +303,12 @@ class UserStore:
             raise AccessDenied("无权管理用户", action="user_change")
         if ROLE_RANK[role] > ROLE_RANK.get(actor.role, -1):
             raise AccessDenied(f"不能授予或管理高于本人的角色（{who}：{role}）", action="user_change")
-        from cockpit.access.scope import in_scope
 
         if warehouse is None or not in_scope(warehouse, actor.scope, scope):
             raise AccessDenied(f"不能授予或管理本人范围以外的地区（{who}：{scope}）", action="user_change",
                                region=scope)  # fmt: skip
 
     def _warehouse(self) -> Any:
-        from cockpit.warehouse.queries import Warehouse
-
         warehouse = Warehouse(self.settings)
         return warehouse if warehouse.store.current_id() else None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import flask
+from dash import dcc, html
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -22,7 +23,9 @@ from cockpit.auth.sessions import (
 )
 from cockpit.auth.users import MAX_PASSWORD, USERNAME
 from cockpit.principal import ROLE_NAMES, current_principal
+from cockpit.services import current
 from cockpit.settings import Settings
+from cockpit.warehouse.queries import WarehouseMissing
 
 if TYPE_CHECKING:
     from dash.development.base_component import Component
@@ -53,15 +56,12 @@ _PAGE = """<!DOCTYPE html>
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from cockpit.services import current
 
     return current().settings
 
 
 def _province_name(settings: Settings) -> str:
     """The province's name from the region registry (the deployment's setting, not a literal)."""
-    from cockpit.services import current
-    from cockpit.warehouse.queries import WarehouseMissing
 
     try:
         row = current().warehouse.region(settings.province_adcode)
@@ -166,7 +166,6 @@ def logout() -> BaseResponse:
 
 def user_menu() -> Component:
     """The signed-in user and a 退出 button, for the desk pages' navigation bar."""
-    from dash import dcc, html
 
     principal = current_principal()
     if principal is None:

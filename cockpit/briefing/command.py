@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cockpit.services import Services
 from cockpit.settings import Settings
+from cockpit.warehouse.queries import Warehouse
 
 FORMAT_CHOICES = {"pptx": ("pptx",), "pdf": ("pdf",), "both": ("pptx", "pdf")}
 
@@ -24,7 +25,6 @@ def run(
     """Writes the briefing into ``out`` (a directory, or a file path whose suffix is replaced per
     format); returns the paths and the seconds it took. Raises ``FactsError`` / ``ValueError``."""
     from cockpit.briefing import generate
-    from cockpit.warehouse.queries import Warehouse
 
     if fmt not in FORMAT_CHOICES:
         raise ValueError(f"--format 应为 {'/'.join(FORMAT_CHOICES)} 之一")

@@ -22,6 +22,7 @@ from typing import Any
 import flask
 
 from cockpit.access import audit, scope
+from cockpit.briefing.facts import FactsError
 from cockpit.exports import exports_dir
 from cockpit.principal import AccessDenied, Principal, current_principal, set_principal
 from cockpit.services import Services
@@ -117,7 +118,6 @@ def _in_app(
 
 def _run(services: Services, job_dir: Path, state: dict[str, Any]) -> None:
     from cockpit.briefing import generate
-    from cockpit.briefing.facts import FactsError
 
     started = time.perf_counter()
 

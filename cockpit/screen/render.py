@@ -22,6 +22,7 @@ from cockpit.alarms import pending_alarms
 from cockpit.charts.map import region_map_dict
 from cockpit.formatting import number, period_label
 from cockpit.memo import Memo
+from cockpit.nav import map_parent
 from cockpit.records import first_record, records
 from cockpit.screen import tiles
 from cockpit.screen.view import View
@@ -99,15 +100,9 @@ def _view_parts(view: View, services: Services) -> list[Any]:
 
 def map_level(view: View, services: Services) -> tuple[str, str | None]:
     """Which region's children the map shows: the region's own, or a county's siblings."""
-    return MAP_LEVEL.get(services.warehouse, _view_parts(view, services), lambda: _map_level(view, services))
-
-
-def _map_level(view: View, services: Services) -> tuple[str, str | None]:
-    wh = services.warehouse
-    if not wh.children(view.region).empty:
-        return view.region, None
-    row = wh.region(view.region)
-    return (row["parent_adcode"] if row else view.region), view.region
+    return MAP_LEVEL.get(
+        services.warehouse, _view_parts(view, services), lambda: map_parent(services.warehouse, view.region)
+    )
 
 
 def map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any], str | None]:

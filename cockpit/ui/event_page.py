@@ -154,14 +154,6 @@ def parse_event_view(
     return EventView(page, region, kept, filters, tuple(notices))
 
 
-def map_parent(services: Services, region: str) -> tuple[str, str | None]:
-    """Whose children the map draws, and the selected county when the view is a county."""
-    if not services.warehouse.children(region).empty:
-        return region, None
-    row = services.warehouse.region(region) or {}
-    return str(row.get("parent_adcode") or region), region
-
-
 def period_options(now: datetime, current_code: str, current_label: str) -> list[dict[str, str]]:
     months = [(now.year, now.month - k) for k in range(3)]
     months = [(y - 1, m + 12) if m < 1 else (y, m) for y, m in months]

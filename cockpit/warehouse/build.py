@@ -18,6 +18,7 @@ import yaml
 from cockpit import geography
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
+from cockpit.targets import DEFAULT_KEY, RuleError, Rules, read_rule_rows
 from cockpit.warehouse.reconcile_queries import read_reconciliation_rules
 from cockpit.warehouse.schema import FEED_TABLES, REFERENCE_DDL, feed_table_ddl
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
@@ -78,7 +79,6 @@ def read_indicators(seeds_dir: Path) -> pd.DataFrame:
 def read_plan_rules(seeds_dir: Path, indicator_codes: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Target status rules and 13710 stages, checked here so a bad rule fails ``init``, not a page.
     Missing files mean the built-in defaults (``targets.DEFAULT_RULE``, no 13710 stages)."""
-    from cockpit.targets import DEFAULT_KEY, RuleError, Rules, read_rule_rows
 
     rule_cols = [
         "indicator_code",

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from cockpit import clock
-from cockpit.warehouse.cleaning import header_key
+from cockpit.warehouse.cleaning import FUNCTIONS, header_key
 from cockpit.warehouse.schema import Column, Table
 
 TIMESTAMP_FORMATS = [
@@ -327,7 +327,6 @@ def _typed_expr(column: Column, raw: str, percent_ok: bool = False) -> str:
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """The Python text functions the typed expressions call (once per connection)."""
-    from cockpit.warehouse.cleaning import FUNCTIONS
 
     have = {
         r[0]
