@@ -15,9 +15,12 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
 from cockpit import alarms, figures, ids
+from cockpit.access import audit
+from cockpit.access.scope import require_permission
 from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_COLOURS, region_map
 from cockpit.formatting import pct, wan_yuan
 from cockpit.nav import map_parent
+from cockpit.principal import AccessDenied
 from cockpit.records import records
 from cockpit.services import Services, current
 from cockpit.theme import theme
@@ -96,7 +99,8 @@ def render_alarms(view: EventView, services: Services, now: datetime, message: s
         rows.append(
             html.Div(
                 [html.Span("✓", className="alarm-dot acked"), dcc.Link(a.title, href=a.link, className="alarm-title"),
-                 html.Span(f"已由{a.acknowledged_by}于{a.acknowledged_at:%m月%d日 %H:%M}确认", className="muted")],
+                 html.Span(f"已由{a.acknowledged_by}于{a.acknowledged_at:%m月%d日 %H:%M}确认"
+                           + (f"：{a.acknowledged_note}" if a.acknowledged_note else ""), className="muted")],
                 className="alarm-item acked",
             )
         )  # fmt: skip
@@ -422,11 +426,11 @@ def register(app: dash.Dash) -> None:
     @app.callback(
         Output({"type": ids.EMERGENCY_PANEL, "name": "alarms"}, "children", allow_duplicate=True),
         Input({"type": ids.EMERGENCY_ACK, "index": ALL}, "n_clicks"),
-        State(ids.EMERGENCY_ACK_WHO, "value"),
+        State(ids.EMERGENCY_ACK_NOTE, "value"),
         State(ids.EMERGENCY_VIEW, "data"),
         prevent_initial_call=True,
     )
-    def acknowledge(_clicks: list[Any], who: str | None, view_data: dict[str, Any] | None) -> Any:
+    def acknowledge(_clicks: list[Any], note: str | None, view_data: dict[str, Any] | None) -> Any:
         trigger = ctx.triggered_id
         # New buttons appearing also "trigger" with n_clicks 0: only a real click counts.
         if (
@@ -438,8 +442,22 @@ def register(app: dash.Dash) -> None:
         services = current()
         now = now_of(services)
         view = EventView.from_store(view_data)
-        try:
-            alarm = alarms.alarm_center(services).acknowledge(str(trigger.get("index")), str(who or ""), now)
-        except alarms.AlarmError as exc:
-            return render_alarms(view, services, now, f"未确认：{exc}")
-        return render_alarms(view, services, now, f"已确认：{alarm.title}")
+        return render_alarms(
+            view, services, now, acknowledge_alarm(services, str(trigger.get("index")), note, now)
+        )
+
+
+def acknowledge_alarm(services: Services, alarm_id: str, note: str | None, now: datetime) -> str:
+    """Acknowledges an alarm as the signed-in user, if they are on duty (else refused and audited);
+    the message the alarm bar shows."""
+    try:
+        principal = require_permission("acknowledge", message="您不在值班名单中，无权确认告警")
+        who = principal.shown_name if principal is not None else ""
+        alarm = alarms.alarm_center(services).acknowledge(alarm_id, who, now, note=note or "")
+    except AccessDenied as exc:
+        return f"未确认：{exc.message}（已记录）"
+    except alarms.AlarmError as exc:
+        return f"未确认：{exc}"
+    audit.record(services.settings, "acknowledge", region=alarm.adcode,
+                 detail={"alarm": alarm.alarm_id, "title": alarm.title, "note": note or ""})  # fmt: skip
+    return f"已确认：{alarm.title}"

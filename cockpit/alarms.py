@@ -2,8 +2,8 @@
 on the big screen until someone on duty acknowledges it.
 
 The warehouse is read-only for the app (the ETL publishes snapshots), so acknowledgements live in
-their own small SQLite file beside the snapshots. SQLite's file lock serialises writers across
-processes (several server workers, the CLI); the first acknowledgement of an alarm is the one kept.
+the cockpit's store (``cockpit.store``, table ``alarm_ack``), shared by every server worker and the
+CLI; the first acknowledgement of an alarm is the one kept (the alarm id is its primary key).
 An incident that escalates gets a new alarm id (the level is part of it), so it alarms again.
 
 For the big screen::
@@ -15,10 +15,8 @@ For the big screen::
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -26,10 +24,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from cockpit import store
 from cockpit.access.scope import home_region
 from cockpit.services import Services
 from cockpit.settings import Settings
+from cockpit.store.tables import alarm_ack
 from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.queries import Warehouse
 
@@ -51,6 +53,7 @@ STORE_NAME = "alarm_ack.sqlite3"
 _ALARM_ID = re.compile(r"^(incident|warning):[0-9A-Za-z_\-]{1,40}(:(I|II))?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_WHO = 20
+MAX_NOTE = 60
 
 
 class AlarmError(ValueError):
@@ -62,6 +65,7 @@ class Acknowledgement:
     alarm_id: str
     who: str
     at: datetime
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Alarm:
     link: str  # the /emergency view that explains it
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    acknowledged_note: str = ""
 
     @property
     def acknowledged(self) -> bool:
@@ -84,53 +89,54 @@ class Alarm:
 
 
 class AckStore:
-    """Acknowledgements in a SQLite file; safe to share between processes."""
+    """Acknowledgements in the cockpit's store (``cockpit.store``); safe to share between processes.
 
-    def __init__(self, path: Path) -> None:
+    ``AckStore(path)`` keeps its old meaning, the acknowledgements beside the snapshots in the
+    directory of ``path`` (the file name, that of the old ``alarm_ack.sqlite3``, no longer
+    matters): the store's SQLite file there, or ``database_url`` when given."""
+
+    def __init__(self, path: Path | str, database_url: str | None = None) -> None:
         self.path = Path(path)
+        self.url = database_url or store.sqlite_url(self.path.parent / "cockpit.sqlite3")
 
     @classmethod
     def for_settings(cls, settings: Settings) -> AckStore:
-        return cls(settings.warehouse_path / STORE_NAME)
+        return cls(settings.warehouse_path / STORE_NAME, settings.store_url)
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS ack (alarm_id TEXT PRIMARY KEY, who TEXT NOT NULL, at TEXT NOT NULL)"
-        )
-        return con
+    @property
+    def _db(self) -> Engine:
+        return store.ready(self.url, self.path.parent)  # upgraded on the process's first use
 
-    def acknowledge(self, alarm_id: str, who: str, at: datetime) -> Acknowledgement:
-        with closing(self._connect()) as con:
-            # BEGIN IMMEDIATE takes the write lock first: two desks acknowledging at once can't both win.
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                con.execute(
-                    "INSERT OR IGNORE INTO ack (alarm_id, who, at) VALUES (?, ?, ?)",
-                    (alarm_id, who, at.isoformat(timespec="seconds")),
+    def acknowledge(self, alarm_id: str, who: str, at: datetime, note: str = "") -> Acknowledgement:
+        db = self._db
+        try:
+            with db.begin() as conn:
+                conn.execute(
+                    insert(alarm_ack).values(
+                        alarm_id=alarm_id, who=who, at=at.isoformat(timespec="seconds"), note=note or None
+                    )
                 )
-                row = con.execute("SELECT who, at FROM ack WHERE alarm_id = ?", (alarm_id,)).fetchone()
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        return Acknowledgement(alarm_id, row[0], datetime.fromisoformat(row[1]))
+        except IntegrityError:
+            pass  # acknowledged already (perhaps a moment ago, by another desk): the first one stands
+        with db.connect() as conn:
+            row = conn.execute(select(alarm_ack).where(alarm_ack.c.alarm_id == alarm_id)).mappings().one()
+        return _acknowledgement(row)
 
     def lookup(self, alarm_ids: Iterable[str]) -> dict[str, Acknowledgement]:
         wanted = list(dict.fromkeys(alarm_ids))
-        if not wanted or not self.path.exists():
+        if not wanted:
             return {}
         found: dict[str, Acknowledgement] = {}
-        with closing(self._connect()) as con:
-            for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+        with self._db.connect() as conn:
+            for start in range(0, len(wanted), 500):  # within every database's bound-parameter limit
                 part = wanted[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for alarm_id, who, at in con.execute(
-                    f"SELECT alarm_id, who, at FROM ack WHERE alarm_id IN ({marks})", part
-                ):
-                    found[alarm_id] = Acknowledgement(alarm_id, who, datetime.fromisoformat(at))
+                for row in conn.execute(select(alarm_ack).where(alarm_ack.c.alarm_id.in_(part))).mappings():
+                    found[row["alarm_id"]] = _acknowledgement(row)
         return found
+
+
+def _acknowledgement(row: Any) -> Acknowledgement:
+    return Acknowledgement(row["alarm_id"], row["who"], datetime.fromisoformat(row["at"]), row["note"] or "")
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,12 @@ class AlarmCenter:
         raised = self._raised(region, now)
         acks = self.store.lookup(a.alarm_id for a in raised)
         marked = [
-            replace(a, acknowledged_by=acks[a.alarm_id].who, acknowledged_at=acks[a.alarm_id].at)
+            replace(
+                a,
+                acknowledged_by=acks[a.alarm_id].who,
+                acknowledged_at=acks[a.alarm_id].at,
+                acknowledged_note=acks[a.alarm_id].note,
+            )
             if a.alarm_id in acks
             else a
             for a in raised
@@ -227,8 +238,9 @@ class AlarmCenter:
         """What the big screen shows as alarms: raised and not yet acknowledged."""
         return [a for a in self.active(region, now) if not a.acknowledged]
 
-    def acknowledge(self, alarm_id: str, who: str, now: datetime) -> Alarm:
-        """Record that ``who`` has seen the alarm. Idempotent: the first acknowledgement is kept."""
+    def acknowledge(self, alarm_id: str, who: str, now: datetime, note: str = "") -> Alarm:
+        """Record that ``who`` (the signed-in user on a page) has seen the alarm, with an optional
+        note. Idempotent: the first acknowledgement is kept."""
         if not isinstance(alarm_id, str) or not _ALARM_ID.match(alarm_id):
             raise AlarmError("告警编号无效")
         name = _CONTROL.sub("", str(who or "")).strip()
@@ -239,8 +251,11 @@ class AlarmCenter:
         alarm = next((a for a in self._raised(self.root, now) if a.alarm_id == alarm_id), None)
         if alarm is None:
             raise AlarmError("该告警已解除或不存在，无需确认")
-        ack = self.store.acknowledge(alarm_id, name, now)
-        return replace(alarm, acknowledged_by=ack.who, acknowledged_at=ack.at)
+        text = _CONTROL.sub("", str(note or "")).strip()
+        if len(text) > MAX_NOTE:
+            raise AlarmError(f"备注不超过{MAX_NOTE}个字")
+        ack = self.store.acknowledge(alarm_id, name, now, text)
+        return replace(alarm, acknowledged_by=ack.who, acknowledged_at=ack.at, acknowledged_note=ack.note)
 
 
 def alarm_center(services: Services) -> AlarmCenter:

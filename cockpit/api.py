@@ -15,7 +15,7 @@ from typing import Any
 import flask
 import pandas as pd
 
-from cockpit.access.scope import denied_response, home_region, require_region
+from cockpit.access.scope import denied_response, home_region, require_permission, require_region
 from cockpit.periods import PeriodError, parse_period
 from cockpit.principal import AccessDenied
 from cockpit.records import records
@@ -99,6 +99,12 @@ api.register_error_handler(AccessDenied, denied_response)
 def _unexpected(exc: Exception) -> tuple[flask.Response, int]:
     flask.current_app.logger.exception("api error")
     return flask.jsonify(error="服务器内部错误", status=500), 500
+
+
+@api.before_request
+def _desk_only() -> None:
+    """The API serves desks and integrations, not the wall (refused and audited)."""
+    require_permission("desk", message="当前角色无权调用数据接口")
 
 
 @api.get("/regions")

@@ -8,7 +8,7 @@ import dash
 import flask
 from flask_caching import Cache
 
-from cockpit import ids
+from cockpit import ids, store
 from cockpit.cache import StaticCompressCache, cache_config, static_compress_key
 from cockpit.services import Services
 from cockpit.settings import PROJECT_ROOT, Settings
@@ -19,6 +19,9 @@ cache = Cache()
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings()
+    # The store (users, sessions, audit, acknowledgements) at its newest schema before the first
+    # request, the old SQLite files imported: once per process, whoever gets there first.
+    store.database(settings)
     server = flask.Flask("cockpit")
     server.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
     cache.init_app(server, config=cache_config(settings))  # Redis shared by workers, or per process

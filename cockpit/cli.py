@@ -17,6 +17,7 @@ from rich.table import Table
 
 from cockpit.auth.commands import users_app
 from cockpit.settings import Settings
+from cockpit.store.commands import db_app
 
 app = typer.Typer(help="山西省政府治理“领导驾驶舱” — 管理命令", no_args_is_help=True, add_completion=False)
 etl_app = typer.Typer(help="数据源装载（ETL）", no_args_is_help=True)
@@ -26,6 +27,7 @@ app.add_typer(etl_app, name="etl")
 app.add_typer(demo_app, name="demo")
 app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
 console = Console()
 err = Console(stderr=True)
 

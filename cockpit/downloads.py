@@ -123,7 +123,7 @@ def briefing_start() -> flask.Response:
     services = current()
     args = flask.request.get_json(silent=True) or flask.request.values
     region = str(args.get("region") or "")
-    scope.require_permission("export", region=region[:12] or None)
+    scope.require_permission("briefing", region=region[:12] or None)
     if services.warehouse.region(region) is None if re.match(r"^\d{6}$", region) else True:
         return _error(f"未知地区“{region[:12]}”")
     scope.require_region(services.warehouse, region, action="briefing")
@@ -149,7 +149,7 @@ def job_status(job_id: str) -> flask.Response:
 def job_file(job_id: str, fmt: str) -> flask.Response:
     if fmt not in BRIEFING_FORMATS:
         return _error("未知的格式", 404)
-    scope.require_permission("export")
+    scope.require_permission("briefing")
     found = jobs.status(current(), job_id)
     if found:
         jobs.require_owner(current(), found)

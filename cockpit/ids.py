@@ -45,7 +45,9 @@ EMERGENCY_PANEL = "emergency-panel"
 EMERGENCY_FILTER = "emergency-filter"
 EMERGENCY_GRAPH = "emergency-graph"
 EMERGENCY_ACK = "emergency-ack"  # {"type": EMERGENCY_ACK, "index": <alarm id>}: the 确认 buttons
-EMERGENCY_ACK_WHO = "emergency-ack-who"
+EMERGENCY_ACK_NOTE = (
+    "emergency-ack-note"  # the note an acknowledgement carries (the person is the signed-in user)
+)
 REGULATION_VIEW = "regulation-view"
 REGULATION_PANEL = "regulation-panel"
 REGULATION_FILTER = "regulation-filter"

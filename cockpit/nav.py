@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from cockpit.access.scope import context, visible
 from cockpit.auth.views import user_menu  # who is signed in, and 退出
-from cockpit.principal import current_principal
+from cockpit.principal import current_principal, page_permission
 from cockpit.warehouse.queries import Warehouse
 
 # Display order; pages not listed here follow in registration order.
@@ -27,11 +27,6 @@ ORDER = (
     "/reconcile",
 )
 
-# Pages for roles beyond "view": the permission a principal needs to see the link (the page checks it too).
-# /feeds stays open to every role: run counts and freshness are provenance, not region data (the
-# wall links to it); running feeds and managing users are command-line actions of administrators.
-ADMIN_PAGES = {"/admin/audit": "audit", "/reconcile": "reconcile"}
-
 
 def nav_bar(active_path: str, query: str = "") -> html.Div:
     """``query`` (e.g. ``?region=141100``) is carried along so a region stays selected across pages."""
@@ -39,7 +34,7 @@ def nav_bar(active_path: str, query: str = "") -> html.Div:
     # Cosmetic only: each page and download checks the role and scope on the server again.
     pages: list[dict[str, Any]] = [
         p for p in dash.page_registry.values()
-        if principal is None or principal.can(ADMIN_PAGES.get(p["path"], "view"))  # type: ignore[arg-type]
+        if principal is None or principal.can(page_permission(p["path"]))
     ]  # fmt: skip
     pages.sort(key=lambda p: ORDER.index(p["path"]) if p["path"] in ORDER else len(ORDER))
     links = [

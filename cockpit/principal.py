@@ -22,14 +22,37 @@ ROLE_NAMES: dict[str, str] = {"kiosk": "大屏展示", "leader": "领导", "staf
 # Higher rank may do everything a lower rank may; nobody grants a role above their own.
 ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
 
-Permission = Literal["view", "reconcile", "export", "feeds", "users", "audit"]
-# "reconcile" (数据核验, /reconcile) is for people who act on a disputed figure, not for the wall.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"view"}),
-    "leader": frozenset({"view", "reconcile"}),
-    "staff": frozenset({"view", "reconcile", "export"}),
-    "admin": frozenset({"view", "reconcile", "export", "feeds", "users", "audit"}),
+# The permission table: what each role may do. The README shows the same table (a test keeps
+# them together). "acknowledge" (alarms, /emergency) is held by admins by role and by anyone else
+# only through the per-user duty flag (``cockpit users set-duty``), within their scope.
+Permission = Literal[
+    "wall", "desk", "reconcile", "export", "briefing", "acknowledge", "audit", "users", "feeds"
+]
+PERMISSION_NAMES: dict[str, str] = {
+    "wall": "查看大屏",
+    "desk": "查看业务页面",
+    "reconcile": "数据核验",
+    "export": "明细下钻与导出",
+    "briefing": "生成简报",
+    "acknowledge": "确认告警（值班）",
+    "audit": "查看审计日志",
+    "users": "管理用户",
+    "feeds": "运行数据源",
 }
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "kiosk": frozenset({"wall"}),
+    "leader": frozenset({"wall", "desk", "reconcile", "briefing"}),
+    "staff": frozenset({"wall", "desk", "reconcile", "export", "briefing"}),
+    "admin": frozenset(PERMISSION_NAMES),
+}
+DUTY_PERMISSION = "acknowledge"
+# The permission a page needs (the wall at "/", any other page "desk" unless listed).
+PAGE_PERMISSIONS: dict[str, Permission] = {"/": "wall", "/admin/audit": "audit", "/reconcile": "reconcile"}
+
+
+def page_permission(path: str) -> Permission:
+    return PAGE_PERMISSIONS.get(path, "desk")
+
 
 _G_KEY = "cockpit_principal"
 # Set while a scope-guarded query runs (``cockpit.access.scope``): the region was vouched for, the
@@ -45,9 +68,17 @@ class Principal:
     role: Role
     scope: str  # adcode of the region this person may see: the province, a city or a county
     display_name: str = ""
+    duty: bool = False  # on duty for alarms: may acknowledge them within the scope
 
     def can(self, permission: Permission) -> bool:
+        if permission == DUTY_PERMISSION and self.duty and self.role != "kiosk":
+            return True
         return permission in PERMISSIONS.get(self.role, frozenset())
+
+    @property
+    def shown_name(self) -> str:
+        """How the person appears in records others read: the display name, else the user name."""
+        return self.display_name or self.username
 
 
 class AccessDenied(PermissionError):

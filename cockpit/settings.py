@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     # Where published snapshots live; several server processes may share it.
     warehouse_dir: Path | None = None
+    # Everything the cockpit keeps besides the warehouse (users, device tokens, sessions, audit, alarm
+    # acknowledgements; cockpit/store), as a SQLAlchemy URL. None: SQLite beside the snapshots
+    # (<warehouse>/cockpit.sqlite3), right for one host; several hosts need a server database
+    # (postgresql+psycopg://user@host/cockpit). A URL with a password belongs in the environment only.
+    database_url: str | None = None
     feeds_file: Path | None = None
     demo_dir: Path | None = None
     reference_data_dir: Path | None = None
@@ -134,6 +139,16 @@ class Settings(BaseSettings):
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse_dir or self.data_dir / "warehouse"
+
+    @property
+    def store_url(self) -> str:
+        """``database_url``, or the SQLite file beside the snapshots."""
+        if self.database_url:
+            return self.database_url
+        from sqlalchemy.engine import URL  # only where the store is used: settings load without it
+
+        path = self.warehouse_path / "cockpit.sqlite3"
+        return URL.create("sqlite", database=str(path)).render_as_string(hide_password=False)
 
     @property
     def feeds_path(self) -> Path:

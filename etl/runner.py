@@ -12,7 +12,6 @@ import dataclasses
 import fcntl
 import logging
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,6 +22,7 @@ import pandas as pd
 from cockpit.access import audit
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
+from cockpit.store import StoreError
 from cockpit.warehouse import loader, runlog
 from cockpit.warehouse.build import read_vocabularies
 from cockpit.warehouse.loader import LoadCounts, LoadPlan, SchemaMismatch
@@ -237,7 +237,7 @@ def _audit_run(settings: Settings, feed: str, outcome: str, detail: dict[str, ob
         audit.record(
             settings, "etl_run", outcome=outcome, path=f"etl:{feed}", detail={"feed": feed, **detail}
         )
-    except (OSError, sqlite3.Error) as exc:  # the data is published either way; say so loudly
+    except (OSError, StoreError) as exc:  # the data is published either way; say so loudly
         log.error("audit of feed %s run failed: %s", feed, exc)
 
 

@@ -10,6 +10,8 @@ import dash
 from dash import dcc, html
 
 from cockpit import ids
+from cockpit.alarms import MAX_NOTE
+from cockpit.principal import current_principal
 from cockpit.services import Services, current
 from cockpit.ui.event_page import EventPage, EventView, event_layout, parse_event_view
 from cockpit.warehouse.events_base import valid_incident_id
@@ -58,6 +60,9 @@ def layout(**params: Any) -> html.Div:
     categories = [{"label": c, "value": c} for c in INCIDENT_CATEGORIES]
     levels = [{"label": LEVEL_LABELS[lv], "value": lv} for lv in INCIDENT_LEVELS]
     slot = PAGE.slot
+    principal = current_principal()
+    may_ack = principal is None or principal.can("acknowledge")
+    on_duty = f"值班确认人：{principal.shown_name if principal else '—'}" if may_ack else "告警由值班人员确认"
     return event_layout(
         PAGE,
         view,
@@ -66,12 +71,12 @@ def layout(**params: Any) -> html.Div:
         body=[
             html.Div(
                 [
-                    html.Span("值班确认人", className="muted"),
+                    html.Span(on_duty, className="muted"),
                     dcc.Input(
-                        id=ids.EMERGENCY_ACK_WHO,
+                        id=ids.EMERGENCY_ACK_NOTE,
                         type="text",
-                        maxLength=20,
-                        placeholder="姓名",
+                        maxLength=MAX_NOTE,
+                        placeholder="确认备注（可选）",
                         className="ack-who",
                         debounce=False,
                     ),

@@ -22,6 +22,7 @@ from cockpit import ids
 from cockpit.access.scope import home_region
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.nav import breadcrumb_items, parent_in_scope
+from cockpit.principal import current_principal
 from cockpit.screen.render import digest, render_map_safely
 from cockpit.screen.view import View, parse_view
 from cockpit.services import current
@@ -91,7 +92,6 @@ def header_state(view: View) -> dict[str, Any]:
 
 
 def layout(**params: Any) -> html.Div:
-
     services = current()
     province = home_region(services.settings.province_adcode)  # the playlist stays in scope
     view = parse_view(services.warehouse, province, params)
@@ -99,6 +99,8 @@ def layout(**params: Any) -> html.Div:
     catalogue = services.warehouse.indicators()
     state = header_state(view)
     clock_zone: dict[str, Any] = {"data-zone": services.settings.timezone}  # assets/clock.js formats in it
+    principal = current_principal()
+    desk_only = None if principal is None or principal.can("desk") else {"display": "none"}
     cities = services.warehouse.children(province)["adcode"].tolist()
     playlist_data: dict[str, Any] = {"data-cities": ",".join(cities), "data-province": province}
     header = html.Div(
@@ -122,9 +124,14 @@ def layout(**params: Any) -> html.Div:
                         id=ids.SCREEN_THEME_LINK,
                         className="header-btn",
                     ),
-                    dcc.Link("数据源", href="/feeds", className="header-btn"),
+                    # Desk pages are not the wall's: the kiosk role sees no link it would be refused.
+                    dcc.Link("数据源", href="/feeds", className="header-btn", style=desk_only),
                     dcc.Link(
-                        "区域画像", href=state["profile_href"], id=ids.SCREEN_PROFILE, className="header-btn"
+                        "区域画像",
+                        href=state["profile_href"],
+                        id=ids.SCREEN_PROFILE,
+                        className="header-btn",
+                        style=desk_only,
                     ),
                     html.Span(id=ids.CLOCK, className="clock", **clock_zone),
                 ],

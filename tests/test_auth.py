@@ -303,7 +303,7 @@ def test_the_wall_signs_itself_in_again_and_nobody_else_does(
     assert "HttpOnly" in device and "Max-Age=" in device
     assert login(desk, "li").status_code == 303
     clock.now += settings.session_max_hours * 3600 + 60  # past idle and absolute expiry
-    assert wall.get("/api/v1/indicators").status_code == 200  # silently signed in again
+    assert wall.get("/").status_code == 200  # silently signed in again
     assert desk.get("/api/v1/indicators").status_code == 401
     assert [
         json.loads(r["detail"])["method"] for r in events(settings, "signin") if r["username"] == "wall"
@@ -331,7 +331,8 @@ def test_a_walls_enrolment_link_works_once(settings: Settings, client: Any) -> N
     token = store.issue_device_token("wall", 30)
     answer = client.get(f"/auth/device/{token}")
     assert answer.status_code == 303 and answer.headers["Location"] == "/?kiosk=1"
-    assert client.get("/api/v1/indicators").status_code == 200
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/indicators").status_code == 403  # the wall, and nothing else
     assert settings_client(settings).get(f"/auth/device/{token}").status_code == 403  # used up
     # Disabling the account revokes its walls.
     store.update("wall", disabled=True)

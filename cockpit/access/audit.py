@@ -1,10 +1,10 @@
 """The audit log: who signed in (or failed to), viewed which region, exported what, ran which
 feed and changed which user.
 
-It lives in its own SQLite file beside the snapshots (``<warehouse>/audit.sqlite3``), never in a
-snapshot, so publishing a new snapshot cannot lose it, and every server worker and the CLI
-append to the same file (SQLite's lock serialises writers across processes). Rows are only
-ever inserted.
+It lives in the cockpit's store (``cockpit.store``: ``<warehouse>/cockpit.sqlite3`` unless
+``COCKPIT_DATABASE_URL`` names another database), never in a snapshot, so publishing a new
+snapshot cannot lose it, and every server worker and the CLI append to it. Rows are only ever
+inserted.
 
     from cockpit.access import audit
     audit.record(settings, "export", region="140105", detail={"format": "xlsx", "filters": {...}})
@@ -14,19 +14,18 @@ ever inserted.
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import flask
 import pandas as pd
+from sqlalchemy import ColumnElement, func, insert, select
 
+from cockpit import store
 from cockpit.principal import current_principal
 from cockpit.settings import Settings
+from cockpit.store.tables import audit
 
-STORE_NAME = "audit.sqlite3"
 # Events the cockpit records; ``query`` accepts these names as filters.
 EVENTS = (
     "signin",
@@ -54,34 +53,7 @@ EVENT_NAMES = {
     "user_change": "用户变更",
     "user_change_denied": "用户变更被拒",
 }
-_DDL = """
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,            -- ISO time, seconds
-    event TEXT NOT NULL,
-    outcome TEXT NOT NULL,       -- ok | denied | failed
-    username TEXT,               -- who (the claimed name for a failed sign-in)
-    role TEXT,
-    ip TEXT,
-    region TEXT,                 -- the adcode concerned, if any
-    path TEXT,                   -- the URL path or CLI command
-    detail TEXT                  -- JSON: filters, formats, counts, reasons
-);
-CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
-CREATE INDEX IF NOT EXISTS audit_event ON audit (event, at);
-"""
-
-
-def store_path(settings: Settings) -> Path:
-    return settings.warehouse_path / STORE_NAME
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")  # readers don't block the many appending workers
-    con.executescript(_DDL)
-    return con
+COLUMNS = ("id", "at", "event", "outcome", "username", "role", "ip", "region", "path", "detail")
 
 
 def record(
@@ -104,23 +76,19 @@ def record(
         path = path or flask.request.path
     username = username or (principal.username if principal else None)
     role = role or (principal.role if principal else None)
-    row = (
-        (at or settings.now()).isoformat(timespec="seconds"),
-        event,
-        outcome,
-        username[:64] if username else None,
-        role,
-        ip,
-        region[:12] if region else None,
-        path[:200] if path else None,
-        json.dumps(detail, ensure_ascii=False, default=str)[:4000] if detail else None,
-    )
-    with closing(_connect(store_path(settings))) as con:
-        con.execute(
-            "INSERT INTO audit (at, event, outcome, username, role, ip, region, path, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row,
-        )
+    row = {
+        "at": (at or settings.now()).isoformat(timespec="seconds"),
+        "event": event,
+        "outcome": outcome,
+        "username": username[:64] if username else None,
+        "role": role,
+        "ip": ip[:64] if ip else None,
+        "region": region[:12] if region else None,
+        "path": path[:200] if path else None,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str)[:4000] if detail else None,
+    }
+    with store.database(settings).begin() as conn:
+        conn.execute(insert(audit).values(row))
 
 
 def query(
@@ -134,21 +102,32 @@ def query(
     limit: int = 500,
 ) -> pd.DataFrame:
     """Audit rows, newest first, filtered by any of the arguments."""
-    sql = """SELECT id, at, event, outcome, username, role, ip, region, path, detail FROM audit
-             WHERE (? IS NULL OR event = ?) AND (? IS NULL OR username = ?)
-               AND (? IS NULL OR region = ?) AND (? IS NULL OR outcome = ?) AND (? IS NULL OR at >= ?)
-             ORDER BY id DESC LIMIT ?"""
-    since_s = since.isoformat(timespec="seconds") if since else None
-    params = [event, event, username, username, region, region, outcome, outcome, since_s, since_s, limit]
-    with closing(_connect(store_path(settings))) as con:
-        return pd.read_sql_query(sql, con, params=params)
+    where: list[ColumnElement[bool]] = [
+        audit.c[name] == value
+        for name, value in (
+            ("event", event),
+            ("username", username),
+            ("region", region),
+            ("outcome", outcome),
+        )
+        if value is not None
+    ]
+    if since is not None:
+        where.append(audit.c.at >= since.isoformat(timespec="seconds"))
+    sql = select(*(audit.c[c] for c in COLUMNS)).where(*where).order_by(audit.c.id.desc()).limit(limit)
+    with store.database(settings).connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sql)]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def count(settings: Settings, *, event: str, username: str | None = None, ip: str | None = None,
           since: datetime) -> int:  # fmt: skip
     """How many ``event`` rows since a time, for one user or one IP (login rate limiting)."""
-    sql = """SELECT count(*) FROM audit WHERE event = ? AND at >= ?
-             AND (? IS NULL OR username = ?) AND (? IS NULL OR ip = ?)"""
-    with closing(_connect(store_path(settings))) as con:
-        found = con.execute(sql, [event, since.isoformat(timespec="seconds"), username, username, ip, ip])
-        return int(found.fetchone()[0])
+    sql = select(func.count()).select_from(audit).where(audit.c.event == event,
+                                                        audit.c.at >= since.isoformat(timespec="seconds"))  # fmt: skip
+    if username is not None:
+        sql = sql.where(audit.c.username == username)
+    if ip is not None:
+        sql = sql.where(audit.c.ip == ip)
+    with store.database(settings).connect() as conn:
+        return int(conn.execute(sql).scalar_one())

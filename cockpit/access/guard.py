@@ -24,7 +24,7 @@ import flask
 from dash import dcc, html
 
 from cockpit.access import audit, scope
-from cockpit.principal import AccessDenied, current_principal
+from cockpit.principal import PERMISSION_NAMES, AccessDenied, current_principal, page_permission
 
 NAV_PROPS = frozenset({"pathname", "search", "href", "hash"})
 _CODE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
@@ -71,13 +71,35 @@ def payload_regions(body: Any) -> set[str]:
     return found
 
 
+WALL_CALLBACKS = "cockpit.wall_callbacks"
+
+
+def allow_on_wall(app: dash.Dash, outputs: set[str]) -> None:
+    """Marks callbacks (by their output key) as the wall's own: all a role without "desk" may call."""
+    app.server.extensions.setdefault(WALL_CALLBACKS, set()).update(outputs)
+
+
+def _wall_callback(body: Any) -> bool:
+    output = body.get("output") if isinstance(body, dict) else None
+    if not isinstance(output, str):
+        return False
+    if output in flask.current_app.extensions.get(WALL_CALLBACKS, ()):
+        return True
+    # Dash's page routing: the page it renders checks its own permission (guard_layout).
+    return (output.startswith("..") and "_pages_content.children" in output) or output.startswith("_pages_")
+
+
 def check_callback_payload() -> None:
-    """Refuses (403, audited) a callback whose payload names a region outside scope."""
+    """Refuses (403, audited) a callback whose payload names a region outside scope, and any
+    callback but the wall's own for a role that may see only the wall."""
     principal = current_principal()
     if principal is None:
         return
+    body = flask.request.get_json(silent=True)
+    if not principal.can("desk") and not _wall_callback(body):
+        scope.require_permission("desk", message="当前角色只能查看大屏")
     wh = scope.context().warehouse
-    codes = payload_regions(flask.request.get_json(silent=True))
+    codes = payload_regions(body)
     if len(codes) > _MAX_CODES:
         raise scope.deny(f"{len(codes)}个地区", action="callback")
     for code in sorted(codes):
@@ -129,9 +151,12 @@ def guard_layout(path: str, layout: Callable[..., Any]) -> Callable[..., Any]:
     if getattr(layout, "__scope_wrapped__", False):
         return layout
 
+    needed = page_permission(path)
+
     @functools.wraps(layout)
     def guarded(**params: Any) -> Any:
         try:
+            scope.require_permission(needed, message=f"当前角色无权{PERMISSION_NAMES[needed]}")
             page = layout(**params)
         except AccessDenied as exc:
             return refusal(exc)

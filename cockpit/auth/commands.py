@@ -8,24 +8,30 @@ above the actor's own, no scope outside theirs — useful for delegating and for
 from __future__ import annotations
 
 import json
-import secrets
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from cockpit.auth.passwords import generate_password
 from cockpit.auth.users import User, UserError, UserStore
 from cockpit.principal import ROLE_NAMES, ROLES, AccessDenied, Principal
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse
 
-users_app = typer.Typer(help="用户与角色（账号、角色、地区范围、大屏令牌）", no_args_is_help=True)
+users_app = typer.Typer(help="用户与角色（账号、角色、地区范围、值班、大屏令牌）", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 
 ActorOption = Annotated[str | None, typer.Option("--actor", help="以该用户身份操作（适用其权限限制）")]
 GenerateOption = Annotated[bool, typer.Option("--generate", help="生成随机密码并显示一次")]
+
+
+class Duty(StrEnum):
+    on = "on"
+    off = "off"
 
 
 def _store() -> UserStore:
@@ -42,14 +48,11 @@ def _actor(store: UserStore, name: str | None) -> Principal | None:
     return user.principal()
 
 
-def _password(generate: bool) -> str:
+def _password(generate: bool, username: str) -> str:
     if generate:
-        return generate_password()
-    return str(typer.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"))
-
-
-def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+        return generate_password(username)
+    prompt = "密码（至少 12 位，不含用户名，不用常见密码）"
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt="再次输入密码"))
 
 
 def _run(action):  # type: ignore[no-untyped-def]
@@ -75,12 +78,21 @@ def _region_name(settings: Settings, adcode: str) -> str:
 def users_table(settings: Settings, users: list[User], passwords: dict[str, str] | None = None,
                 title: str = "用户") -> Table:  # fmt: skip
     table = Table(title=title)
-    for col in ("用户名", "姓名", "角色", "地区范围", "状态", *(("密码",) if passwords is not None else ())):
+    for col in (
+        "用户名",
+        "姓名",
+        "角色",
+        "地区范围",
+        "状态",
+        "值班",
+        *(("密码",) if passwords is not None else ()),
+    ):
         # The password must never be cut short by a narrow terminal; other columns fold instead.
         table.add_column(col, no_wrap=col in ("密码", "用户名"), overflow="fold")
     for user in users:
         cells = [user.username, user.display_name or "—", ROLE_NAMES.get(user.role, user.role),
-                 _region_name(settings, user.scope), "[red]停用[/]" if user.disabled else "[green]启用[/]"]  # fmt: skip
+                 _region_name(settings, user.scope), "[red]停用[/]" if user.disabled else "[green]启用[/]",
+                 "值班" if user.duty else "—"]  # fmt: skip
         if passwords is not None:
             cells.append(passwords.get(user.username, "（未改动）"))
         table.add_row(*cells)
@@ -99,7 +111,7 @@ def add(
     """Add a user with a role and a region scope (the password is asked for, or generated)."""
     store = _store()
     who = _actor(store, actor)
-    password = _password(generate)
+    password = _password(generate, username)
     user = _run(lambda: store.create(username, password, role, scope, name, actor=who))
     console.print(
         users_table(store.settings, [user], {user.username: password} if generate else None, "已添加")
@@ -113,7 +125,7 @@ def list_users(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     users = store.list()
     if as_json:
         print(json.dumps([{"username": u.username, "display_name": u.display_name, "role": u.role,
-                           "scope": u.scope, "disabled": u.disabled, "updated_at": u.updated_at}
+                           "scope": u.scope, "disabled": u.disabled, "duty": u.duty, "updated_at": u.updated_at}
                           for u in users], ensure_ascii=False, indent=2))  # fmt: skip
         return
     console.print(users_table(store.settings, users, title=f"用户（{len(users)}）"))
@@ -155,12 +167,25 @@ def enable(username: str, actor: ActorOption = None) -> None:
     console.print(f"{username} 已启用")
 
 
+@users_app.command("set-duty")
+def set_duty(
+    username: str,
+    state: Annotated[Duty, typer.Argument(help="on：值班（可确认告警）；off：不值班")],
+    actor: ActorOption = None,
+) -> None:
+    """Put a user on alarm duty (they may acknowledge alarms in their scope) or take them off it."""
+    store = _store()
+    who = _actor(store, actor)
+    user = _run(lambda: store.update(username, duty=state is Duty.on, actor=who))
+    console.print(f"{user.username} " + ("已设为值班：可确认其范围内的告警" if user.duty else "已取消值班"))
+
+
 @users_app.command("passwd")
 def passwd(username: str, generate: GenerateOption = False, actor: ActorOption = None) -> None:
     """Set a user's password (their other sessions end)."""
     store = _store()
     who = _actor(store, actor)
-    password = _password(generate)
+    password = _password(generate, username)
     _run(lambda: store.update(username, password=password, actor=who))
     console.print(f"{username} 的密码已更新" + (f"：{password}" if generate else ""))
 
@@ -219,10 +244,10 @@ def ensure_demo_accounts(settings: Settings, reset: bool = False) -> None:
     for username, role, scope, display in demo_accounts(settings):
         found = store.get(username)
         if found is None:
-            passwords[username] = generate_password()
+            passwords[username] = generate_password(username)
             store.create(username, passwords[username], role, scope, display)
         elif reset:
-            passwords[username] = generate_password()
+            passwords[username] = generate_password(username)
             store.update(username, role=role, scope=scope, disabled=False, password=passwords[username])
     users = [u for u in (store.get(name) for name, *_ in demo_accounts(settings)) if u is not None]
     console.print(users_table(settings, users, passwords, "演示账号（密码只显示这一次）"))

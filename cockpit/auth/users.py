@@ -1,9 +1,10 @@
-"""Users, roles, region scope and kiosk device tokens, in ``<warehouse>/access.sqlite3``.
+"""Users, roles, region scope, the alarm duty flag and kiosk device tokens, in the cockpit's store
+(``cockpit.store``: ``<warehouse>/cockpit.sqlite3`` unless ``COCKPIT_DATABASE_URL`` says otherwise).
 
 The store sits beside the snapshots, never inside one, so publishing a snapshot cannot lose a
-user, and every server worker and the CLI share it (SQLite's lock serialises writers across
-processes). Passwords are hashed with argon2id; device tokens (the wall's way back in after a
-session expires) are stored as SHA-256 digests, so a copy of the file yields no credential.
+user, and every server worker and the CLI share it. Passwords are hashed with argon2id and must
+pass the policy of ``cockpit.auth.passwords``; device tokens (the wall's way back in after a
+session expires) are stored as SHA-256 digests, so a copy of the database yields no credential.
 
     store = UserStore(settings)
     store.create("li", "…", "staff", "141100", actor=admin)   # admin may not exceed their own rank/scope
@@ -18,8 +19,6 @@ import getpass
 import hashlib
 import re
 import secrets
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,42 +26,23 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from cockpit import store
 from cockpit.access import audit
 from cockpit.access.scope import in_scope
+from cockpit.auth.passwords import MAX_PASSWORD, password_problem
 from cockpit.principal import ROLE_RANK, ROLES, AccessDenied, Principal, current_principal
 from cockpit.settings import Settings
+from cockpit.store.tables import device_token, users
 from cockpit.warehouse.queries import Warehouse
 
-STORE_NAME = "access.sqlite3"
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 ADCODE = re.compile(r"^\d{6}$")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 256  # argon2 accepts any length; a cap keeps a hostile form from costing CPU
 _hasher = PasswordHasher()
 # Verifying against this when the user is unknown keeps the answer time the same either way.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS users (
-    username TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    role TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    display_name TEXT NOT NULL DEFAULT '',
-    disabled INTEGER NOT NULL DEFAULT 0,
-    generation INTEGER NOT NULL DEFAULT 1,  -- bumped on password change: older sessions end
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS device_tokens (
-    digest TEXT PRIMARY KEY,                -- sha256 of the token; the token itself is never stored
-    username TEXT NOT NULL REFERENCES users(username),
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    last_used_at TEXT
-);
-"""
 
 
 class UserError(ValueError):
@@ -79,13 +59,15 @@ class User:
     generation: int
     created_at: str
     updated_at: str
+    duty: bool = False  # on duty for alarms: may acknowledge them within the scope
 
     def principal(self) -> Principal:
-        return Principal(self.username, self.role, self.scope, self.display_name)  # type: ignore[arg-type]
+        return Principal(self.username, self.role, self.scope, self.display_name, duty=self.duty)  # type: ignore[arg-type]
 
 
 def store_path(settings: Settings) -> Path:
-    return settings.warehouse_path / STORE_NAME
+    """The SQLite file holding the users: the store's own file, unless it is a server database."""
+    return store.sqlite_file(settings.store_url) or settings.warehouse_path / "cockpit.sqlite3"
 
 
 def _digest(token: str) -> str:
@@ -100,25 +82,24 @@ class UserStore:
     def _now(self) -> str:
         return self.settings.now().isoformat(timespec="seconds")
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(_DDL)
-        return con
+    @property
+    def _db(self) -> Engine:
+        return store.database(self.settings)  # upgraded on the process's first use
+
+    def _row(self, username: str) -> Any:
+        with self._db.connect() as conn:
+            return conn.execute(select(users).where(users.c.username == username)).mappings().first()
 
     # --- reading ------------------------------------------------------------------------------
     def get(self, username: str) -> User | None:
         if not isinstance(username, str) or not USERNAME.match(username):
             return None
-        with closing(self._connect()) as con:
-            row = con.execute("SELECT * FROM users WHERE username = ?", [username]).fetchone()
+        row = self._row(username)
         return _user(row) if row else None
 
     def list(self) -> list[User]:
-        with closing(self._connect()) as con:
-            rows = con.execute("SELECT * FROM users ORDER BY username").fetchall()
+        with self._db.connect() as conn:
+            rows = conn.execute(select(users).order_by(users.c.username)).mappings().all()
         return [_user(r) for r in rows]
 
     def verify(self, username: str, password: str) -> User | None:
@@ -127,8 +108,7 @@ class UserStore:
             return None
         found = None
         if isinstance(username, str) and USERNAME.match(username):
-            with closing(self._connect()) as con:
-                found = con.execute("SELECT * FROM users WHERE username = ?", [username]).fetchone()
+            found = self._row(username)
         try:
             _hasher.verify(found["password_hash"] if found else _DUMMY_HASH, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -136,9 +116,9 @@ class UserStore:
         if found is None or found["disabled"]:
             return None
         if _hasher.check_needs_rehash(found["password_hash"]):  # parameters were raised since
-            with closing(self._connect()) as con:
-                con.execute("UPDATE users SET password_hash = ? WHERE username = ?",
-                            [_hasher.hash(password), username])  # fmt: skip
+            with self._db.begin() as conn:
+                conn.execute(update(users).where(users.c.username == username)
+                             .values(password_hash=_hasher.hash(password)))  # fmt: skip
         return _user(found)
 
     # --- changing -----------------------------------------------------------------------------
@@ -154,7 +134,7 @@ class UserStore:
         change = {"action": "create", "target": username, "role": role, "scope": scope}
         try:
             _check_username(username)
-            _check_password(password)
+            _check_password(username, password)
             self._check_grant(actor, role, scope)
             display = _check_display(display_name)
         except AccessDenied as exc:
@@ -162,13 +142,12 @@ class UserStore:
             raise
         now = self._now()
         try:
-            with closing(self._connect()) as con:
-                con.execute(
-                    "INSERT INTO users (username, password_hash, role, scope, display_name, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [username, _hasher.hash(password), role, scope, display, now, now],
-                )
-        except sqlite3.IntegrityError as exc:
+            with self._db.begin() as conn:
+                conn.execute(
+                    insert(users).values(username=username, password_hash=_hasher.hash(password), role=role,
+                                         scope=scope, display_name=display, created_at=now, updated_at=now)
+                )  # fmt: skip
+        except IntegrityError as exc:
             raise UserError(f"用户 {username} 已存在") from exc
         self._audit_ok(actor, change, scope)
         user = self.get(username)
@@ -184,6 +163,7 @@ class UserStore:
         disabled: bool | None = None,
         password: str | None = None,
         display_name: str | None = None,
+        duty: bool | None = None,
         actor: Principal | None = None,
     ) -> User:
         target = self.get(username)
@@ -191,12 +171,12 @@ class UserStore:
             raise UserError(f"没有用户 {str(username)[:64]}")
         change: dict[str, Any] = {"action": "update", "target": username}
         change.update({k: v for k, v in {"role": role, "scope": scope, "disabled": disabled,
-                                         "display_name": display_name}.items() if v is not None})  # fmt: skip
+                                         "display_name": display_name, "duty": duty}.items() if v is not None})  # fmt: skip
         if password is not None:
             change["password"] = "changed"  # never the password itself
         try:
             if password is not None:
-                _check_password(password)
+                _check_password(username, password)
             display = _check_display(display_name) if display_name is not None else None
             # The target must be someone the actor could have created: not above them, not elsewhere.
             self._check_grant(actor, target.role, target.scope, about=username)
@@ -206,25 +186,21 @@ class UserStore:
         except AccessDenied as exc:
             self._audit_denied(actor, change, exc)
             raise
-        sets: list[str] = []
-        params: list[Any] = []
-        for column, value in (("role", role), ("scope", scope), ("display_name", display)):
-            if value is not None:
-                sets.append(f"{column} = ?")  # column names are the fixed ones above
-                params.append(value)
-        if disabled is not None:
-            sets.append("disabled = ?")
-            params.append(int(disabled))
+        values: dict[str, Any] = {
+            name: value
+            for name, value in (("role", role), ("scope", scope), ("display_name", display),
+                                ("disabled", disabled), ("duty", duty))
+            if value is not None
+        }  # fmt: skip
         if password is not None:
-            sets += ["password_hash = ?", "generation = generation + 1"]
-            params.append(_hasher.hash(password))
-        with closing(self._connect()) as con:
-            if sets:
-                con.execute(f"UPDATE users SET {', '.join(sets)}, updated_at = ? WHERE username = ?",
-                            [*params, self._now(), username])  # fmt: skip
+            values.update(password_hash=_hasher.hash(password), generation=users.c.generation + 1)
+        with self._db.begin() as conn:
+            if values:
+                conn.execute(update(users).where(users.c.username == username)
+                             .values(**values, updated_at=self._now()))  # fmt: skip
             if disabled or (role is not None and role != "kiosk"):
                 # A disabled account or one no longer a wall loses its walls' way back in.
-                con.execute("DELETE FROM device_tokens WHERE username = ?", [username])
+                conn.execute(delete(device_token).where(device_token.c.username == username))
         self._audit_ok(actor, change, scope or target.scope)
         user = self.get(username)
         assert user is not None
@@ -238,11 +214,12 @@ class UserStore:
             raise UserError(f"{str(username)[:64]} 不是可用的大屏展示账号")
         token = secrets.token_urlsafe(32)
         now = self.settings.now()
-        with closing(self._connect()) as con:
-            con.execute(
-                "INSERT INTO device_tokens (digest, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                [_digest(token), username, now.isoformat(timespec="seconds"),
-                 (now + timedelta(days=days)).isoformat(timespec="seconds")],
+        with self._db.begin() as conn:
+            conn.execute(
+                insert(device_token).values(
+                    digest=_digest(token), username=username, created_at=now.isoformat(timespec="seconds"),
+                    expires_at=(now + timedelta(days=days)).isoformat(timespec="seconds"),
+                )
             )  # fmt: skip
         return token
 
@@ -251,15 +228,21 @@ class UserStore:
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
         now = self._now()
-        with closing(self._connect()) as con:
-            row = con.execute(
-                "SELECT u.* FROM device_tokens d JOIN users u USING (username)"
-                " WHERE d.digest = ? AND d.expires_at > ?",
-                [_digest(token), now],
-            ).fetchone()
-            if row is not None:
-                con.execute(
-                    "UPDATE device_tokens SET last_used_at = ? WHERE digest = ?", [now, _digest(token)]
+        digest = _digest(token)
+        with self._db.connect() as conn:
+            row = (
+                conn.execute(
+                    select(users)
+                    .join(device_token, device_token.c.username == users.c.username)
+                    .where(device_token.c.digest == digest, device_token.c.expires_at > now)
+                )
+                .mappings()
+                .first()
+            )
+        if row is not None:
+            with self._db.begin() as conn:
+                conn.execute(
+                    update(device_token).where(device_token.c.digest == digest).values(last_used_at=now)
                 )
         if row is None or row["disabled"] or row["role"] != "kiosk":
             return None
@@ -268,8 +251,8 @@ class UserStore:
     def revoke_device_token(self, token: str) -> None:
         """Forgets one device token (the wall that signed out on purpose)."""
         if isinstance(token, str) and len(token) <= 100:
-            with closing(self._connect()) as con:
-                con.execute("DELETE FROM device_tokens WHERE digest = ?", [_digest(token)])
+            with self._db.begin() as conn:
+                conn.execute(delete(device_token).where(device_token.c.digest == _digest(token)))
 
     def revoke_device_tokens(self, username: str, actor: Principal | None = None) -> int:
         change = {"action": "revoke_device_tokens", "target": username}
@@ -281,8 +264,8 @@ class UserStore:
         except AccessDenied as exc:
             self._audit_denied(actor, change, exc)
             raise
-        with closing(self._connect()) as con:
-            removed = con.execute("DELETE FROM device_tokens WHERE username = ?", [username]).rowcount
+        with self._db.begin() as conn:
+            removed = conn.execute(delete(device_token).where(device_token.c.username == username)).rowcount
         self._audit_ok(actor, {**change, "removed": removed}, target.scope)
         return int(removed)
 
@@ -339,9 +322,9 @@ def _os_user() -> str:
         return "?"
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Any) -> User:
     return User(row["username"], row["role"], row["scope"], row["display_name"], bool(row["disabled"]),
-                int(row["generation"]), row["created_at"], row["updated_at"])  # fmt: skip
+                int(row["generation"]), row["created_at"], row["updated_at"], bool(row["duty"]))  # fmt: skip
 
 
 def _check_username(username: str) -> None:
@@ -349,9 +332,10 @@ def _check_username(username: str) -> None:
         raise UserError("用户名须为 2–64 位字母、数字或 _ . @ -")
 
 
-def _check_password(password: str) -> None:
-    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise UserError(f"密码长度须为 {MIN_PASSWORD}–{MAX_PASSWORD} 位")
+def _check_password(username: str, password: str) -> None:
+    problem = password_problem(username, password)
+    if problem is not None:
+        raise UserError(problem)
 
 
 def _check_display(display_name: str | None) -> str:

@@ -60,12 +60,12 @@ def start(
     indicators: list[str] | None,
     formats: tuple[str, ...] = ("pptx", "pdf"),
 ) -> str:
-    """Queues a briefing; returns its id at once. In a signed-in request it needs the ``export``
+    """Queues a briefing; returns its id at once. In a signed-in request it needs the ``briefing``
     permission and a region in scope, is audited, and runs as the requesting principal (so the
     pack holds exactly what that person may see: no sibling ranking for a county user)."""
     principal = current_principal()
     if principal is not None:
-        scope.require_permission("export", region=region[:12])
+        scope.require_permission("briefing", region=region[:12])
         scope.require_region(services.warehouse, region, action="briefing")
     root = jobs_root(services)
     _prune(root)

@@ -12,6 +12,7 @@ import pytest
 
 from cockpit.settings import Settings
 from tests.browser.conftest import (
+    BROWSER_USER,
     Browser,
     LiveServer,
     assert_clean,
@@ -134,17 +135,15 @@ def test_a_new_level_ii_incident_alarms_until_acknowledged(
     assert "Ⅱ级（重大）突发事件：临县煤矿透水事故" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     assert "未确认告警 1" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     browser_page.screenshot("emergency-alarm-1920x1080")
-    # Without a name nothing is recorded; with one the alarm is acknowledged and stays so.
-    page.click(".ack-btn")  # type: ignore[attr-defined]
-    page.wait_for_selector("text=请填写确认人")  # type: ignore[attr-defined]
-    assert page.locator(".alarm-item.pending").count() == 1  # type: ignore[attr-defined]
-    page.fill("#emergency-ack-who", "王值班")  # type: ignore[attr-defined]
+    # The signed-in administrator holds the duty: the acknowledgement is theirs, with the note given.
+    page.fill("#emergency-ack-note", "已通知临县应急局")  # type: ignore[attr-defined]
     page.click(".ack-btn")  # type: ignore[attr-defined]
     page.wait_for_selector(".alarm-item.acked")  # type: ignore[attr-defined]
-    assert "已由王值班于" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    assert f"已由{BROWSER_USER}于" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    assert "已通知临县应急局" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     open_events(browser_page, alarm_server.url + "/emergency?region=141100")
     assert page.locator(".alarm-item.pending").count() == 0  # type: ignore[attr-defined]
-    assert "王值班" in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
+    assert BROWSER_USER in page.inner_text(".alarm-bar")  # type: ignore[attr-defined]
     # The alarm links to the incident's detail.
     page.click(".alarm-item.acked .alarm-title")  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"incident=YJ2026-900001"))  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""One file per schema revision, oldest first (``0001_initial.py``)."""
