@@ -1,56 +1,106 @@
-"""Callbacks of the audit page: the filters (validated here, whatever the browser sends) → rows."""
+"""Callbacks of the audit page: blocks of rows as the grid scrolls (paged in the store, newest
+first), the count, and the filters written to the URL. Everything is checked again here, whatever
+the browser sends."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
-from dash import Input, Output
+from dash import Input, Output, State, no_update
 
+from cockpit import ids
 from cockpit.access import audit
-from cockpit.access.scope import in_scope
-from cockpit.principal import AccessDenied, current_principal
+from cockpit.access.audit_archive import archived_files
+from cockpit.access.scope import descendants
+from cockpit.principal import ROLE_NAMES, AccessDenied, current_principal
 from cockpit.records import records
 from cockpit.services import current
-from layouts.audit import EVENT, GRID, LIMIT, REGION, STATUS, USER
+from layouts.audit import EVENT, GRID, LIMIT, PAGE_ROWS, REGION, STATUS, USER, VIEW, parse_filters
 
-_USER = re.compile(r"^[A-Za-z0-9_.@:-]{1,64}$")
-_ADCODE = re.compile(r"^\d{6}$")
+EMPTY = {"rowData": [], "rowCount": 0}
+OUTCOME_NAMES = {"ok": "成功", "denied": "拒绝", "failed": "失败"}
 
 
-def audit_rows(event: Any, username: Any, region: Any) -> tuple[list[dict[str, Any]], str]:
+def _filters(event: Any, username: Any, region: Any) -> tuple[dict[str, Any], str]:
+    """The query's filters for the principal (a scoped administrator: their own regions only), or a
+    message for input that can't be one."""
     principal = current_principal()
     if principal is None or not principal.can("audit"):
         raise AccessDenied("无权查看审计日志", action="audit")
-    event = event or None
-    username = (username or "").strip() or None
-    region = (region or "").strip() or None
-    if event is not None and event not in audit.EVENTS:
-        return [], "未知的事件类型"
-    if username is not None and (not isinstance(username, str) or not _USER.match(username)):
-        return [], "用户名格式不正确"
-    if region is not None and (not isinstance(region, str) or not _ADCODE.match(region)):
-        return [], "地区代码须为 6 位数字"
+    view, notices = parse_filters(event, username, region)
+    if notices:
+        return {}, notices[0].split("，")[0]
     services = current()
-    frame = audit.query(services.settings, event=event, username=username, region=region, limit=LIMIT)
-    rows = records(frame.astype(object).where(frame.notna(), None))
+    regions = None
     if principal.scope != services.settings.province_adcode:
-        # A city or county administrator sees only what concerns their own regions.
+        regions = descendants(services.warehouse, principal.scope)
+    return {"event": view.get("event"), "username": view.get("user"), "region": view.get("region"),
+            "regions": regions}, ""  # fmt: skip
 
-        rows = [r for r in rows if r["region"] and in_scope(services.warehouse, principal.scope, r["region"])]
+
+def audit_rows(
+    event: Any, username: Any, region: Any, start: int = 0, end: int = LIMIT
+) -> tuple[list[dict[str, Any]], str]:
+    """Rows ``start``..``end`` (newest first) and the status line."""
+    filters, problem = _filters(event, username, region)
+    if problem:
+        return [], problem
+    settings = current().settings
+    frame = audit.query(settings, **filters, offset=start, limit=max(0, min(end, start + LIMIT) - start))
+    rows = records(frame.astype(object).where(frame.notna(), None))
     for row in rows:
         row["event_name"] = audit.EVENT_NAMES.get(row["event"], row["event"])
-    return rows, f"共 {len(rows)} 条"
+        row["at"] = str(row["at"] or "").replace("T", " ")
+        row["outcome_name"] = OUTCOME_NAMES.get(str(row["outcome"]), row["outcome"])
+        row["role_name"] = ROLE_NAMES.get(str(row["role"]), row["role"])
+    return rows, _status(audit.total(settings, **filters), len(archived_files(settings)))
+
+
+def _status(total: int, files: int) -> str:
+    return f"共 {total:,} 条" + (f"；另有 {files} 个归档文件" if files else "")
+
+
+def _block(request: Any, view: Any) -> Any:
+    if not isinstance(request, dict) or not isinstance(view, dict):
+        return no_update
+    try:
+        start = max(0, int(request.get("startRow") or 0))
+        end = min(start + PAGE_ROWS * 5, max(start, int(request.get("endRow") or start + PAGE_ROWS)))
+    except (TypeError, ValueError):
+        return EMPTY
+    rows, _ = audit_rows(view.get("event"), view.get("user"), view.get("region"), start, end)
+    filters, problem = _filters(view.get("event"), view.get("user"), view.get("region"))
+    return {"rowData": rows, "rowCount": 0 if problem else audit.total(current().settings, **filters)}
 
 
 def register(app: dash.Dash) -> None:
     @app.callback(
-        Output(GRID, "rowData"),
-        Output(STATUS, "children"),
+        Output(GRID, "getRowsResponse"),
+        Input(GRID, "getRowsRequest"),
+        State(VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    def rows(request: Any, view: Any) -> Any:
+        return _block(request, view)
+
+    @app.callback(Output(STATUS, "children"), Input(VIEW, "data"))
+    def status(view: Any) -> Any:
+        view = view if isinstance(view, dict) else {}
+        return audit_rows(view.get("event"), view.get("user"), view.get("region"), 0, 0)[1]
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
         Input(EVENT, "value"),
         Input(USER, "value"),
         Input(REGION, "value"),
+        State(VIEW, "data"),
+        prevent_initial_call=True,
     )
-    def _filter(event: Any, username: Any, region: Any) -> tuple[list[dict[str, Any]], str]:
-        return audit_rows(event, username, region)
+    def pick(event: Any, username: Any, region: Any, view: Any) -> Any:
+        wanted = {"event": event or "", "user": (username or "").strip(), "region": (region or "").strip()}
+        shown = view if isinstance(view, dict) else {}
+        if all(wanted[k] == (shown.get(k) or "") for k in wanted):
+            return no_update  # re-rendering the page re-creates the controls: no navigation
+        return "?" + urlencode({k: v for k, v in wanted.items() if v})

@@ -28,6 +28,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(regions_app, name="regions")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 
@@ -426,3 +428,17 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+@audit_app.command("archive")
+def audit_archive_cmd() -> None:
+    """归档超过保存期限（COCKPIT_AUDIT_KEEP_DAYS，至少 180 天）的审计记录：写入压缩文件后再从库中移出。"""
+    from cockpit.access.audit_archive import archive
+
+    done = archive(_settings())
+    if not done.rows:
+        console.print(f"没有早于 {done.cutoff:%Y-%m-%d %H:%M} 的审计记录，无需归档")
+        return
+    console.print(f"[green]已归档[/] {done.rows:,} 条早于 {done.cutoff:%Y-%m-%d %H:%M} 的审计记录：")
+    for path in done.files:
+        console.print(f"  {path}")

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     reference_data_dir: Path | None = None
 
     snapshots_kept: int = Field(3, ge=1)
+    # Audit rows kept in the store this many days (at least 180); older ones move to archive files.
+    audit_keep_days: int = Field(180, ge=180)
 
     # "Today" for validation (periods in the future are rejected) and for the demo generator.
     # None means the real date; tests and the demo pin it so results are reproducible.
@@ -96,10 +98,14 @@ class Settings(BaseSettings):
     session_max_hours: float = Field(12, gt=0)
     # Set when served over HTTPS (behind a TLS proxy): cookies then travel only over TLS.
     cookie_secure: bool = False
-    # Failed sign-ins allowed per user name and per client address within the window.
+    # Failed sign-ins (cockpit/auth/ratelimit.py): this many of one user name from one client address
+    # lock that name from that address, and this many of any names lock the address, for the window.
+    # From other addresses the user is only slowed: past login_max_failures_user failures from
+    # anywhere, each attempt waits 0.25 s, doubling, at most login_delay_max_seconds (0: no delay).
     login_window_minutes: float = Field(15, gt=0)
     login_max_failures_user: int = Field(5, ge=1)
     login_max_failures_ip: int = Field(30, ge=1)
+    login_delay_max_seconds: float = Field(4, ge=0)
     # The wall's device token (set at the kiosk account's sign-in) lives this long.
     kiosk_token_days: int = Field(365, ge=1)
     # Optional single sign-on through OpenID Connect; the IdP's user name must be a local user.

@@ -11,8 +11,9 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
+from cockpit.access.audit_archive import archive
 from cockpit.settings import Settings
 from cockpit.warehouse.queries import Warehouse
 from etl.catalog import load_catalog
@@ -51,7 +52,11 @@ def run_scheduler(
             signal.signal(sig, lambda *_: stop.set())
     runs = 0
     cycles = 0
+    archived_on: date | None = None
     while not stop.is_set():
+        if settings.now().date() != archived_on:  # audit retention, once a day
+            archived_on = settings.now().date()
+            _archive_audit(settings)
         for name in due_feeds(settings, settings.now()):
             if stop.is_set():
                 break
@@ -79,3 +84,13 @@ def run_scheduler(
             break
         stop.wait(poll_seconds)
     return runs
+
+
+def _archive_audit(settings: Settings) -> None:
+    try:
+        done = archive(settings)
+    except Exception:  # the feeds must keep running; the next day tries again
+        log.exception("audit archive failed")
+        return
+    if done.rows:
+        log.info("archived %d audit rows older than %s", done.rows, done.cutoff)

@@ -149,3 +149,14 @@ def component_text(component: Any) -> str:
 def leader_client(demo_app: Any) -> Any:
     """The demo cockpit's test client, signed in as a province-wide leader."""
     return signed_in_client(demo_app, "leader")
+
+
+@pytest.fixture
+def session_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The sign-in gate's clock, moved by hand (``clock.now += seconds``)."""
+    from cockpit.auth import sessions
+    from tests.test_auth import FakeClock
+
+    clock = FakeClock()
+    monkeypatch.setattr(sessions, "time", clock)
+    return clock

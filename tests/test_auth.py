@@ -228,24 +228,36 @@ def test_no_open_redirect_after_sign_in(settings: Settings, client: Any, target:
     assert login(client, "li", next_path=target).headers["Location"] == "/"
 
 
-def test_sign_in_is_rate_limited_per_user(settings: Settings, client: Any) -> None:
+def test_sign_in_is_rate_limited_per_user_from_one_address(
+    settings: Settings, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cockpit.auth import ratelimit
+
+    monkeypatch.setattr(ratelimit, "sleep", lambda seconds: None)  # the delay is tests/test_lockout.py's
     add_user(settings, "li", "leader", LULIANG)
     for _ in range(settings.login_max_failures_user):
         assert login(client, "li", "wrong-password").status_code == 401
-    # Now even the right password is refused until the window has passed.
+    # Now even the right password is refused from this address until the window has passed.
     answer = login(client, "li")
     assert answer.status_code == 429 and "次数过多" in answer.get_data(as_text=True)
     assert client.get("/api/v1/indicators").status_code == 401
     assert [r["username"] for r in events(settings, "signin_limited")] == ["li"]
-    # Another user from elsewhere is not affected.
+    assert [r["username"] for r in events(settings, "signin_locked")] == ["li"]
+    # Another user from the same address is not affected, nor the same user from another address.
     add_user(settings, "wang", "leader", LULIANG)
     assert login(settings_client(settings), "wang").status_code == 303
+    elsewhere = settings_client(settings, "10.9.8.7")
+    assert login(elsewhere, "li").status_code == 303
+    assert elsewhere.get("/api/v1/indicators").status_code == 200
+    assert login(client, "li").status_code == 429  # still refused where the failures came from
 
 
-def settings_client(settings: Settings) -> Any:
+def settings_client(settings: Settings, address: str = "127.0.0.1") -> Any:
     from cockpit.app import create_app
 
-    return create_app(settings).server.test_client()
+    client = create_app(settings).server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 def test_sign_in_is_rate_limited_per_address(settings: Settings) -> None:
@@ -255,17 +267,17 @@ def test_sign_in_is_rate_limited_per_address(settings: Settings) -> None:
         assert login(client, name, "wrong-password").status_code == 401
     add_user(settings, "li", "leader", LULIANG)
     assert login(client, "li").status_code == 429
+    # The address is limited, not the names tried from it.
+    assert login(settings_client(settings, "10.9.8.7"), "li").status_code == 303
 
 
 # --- sessions: expiry, disabling, the wall ---------------------------------------------------------
 def test_idle_session_expires_and_changes_take_effect_at_once(
-    settings: Settings, client: Any, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, client: Any, session_clock: Any
 ) -> None:
-    from cockpit.auth import sessions
     from cockpit.auth.users import UserStore
 
-    clock = FakeClock()
-    monkeypatch.setattr(sessions, "time", clock)
+    clock = session_clock
     add_user(settings, "li", "staff", LULIANG)
     assert login(client, "li").status_code == 303
     clock.now += settings.session_minutes * 60 - 5  # active just within the idle limit
@@ -287,13 +299,12 @@ def test_idle_session_expires_and_changes_take_effect_at_once(
 
 
 def test_the_wall_signs_itself_in_again_and_nobody_else_does(
-    settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, app: Any, session_clock: Any
 ) -> None:
     from cockpit.auth import sessions
     from cockpit.auth.users import UserStore
 
-    clock = FakeClock()
-    monkeypatch.setattr(sessions, "time", clock)
+    clock = session_clock
     add_user(settings, "wall", "kiosk", "140000")
     add_user(settings, "li", "staff", "140000")
     wall, desk = app.server.test_client(), app.server.test_client()

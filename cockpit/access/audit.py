@@ -14,6 +14,7 @@ inserted.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ EVENTS = (
     "signin",
     "signin_failed",
     "signin_limited",
+    "signin_locked",
+    "signin_unlocked",
     "signout",
     "view",
     "export",
@@ -39,11 +42,15 @@ EVENTS = (
     "etl_run",
     "user_change",
     "user_change_denied",
+    "acknowledge",
+    "audit_archive",
 )
 EVENT_NAMES = {
     "signin": "登录",
     "signin_failed": "登录失败",
     "signin_limited": "登录限流",
+    "signin_locked": "登录锁定",
+    "signin_unlocked": "解除登录锁定",
     "signout": "退出",
     "view": "查看",
     "export": "导出",
@@ -52,6 +59,8 @@ EVENT_NAMES = {
     "etl_run": "数据加载",
     "user_change": "用户变更",
     "user_change_denied": "用户变更被拒",
+    "acknowledge": "告警确认",
+    "audit_archive": "审计归档",
 }
 COLUMNS = ("id", "at", "event", "outcome", "username", "role", "ip", "region", "path", "detail")
 
@@ -91,17 +100,14 @@ def record(
         conn.execute(insert(audit).values(row))
 
 
-def query(
-    settings: Settings,
-    *,
+def _filters(
     event: str | None = None,
     username: str | None = None,
     region: str | None = None,
     outcome: str | None = None,
     since: datetime | None = None,
-    limit: int = 500,
-) -> pd.DataFrame:
-    """Audit rows, newest first, filtered by any of the arguments."""
+    regions: Collection[str] | None = None,
+) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [
         audit.c[name] == value
         for name, value in (
@@ -114,20 +120,30 @@ def query(
     ]
     if since is not None:
         where.append(audit.c.at >= since.isoformat(timespec="seconds"))
-    sql = select(*(audit.c[c] for c in COLUMNS)).where(*where).order_by(audit.c.id.desc()).limit(limit)
+    if regions is not None:  # a scoped administrator: rows about their own regions only
+        where.append(audit.c.region.in_(sorted(regions)))
+    return where
+
+
+def query(settings: Settings, *, offset: int = 0, limit: int = 500, **filters: Any) -> pd.DataFrame:
+    """Audit rows, newest first; ``filters`` as ``_filters`` takes them (event, username, region,
+    outcome, since, regions); ``offset``/``limit`` page."""
+    where = _filters(**filters)
+    sql = (
+        select(*(audit.c[c] for c in COLUMNS))
+        .where(*where)
+        .order_by(audit.c.id.desc())
+        .offset(max(0, offset))
+        .limit(limit)
+    )
     with store.database(settings).connect() as conn:
         rows = [tuple(r) for r in conn.execute(sql)]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def count(settings: Settings, *, event: str, username: str | None = None, ip: str | None = None,
-          since: datetime) -> int:  # fmt: skip
-    """How many ``event`` rows since a time, for one user or one IP (login rate limiting)."""
-    sql = select(func.count()).select_from(audit).where(audit.c.event == event,
-                                                        audit.c.at >= since.isoformat(timespec="seconds"))  # fmt: skip
-    if username is not None:
-        sql = sql.where(audit.c.username == username)
-    if ip is not None:
-        sql = sql.where(audit.c.ip == ip)
+def total(settings: Settings, **filters: Any) -> int:
+    """How many rows ``query`` would page through with the same filters (event, username, region,
+    outcome, since, regions)."""
+    sql = select(func.count()).select_from(audit).where(*_filters(**filters))
     with store.database(settings).connect() as conn:
         return int(conn.execute(sql).scalar_one())

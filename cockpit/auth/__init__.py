@@ -35,8 +35,11 @@ def init_app(server: flask.Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.cookie_secure,
-        # The cookie outlives idle expiry only by the absolute limit; the gate checks both times.
+        # The cookie only carries the session's token (and the forms' CSRF token): the session
+        # itself, with its idle and absolute ends, is the server-side row the gate checks. The
+        # cookie lasts as long as the session can and is not re-sent on every answer.
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_FORM_MEMORY_SIZE=64 * 1024,
     )
     server.extensions[sessions.EXTENSION] = UserStore(settings)

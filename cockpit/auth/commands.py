@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cockpit.auth import ratelimit
 from cockpit.auth.passwords import generate_password
 from cockpit.auth.users import User, UserError, UserStore
 from cockpit.principal import ROLE_NAMES, ROLES, AccessDenied, Principal
@@ -151,7 +152,7 @@ def set_scope(username: str, scope: str, actor: ActorOption = None) -> None:
 
 @users_app.command("disable")
 def disable(username: str, actor: ActorOption = None) -> None:
-    """Disable a user: their sessions end at their next request, their walls' tokens are revoked."""
+    """Disable a user: their sessions end at once, their walls' tokens are revoked."""
     store = _store()
     who = _actor(store, actor)
     _run(lambda: store.update(username, disabled=True, actor=who))
@@ -182,12 +183,51 @@ def set_duty(
 
 @users_app.command("passwd")
 def passwd(username: str, generate: GenerateOption = False, actor: ActorOption = None) -> None:
-    """Set a user's password (their other sessions end)."""
+    """Set a user's password (their open sessions end at once)."""
     store = _store()
     who = _actor(store, actor)
     password = _password(generate, username)
     _run(lambda: store.update(username, password=password, actor=who))
     console.print(f"{username} 的密码已更新" + (f"：{password}" if generate else ""))
+
+
+@users_app.command("sign-out")
+def sign_out(username: Annotated[str, typer.Argument(help="用户名")], actor: ActorOption = None) -> None:
+    """立即结束该用户在所有服务器上的全部会话（需重新登录；大屏令牌不受影响）。"""
+    store = _store()
+    who = _actor(store, actor)
+    ended = _run(lambda: store.sign_out(username, actor=who))
+    console.print(f"已结束 {username} 的 {ended} 个会话：该用户须重新登录", soft_wrap=True)
+    target = store.get(username)
+    if target is not None and target.role == "kiosk":
+        console.print(f"大屏令牌未吊销：大屏会自动重新登录；如需阻止，请运行 cockpit users kiosk-token {username} --revoke",
+                      soft_wrap=True)  # fmt: skip
+
+
+@users_app.command("unlock")
+def unlock(username: Annotated[str, typer.Argument(help="用户名")], actor: ActorOption = None) -> None:
+    """解除该用户的登录锁定：清除其在所有地址的登录失败计数（记入审计日志）。"""
+    store = _store()
+    who = _actor(store, actor)
+    target = _run(lambda: store.get(username))
+    if target is None:
+        err.print(f"[red]没有用户 {username}[/]")
+        raise typer.Exit(2)
+
+    def allowed() -> None:  # the same rule as any other change to the user
+        try:
+            store._check_grant(who, target.role, target.scope, about=username)
+        except AccessDenied as exc:
+            store._audit_denied(who, {"action": "unlock", "target": username}, exc)
+            raise
+
+    _run(allowed)
+    name, role = store._who(who)
+    cleared = ratelimit.unlock(store.settings, username, actor=name, role=role, region=target.scope)
+    if cleared:
+        console.print(f"已解除 {username} 的登录锁定（清除 {cleared} 个地址的登录失败计数）")
+    else:
+        console.print(f"{username} 没有登录失败记录，无需解除")
 
 
 @users_app.command("kiosk-token")

@@ -1,32 +1,44 @@
 """The gate every request passes: who is signed in, idle and absolute expiry, the wall's way back.
 
-The session is Flask's signed cookie holding only the user name, the password generation and two
-times; the user is re-read from the store on every request, so disabling a user or changing a
-role or scope takes effect at once, and a password change ends every older session.
+Sessions live on the server (``cockpit.store.sessions``): the browser's session cookie carries a
+random token (and the forms' CSRF token), the store the token's sha256 with its user, times and
+end. On every request the token must map to a live row — not revoked, not past its absolute end
+(``session_max_hours`` after sign-in), seen within ``session_minutes`` — whose user is enabled; the
+user is re-read too, so a role or scope takes effect at once. Every sign-in starts a new row under a
+new token (no fixation). Signing out revokes the row at once, so a copy of the cookie is useless;
+a password, role or scope change, disabling a user and ``cockpit users sign-out NAME`` revoke
+every row of that user, which every worker sees at its next request (they all read the store).
+The idle clock is written at most every 15 s, not on every request.
 
 A kiosk wall cannot type a password when its session expires at 3 a.m.: at its sign-in it gets a
-long random device token in an HttpOnly cookie, and when its session has lapsed the gate silently
+long random device token in an HttpOnly cookie, and when its session has ended the gate silently
 signs it in again from that token (kiosk-role users only; revocable with
-``cockpit users kiosk-token NAME --revoke``).
+``cockpit users kiosk-token NAME --revoke``; ending a wall's sessions leaves its device tokens).
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import flask
 from werkzeug.wrappers import Response as BaseResponse
 
+from cockpit import clock
 from cockpit.access import audit
 from cockpit.auth.users import User, UserStore
 from cockpit.principal import set_principal
 from cockpit.services import current
+from cockpit.store import database
+from cockpit.store import sessions as server_sessions
 
 EXTENSION = "cockpit_auth"
 DEVICE_COOKIE = "cockpit_device"
+TOKEN_KEY = "sid"  # the session token, in Flask's signed session cookie beside the CSRF token
+TOUCH_SECONDS = 15.0  # the idle clock is written at most this often per session
 # Public: the sign-in pages, the health check and static files (no data in them).
 PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/auth/", "/assets/", "/_dash-component-suites/")
@@ -54,43 +66,72 @@ def csrf_token() -> str:
     return str(token)
 
 
+def _now() -> datetime:
+    """The cockpit's wall time (``Settings.now``), read through ``time`` (tests move that clock)."""
+    return datetime.fromtimestamp(time.time(), clock.zone(_settings().timezone)).replace(tzinfo=None)
+
+
 def establish(user: User, method: str) -> None:
-    """Starts a fresh session for ``user`` (a new cookie: no fixation) and audits the sign-in."""
+    """Starts a fresh server-side session for ``user`` under a new token (no fixation), ends the
+    one this browser held before, and audits the sign-in."""
+    settings = _settings()
+    engine = database(settings)
+    now = _now()
+    previous = flask.session.get(TOKEN_KEY)
+    if isinstance(previous, str):
+        server_sessions.revoke(engine, previous, now)
     flask.session.clear()
-    now = int(time.time())
-    flask.session.update({"uid": user.username, "gen": user.generation, "start": now, "seen": now,
-                          "csrf": secrets.token_urlsafe(32)})  # fmt: skip
+    request = flask.request
+    token, _record = server_sessions.create(
+        engine,
+        user.username,
+        now=now,
+        expires_at=now + timedelta(hours=settings.session_max_hours),
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string or None,
+    )
+    flask.session.update({TOKEN_KEY: token, "csrf": secrets.token_urlsafe(32)})
     flask.session.permanent = True
     set_principal(user.principal())
-    audit.record(_settings(), "signin", username=user.username, role=user.role, region=user.scope,
+    audit.record(settings, "signin", username=user.username, role=user.role, region=user.scope,
                  detail={"method": method})  # fmt: skip
 
 
 def session_user() -> User | None:
-    """The signed-in, enabled user of a live session, or None (and the stale session is dropped)."""
-    username = flask.session.get("uid")
-    if not username:
+    """The enabled user of this browser's live server-side session, or None (an ended session's
+    token is dropped from the cookie; an unknown or malformed one simply signs nobody in)."""
+    token = flask.session.get(TOKEN_KEY)
+    if token is None:
         return None
     settings = _settings()
-    now = time.time()
-    seen = float(flask.session.get("seen") or 0)
-    start = float(flask.session.get("start") or 0)
-    idle = settings.session_minutes * 60
-    user = store().get(str(username))
+    engine = database(settings)
+    now = _now()
+    record = server_sessions.get(engine, token) if isinstance(token, str) else None
+    idle = timedelta(minutes=settings.session_minutes)
+    user = None
+    if record is not None and record.live(now) and now - record.last_seen_at <= idle:
+        user = store().get(record.username)
+    # The refresh of the idle clock is also the last check that the row was not revoked meanwhile.
     if (
-        now - seen > idle
-        or now - start > settings.session_max_hours * 3600
+        record is None
         or user is None
         or user.disabled
-        or user.generation != flask.session.get("gen")
-    ):
-        flask.session.pop("uid", None)
-        flask.session["expired"] = True
+        or (now - record.last_seen_at > min(timedelta(seconds=TOUCH_SECONDS), idle / 4)
+            and not server_sessions.touch(engine, token, now))
+    ):  # fmt: skip
+        flask.session.pop(TOKEN_KEY, None)
+        if record is not None:
+            flask.session["expired"] = True
         return None
-    # Refresh the idle clock, but not on every request: each refresh re-sends the cookie.
-    if now - seen > min(15.0, idle / 4):
-        flask.session["seen"] = int(now)
     return user
+
+
+def end_session() -> None:
+    """Signing out: the server-side row is revoked at once, then the cookie is emptied."""
+    token = flask.session.get(TOKEN_KEY)
+    if isinstance(token, str):
+        server_sessions.revoke(database(_settings()), token, _now())
+    flask.session.clear()
 
 
 def device_user() -> User | None:

@@ -9,6 +9,7 @@ session expires) are stored as SHA-256 digests, so a copy of the database yields
     store = UserStore(settings)
     store.create("li", "…", "staff", "141100", actor=admin)   # admin may not exceed their own rank/scope
     user = store.verify("li", "…")                           # None when wrong, unknown or disabled
+    store.sign_out("li", actor=admin)                        # ends every session of li at once
 
 ``actor=None`` means the operator at the command line, who has the file-system rights anyway.
 """
@@ -35,6 +36,7 @@ from cockpit.access.scope import in_scope
 from cockpit.auth.passwords import MAX_PASSWORD, password_problem
 from cockpit.principal import ROLE_RANK, ROLES, AccessDenied, Principal, current_principal
 from cockpit.settings import Settings
+from cockpit.store import sessions as server_sessions
 from cockpit.store.tables import device_token, users
 from cockpit.warehouse.queries import Warehouse
 
@@ -194,6 +196,13 @@ class UserStore:
         }  # fmt: skip
         if password is not None:
             values.update(password_hash=_hasher.hash(password), generation=users.c.generation + 1)
+        # Who the sessions were opened for has changed: every one of them ends, on every worker.
+        ends_sessions = (
+            bool(disabled)
+            or password is not None
+            or (role is not None and role != target.role)
+            or (scope is not None and scope != target.scope)
+        )
         with self._db.begin() as conn:
             if values:
                 conn.execute(update(users).where(users.c.username == username)
@@ -201,6 +210,10 @@ class UserStore:
             if disabled or (role is not None and role != "kiosk"):
                 # A disabled account or one no longer a wall loses its walls' way back in.
                 conn.execute(delete(device_token).where(device_token.c.username == username))
+            if ends_sessions:
+                change["sessions_ended"] = server_sessions.revoke_all_for_user(
+                    conn, username, self.settings.now()
+                )
         self._audit_ok(actor, change, scope or target.scope)
         user = self.get(username)
         assert user is not None
@@ -256,6 +269,26 @@ class UserStore:
 
     def revoke_device_tokens(self, username: str, actor: Principal | None = None) -> int:
         change = {"action": "revoke_device_tokens", "target": username}
+        target = self._target_for(username, actor, change)
+        with self._db.begin() as conn:
+            removed = conn.execute(delete(device_token).where(device_token.c.username == username)).rowcount
+        self._audit_ok(actor, {**change, "removed": removed}, target.scope)
+        return int(removed)
+
+    # --- sessions -------------------------------------------------------------------------------
+    def sign_out(self, username: str, actor: Principal | None = None) -> int:
+        """Ends every open session of ``username`` at once (audited as a user change); how many.
+        A kiosk account's device tokens stay: its walls sign themselves in again
+        (``revoke_device_tokens`` stops that)."""
+        change: dict[str, Any] = {"action": "sign_out", "target": username}
+        target = self._target_for(username, actor, change)
+        ended = server_sessions.revoke_all_for_user(self._db, username, self.settings.now())
+        self._audit_ok(actor, {**change, "sessions_ended": ended}, target.scope)
+        return ended
+
+    # --- the privilege rules ------------------------------------------------------------------
+    def _target_for(self, username: str, actor: Principal | None, change: dict[str, Any]) -> User:
+        """The user an action is about, when ``actor`` may act on them (refusals audited)."""
         target = self.get(username)
         if target is None:
             raise UserError(f"没有用户 {str(username)[:64]}")
@@ -264,12 +297,8 @@ class UserStore:
         except AccessDenied as exc:
             self._audit_denied(actor, change, exc)
             raise
-        with self._db.begin() as conn:
-            removed = conn.execute(delete(device_token).where(device_token.c.username == username)).rowcount
-        self._audit_ok(actor, {**change, "removed": removed}, target.scope)
-        return int(removed)
+        return target
 
-    # --- the privilege rules ------------------------------------------------------------------
     def _check_grant(self, actor: Principal | None, role: str, scope: str, about: str | None = None) -> None:
         """Refuses (AccessDenied) a role above the actor's own or a scope outside theirs."""
         if role not in ROLES:

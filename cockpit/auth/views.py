@@ -15,6 +15,7 @@ from cockpit.auth.csrf import form_token_ok
 from cockpit.auth.sessions import (
     DEVICE_COOKIE,
     csrf_token,
+    end_session,
     establish,
     safe_next,
     session_user,
@@ -121,16 +122,22 @@ def login_submit() -> BaseResponse:
         audit.record(settings, "signin_failed", outcome="failed", username=username[:64] or "?",
                      detail={"reason": "malformed"})  # fmt: skip
         return render("用户名或密码错误。", 401, username, next_path)
-    ip = flask.request.remote_addr
-    if ratelimit.limited(settings, username, ip):
-        audit.record(settings, "signin_limited", outcome="denied", username=username)
-        minutes = f"{settings.login_window_minutes:g}"
-        return render(f"登录失败次数过多，请 {minutes} 分钟后再试。", 429, username, next_path)
+    # Counted before the password is checked (and slowed after repeated failures): see ratelimit.
+    attempt = ratelimit.begin(settings, username, flask.request.remote_addr)
+    if not attempt.allowed:
+        audit.record(settings, "signin_limited", outcome="denied", username=username,
+                     detail={"scope": attempt.refused_by})  # fmt: skip
+        minutes = attempt.minutes_left(settings.now())
+        refused = render(f"登录失败次数过多，请 {minutes} 分钟后再试。", 429, username, next_path)
+        refused.headers["Retry-After"] = str(minutes * 60)
+        return refused
     user = store().verify(username, password)
     if user is None:
         audit.record(settings, "signin_failed", outcome="failed", username=username,
-                     detail={"reason": "password"})  # fmt: skip
+                     detail={"reason": "password", **({"delay": attempt.delay} if attempt.delay else {})})  # fmt: skip
+        ratelimit.failed(settings, attempt)
         return render("用户名或密码错误。", 401, username, next_path)
+    ratelimit.succeeded(settings, attempt)
     establish(user, "password")
     target = next_path if next_raw and next_path != "/" else default_landing(user.role)
     response = flask.redirect(target, 303)
@@ -154,7 +161,7 @@ def logout() -> BaseResponse:
     user = session_user()
     if user is not None:
         audit.record(_settings(), "signout", username=user.username, role=user.role)
-    flask.session.clear()
+    end_session()  # the server-side session is revoked: a saved copy of the cookie is refused
     response = flask.redirect("/login", 303)
     # A wall signed out on purpose must not sign itself back in.
     token = flask.request.cookies.get(DEVICE_COOKIE)

@@ -5,7 +5,7 @@ so a copy of the database signs nobody in.
     record = get(engine, token)          # None when unknown; check ``record.live(now)``
     touch(engine, token, now)            # the idle clock
     revoke(engine, token, now)           # sign-out
-    revoke_all_for_user(engine, "li", now)   # password change, disabling
+    revoke_all_for_user(engine, "li", now)   # password, role or scope change, disabling, sign-out
 
 Times are the cockpit's wall time (``Settings.now``), naive, stored as ISO text to the second.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, insert, select, update
 
 from cockpit.store.tables import session
 
@@ -79,39 +79,42 @@ def get(engine: Engine, token: str) -> SessionRecord | None:
 
 def touch(engine: Engine, token: str, now: datetime) -> bool:
     """Marks a live session as seen now; False when there is none."""
-    if not _plausible(token):
-        return False
-    with engine.begin() as conn:
-        done = conn.execute(
-            update(session)
-            .where(session.c.id == digest(token), session.c.revoked_at.is_(None), session.c.expires_at > _text(now))
-            .values(last_seen_at=_text(now))
-        )  # fmt: skip
-    return bool(done.rowcount)
+    return _update_open(engine, token, {"last_seen_at": _text(now)}, session.c.expires_at > _text(now))
 
 
 def revoke(engine: Engine, token: str, now: datetime) -> bool:
     """Ends one session; False when it was unknown or already ended."""
+    return _update_open(engine, token, {"revoked_at": _text(now)})
+
+
+def _update_open(engine: Engine, token: str, values: dict[str, Any], *where: ColumnElement[bool]) -> bool:
+    """Updates the session ``token`` names if it isn't revoked (and ``where`` holds)."""
     if not _plausible(token):
         return False
     with engine.begin() as conn:
         done = conn.execute(
             update(session)
-            .where(session.c.id == digest(token), session.c.revoked_at.is_(None))
-            .values(revoked_at=_text(now))
+            .where(session.c.id == digest(token), session.c.revoked_at.is_(None), *where)
+            .values(values)
         )
     return bool(done.rowcount)
 
 
-def revoke_all_for_user(engine: Engine, username: str, now: datetime) -> int:
-    """Ends every open session of ``username``; how many were open."""
-    with engine.begin() as conn:
-        done = conn.execute(
-            update(session)
-            .where(session.c.username == username, session.c.revoked_at.is_(None))
-            .values(revoked_at=_text(now))
+def revoke_all_for_user(bind: Engine | Connection, username: str, now: datetime) -> int:
+    """Ends every open session of ``username`` (not revoked, not past its end); how many were
+    open. Given a connection, it runs in that connection's transaction (with the change to the
+    user that calls for it)."""
+    statement = (
+        update(session)
+        .where(
+            session.c.username == username, session.c.revoked_at.is_(None), session.c.expires_at > _text(now)
         )
-    return int(done.rowcount)
+        .values(revoked_at=_text(now))
+    )
+    if isinstance(bind, Connection):
+        return int(bind.execute(statement).rowcount)
+    with bind.begin() as conn:
+        return int(conn.execute(statement).rowcount)
 
 
 def _plausible(token: Any) -> bool:

@@ -45,7 +45,7 @@ users = Table(
     Column("display_name", Text, nullable=False, server_default=""),
     Column("disabled", Boolean, nullable=False, server_default=false()),
     Column("duty", Boolean, nullable=False, server_default=false()),  # on duty: may acknowledge alarms
-    # Bumped on a password change: older sessions end.
+    # Bumped on each password change (a record of how many there were; sessions end through the session table).
     Column("generation", Integer, nullable=False, server_default=text("1")),
     Column("created_at", TIME, nullable=False),
     Column("updated_at", TIME, nullable=False),
@@ -112,4 +112,18 @@ legacy_import = Table(
     Column("source", String(500), primary_key=True),  # the file's absolute path
     Column("row_count", Integer, nullable=False),
     Column("imported_at", TIME, nullable=False),
+)
+
+# Failed sign-ins per (user name, client address) in the current window, reserved before the password
+# is checked (``cockpit.store.lockout``); the user name ``*`` counts every name's from one address.
+signin_failure = Table(
+    "signin_failure",
+    metadata,
+    Column("username", USERNAME, primary_key=True),  # the claimed name: it need not exist
+    Column("ip", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default=text("0")),  # and attempts under way
+    Column("first_at", TIME, nullable=False),  # the window starts at the first failure
+    Column("last_at", TIME, nullable=False),
+    Column("locked_until", TIME),  # set when the limit is reached; a success or `unlock` clears it
+    Index("ix_signin_failure_last_at", "last_at"),
 )

@@ -118,7 +118,30 @@ def test_the_wall_rotates_on_across_session_expiry(
     assert "暂时无法加载" not in page.inner_text("body")  # type: ignore[attr-defined]
     signins = audit.query(server.settings, event="signin", username="browser-wall")
     assert signins["detail"].str.contains('"device"').sum() >= 2  # signed itself in again, silently
+    # The wall shows no desk links, and a desk page typed into it is refused (and audited).
+    assert page.locator("a.header-btn:has-text('数据源')").is_hidden()  # type: ignore[attr-defined]
+    page.goto(server.url + "/targets", wait_until="networkidle")  # type: ignore[attr-defined]
+    expect(page.locator(".refused")).to_contain_text("无权查看业务页面", timeout=20_000)  # type: ignore[attr-defined]
+    assert (audit.query(server.settings, event="denied", username="browser-wall")["detail"]
+            .str.contains("desk").any())  # fmt: skip
     assert external_requests(browser_page.requests, server.url) == []
+
+
+def test_an_administrator_pages_through_the_audit_log(live_server: LiveServer, browser_page: Browser) -> None:
+    page = browser_page.page
+    sign_in(browser_page, live_server, "browser-auditor", "admin")
+    page.goto(live_server.url + "/admin/audit?event=signin", wait_until="networkidle")  # type: ignore[attr-defined]
+    page.wait_for_selector("#audit-grid .ag-row:not(.ag-row-loading) .ag-cell", timeout=30_000)  # type: ignore[attr-defined]
+    expect(page.locator("#audit-status")).to_contain_text("共", timeout=20_000)  # type: ignore[attr-defined]
+    events = page.locator("#audit-grid .ag-cell[col-id='event_name']").all_inner_texts()  # type: ignore[attr-defined]
+    assert events and set(events) == {"登录"}
+    assert page.locator(".audit-page .notice").count() == 0  # type: ignore[attr-defined]
+    # A bad filter in the URL is dropped with a notice, not an error.
+    page.goto(live_server.url + "/admin/audit?region=14", wait_until="networkidle")  # type: ignore[attr-defined]
+    expect(page.locator(".audit-page .notice")).to_contain_text("地区代码须为 6 位数字", timeout=20_000)  # type: ignore[attr-defined]
+    browser_page.screenshot("audit-1920x1080")
+    assert external_requests(browser_page.requests, live_server.url) == []
+    assert browser_page.console_errors == []
 
 
 MAP_REGIONS = """() => { const gd = document.querySelector('.panel-map .js-plotly-plot'); const out = new Set();
