@@ -18,7 +18,7 @@ from cockpit import alarms, figures, ids
 from cockpit.access import audit
 from cockpit.access.scope import require_permission
 from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_COLOURS, region_map
-from cockpit.formatting import pct, wan_yuan
+from cockpit.formatting import pct, plain, wan_yuan
 from cockpit.nav import map_parent
 from cockpit.principal import AccessDenied
 from cockpit.records import records
@@ -38,7 +38,7 @@ from cockpit.ui.panels import asof, graph, kpi, panel, style_figure, table
 from cockpit.warehouse.emergency_queries import EmergencyQueries
 from cockpit.warehouse.events_base import REPORT_DEADLINE_MINUTES, valid_incident_id
 from cockpit.warehouse.schema import INCIDENT_CATEGORIES, INCIDENT_LEVELS
-from layouts.emergency import LEVEL_LABELS, PAGE, parse_view
+from layouts.emergency import LEVEL_LABELS, PAGE, parse_view, visible_incident
 
 log = logging.getLogger("callbacks.emergency")
 TITLES = {"alarms": "告警", "kpis": "应急态势", "map": "事件分布与生效预警", "detail": "事件详情",
@@ -186,8 +186,8 @@ def _fill_hover(r: dict[str, Any], names: Any, label: str) -> str:
     """A region's map hover: the warnings covering all of it, those inside it, its incidents."""
     count = r["warnings"]
     return (
-        f"<b>{r['name']}</b><br>全域生效预警：{r['warning'] or '无'}{f'（{count}条）' if count else ''}"
-        + (f"<br>辖区内预警：{r['partial']}（{_some(list(names))}）" if isinstance(r["partial"], str) else "")
+        f"<b>{plain(r['name'])}</b><br>全域生效预警：{r['warning'] or '无'}{f'（{count}条）' if count else ''}"
+        + (f"<br>辖区内预警：{r['partial']}（{_some([plain(n) for n in names])}）" if isinstance(r["partial"], str) else "")
         + f"<br>{label}：{0 if pd.isna(r['total']) else int(r['total'])}起事件"
     )  # fmt: skip
 
@@ -236,7 +236,7 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
 def render_detail(view: EventView, services: Services, now: datetime) -> Any:
     q = _q(services)
     incident_id = view.filters.get("incident")
-    found = q.incident(incident_id) if incident_id else None
+    found = visible_incident(services, incident_id) if incident_id else None
     if found is None:
         active = q.active_incidents(view.region, now, *_filters(view))
         rows = [
@@ -315,7 +315,7 @@ def render_timeline(view: EventView, services: Services, now: datetime) -> Any:
             marker={"color": LEVEL_COLOURS[level], "size": LEVEL_SIZES[level], "symbol": "diamond",
                     "line": {"width": [2 if s != "closed" else 0 for s in part["status"]], "color": "#ffffff"}},
             customdata=part[["adcode", "incident_id"]].values,
-            text=[f"<b>{t}</b><br>{r} · {o:%m月%d日 %H:%M} · {alarms.STATUS_NAMES.get(s, s)}"
+            text=[f"<b>{plain(t)}</b><br>{plain(r)} · {o:%m月%d日 %H:%M} · {alarms.STATUS_NAMES.get(s, s)}"
                   for t, r, o, s in zip(part["title"], part["region_name"], part["occurred_at"], part["status"], strict=True)],
             hovertemplate="%{text}<extra></extra>",
         ))  # fmt: skip
@@ -407,7 +407,7 @@ def click_target(view: EventView, click: Any, services: Services) -> str | None:
         return None
     data = point.get("customdata")
     if isinstance(data, list) and len(data) >= 2 and valid_incident_id(data[1]):
-        if _q(services).incident(str(data[1])) is not None:
+        if visible_incident(services, data[1]) is not None:
             return view.query(incident=str(data[1]))
         return None
     region = clicked_region(point, services)

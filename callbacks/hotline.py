@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from cockpit import ids
 from cockpit.charts.map import region_map
-from cockpit.formatting import pct
+from cockpit.formatting import pct, plain
 from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services
@@ -115,7 +115,7 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     boundaries = _county_boundaries(services, scope)
     frame = q.hotline_density(scope, window, cat, ch).rename(columns={"per_10k": "value"})
     frame["hover"] = [
-        f"<b>{r['name']}</b><br>受理 {r['tickets']:,} 件 · 每万人 {r['value']:.2f} 件"
+        f"<b>{plain(r['name'])}</b><br>受理 {r['tickets']:,} 件 · 每万人 {r['value']:.2f} 件"
         f"<br>人口 {r['population'] / 1e4:.1f} 万{'（估算）' if r['population_is_estimate'] else ''}"
         for r in records(frame)
     ]
@@ -207,7 +207,7 @@ def _bars(frame: pd.DataFrame, name: str, chosen: str | None, height: int) -> An
     fig = go.Figure(
         go.Bar(
             x=frame["tickets"],
-            y=frame["key"],
+            y=[plain(k) for k in frame["key"]],  # tick labels render markup too; clicks read customdata
             orientation="h",
             customdata=frame[["key"]].values,
             marker_color=[colours["selected"] if k == chosen else colours["accent"] for k in frame["key"]],
@@ -215,7 +215,7 @@ def _bars(frame: pd.DataFrame, name: str, chosen: str | None, height: int) -> An
             textposition="outside",
             cliponaxis=False,
             hovertext=[
-                f"{k}：{t:,}件 · 办结率 {pct(c)} · 满意率 {pct(s)}"
+                f"{plain(k)}：{t:,}件 · 办结率 {pct(c)} · 满意率 {pct(s)}"
                 for k, t, c, s in zip(
                     frame["key"], frame["tickets"], frame["close_rate"], frame["satisfaction"], strict=True
                 )

@@ -105,9 +105,11 @@ def register(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def poll(_n: int, job_id: str | None) -> Any:
-        found = jobs.status(current(), job_id) if isinstance(job_id, str) else None
+        services = current()
+        found = jobs.status(services, job_id) if isinstance(job_id, str) else None
         if found is None:
             return html.Div("未找到简报任务", className="notice"), True
+        jobs.require_owner(services, found)  # another user's job: refused (403, audited)
         return _progress(found), found["state"] in ("done", "failed")
 
 

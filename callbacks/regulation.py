@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
-from cockpit.formatting import pct, wan_yuan
+from cockpit.formatting import pct, plain, wan_yuan
 from cockpit.nav import map_parent
 from cockpit.periods import parse_period
 from cockpit.records import first_record, records
@@ -150,7 +150,7 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     frame = _metric_frame(view, services, now, parent)
     shown = {"%": lambda v: f"{v:.2f}%", "万元": lambda v: wan_yuan(v), "家": lambda v: f"{v:,.0f}家"}[unit]
     frame["hover"] = [
-        f"<b>{r['name']}</b><br>{label}：{'—' if pd.isna(r['value']) else shown(r['value'])}"
+        f"<b>{plain(r['name'])}</b><br>{label}：{'—' if pd.isna(r['value']) else shown(r['value'])}"
         for r in records(frame)
     ]
     fig = region_map(boundaries, frame, direction=direction, unit="%" if unit == "%" else "", theme=theme("dark"),

@@ -18,6 +18,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
+from cockpit.formatting import plain
 from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services, current
@@ -126,7 +127,7 @@ def render_map(view: PlanView, services: Services) -> Any:
                        for v, t in zip(frame["ontime_rate"], frame["target_value"], strict=True)]  # fmt: skip
     frame["value"] = frame["overdue"].fillna(0).astype(float)
     frame["hover"] = [
-        f"<b>{r['name']}</b><br>逾期未办结 {int(r['value'])} 件 · 在办 {0 if pd.isna(r['open']) else int(r['open'])} 件"
+        f"<b>{plain(r['name'])}</b><br>逾期未办结 {int(r['value'])} 件 · 在办 {0 if pd.isna(r['open']) else int(r['open'])} 件"
         f"<br>{view.year}年按期办结率：{_pct(r['ontime_rate'])}（目标 {_pct(r['target_value'])}，"
         f"{targets.STATUS_LABELS.get(r['status'], '无目标')}）"
         for r in records(frame)

@@ -19,7 +19,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import ids, targets
 from cockpit.charts.map import region_map
-from cockpit.formatting import period_label
+from cockpit.formatting import period_label, plain
 from cockpit.nav import map_parent
 from cockpit.projection import decimal_year
 from cockpit.records import first_record, records
@@ -229,7 +229,7 @@ def render_map(view: PlanView, services: Services) -> Any:
     boundaries = services.warehouse.boundaries(level, parent)
     n = int(children["rank"].notna().sum())
     children["hover"] = [
-        f"<b>{r['name']}</b><br>实际：{fmt(r['value'], unit, decimals)} · 目标：{fmt(r['target_value'], unit, decimals)}"
+        f"<b>{plain(r['name'])}</b><br>实际：{fmt(r['value'], unit, decimals)} · 目标：{fmt(r['target_value'], unit, decimals)}"
         f"<br>序时目标：{fmt(r['pace_target'], unit, decimals)} · {targets.STATUS_LABELS.get(r['status'], '无目标')}"
         f"<br>排名：{'—' if pd.isna(r['rank']) else str(int(r['rank'])) + f'/{n}'}"
         for r in records(children)

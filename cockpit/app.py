@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     store.database(settings)
     server = flask.Flask("cockpit")
     server.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
+    server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # larger bodies answer 413
     cache.init_app(server, config=cache_config(settings))  # Redis shared by workers, or per process
     services = Services(settings, Warehouse(settings, cache=cache))
     services.init_app(server)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,6 +41,16 @@ def _error(message: str, status: int = 400) -> flask.Response:
     return response
 
 
+def _attachment(body: bytes | Path, mime: str, name: str) -> flask.Response:
+    """A download: the content type exactly as given (send_file would add a second charset to a
+    text type that names one) and kept out of every cache."""
+    response = flask.send_file(io.BytesIO(body) if isinstance(body, bytes) else body, mimetype=mime,
+                               as_attachment=True, download_name=name)  # fmt: skip
+    response.headers["Content-Type"] = mime
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _now() -> datetime:
 
     return now_of(current())
@@ -60,7 +71,7 @@ def grid_export(fmt: str) -> flask.Response:
         return _error(str(exc))
     _audit("export", query.region, kind="grid", format=fmt, dataset=query.dataset, scope=query.scope,
            filters=grid.url_params(query))  # fmt: skip
-    return flask.send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
+    return _attachment(data, mime, name)
 
 
 def chart_href(name: str, fmt: str, region: str, period: str | None, indicator: str | None) -> str:
@@ -113,9 +124,7 @@ def chart_export(name: str, fmt: str) -> flask.Response:
         return _error(str(exc), 503)
     _audit("export", region, kind="chart", chart=name, format=fmt,
            filters={k: str(args.get(k))[:32] for k in ("period", "indicator") if args.get(k)})  # fmt: skip
-    return flask.send_file(
-        io.BytesIO(data), mimetype=CHART_FORMATS[fmt], as_attachment=True, download_name=filename
-    )
+    return _attachment(data, CHART_FORMATS[fmt], filename)
 
 
 @bp.post("/briefing")
@@ -158,7 +167,7 @@ def job_file(job_id: str, fmt: str) -> flask.Response:
         return _error("文件尚未生成或已过期", 404)
     mime = {"pdf": "application/pdf",
             "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}[fmt]  # fmt: skip
-    return flask.send_file(path, mimetype=mime, as_attachment=True, download_name=path.name)
+    return _attachment(path, mime, path.name)
 
 
 def init_app(server: flask.Flask) -> None:

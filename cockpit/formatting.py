@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 from cockpit.periods import parse_period
@@ -45,3 +46,12 @@ def pct(share: float | None, decimals: int = 1) -> str:
 
 def period_label(code: str | None) -> str:
     return parse_period(code).label if code else "—"
+
+
+def plain(value: object) -> str:
+    """Feed text (titles, names, topics, departments, reasons) for plotly ``text``, ``hovertext``,
+    ``hovertemplate`` and hover ``customdata``: plotly renders a subset of HTML there (links
+    included; it drops only ``javascript:`` links and ``<script>`` itself), so feed text is escaped
+    and shows as typed. Our own ``<b>``/``<br>`` around it stay markup. Quotes are left alone:
+    plotly decodes ``&lt;``, ``&gt;`` and ``&amp;`` but would show ``&quot;`` as typed."""
+    return html.escape("" if value is None else str(value), quote=False)

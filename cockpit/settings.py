@@ -79,6 +79,8 @@ class Settings(BaseSettings):
         2, ge=1
     )  # measured: 4 threads per worker on 2 cores added latency and ~130 MB peak per worker
     worker_timeout: int = Field(120, ge=10)  # seconds a request may take; large exports run in-request
+    # Largest request body accepted (callbacks, forms), in bytes: a larger one answers 413.
+    max_request_bytes: int = Field(2 * 1024 * 1024, ge=64 * 1024)
     # Load balancers in front that set X-Forwarded-For/-Proto (0: none; clients connect directly).
     proxy_hops: int = Field(0, ge=0)
     # Per worker DuckDB limits, so N workers stay within RAM at 10M tickets (applied per connection).

@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from cockpit import ids
 from cockpit.alarms import MAX_NOTE
-from cockpit.principal import current_principal
+from cockpit.principal import ScopeDenied, current_principal
 from cockpit.services import Services, current
 from cockpit.ui.event_page import EventPage, EventView, event_layout, parse_event_view
 from cockpit.warehouse.events_base import valid_incident_id
@@ -29,6 +29,17 @@ def register() -> None:
     )
 
 
+def visible_incident(services: Services, incident_id: Any) -> dict[str, Any] | None:
+    """The incident, or None when it is unknown or outside the viewer's scope: both answer the
+    same, so ids cannot be probed (the out-of-scope attempt is still audited as denied)."""
+    if not valid_incident_id(incident_id):
+        return None
+    try:
+        return services.queries.emergency.incident(str(incident_id))
+    except ScopeDenied:  # audited by the query layer's guard
+        return None
+
+
 def parse_view(services: Services, params: dict[str, Any]) -> EventView:
     view = parse_event_view(
         services,
@@ -39,8 +50,7 @@ def parse_view(services: Services, params: dict[str, Any]) -> EventView:
     )
     incident = params.get("incident")
     if incident:
-        found = valid_incident_id(incident) and services.queries.emergency.incident(str(incident))
-        if found:
+        if visible_incident(services, incident) is not None:
             return EventView(
                 view.page, view.region, view.window, {**view.filters, "incident": str(incident)}, view.notices
             )

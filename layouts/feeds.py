@@ -63,8 +63,15 @@ def _unlisted() -> list[Any]:
     ]
 
 
+def _province_wide() -> bool:
+    """Run counts are the whole province's: shown only to a principal who may see all of it."""
+    principal = current_principal()
+    return principal is None or principal.scope == current().settings.province_adcode
+
+
 def layout(**_params: Any) -> html.Div:
     wh = current().warehouse
+    counted = _province_wide()
     state = wh.feed_state()
     runs = wh.runs(limit=500)
     head = html.Tr(
@@ -87,7 +94,7 @@ def layout(**_params: Any) -> html.Div:
     rows = []
     for name, s in state.items():
         last = runs[(runs["feed"] == name) & (runs["status"] == "success")].head(1)
-        counts = [f"{int(last.iloc[0][c]):,}" if not last.empty else "—"
+        counts = [f"{int(last.iloc[0][c]):,}" if counted and not last.empty else "—"
                   for c in ("rows_read", "inserted", "updated", "unchanged", "quarantined")]  # fmt: skip
         ok = s["last_status"] == "success"
         rows.append(html.Tr([html.Td(name), html.Td(s["target_table"]),
@@ -101,6 +108,13 @@ def layout(**_params: Any) -> html.Div:
             html.P(
                 f"数据快照 {wh.snapshot_id}。读取 = 新增 + 更新 + 未变 + 隔离；隔离行及原因见 `cockpit quarantine`。",
                 className="muted",
+            ),
+            *(
+                []
+                if counted
+                else [
+                    html.P("读取、新增等行数为全省合计，超出您的数据权限范围，不予显示。", className="muted")
+                ]
             ),
             *_reconcile_link(),
             html.Table([html.Thead(head), html.Tbody(rows)], className="data-table"),

@@ -151,6 +151,51 @@ def test_background_job_reports_progress_and_serves_files(client: Any) -> None:
     assert "临县政府治理工作简报" in _slide_text(Presentation(io.BytesIO(pptx.data)).slides[0])
 
 
+def test_a_job_is_seen_by_every_app_sharing_the_store(
+    client: Any, demo_warehouse: tuple[Settings, dict[str, object]]
+) -> None:
+    """The state is in the store, not in one process: a second app (another worker) reports the
+    job started through the first, serves its file, and checks its owner the same way."""
+    from cockpit.app import create_app
+    from cockpit.briefing import jobs
+
+    started = client.post(
+        "/exports/briefing", json={"region": "141124", "period": "2026-10", "formats": "pptx"}
+    )
+    job = started.get_json()["job"]
+    other = create_app(demo_warehouse[0])
+    with other.server.app_context():
+        owner = signed_in_client(other, "staff")  # the same user, signed in on the other app
+        stranger = signed_in_client(other, "staff", username="test-staff-2")
+        seen = owner.get(f"/exports/jobs/{job}")
+        assert seen.status_code == 200 and seen.get_json()["owner"] == "test-staff"
+        assert seen.get_json()["params"]["region"] == "141124"
+        assert stranger.get(f"/exports/jobs/{job}").status_code == 403
+        done = jobs.wait(other.server.extensions["cockpit"], job, timeout_s=180)
+        assert done is not None and done["state"] == "done", done
+        assert owner.get(f"/exports/jobs/{job}/pptx").status_code == 200
+        assert stranger.get(f"/exports/jobs/{job}/pptx").status_code == 403
+
+
+def test_old_jobs_are_pruned_with_their_folders(client: Any) -> None:
+    from datetime import timedelta
+
+    from cockpit import store
+    from cockpit.briefing import jobs
+    from cockpit.services import current
+    from cockpit.store import jobs as job_store
+
+    services = current()
+    root, engine, now = jobs.jobs_root(services), store.database(services.settings), services.settings.now()
+    for job_id, age in (("e" * 32, timedelta(days=2)), ("f" * 32, timedelta(hours=1))):
+        job_store.create(engine, job_id, kind="briefing", owner=None, region="141124", now=now - age)
+        (root / job_id).mkdir()
+        (root / job_id / "简报.pptx").write_bytes(b"PK")
+    jobs._prune(services, root)
+    assert jobs.status(services, "e" * 32) is None and not (root / ("e" * 32)).exists()
+    assert jobs.status(services, "f" * 32) is not None and (root / ("f" * 32) / "简报.pptx").is_file()
+
+
 @pytest.mark.parametrize("url", ["/exports/jobs/0123", "/exports/jobs/ZZZZ/pdf",
                                  "/exports/jobs/" + "a" * 32, "/exports/jobs/" + "a" * 32 + "/pdf",
                                  "/exports/jobs/" + "a" * 32 + "/exe"])  # fmt: skip

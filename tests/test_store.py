@@ -23,7 +23,7 @@ from tests.conftest import DEFAULT_TEST_PASSWORD
 
 LULIANG = "141100"
 NOW = datetime(2026, 11, 28, 9, 30)
-TABLES = {"users", "device_token", "session", "audit", "alarm_ack", "legacy_import", "signin_failure"}
+TABLES = {"users", "device_token", "session", "audit", "alarm_ack", "legacy_import", "signin_failure", "job"}
 
 # --- the old stores, exactly as they created their files (copied from the code they replace) -------
 LEGACY_ACCESS_DDL = """
@@ -126,7 +126,7 @@ def test_the_schema_is_created_on_sqlite_and_matches_the_tables(settings: Settin
     engine = store.database(settings)
     assert engine is store.get_engine(settings.store_url)  # one pooled engine per URL
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert store.current_revision(engine) == store.head_revision() == "0002"
+    assert store.current_revision(engine) == store.head_revision() == "0003"
     with engine.connect() as conn:
         # What the migrations built is what tables.py describes (no change left for a new revision).
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
@@ -250,6 +250,30 @@ def test_sessions_create_get_touch_and_revoke(settings: Settings) -> None:
     assert not any(sessions.get(engine, t).live(NOW) for t in others)  # type: ignore[union-attr]
 
 
+def test_jobs_create_update_get_and_prune(settings: Settings) -> None:
+    from cockpit.store import jobs
+
+    engine = store.database(settings)
+    made = jobs.create(engine, "a" * 32, kind="briefing", owner="li", region=LULIANG, now=NOW,
+                       params={"period": "2026-10", "formats": ["pptx"]}, message="排队中")  # fmt: skip
+    assert jobs.get(engine, "a" * 32) == made and made.status == "queued" and made.files == {}
+    assert jobs.update(engine, "a" * 32, now=NOW + timedelta(minutes=1), status="running", progress=0.5)
+    later = NOW + timedelta(minutes=2)
+    assert jobs.update(engine, "a" * 32, now=later, status="done", progress=1.0, files={"pptx": "简报.pptx"},
+                       seconds=3.5, finished=True)  # fmt: skip
+    done = jobs.get(engine, "a" * 32)
+    assert done is not None and (done.status, done.progress, done.files, done.seconds) == (
+        "done", 1.0, {"pptx": "简报.pptx"}, 3.5)  # fmt: skip
+    assert (done.message, done.params["period"], done.finished_at, done.updated_at) == ("排队中", "2026-10", later,
+                                                                                      later)  # fmt: skip
+    assert not jobs.update(engine, "b" * 32, now=NOW, status="failed")
+    with pytest.raises(ValueError):
+        jobs.update(engine, "a" * 32, now=NOW, status="lost")
+    jobs.create(engine, "c" * 32, kind="briefing", owner=None, region=LULIANG, now=NOW + timedelta(days=1))
+    assert jobs.prune(engine, before=NOW + timedelta(hours=1)) == ["a" * 32]
+    assert jobs.get(engine, "a" * 32) is None and jobs.get(engine, "c" * 32) is not None
+
+
 # --- the old files -----------------------------------------------------------------------------------
 def test_the_old_files_are_imported_with_every_row_and_renamed(settings: Settings) -> None:
     from cockpit.access import audit
@@ -328,11 +352,11 @@ def test_the_cli_upgrades_and_reports(settings: Settings) -> None:
            "COLUMNS": "200"}  # fmt: skip
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
-    assert "数据库已升级" in result.output and "空库 → 0002" in result.output
+    assert "数据库已升级" in result.output and "空库 → 0003" in result.output
     assert "已导入 access.sqlite3：用户 4 条、大屏令牌 2 条" in result.output
     assert "access.sqlite3.migrated" in result.output
     again = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
-    assert again.exit_code == 0 and "已是最新版本 0002" in again.output
+    assert again.exit_code == 0 and "已是最新版本 0003" in again.output
 
 
 # --- the password policy and the duty flag -----------------------------------------------------------

@@ -6,7 +6,8 @@ an error tile. So ``/_dash-update-component`` is checked before any callback run
 code a payload carries in its inputs and state (stores, click data, dropdown values) must be in
 the principal's scope, or the request answers 403 and is audited.
 
-Navigation (a ``dcc.Location``'s pathname and search) is left to the page layouts, wrapped here:
+Navigation (the app's own ``dcc.Location``'s pathname and search, where the callback declares them)
+is left to the page layouts, wrapped here:
 a page asked for an out-of-scope region renders a refusal page instead of the region (audited
 by the query layer's check), and every page render records one ``view`` audit row with its
 region and filters — once per navigation, not per tile callback.
@@ -22,11 +23,17 @@ from typing import Any
 import dash
 import flask
 from dash import dcc, html
+from werkzeug.exceptions import BadRequest
 
+from cockpit import ids
 from cockpit.access import audit, scope
 from cockpit.principal import PERMISSION_NAMES, AccessDenied, current_principal, page_permission
 
 NAV_PROPS = frozenset({"pathname", "search", "href", "hash"})
+# The app's dcc.Location components (the root's and Dash pages' router): only their navigation
+# props are exempt, and only where the callback declares them — Dash hands values to a callback by
+# position, whatever id or property the payload names.
+LOCATION_IDS = frozenset({ids.URL, "_pages_location"})
 _CODE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
 _MAX_CODES = 200  # a payload naming more regions than any screen shows is refused outright
 _MAX_DEPTH = 12
@@ -34,13 +41,33 @@ _MAX_TEXT = 4000
 CALLBACK_ENDPOINT = "_dash-update-component"
 
 
-def _props(item: Any) -> Iterator[tuple[str, Any]]:
-    """(property, value) of every input/state entry; pattern-matching ones come as lists."""
+class PayloadTooDeep(BadRequest):
+    description = "请求数据嵌套过深"
+
+
+def _props(item: Any, depth: int = 0) -> Iterator[Any]:
+    """The value of every input/state entry; pattern-matching ones come as lists (nested deeper
+    than any screen sends: refused, since Dash would hand them on unchecked)."""
+    if depth > _MAX_DEPTH:
+        raise PayloadTooDeep()
     if isinstance(item, list):
         for entry in item:
-            yield from _props(entry)
+            yield from _props(entry, depth + 1)
     elif isinstance(item, dict) and "property" in item:
-        yield str(item.get("property")), item.get("value")
+        yield item.get("value")
+
+
+def _navigation(entry: Any, declared: Any) -> bool:
+    """A Location's pathname/search that the callback declares at this very position."""
+    if not isinstance(entry, dict) or not isinstance(declared, dict):
+        return False
+    ident, prop = entry.get("id"), entry.get("property")
+    return (
+        isinstance(ident, str)
+        and ident in LOCATION_IDS
+        and prop in NAV_PROPS
+        and (declared.get("id"), declared.get("property")) == (ident, prop)
+    )
 
 
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:
@@ -57,17 +84,22 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
             yield from _strings(item, depth + 1)
 
 
-def payload_regions(body: Any) -> set[str]:
-    """Six-digit codes in a callback payload's inputs and state, navigation props excepted."""
+def payload_regions(body: Any, spec: dict[str, Any] | None = None) -> set[str]:
+    """Six-digit codes in a callback payload's inputs and state. Only the navigation props of the
+    app's Locations that ``spec`` (the callback's entry in ``app.callback_map``) declares at the
+    same position are left out; without a spec every value is checked."""
     found: set[str] = set()
     if not isinstance(body, dict):
         return found
     for key in ("inputs", "state"):
-        for prop, value in _props(body.get(key) or []):
-            if prop in NAV_PROPS:
+        entries = body.get(key) or []
+        declared = list((spec or {}).get(key) or [])
+        for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
+            if _navigation(entry, declared[i] if i < len(declared) else None):
                 continue
-            for text in _strings(value):
-                found.update(_CODE.findall(text))
+            for value in _props(entry, 1):
+                for text in _strings(value):
+                    found.update(_CODE.findall(text))
     return found
 
 
@@ -89,17 +121,31 @@ def _wall_callback(body: Any) -> bool:
     return (output.startswith("..") and "_pages_content.children" in output) or output.startswith("_pages_")
 
 
-def check_callback_payload() -> None:
+def _body() -> Any:
+    """The callback payload; nesting too deep for the parser answers 400, not 500."""
+    try:
+        return flask.request.get_json(silent=True)
+    except RecursionError:
+        raise PayloadTooDeep() from None
+
+
+def check_callback_payload(callback_map: dict[str, Any] | None = None) -> None:
     """Refuses (403, audited) a callback whose payload names a region outside scope, and any
-    callback but the wall's own for a role that may see only the wall."""
+    callback but the wall's own for a role that may see only the wall; a payload nested too
+    deep answers 400."""
+    body = _body()
     principal = current_principal()
     if principal is None:
         return
-    body = flask.request.get_json(silent=True)
     if not principal.can("desk") and not _wall_callback(body):
         scope.require_permission("desk", message="当前角色只能查看大屏")
     wh = scope.context().warehouse
-    codes = payload_regions(body)
+    output = body.get("output") if isinstance(body, dict) else None
+    spec = (callback_map or {}).get(output) if isinstance(output, str) else None
+    try:
+        codes = payload_regions(body, spec)
+    except RecursionError:
+        raise PayloadTooDeep() from None
     if len(codes) > _MAX_CODES:
         raise scope.deny(f"{len(codes)}个地区", action="callback")
     for code in sorted(codes):
@@ -119,8 +165,11 @@ def gate_callbacks(app: dash.Dash) -> None:
 
     @functools.wraps(original)
     def gated(*args: Any, **kwargs: Any) -> Any:
-        check_callback_payload()
-        return original(*args, **kwargs)
+        check_callback_payload(app.callback_map)
+        try:
+            return original(*args, **kwargs)
+        except RecursionError:  # Dash walks nested inputs recursively too
+            raise PayloadTooDeep() from None
 
     gated.__scope_gate__ = True  # type: ignore[attr-defined]
     server.view_functions[endpoint] = gated

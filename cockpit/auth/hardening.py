@@ -17,7 +17,7 @@ from werkzeug.serving import WSGIRequestHandler
 log = logging.getLogger(__name__)
 
 _MESSAGES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "未找到", 405: "不支持该请求方法",
-             413: "请求过大", 429: "请求过于频繁", 500: "服务器内部错误，请稍后再试"}  # fmt: skip
+             413: "请求内容过大，已拒绝", 429: "请求过于频繁", 500: "服务器内部错误，请稍后再试"}  # fmt: skip
 
 
 def content_security_policy(app: dash.Dash) -> str:
@@ -55,7 +55,8 @@ def init_app(server: flask.Flask, app: dash.Dash) -> None:
             # chunks) would be revalidated on every page load: an hour, then the ETag decides.
             headers.setdefault("Cache-Control", "public, max-age=3600")
         if flask.request.path.startswith(("/api/", "/exports/", "/_dash-update-component", "/login")):
-            headers.setdefault("Cache-Control", "no-store")  # government data stays out of shared caches
+            # Government data stays out of every cache; replaces send_file's "no-cache".
+            headers["Cache-Control"] = "no-store"
         return response
 
     @server.errorhandler(Exception)

@@ -16,6 +16,8 @@ import plotly.io as pio
 from shapely.geometry import MultiPolygon, mapping, shape
 from shapely.geometry.polygon import orient
 
+from cockpit.formatting import plain
+
 TOPOJSON_URL = "/assets/topojson/"
 GRAPH_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False, "locale": "zh-CN"}
 
@@ -140,7 +142,7 @@ def region_map_dict(
             "marker": {"size": [LEVEL_SIZES.get(lv, 8) for lv in incidents["level"]],
                        "color": [LEVEL_COLOURS.get(lv, "#4fb3ff") for lv in incidents["level"]],
                        "line": {"color": "#ffffff", "width": 1.2}, "symbol": "diamond"},
-            "text": [f"<b>{t}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {r}" for t, lv, r in zip(
+            "text": [f"<b>{plain(t)}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {plain(r)}" for t, lv, r in zip(
                 incidents["title"], incidents["level"], incidents["region_name"], strict=True)],
             # A click on a marker drills to its county; the incident id (when given) opens its detail.
             "customdata": _rows(incidents[[c for c in ("adcode", "incident_id") if c in incidents]]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,9 +69,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+# Whitespace and control characters Excel skips before reading a cell as a formula.
+_LEADING = re.compile(r"^[\s\x00-\x1f\x7f]*")
+
+
 def _guard(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by Excel: a feed could smuggle one in.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+    # A cell starting with = + - @ (after any whitespace or control characters, such as TAB or CR)
+    # is run as a formula by Excel: a feed could smuggle one in. Plain numbers are left alone.
+    lead = _LEADING.match(text)
+    start = lead.end() if lead else 0
+    if text[start : start + 1] not in _FORMULA_START or (start == 0 and _is_number(text)):
+        return text
+    return "'" + text
 
 
 def _is_number(text: str) -> bool:

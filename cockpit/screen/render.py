@@ -20,7 +20,7 @@ from dash import html
 from cockpit import targets
 from cockpit.alarms import pending_alarms
 from cockpit.charts.map import region_map_dict
-from cockpit.formatting import number, period_label
+from cockpit.formatting import number, period_label, plain
 from cockpit.memo import Memo
 from cockpit.nav import map_parent
 from cockpit.records import first_record, records
@@ -77,10 +77,10 @@ def _score_values(parent: str, services: Services) -> pd.DataFrame:
     frame["rank"] = targets.rank_among(frame["value"], "higher")
     n = int(frame["value"].notna().sum())
     frame["hover"] = [
-        f"<b>{r['name']}</b><br>目标达标率：{number(r['value'], '%', 0)}（{int(r['met'])}/{int(r['total'])} 项达标）"
-        f"<br>落后：{'、'.join(r['red_names'][:3]) + ('等' if len(r['red_names']) > 3 else '') if r['red'] else '无'}"
+        f"<b>{plain(r['name'])}</b><br>目标达标率：{number(r['value'], '%', 0)}（{int(r['met'])}/{int(r['total'])} 项达标）"
+        f"<br>落后：{'、'.join(plain(n) for n in r['red_names'][:3]) + ('等' if len(r['red_names']) > 3 else '') if r['red'] else '无'}"
         f"<br>同级排名：{int(r['rank'])}/{n}"
-        if not pd.isna(r["value"]) else f"<b>{r['name']}</b><br>暂无数据"
+        if not pd.isna(r["value"]) else f"<b>{plain(r['name'])}</b><br>暂无数据"
         for r in records(frame)
     ]  # fmt: skip
     return frame
@@ -140,7 +140,7 @@ def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str,
     decimals, unit = int(ind["decimals"]), str(ind["unit"])
     ranked = int(frame["value"].notna().sum())
     frame["hover"] = [
-        f"<b>{r['name']}</b><br>{ind['name']}：{number(r['value'], ind['unit'], decimals)}"
+        f"<b>{plain(r['name'])}</b><br>{plain(ind['name'])}：{number(r['value'], ind['unit'], decimals)}"
         f"<br>目标：{number(r['target_value'], ind['unit'], decimals)}"
         f"{'' if pd.isna(r['pace_target']) else ' · 序时 ' + number(r['pace_target'], unit, decimals)}"
         f" · {targets.STATUS_LABELS[None if pd.isna(r['status']) else r['status']]}"

@@ -21,6 +21,7 @@ from cockpit.charts.map import template
 from cockpit.formatting import number, period_label, points
 from cockpit.records import records
 from cockpit.theme import theme as theme_colours
+from cockpit.ui.panels import ERROR_MESSAGE
 
 KPI_CODES = (
     "online_service_rate",
@@ -91,9 +92,8 @@ def tile(title: str, body: Any, footer: html.Div | None, *, name: str, extra_cla
 
 
 def error_tile(name: str, title: str, exc: Exception) -> html.Div:
-    return tile(
-        title, html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error"), None, name=name
-    )
+    """A tile that failed: a plain message; ``safe_render`` has logged ``exc``."""
+    return tile(title, html.Div(ERROR_MESSAGE, className="tile-error"), None, name=name)
 
 
 def kpi_cards(

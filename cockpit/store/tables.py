@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -126,4 +127,26 @@ signin_failure = Table(
     Column("last_at", TIME, nullable=False),
     Column("locked_until", TIME),  # set when the limit is reached; a success or `unlock` clears it
     Index("ix_signin_failure_last_at", "last_at"),
+)
+
+# Background jobs (``cockpit.store.jobs``): every worker reports the same progress. A job's files
+# stay on disk (``<exports>/jobs/<id>/``); the row names them.
+job = Table(
+    "job",
+    metadata,
+    Column("id", String(32), primary_key=True),  # uuid4 hex: the folder's name
+    Column("kind", String(16), nullable=False),  # briefing
+    Column("owner", USERNAME),  # who asked (None: the command line)
+    Column("region", String(12), nullable=False),  # the adcode the job is about
+    Column("params", Text, nullable=False, server_default="{}"),  # JSON: what else was asked
+    Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("progress", Float, nullable=False, server_default=text("0")),  # share done, 0..1
+    Column("message", Text),  # the progress text shown
+    Column("error", Text),  # why it failed, fit for the user
+    Column("files", Text, nullable=False, server_default="{}"),  # JSON: format -> file name
+    Column("seconds", Float),  # how long it ran
+    Column("created_at", TIME, nullable=False),
+    Column("updated_at", TIME, nullable=False),
+    Column("finished_at", TIME),
+    Index("ix_job_updated_at", "updated_at"),
 )

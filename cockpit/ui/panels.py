@@ -13,6 +13,8 @@ from dash import dcc, html
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.theme import theme
 
+# What a panel or tile that failed to render says: never the exception (the log keeps it).
+ERROR_MESSAGE = "暂时无法加载，请稍后重试"
 # A figure slot that failed to render: an empty plot saying so.
 ERROR_FIGURE = {"data": [], "layout": {"annotations": [{"text": "暂时无法加载", "showarrow": False}],
                                        "paper_bgcolor": "rgba(0,0,0,0)", "xaxis": {"visible": False},
@@ -20,7 +22,8 @@ ERROR_FIGURE = {"data": [], "layout": {"annotations": [{"text": "暂时无法加
 
 
 def error_block(exc: Exception) -> html.Div:
-    return html.Div(f"暂时无法加载：{type(exc).__name__}", className="tile-error")
+    """The body of a failed panel: a plain message; ``safe_render`` has logged ``exc``."""
+    return html.Div(ERROR_MESSAGE, className="tile-error")
 
 
 def safe_render(page: str, name: str, render: Callable[[], Any], on_error: Callable[[Exception], Any]) -> Any:

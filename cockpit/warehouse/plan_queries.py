@@ -448,7 +448,7 @@ class PlanQueries:
     def departments(self, region: str, today: date) -> list[str]:
         frame = self._df(
             "departments",
-            f"{self._with_tasks()} SELECT department, count(*) AS n FROM staged GROUP BY ALL ORDER BY n DESC",
+            f"{self._with_tasks()} SELECT department, count(*) AS n FROM staged GROUP BY ALL ORDER BY n DESC, department",
             {"r": region, "today": today, "dept": ""},
         )
         return frame["department"].tolist()

@@ -59,6 +59,16 @@ def _day(text: str) -> date | None:
         return None
 
 
+EARLIEST = date(2000, 1, 1)
+AHEAD = timedelta(days=366)  # a "to" date may run past today (cut at now), but not beyond a year
+
+
+def _sane(first: date, last: date, now: datetime) -> bool:
+    """Dates the pages can count over: none before 2000, none more than a year after now (a
+    ``to`` of 9999-12-31 would overflow the day after it)."""
+    return first >= EARLIEST and last <= now.date() + AHEAD
+
+
 def _cn_day(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -81,7 +91,7 @@ def resolve_window(
     if raw_from or raw_to:
         first = _day(str(raw_from or "")[:32]) if raw_from else None
         last = _day(str(raw_to or "")[:32]) if raw_to else now.date()
-        if first is None or last is None or first > last or first > now.date() or first.year < 2000:
+        if first is None or last is None or first > last or first > now.date() or not _sane(first, last, now):
             notices.append(
                 f"时间范围“{str(raw_from or '')[:12]}～{str(raw_to or '')[:12]}”无效，已显示默认时段"
             )
