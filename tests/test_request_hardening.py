@@ -64,6 +64,13 @@ def test_formulas_after_leading_whitespace_are_escaped(text: str) -> None:
     assert "'" + text in cells and text not in cells
 
 
+def test_control_characters_in_a_cell_are_shown_not_fatal_in_xlsx() -> None:
+    frame = pd.DataFrame({"name": ["甲\x00乙", "响铃\x07", "正常"]})
+    sheet = load_workbook(io.BytesIO(to_xlsx(ExportHeader("t"), [("name", "名称")], frame))).active
+    cells = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert cells[-3:] == ["甲\\x00乙", "响铃\\x07", "正常"]
+
+
 def test_oversize_callback_body_is_413(app: Any, county: UserClient) -> None:
     assert app.server.config["MAX_CONTENT_LENGTH"] == Settings().max_request_bytes == 2 * 1024 * 1024
     body = map_payload(COUNTY)

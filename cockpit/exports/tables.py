@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -84,6 +85,12 @@ def _guard(text: str) -> str:
     return "'" + text
 
 
+def _xlsx_text(text: str) -> str:
+    """A text cell for a workbook: escaped like any export, and the control characters XML can't
+    hold (NUL, BEL, …) written as visible escapes (``\\x00``) instead of breaking the file."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", _guard(text))
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -123,7 +130,7 @@ def to_xlsx(
     for n, row in enumerate(head_rows):
         cells = []
         for value in row:
-            cell = WriteOnlyCell(ws, value=_guard(value))
+            cell = WriteOnlyCell(ws, value=_xlsx_text(value))
             cell.font = Font(bold=True, size=14) if n == 0 else bold if value.endswith("：") else Font()
             cell.alignment = Alignment(vertical="top")
             cells.append(cell)
@@ -144,7 +151,7 @@ def to_xlsx(
         for value in record:
             value = _cell(value)
             if isinstance(value, str):
-                value = _guard(value)
+                value = _xlsx_text(value)
             cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
