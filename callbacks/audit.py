@@ -40,26 +40,36 @@ def _filters(event: Any, username: Any, region: Any) -> tuple[dict[str, Any], st
             "regions": regions}, ""  # fmt: skip
 
 
-def audit_rows(
-    event: Any, username: Any, region: Any, start: int = 0, end: int = LIMIT
-) -> tuple[list[dict[str, Any]], str]:
-    """Rows ``start``..``end`` (newest first) and the status line."""
+def _page(
+    event: Any, username: Any, region: Any, start: int, end: int
+) -> tuple[list[dict[str, Any]], int, str]:
+    """Rows ``start``..``end`` (newest first), how many the filters select, and a message for
+    filters that can't be used."""
     filters, problem = _filters(event, username, region)
     if problem:
-        return [], problem
+        return [], 0, problem
     settings = current().settings
-    frame = audit.query(settings, **filters, offset=start, limit=max(0, min(end, start + LIMIT) - start))
-    rows = records(frame.astype(object).where(frame.notna(), None))
+    rows: list[dict[str, Any]] = []
+    if end > start:
+        frame = audit.query(settings, **filters, offset=start, limit=min(end, start + LIMIT) - start)
+        rows = records(frame.astype(object).where(frame.notna(), None))
     for row in rows:
         row["event_name"] = audit.EVENT_NAMES.get(row["event"], row["event"])
         row["at"] = str(row["at"] or "").replace("T", " ")
         row["outcome_name"] = OUTCOME_NAMES.get(str(row["outcome"]), row["outcome"])
         row["role_name"] = ROLE_NAMES.get(str(row["role"]), row["role"])
-    return rows, _status(audit.total(settings, **filters), len(archived_files(settings)))
+    return rows, audit.total(settings, **filters), ""
 
 
-def _status(total: int, files: int) -> str:
-    return f"共 {total:,} 条" + (f"；另有 {files} 个归档文件" if files else "")
+def audit_rows(
+    event: Any, username: Any, region: Any, start: int = 0, end: int = LIMIT
+) -> tuple[list[dict[str, Any]], str]:
+    """Rows ``start``..``end`` (newest first) and the status line."""
+    rows, total, problem = _page(event, username, region, start, end)
+    if problem:
+        return rows, problem
+    files = len(archived_files(current().settings))
+    return rows, f"共 {total:,} 条" + (f"；另有 {files} 个归档文件" if files else "")
 
 
 def _block(request: Any, view: Any) -> Any:
@@ -70,9 +80,8 @@ def _block(request: Any, view: Any) -> Any:
         end = min(start + PAGE_ROWS * 5, max(start, int(request.get("endRow") or start + PAGE_ROWS)))
     except (TypeError, ValueError):
         return EMPTY
-    rows, _ = audit_rows(view.get("event"), view.get("user"), view.get("region"), start, end)
-    filters, problem = _filters(view.get("event"), view.get("user"), view.get("region"))
-    return {"rowData": rows, "rowCount": 0 if problem else audit.total(current().settings, **filters)}
+    rows, total, _ = _page(view.get("event"), view.get("user"), view.get("region"), start, end)
+    return {"rowData": rows, "rowCount": total}
 
 
 def register(app: dash.Dash) -> None:

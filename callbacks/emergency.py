@@ -117,7 +117,7 @@ def render_alarms(view: EventView, services: Services, now: datetime, message: s
 
 def render_kpis(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
-    window = view.resolve(now, "year")
+    window = view.resolve(now, PAGE.default_kind)
     total = q.incident_stats(view.region, window, cat, lvl)
     row = total[total["adcode"].isna()].iloc[0]
     last = q.incident_stats(view.region, window.last_year(), cat, lvl)
@@ -194,7 +194,7 @@ def _fill_hover(r: dict[str, Any], names: Any, label: str) -> str:
 
 def render_map(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
-    window = view.resolve(now, "year")
+    window = view.resolve(now, PAGE.default_kind)
     parent, selected = map_parent(services.warehouse, view.region)
     level = "city" if parent == services.settings.province_adcode else "county"
     boundaries = services.warehouse.boundaries(level, parent)
@@ -287,7 +287,9 @@ def render_detail(view: EventView, services: Services, now: datetime) -> Any:
 def render_warnings(view: EventView, services: Services, now: datetime) -> Any:
     q = _q(services)
     warnings = q.warnings_in_force(view.region, now)
-    issued = q.warnings_issued(view.region, view.resolve(now, "year")).set_index("color")["n"].to_dict()
+    issued = (
+        q.warnings_issued(view.region, view.resolve(now, PAGE.default_kind)).set_index("color")["n"].to_dict()
+    )
     rows = [
         html.Li([html.Span(r["color"][0], className=f"warn-dot {r['color']}"), html.B(f"{r['hazard']}{r['color']}预警"),
                  html.Span(f" {r['region_name']} · {r['issuer'] or '—'}", className="muted"),
@@ -303,7 +305,7 @@ def render_warnings(view: EventView, services: Services, now: datetime) -> Any:
 
 def render_timeline(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
-    window = view.resolve(now, "year")
+    window = view.resolve(now, PAGE.default_kind)
     frame = q.incidents(view.region, window, cat, lvl)
     fig = go.Figure()
     for level in reversed(INCIDENT_LEVELS):  # serious ones drawn last, on top
@@ -332,7 +334,7 @@ def render_timeline(view: EventView, services: Services, now: datetime) -> Any:
 
 def render_stats(view: EventView, services: Services, now: datetime) -> Any:
     q, (cat, lvl) = _q(services), _filters(view)
-    window = view.resolve(now, "year")
+    window = view.resolve(now, PAGE.default_kind)
     stats = q.incident_stats(view.region, window, cat, lvl)
     region = services.warehouse.region(view.region) or {"name": ""}
     rows = []
@@ -352,7 +354,7 @@ def render_stats(view: EventView, services: Services, now: datetime) -> Any:
 
 
 def render_matrix(view: EventView, services: Services, now: datetime) -> Any:
-    window = view.resolve(now, "year")
+    window = view.resolve(now, PAGE.default_kind)
     frame = _q(services).incident_matrix(view.region, window)
     pivot = frame.pivot_table(index="category", columns="level", values="n", aggfunc="sum", fill_value=0)
     pivot = pivot.reindex(index=list(INCIDENT_CATEGORIES), columns=list(INCIDENT_LEVELS), fill_value=0)
@@ -366,7 +368,7 @@ def render_matrix(view: EventView, services: Services, now: datetime) -> Any:
 
 
 def render_list(view: EventView, services: Services, now: datetime) -> Any:
-    window = view.resolve(now, "year")
+    window = view.resolve(now, PAGE.default_kind)
     frame = _q(services).incidents(view.region, window, *_filters(view))
     rows = [
         [f"{r['occurred_at']:%m-%d %H:%M}", dcc.Link(r["title"], href=view.href(incident=r["incident_id"])), _level_tag(r["level"]),

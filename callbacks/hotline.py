@@ -43,7 +43,7 @@ HOT_DAYS = 7
 def _ctx(
     view: EventView, services: Services, now: datetime
 ) -> tuple[HotlineQueries, Window, str | None, str | None]:
-    return (services.queries.hotline, view.resolve(now, "month"), view.filters.get("category"),
+    return (services.queries.hotline, view.resolve(now, PAGE.default_kind), view.filters.get("category"),
             view.filters.get("channel"))  # fmt: skip
 
 

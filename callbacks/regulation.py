@@ -42,7 +42,7 @@ MIN_DONE = 3  # a sector needs this many finished inspections before its rate is
 
 
 def _ctx(view: EventView, services: Services, now: datetime) -> tuple[RegulationQueries, Window, str | None]:
-    return services.queries.regulation, view.resolve(now, "year"), view.filters.get("department")
+    return services.queries.regulation, view.resolve(now, PAGE.default_kind), view.filters.get("department")
 
 
 def _total(frame: pd.DataFrame) -> dict[str, Any]:

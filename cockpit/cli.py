@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from cockpit.auth.commands import users_app
 from cockpit.settings import Settings
+
+if TYPE_CHECKING:
+    from etl.runner import RunResult
 from cockpit.store.commands import db_app
 
 app = typer.Typer(help="山西省政府治理“领导驾驶舱” — 管理命令", no_args_is_help=True, add_completion=False)
@@ -45,7 +48,7 @@ def _progress() -> Progress:
     )  # fmt: skip
 
 
-def _run_with_progress(settings: Settings, names: list[str], title: str) -> dict[str, Any]:
+def _run_with_progress(settings: Settings, names: list[str], title: str) -> dict[str, RunResult | Exception]:
     """Runs the feeds ``names`` with a progress bar, printing each one's counts as it finishes."""
     from etl.runner import run_all
 
@@ -56,7 +59,7 @@ def _run_with_progress(settings: Settings, names: list[str], title: str) -> dict
             progress.advance(task)
             _print_result(name, result)
 
-        return dict(run_all(settings, names, on_done=done))
+        return run_all(settings, names, on_done=done)
 
 
 @app.command()

@@ -45,7 +45,7 @@ def parse_view(services: Services, params: dict[str, Any]) -> EventView:
         services,
         PATH,
         params,
-        default_kind="year",
+        default_kind=PAGE.default_kind,
         allowed={"category": ("事件类别", INCIDENT_CATEGORIES), "level": ("事件级别", INCIDENT_LEVELS)},
     )
     incident = params.get("incident")

@@ -31,7 +31,7 @@ def parse_view(services: Services, params: dict[str, Any]) -> EventView:
         services,
         PATH,
         params,
-        default_kind="month",
+        default_kind=PAGE.default_kind,
         allowed={
             "category": ("诉求类别", lambda: queries.hotline_vocabulary()["category"]),
             "channel": ("渠道", lambda: queries.hotline_vocabulary()["channel"]),

@@ -44,7 +44,7 @@ def parse_view(services: Services, params: dict[str, Any]) -> EventView:
         services,
         PATH,
         params,
-        default_kind="year",
+        default_kind=PAGE.default_kind,
         allowed={
             "metric": ("地图指标", {k: v[0] for k, v in METRICS.items()}),
             "department": ("部门", queries.departments),

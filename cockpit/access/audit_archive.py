@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from cockpit import store
 from cockpit.access import audit
@@ -88,10 +88,3 @@ def read_archive(path: Path) -> list[dict[str, object]]:
     """The rows of one archive file, as they were in the store."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
-
-
-def oldest_kept(settings: Settings) -> str | None:
-    """The time of the oldest row still in the store (for the audit page's note)."""
-    with store.database(settings).connect() as conn:
-        value = conn.execute(select(func.min(audit_table.c.at))).scalar_one_or_none()
-    return str(value) if value is not None else None

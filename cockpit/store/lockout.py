@@ -133,7 +133,7 @@ def _reserve(conn: Connection, username: str, ip: str | None, now: datetime, lim
             update(table)
             .where(
                 _key(name, address),
-                or_(table.c.locked_until.is_(None), table.c.locked_until <= at),
+                _unlocked(at),
                 or_(table.c.failures < limit, restart),
             )
             .values(
@@ -164,6 +164,11 @@ def _reserve(conn: Connection, username: str, ip: str | None, now: datetime, lim
     return Reservation(True, user_failures=max(0, int(total) - 1))
 
 
+def _unlocked(at: str) -> ColumnElement[bool]:
+    """The key is not locked at ``at`` (never locked, or its lock has run out)."""
+    return or_(table.c.locked_until.is_(None), table.c.locked_until <= at)
+
+
 def _create(engine: Engine, username: str, address: str, now: datetime, limits: Limits) -> None:
     """Adds a key's row (another worker may just have done so); clears keys whose window has passed."""
     at, since = _text(now), _text(now - limits.window)
@@ -175,9 +180,7 @@ def _create(engine: Engine, username: str, address: str, now: datetime, limits: 
             # Rows locked by a sign-in under way are skipped, not waited for (no deadlock).
             stale = conn.execute(
                 select(table.c.username, table.c.ip)
-                .where(
-                    table.c.last_at <= since, or_(table.c.locked_until.is_(None), table.c.locked_until <= at)
-                )
+                .where(table.c.last_at <= since, _unlocked(at))
                 .limit(PRUNE_BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
@@ -199,7 +202,7 @@ def failed(engine: Engine, username: str, ip: str | None, *, now: datetime, limi
                 update(table)
                 .where(
                     _key(name, address),
-                    or_(table.c.locked_until.is_(None), table.c.locked_until <= at),
+                    _unlocked(at),
                     table.c.failures >= limit,
                 )
                 .values(locked_until=_text(until))
