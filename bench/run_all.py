@@ -9,6 +9,7 @@ then per scale runs
 * ``bench/callbacks.py`` — server time of every page and drill callback, cold and warm, vs bare DuckDB;
 * ``bench/events_queries.py`` — the /emergency, /regulation, /hotline queries vs bare DuckDB;
 * ``bench/load.py`` — 50 viewers against its own ``cockpit serve --workers 2`` on a loopback port;
+* ``bench/exports.py`` — four users exporting 100,000 rows at once: ``/healthz`` p99 and memory;
 * ``bench/screen_drill.py`` — a real browser against a ``cockpit serve --workers 2`` started here;
 
 and once ``bench/etl_throughput.py`` (feed runs vs DuckDB reading the same file). Each prints its own
@@ -44,7 +45,15 @@ BENCH = ROOT / "bench"
 PYTHON = sys.executable
 AS_OF = "2026-11-28"  # the demo's pinned "today", as the tests and bench/events_queries.py use
 # A hung benchmark must not hang the run: generous per-step bounds (seconds).
-TIMEOUTS = {"build": 900, "etl": 900, "callbacks": 900, "events": 900, "load": 600, "browser": 900}
+TIMEOUTS = {
+    "build": 900,
+    "etl": 900,
+    "callbacks": 900,
+    "events": 900,
+    "load": 600,
+    "exports": 600,
+    "browser": 900,
+}
 
 
 def scale_env(work: Path, secret: str) -> dict[str, str]:
@@ -276,6 +285,9 @@ class Bench:
                                   "--duration", str(self.args.load_seconds), "--workers", "2",
                                   "--log", str(self.out / f"load-server-{tag}.log")],
                   env, json_out=self.out / f"load-{tag}.json")  # fmt: skip
+        self.step(scale, "exports", [*py, str(BENCH / "exports.py"), "--scale", scale,
+                                     "--log", str(self.out / f"exports-server-{tag}.log")],
+                  env, json_out=self.out / f"exports-{tag}.json")  # fmt: skip
         if not self.args.skip_browser:
             self.browser(scale, env, work)
 

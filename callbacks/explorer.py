@@ -17,11 +17,14 @@ import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, no_update
 
-from cockpit import ids
+from cockpit import background, ids
 from cockpit.briefing.facts import now_of
 from cockpit.exports import grid
+from cockpit.exports import jobs as export_jobs
 from cockpit.services import current
+from cockpit.ui.jobs import notice, queued, register_job_poll
 from cockpit.warehouse.explorer_queries import FilterError, Query, compile_query
+from layouts.explorer import export_links
 
 log = logging.getLogger("callbacks.explorer")
 EMPTY = {"rowData": [], "rowCount": 0}
@@ -47,6 +50,10 @@ def _cell(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def _job(name: str) -> dict[str, str]:
+    return {"type": ids.EXPORT_JOB, "name": name}
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -84,6 +91,8 @@ def register(app: dash.Dash) -> None:
         Output(ids.EXPLORER_COUNT, "children"),
         Output(ids.EXPLORER_NOTICE, "children"),
         Output({"type": ids.EXPORT_GRID, "fmt": ALL}, "href"),
+        Output({"type": ids.EXPORT_GRID, "fmt": ALL}, "title"),
+        Output({"type": ids.EXPORT_GRID, "fmt": ALL}, "className"),
         Input(ids.EXPLORER_GRID, "getRowsRequest"),
         State(ids.EXPLORER_VIEW, "data"),
         State({"type": ids.EXPORT_GRID, "fmt": ALL}, "id"),
@@ -97,12 +106,42 @@ def register(app: dash.Dash) -> None:
             compiled = compile_query(q, now_of(services))
             total, as_of = services.queries.explorer.count(compiled)
         except FilterError as exc:
-            return "0 行", f"筛选无效：{exc}", [no_update] * len(link_ids)
+            keep = [no_update] * len(link_ids)
+            return "0 行", f"筛选无效：{exc}", keep, keep, keep
         stamp = f" · 数据截至 {as_of:%Y-%m-%d %H:%M}" if as_of is not None and as_of == as_of else ""
         described = grid.describe_filters(q)
         notice = "" if described == "无" else f"表格筛选：{described}"
-        hrefs = [grid.href(f"/exports/grid.{link['fmt']}", q) for link in link_ids]
-        return f"共 {total:,} 行{stamp}", notice, hrefs
+        links = export_links(services, q, [link["fmt"] for link in link_ids])
+        classes = [f"{link.class_name}{' secondary' if i else ''}" for i, link in enumerate(links)]
+        return (f"共 {total:,} 行{stamp}", notice, [link.href for link in links],
+                [link.title for link in links], classes)  # fmt: skip
+
+    @app.callback(
+        Output(_job("job"), "data"),
+        Output(_job("timer"), "disabled"),
+        Output(_job("status"), "children"),
+        Input({"type": ids.EXPORT_GRID, "fmt": ALL}, "n_clicks"),
+        State(ids.EXPLORER_VIEW, "data"),
+        State(ids.EXPLORER_GRID, "getRowsRequest"),
+        prevent_initial_call=True,
+    )
+    def export_start(_clicks: list[Any], view: dict[str, Any] | None, request: dict[str, Any] | None) -> Any:
+        """A click on a large export's button starts the job (a small one's link downloads by itself)."""
+        trigger = ctx.triggered_id
+        fmt = trigger.get("fmt") if isinstance(trigger, dict) else None
+        if not ctx.triggered or not ctx.triggered[0].get("value") or fmt not in grid.MIMES:
+            return no_update, no_update, no_update
+        services = current()
+        try:
+            q = _query(view, request)
+            if export_jobs.inline(services, q, fmt):
+                return no_update, no_update, no_update
+            job_id = export_jobs.start(services, q, fmt)
+        except (FilterError, background.JobRefused) as exc:
+            return None, True, notice(str(exc))
+        return job_id, False, queued("导出", ids.EXPORT_JOB)
+
+    register_job_poll(app, ids.EXPORT_JOB, "导出", export_jobs.status)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, State, ctx, html, no_update
 
-from cockpit import ids
+from cockpit import background, ids
 from cockpit.briefing import jobs
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import current
+from cockpit.ui.jobs import notice, queued, register_job_poll
 
 _ADCODE = re.compile(r"^\d{6}$")
 
@@ -94,39 +95,10 @@ def register(app: dash.Dash) -> None:
         if not _ADCODE.match(region) or services.warehouse.region(region) is None:
             return None, True, html.Div("未知地区，无法生成简报", className="notice")
         indicators = [str(c) for c in (state.get("indicators") or []) if isinstance(c, str)][:12]
-        job_id = jobs.start(services, region, state.get("period") or None, indicators or None)
-        return job_id, False, _progress({"state": "queued", "progress": 0, "message": "排队中"})
+        try:
+            job_id = jobs.start(services, region, state.get("period") or None, indicators or None)
+        except background.JobRefused as exc:
+            return None, True, notice(str(exc))
+        return job_id, False, queued("简报", ids.EXPORT_BRIEFING)
 
-    @app.callback(
-        Output(_brief("status"), "children", allow_duplicate=True),
-        Output(_brief("timer"), "disabled", allow_duplicate=True),
-        Input(_brief("timer"), "n_intervals"),
-        State(_brief("job"), "data"),
-        prevent_initial_call=True,
-    )
-    def poll(_n: int, job_id: str | None) -> Any:
-        services = current()
-        found = jobs.status(services, job_id) if isinstance(job_id, str) else None
-        if found is None:
-            return html.Div("未找到简报任务", className="notice"), True
-        jobs.require_owner(services, found)  # another user's job: refused (403, audited)
-        return _progress(found), found["state"] in ("done", "failed")
-
-
-def _progress(found: dict[str, Any]) -> html.Div:
-    share = float(found.get("progress") or 0.0)
-    if found.get("state") == "failed":
-        return html.Div(f"简报生成失败：{found.get('message')}", className="notice brief-failed")
-    if found.get("state") == "done":
-        job = found["id"]
-        links = [html.A(f"下载 {fmt.upper()}", href=f"/exports/jobs/{job}/{fmt}", download="",
-                        className="brief-download", id={"type": ids.EXPORT_BRIEFING, "name": f"download-{fmt}"})
-                 for fmt in ("pptx", "pdf") if fmt in (found.get("files") or {})]  # fmt: skip
-        took = f"（用时 {found.get('seconds')} 秒）" if found.get("seconds") is not None else ""
-        return html.Div(
-            [html.Div(f"简报已生成{took}", className="brief-done"), *links], className="brief-result"
-        )
-    return html.Div([
-        html.Div(html.Div(className="brief-fill", style={"width": f"{max(3.0, share * 100):.0f}%"}), className="brief-bar"),
-        html.Div(f"{share * 100:.0f}% · {found.get('message') or ''}", className="muted small"),
-    ])  # fmt: skip
+    register_job_poll(app, ids.EXPORT_BRIEFING, "简报", jobs.status)

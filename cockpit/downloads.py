@@ -10,19 +10,23 @@ inside the principal's scope (403 and a ``denied`` audit row otherwise); each on
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlencode
 
 import flask
 
+from cockpit import background
 from cockpit.access import audit, scope
 from cockpit.briefing import FORMATS as BRIEFING_FORMATS
-from cockpit.briefing import facts, figures, jobs
+from cockpit.briefing import facts, figures
+from cockpit.briefing import jobs as briefing_jobs
 from cockpit.briefing.facts import FactsError, now_of
 from cockpit.exports import grid
+from cockpit.exports import jobs as export_jobs
 from cockpit.exports.charts import FORMATS as CHART_FORMATS
 from cockpit.exports.charts import Caption, ChartExportError, figure_bytes
 from cockpit.exports.pdf import PdfError
@@ -41,11 +45,13 @@ def _error(message: str, status: int = 400) -> flask.Response:
     return response
 
 
-def _attachment(body: bytes | Path, mime: str, name: str) -> flask.Response:
+def _attachment(body: bytes | Path | BinaryIO, mime: str, name: str) -> flask.Response:
     """A download: the content type exactly as given (send_file would add a second charset to a
     text type that names one) and kept out of every cache."""
     response = flask.send_file(io.BytesIO(body) if isinstance(body, bytes) else body, mimetype=mime,
                                as_attachment=True, download_name=name)  # fmt: skip
+    if not isinstance(body, bytes | Path):
+        response.content_length = os.fstat(body.fileno()).st_size
     response.headers["Content-Type"] = mime
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -60,18 +66,53 @@ def _audit(event: str, region: str, **detail: Any) -> None:
     audit.record(current().settings, event, region=region[:12], detail=detail)
 
 
+def _query(services: Any) -> grid.Query:
+    """The export's parameters: the address's query string, and for a POST its JSON object too."""
+    body = flask.request.get_json(silent=True) if flask.request.method == "POST" else None
+    params = {**flask.request.args.to_dict(), **(body if isinstance(body, dict) else {})}
+    scope.require_permission("export", region=str(params.get("region") or "")[:12] or None)
+    return grid.parse_query(services, params)  # refuses an out-of-scope region
+
+
 @bp.get("/grid.<fmt>")
 def grid_export(fmt: str) -> flask.Response:
+    """A small export, written in the request and sent at once; a large one answers 409 (the page
+    runs it as a job: ``POST`` the same address)."""
     services = current()
-    scope.require_permission("export", region=str(flask.request.args.get("region") or "")[:12] or None)
     try:
-        query = grid.parse_query(services, flask.request.args)  # refuses an out-of-scope region
-        data, name, mime = grid.export(services, query, fmt, _now())
+        query = _query(services)
+        if fmt not in grid.MIMES:
+            raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
+        if not export_jobs.inline(services, query, fmt):
+            limit = services.settings.export_inline_rows
+            return _error(f"超过 {limit:,} 行的导出在后台生成：请在“数据浏览”页点击导出，"
+                          "或以 POST 请求同一地址", 409)  # fmt: skip
+        path = export_jobs.export_now(services, query, fmt)
     except FilterError as exc:
         return _error(str(exc))
-    _audit("export", query.region, kind="grid", format=fmt, dataset=query.dataset, scope=query.scope,
-           filters=grid.url_params(query))  # fmt: skip
-    return _attachment(data, mime, name)
+    except background.JobRefused as exc:
+        return _error(str(exc), 429)
+    # Opened, then removed: the open file stays readable until it is sent (and nothing is left on
+    # disk however the request ends).
+    handle = path.open("rb")
+    background.remove(services, path.parent.name)
+    return _attachment(handle, grid.MIMES[fmt], path.name)
+
+
+@bp.post("/grid.<fmt>")
+def grid_export_job(fmt: str) -> flask.Response:
+    """Starts an export job of any size (up to the row cap): 202 and where to follow it. A JSON
+    request (as every state-changing request is), its parameters in the address or the body."""
+    services = current()
+    try:
+        job_id = export_jobs.start(services, _query(services), fmt)
+    except FilterError as exc:
+        return _error(str(exc))
+    except background.JobRefused as exc:
+        return _error(str(exc), 429)
+    response = flask.jsonify(job=job_id, status=f"/exports/jobs/{job_id}")
+    response.status_code = 202
+    return response
 
 
 def chart_href(name: str, fmt: str, region: str, period: str | None, indicator: str | None) -> str:
@@ -142,32 +183,41 @@ def briefing_start() -> flask.Response:
     formats = tuple(f for f in BRIEFING_FORMATS if f in str(wanted).split(","))
     if not formats:
         return _error("未知的格式")
-    job_id = jobs.start(services, region, args.get("period") or None, codes or None, formats)  # audits
+    try:
+        job_id = briefing_jobs.start(services, region, args.get("period") or None, codes or None, formats)
+    except background.JobRefused as exc:
+        return _error(str(exc), 429)
     return flask.jsonify(job=job_id, status=f"/exports/jobs/{job_id}")
+
+
+# What each kind of job needs, and the files it may serve.
+_JOB_FILES = {briefing_jobs.KIND: ("briefing", briefing_jobs.MIME), export_jobs.KIND: ("export", grid.MIMES)}
+
+
+def _job(job_id: str) -> dict[str, Any] | None:
+    """The job, if the principal may follow it: unknown and other people's jobs answer alike."""
+    found = background.status(current(), job_id)
+    if found is None or found["kind"] not in _JOB_FILES:
+        return None
+    scope.require_permission(_JOB_FILES[found["kind"]][0])
+    background.require_owner(current(), found)  # another user's job: refused (403, audited)
+    return found
 
 
 @bp.get("/jobs/<job_id>")
 def job_status(job_id: str) -> flask.Response:
-    found = jobs.status(current(), job_id)
-    if found:
-        jobs.require_owner(current(), found)
+    found = _job(job_id)
     return flask.jsonify(found) if found else _error("未找到该任务", 404)
 
 
 @bp.get("/jobs/<job_id>/<fmt>")
 def job_file(job_id: str, fmt: str) -> flask.Response:
-    if fmt not in BRIEFING_FORMATS:
-        return _error("未知的格式", 404)
-    scope.require_permission("briefing")
-    found = jobs.status(current(), job_id)
-    if found:
-        jobs.require_owner(current(), found)
-    path = jobs.file_of(current(), job_id, fmt)
+    found = _job(job_id)
+    mimes = _JOB_FILES[found["kind"]][1] if found else {}
+    path = background.file_of(current(), job_id, fmt) if fmt in mimes else None
     if path is None:
         return _error("文件尚未生成或已过期", 404)
-    mime = {"pdf": "application/pdf",
-            "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}[fmt]  # fmt: skip
-    return _attachment(path, mime, path.name)
+    return _attachment(path, mimes[fmt], path.name)
 
 
 def init_app(server: flask.Flask) -> None:

@@ -118,4 +118,5 @@ EXPLORER_COUNT = "explorer-count"
 EXPORT_GRID = "export-grid"  # {"type": EXPORT_GRID, "fmt": "csv" | "xlsx"}
 EXPORT_CHART = "export-chart"  # {"type": EXPORT_CHART, "chart": <name>, "fmt": "png" | "svg" | "pdf"}
 EXPORT_DOWNLOAD = "export-download"
+EXPORT_JOB = "export-job"  # {"type": EXPORT_JOB, "name": "status" | "job" | "timer"}: a background export
 EXPORT_BRIEFING = "export-briefing"  # {"type": EXPORT_BRIEFING, "name": "start" | "status" | "timer"}

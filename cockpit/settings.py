@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # (<warehouse>/cockpit.sqlite3), right for one host; several hosts need a server database
     # (postgresql+psycopg://user@host/cockpit). A URL with a password belongs in the environment only.
     database_url: str | None = None
+    # Where exports and briefing jobs write their files; None: <data_dir>/cache/exports. Serving
+    # processes that share jobs share this folder.
+    exports_dir: Path | None = None
     feeds_file: Path | None = None
     demo_dir: Path | None = None
     reference_data_dir: Path | None = None
@@ -78,7 +81,13 @@ class Settings(BaseSettings):
     threads: int = Field(
         2, ge=1
     )  # measured: 4 threads per worker on 2 cores added latency and ~130 MB peak per worker
-    worker_timeout: int = Field(120, ge=10)  # seconds a request may take; large exports run in-request
+    worker_timeout: int = Field(120, ge=10)  # seconds a request may take (large exports run as jobs)
+    # Exports (cockpit/exports/grid.py): at most this many rows in one file (Excel holds 1,048,576);
+    # above export_inline_rows the file is written by a background job with progress, not in the
+    # request; each user may have jobs_per_user exports and briefings running at once.
+    export_max_rows: int = Field(500_000, ge=1_000, le=1_048_000)
+    export_inline_rows: int = Field(20_000, ge=0)
+    jobs_per_user: int = Field(2, ge=1)
     # Largest request body accepted (callbacks, forms), in bytes: a larger one answers 413.
     max_request_bytes: int = Field(2 * 1024 * 1024, ge=64 * 1024)
     # Load balancers in front that set X-Forwarded-For/-Proto (0: none; clients connect directly).
@@ -177,6 +186,12 @@ class Settings(BaseSettings):
     def today(self) -> date:
         """ "今日" everywhere: ``as_of`` when pinned, else the date in ``timezone``."""
         return self.as_of or self.now().date()
+
+    def exports_path(self) -> Path:
+        """The exports folder (created): never inside the source tree."""
+        root = self.exports_dir or self.data_dir / "cache" / "exports"
+        root.mkdir(parents=True, exist_ok=True)
+        return root
 
     def data_now(self) -> datetime:
         """The moment event figures count up to: the end of ``as_of`` when pinned, else now to the

@@ -3,13 +3,14 @@ pin — paged from DuckDB (AG Grid's infinite row model), with source feed and l
 
 The URL holds the whole state (dataset, region, scope, indicator, period, preset, grouping and the
 grid's filter/sort models), so a figure elsewhere links straight to the rows behind it, and the
-CSV/XLSX links carry the same state to ``/exports/grid.*``.
+CSV/XLSX links carry the same state to ``/exports/grid.*`` (large exports run as background jobs).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import dash
 import dash_ag_grid as dag
@@ -21,6 +22,7 @@ from cockpit.formatting import period_label
 from cockpit.nav import nav_bar
 from cockpit.services import current
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
+from cockpit.ui.jobs import job_slots
 from cockpit.warehouse.explorer_queries import (
     DATASETS,
     SCOPES,
@@ -128,6 +130,29 @@ def briefing_state(q: Query) -> dict[str, Any]:
     return {"region": q.region, "period": period, "indicators": [q.indicator] if q.indicator else []}
 
 
+class ExportLink(NamedTuple):
+    href: str | None
+    title: str
+    class_name: str
+
+
+def export_links(services: Any, q: Query, formats: Sequence[str]) -> list[ExportLink]:
+    """Each export button's address, hint and class for the rows ``q`` selects: a plain download
+    link when the file is small, a button that starts a background export when it is large (no
+    address: a click starts the job), disabled above the row cap (the hint says why)."""
+    settings = services.settings
+    try:
+        total = grid.size_of(services, q, settings.data_now())
+    except FilterError as exc:
+        return [ExportLink(None, str(exc), "export-btn disabled") for _ in formats]
+    if total > settings.export_inline_rows:
+        title = f"共 {total:,} 行：在后台生成，完成后在此处下载"
+        return [ExportLink(None, title, "export-btn background") for _ in formats]
+    return [
+        ExportLink(grid.href(f"/exports/grid.{fmt}", q), f"共 {total:,} 行", "export-btn") for fmt in formats
+    ]
+
+
 def layout(**params: Any) -> html.Div:
     services = current()
     clean = {k: v for k, v in params.items() if isinstance(v, str)}
@@ -141,11 +166,13 @@ def layout(**params: Any) -> html.Div:
             html.Div(f"无法打开：{exc}", className="notice big-notice", id=ids.EXPLORER_NOTICE),
             dcc.Link("重新开始（全省指标数据）", href=PATH, className="header-btn"),
         ], className="desk-page theme-dark explorer-page")  # fmt: skip
-    export_links = html.Div([
-        html.A("导出 CSV", id={"type": ids.EXPORT_GRID, "fmt": "csv"}, href=grid.href("/exports/grid.csv", q),
-               download="", className="export-btn"),
-        html.A("导出 XLSX", id={"type": ids.EXPORT_GRID, "fmt": "xlsx"}, href=grid.href("/exports/grid.xlsx", q),
-               download="", className="export-btn secondary"),
+    links = export_links(services, q, ("csv", "xlsx"))
+    export_block = html.Div([
+        html.A("导出 CSV", id={"type": ids.EXPORT_GRID, "fmt": "csv"}, href=links[0].href,
+               title=links[0].title, className=links[0].class_name, download="", n_clicks=0),
+        html.A("导出 XLSX", id={"type": ids.EXPORT_GRID, "fmt": "xlsx"}, href=links[1].href,
+               title=links[1].title, className=links[1].class_name + " secondary", download="", n_clicks=0),
+        *job_slots(ids.EXPORT_JOB),
     ], className="explorer-exports")  # fmt: skip
     status = html.Div([html.Span("加载中…", id=ids.EXPLORER_COUNT, className="count"),
                        html.Span(id=ids.EXPLORER_NOTICE, className="notice")], className="explorer-status")  # fmt: skip
@@ -162,7 +189,7 @@ def layout(**params: Any) -> html.Div:
     )  # fmt: skip
     head = html.Div([html.H1("数据浏览"),
                      html.Div("筛选与排序在服务器端执行，导出内容与表格当前筛选结果一致", className="muted small"),
-                     export_links], className="explorer-header")  # fmt: skip
+                     export_block], className="explorer-header")  # fmt: skip
     return html.Div([
         nav_bar(PATH, f"?region={q.region}"),
         dcc.Store(id=ids.EXPLORER_VIEW, data=grid.url_params(q)),

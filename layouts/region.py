@@ -29,6 +29,7 @@ from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
+from cockpit.ui.jobs import job_slots
 
 PATH = "/region"
 LEVEL_LABEL = {"province": "省", "city": "市", "county": "县（市、区）"}
@@ -266,10 +267,8 @@ def briefing_panel_for(state: dict[str, Any]) -> html.Div:
     """The one-click briefing of a drill state (region, period, indicators); callbacks/region.py."""
     return html.Div([
         html.Button("一键生成简报（PPTX + PDF）", id={"type": ids.EXPORT_BRIEFING, "name": "start"}, className="brief-btn", n_clicks=0),
-        html.Div(id={"type": ids.EXPORT_BRIEFING, "name": "status"}, className="brief-status"),
-        dcc.Store(id={"type": ids.EXPORT_BRIEFING, "name": "job"}),
+        *job_slots(ids.EXPORT_BRIEFING),
         dcc.Store(id={"type": ids.EXPORT_BRIEFING, "name": "state"}, data=state),
-        dcc.Interval(id={"type": ids.EXPORT_BRIEFING, "name": "timer"}, interval=700, disabled=True),
     ], className="brief-panel")  # fmt: skip
 
 

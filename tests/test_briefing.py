@@ -16,6 +16,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from typer.testing import CliRunner
 
+from cockpit import background
 from cockpit.settings import Settings
 from tests.conftest import signed_in_client
 
@@ -130,7 +131,6 @@ def client(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[Any]:
 
 
 def test_background_job_reports_progress_and_serves_files(client: Any) -> None:
-    from cockpit.briefing import jobs
     from cockpit.services import current
 
     # PPTX only: the PDF path is covered above and by the browser test; this one is about the job.
@@ -141,7 +141,7 @@ def test_background_job_reports_progress_and_serves_files(client: Any) -> None:
     job = started.get_json()["job"]
     first = client.get(f"/exports/jobs/{job}").get_json()
     assert first["state"] in ("queued", "running", "done") and 0.0 <= first["progress"] <= 1.0
-    done = jobs.wait(current(), job, timeout_s=180)
+    done = background.wait(current(), job, timeout_s=180)
     assert done is not None and done["state"] == "done", done
     assert set(done["files"]) == {"pptx"} and done["seconds"] > 0 and done["progress"] == 1.0
     assert client.get(f"/exports/jobs/{job}/pdf").status_code == 404  # not asked for
@@ -157,7 +157,6 @@ def test_a_job_is_seen_by_every_app_sharing_the_store(
     """The state is in the store, not in one process: a second app (another worker) reports the
     job started through the first, serves its file, and checks its owner the same way."""
     from cockpit.app import create_app
-    from cockpit.briefing import jobs
 
     started = client.post(
         "/exports/briefing", json={"region": "141124", "period": "2026-10", "formats": "pptx"}
@@ -171,7 +170,7 @@ def test_a_job_is_seen_by_every_app_sharing_the_store(
         assert seen.status_code == 200 and seen.get_json()["owner"] == "test-staff"
         assert seen.get_json()["params"]["region"] == "141124"
         assert stranger.get(f"/exports/jobs/{job}").status_code == 403
-        done = jobs.wait(other.server.extensions["cockpit"], job, timeout_s=180)
+        done = background.wait(other.server.extensions["cockpit"], job, timeout_s=180)
         assert done is not None and done["state"] == "done", done
         assert owner.get(f"/exports/jobs/{job}/pptx").status_code == 200
         assert stranger.get(f"/exports/jobs/{job}/pptx").status_code == 403
@@ -186,12 +185,16 @@ def test_old_jobs_are_pruned_with_their_folders(client: Any) -> None:
     from cockpit.store import jobs as job_store
 
     services = current()
-    root, engine, now = jobs.jobs_root(services), store.database(services.settings), services.settings.now()
+    root, engine, now = (
+        background.jobs_root(services),
+        store.database(services.settings),
+        services.settings.now(),
+    )
     for job_id, age in (("e" * 32, timedelta(days=2)), ("f" * 32, timedelta(hours=1))):
         job_store.create(engine, job_id, kind="briefing", owner=None, region="141124", now=now - age)
         (root / job_id).mkdir()
         (root / job_id / "简报.pptx").write_bytes(b"PK")
-    jobs._prune(services, root)
+    background.prune(services)
     assert jobs.status(services, "e" * 32) is None and not (root / ("e" * 32)).exists()
     assert jobs.status(services, "f" * 32) is not None and (root / ("f" * 32) / "简报.pptx").is_file()
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from cockpit import background
 from cockpit.exports.tables import ExportHeader, read_csv_export, to_csv, to_xlsx
 from cockpit.screen.view import View
 from cockpit.settings import Settings
@@ -123,7 +124,6 @@ def test_feeds_hide_province_counts_from_a_county_user(app: Any, settings: Setti
 
 
 def test_briefing_progress_answers_only_the_jobs_owner(app: Any, settings: Settings) -> None:
-    from cockpit.briefing import jobs
     from cockpit.services import current
 
     owner = UserClient(app, settings, "hard-brief-a", "staff", settings.province_adcode)
@@ -147,4 +147,4 @@ def test_briefing_progress_answers_only_the_jobs_owner(app: Any, settings: Setti
         assert refused.status_code == 403 and job not in refused.get_data(as_text=True)
         assert owner.callback(body).status_code == 200
     finally:
-        jobs.wait(current(), job, timeout_s=180)
+        background.wait(current(), job, timeout_s=180)

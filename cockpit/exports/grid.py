@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from cockpit.access.scope import home_region, require_region
-from cockpit.exports.tables import CSV_MIME, XLSX_MIME, ExportHeader, to_csv, to_xlsx
+from cockpit.exports.tables import CSV_MIME, XLSX_MIME, ExportHeader, write_csv, write_xlsx
 from cockpit.formatting import period_label
 from cockpit.periods import PeriodError, parse_period
 from cockpit.services import Services
 from cockpit.warehouse.explorer_queries import (
     DATASETS,
-    EXPORT_LIMIT,
     SCOPES,
     Compiled,
     FilterError,
@@ -30,6 +30,7 @@ from cockpit.warehouse.explorer_queries import (
 )
 
 MAX_MODEL_CHARS = 20_000
+MIMES = {"csv": CSV_MIME, "xlsx": XLSX_MIME}
 _ADCODE = re.compile(r"^\d{6}$")
 _OPS = {"equals": "等于", "notEqual": "不等于", "contains": "包含", "notContains": "不包含", "startsWith": "开头是",
         "endsWith": "结尾是", "lessThan": "小于", "lessThanOrEqual": "不大于", "greaterThan": "大于",
@@ -163,18 +164,60 @@ def header_for(
     return ExportHeader(f"{ds.label} · 数据浏览导出", tuple(lines))
 
 
-def export(services: Services, q: Query, fmt: str, now: datetime) -> tuple[bytes, str, str]:
-    """(file bytes, download name, MIME type) of the grid's filtered rows."""
-    if fmt not in ("csv", "xlsx"):
-        raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
-    compiled = compile_query(q, now)
-    queries = services.queries.explorer
-    total, as_of = queries.count(compiled)
-    frame = queries.rows(compiled, EXPORT_LIMIT)
-    header = header_for(services, q, compiled, len(frame), total, as_of)
-    columns = [(c.id, c.label) for c in compiled.columns]
+def too_many(total: int, cap: int) -> str:
+    return (f"共 {total:,} 行，超过单次导出上限 {cap:,} 行：请按地区、统计期或指标缩小筛选范围，"
+            "或分组汇总后再导出")  # fmt: skip
+
+
+def file_name(services: Services, q: Query, fmt: str) -> str:
     region = services.warehouse.region(q.region) or {"name": q.region}
-    name = f"{DATASETS[q.dataset].label}_{region['name']}{'_' + q.period if q.period else ''}.{fmt}"
-    if fmt == "csv":
-        return to_csv(header, columns, frame), name, CSV_MIME
-    return to_xlsx(header, columns, frame), name, XLSX_MIME
+    return f"{DATASETS[q.dataset].label}_{region['name']}{'_' + q.period if q.period else ''}.{fmt}"
+
+
+def _sized(services: Services, q: Query, now: datetime) -> tuple[Compiled, int, Any]:
+    compiled = compile_query(q, now)
+    total, as_of = services.queries.explorer.count(compiled)
+    cap = services.settings.export_max_rows
+    if total > cap:
+        raise FilterError(too_many(total, cap))
+    return compiled, int(total), as_of
+
+
+def size_of(services: Services, q: Query, now: datetime) -> int:
+    """The rows an export of ``q`` would write; ``FilterError`` above the row cap."""
+    return _sized(services, q, now)[1]
+
+
+def write(
+    services: Services,
+    q: Query,
+    fmt: str,
+    out_dir: Path,
+    now: datetime,
+    progress: Callable[[float, str], None] | None = None,
+) -> Path:
+    """Writes the grid's filtered rows to ``out_dir`` as CSV or XLSX, block by block (memory: one
+    block of rows, however many there are); returns the file. ``FilterError`` for a bad format or
+    more rows than ``export_max_rows``."""
+    if fmt not in MIMES:
+        raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
+    compiled, total, as_of = _sized(services, q, now)
+    queries = services.queries.explorer
+    header = header_for(services, q, compiled, total, total, as_of)
+    columns = [(c.id, c.label) for c in compiled.columns]
+
+    def counted() -> Iterator[list[tuple[Any, ...]]]:
+        done = 0
+        for block in queries.batches(compiled, total):
+            yield block
+            done += len(block)
+            if progress is not None:
+                progress(done / max(total, 1), f"已写入 {done:,} / {total:,} 行")
+
+    path = out_dir / file_name(services, q, fmt)
+    with path.open("wb") as out:
+        if fmt == "csv":
+            write_csv(out, header, columns, counted())
+        else:
+            write_xlsx(out, header, columns, counted(), total)
+    return path

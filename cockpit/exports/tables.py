@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pandas as pd
 from openpyxl import Workbook
@@ -99,30 +101,59 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def to_csv(header: ExportHeader, columns: Sequence[tuple[str, str]], frame: pd.DataFrame) -> bytes:
-    """``columns``: (field, Chinese label) in display order."""
+Batch = Sequence[Sequence[Any]]  # rows (tuples, in ``columns`` order) read together
+
+
+def frame_batches(frame: pd.DataFrame, fields: Sequence[str], size: int = 5_000) -> Iterator[Batch]:
+    """A frame's rows as batches, for the writers below (which never need the whole table)."""
+    for start in range(0, len(frame), size):
+        yield list(frame[list(fields)].iloc[start : start + size].itertuples(index=False, name=None))
+
+
+def write_csv(out: BinaryIO, header: ExportHeader, columns: Sequence[tuple[str, str]],
+              batches: Iterable[Batch]) -> int:  # fmt: skip
+    """Writes the header block and the rows to ``out`` batch by batch (memory: one batch);
+    ``columns``: (field, Chinese label) in display order. Returns the number of rows written."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     for row in header.rows():
         writer.writerow([_guard(c) for c in row])
     writer.writerow([])
     writer.writerow([label for _, label in columns])
-    fields = [f for f, _ in columns]
-    for record in frame[fields].itertuples(index=False, name=None):
-        writer.writerow([_guard(_text(v)) for v in record])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    written = 0
+    for batch in batches:
+        writer.writerows([_guard(_text(v)) for v in record] for record in batch)
+        written += len(batch)
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8"))
+    return written
 
 
-def to_xlsx(
-    header: ExportHeader, columns: Sequence[tuple[str, str]], frame: pd.DataFrame, sheet: str = "数据"
-) -> bytes:
+def _xlsx_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is float:
+        return None if value != value else value  # NaN: an empty cell
+    if kind is str:
+        return _xlsx_text(value)
+    value = _cell(value)
+    return _xlsx_text(value) if isinstance(value, str) else value
+
+
+def write_xlsx(out: BinaryIO | Path, header: ExportHeader, columns: Sequence[tuple[str, str]],
+               batches: Iterable[Batch], total: int, sheet: str = "数据") -> int:  # fmt: skip
+    """Writes a workbook batch by batch: openpyxl's write-only sheet streams rows to a temporary
+    file, so memory stays at one batch however long the table. ``total`` (the rows to come) sizes
+    the header's auto-filter. Returns the number of rows written (at most Excel's sheet limit)."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet[:31])
-    fields = [f for f, _ in columns]
-    for i, (field_name, label) in enumerate(columns, start=1):
-        sample = frame[field_name].head(200).map(_text).str.len().max() if len(frame) else 0
-        width = max(len(label) * 2 + 2, min(60, int(sample or 0) + 2), 10)
-        ws.column_dimensions[get_column_letter(i)].width = width
+    pending = iter(batches)
+    first = next(pending, [])
+    for i, (_, label) in enumerate(columns, start=1):
+        sample = max((len(_text(row[i - 1])) for row in first[:200]), default=0)
+        ws.column_dimensions[get_column_letter(i)].width = max(len(label) * 2 + 2, min(60, sample + 2), 10)
     bold = Font(bold=True)
     head_rows = header.rows()
     table_row = len(head_rows) + 2
@@ -145,22 +176,31 @@ def to_xlsx(
     ws.append(header_cells)
     if columns:
         last = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A{table_row}:{last}{table_row + max(len(frame), 1)}"
-    for record in frame[fields].head(XLSX_MAX_ROWS).itertuples(index=False, name=None):
-        row = []
-        for value in record:
-            value = _cell(value)
-            if isinstance(value, str):
-                value = _xlsx_text(value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            row.append(cell)
-        ws.append(row)
-    out = io.BytesIO()
+        ws.auto_filter.ref = f"A{table_row}:{last}{table_row + max(min(total, XLSX_MAX_ROWS), 1)}"
+    written = 0
+    for batch in itertools.chain([first], pending):
+        for record in batch:
+            if written >= XLSX_MAX_ROWS:
+                break
+            ws.append([_xlsx_value(v) for v in record])
+            written += 1
     book.save(out)
+    return written
+
+
+def to_csv(header: ExportHeader, columns: Sequence[tuple[str, str]], frame: pd.DataFrame) -> bytes:
+    """A small table as CSV bytes (``write_csv`` of the frame)."""
+    out = io.BytesIO()
+    write_csv(out, header, columns, frame_batches(frame, [f for f, _ in columns]))
+    return out.getvalue()
+
+
+def to_xlsx(
+    header: ExportHeader, columns: Sequence[tuple[str, str]], frame: pd.DataFrame, sheet: str = "数据"
+) -> bytes:
+    """A small table as XLSX bytes (``write_xlsx`` of the frame)."""
+    out = io.BytesIO()
+    write_xlsx(out, header, columns, frame_batches(frame, [f for f, _ in columns]), len(frame), sheet)
     return out.getvalue()
 
 

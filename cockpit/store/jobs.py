@@ -6,6 +6,8 @@ caller's (on disk), the row only names them.
     update(engine, job_id, now=now, status="running", progress=0.4, message="绘图中")
     job = get(engine, job_id)            # None when unknown
     gone = prune(engine, before=cutoff)  # the ids of the jobs not updated since ``before``, removed
+    n = active(engine, "li", since=now - stale)  # li's queued or running jobs still showing signs of life
+    job = claim(engine, "export", now=now, since=now - stale)  # the oldest queued export, now running
 
 Times are the cockpit's wall time (``Settings.now``), naive, stored as ISO text to the second.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy import update as sql_update
 
 from cockpit.store.tables import job as table
@@ -80,6 +82,51 @@ def get(engine: Engine, job_id: str) -> Job | None:
     with engine.connect() as conn:
         row = conn.execute(select(table).where(table.c.id == job_id)).mappings().first()
     return _job(row) if row is not None else None
+
+
+def active(engine: Engine, owner: str, *, since: datetime) -> int:
+    """How many of ``owner``'s jobs are queued or running and were updated since ``since`` (a job
+    whose process died stops updating, and stops counting, instead of holding a place for ever)."""
+    busy = (
+        (table.c.owner == owner)
+        & table.c.status.in_(("queued", "running"))
+        & (table.c.updated_at >= _text(since))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(busy)).scalar_one())
+
+
+def claim(engine: Engine, kind: str, *, now: datetime, since: datetime) -> Job | None:
+    """The oldest queued job of ``kind`` updated since ``since``, now marked running (None: none
+    waiting). Callers serialise claims of one kind (``cockpit.background`` holds a file lock)."""
+    waiting = (table.c.kind == kind) & (table.c.status == "queued") & (table.c.updated_at >= _text(since))
+    with engine.begin() as conn:
+        row = (
+            conn.execute(select(table).where(waiting).order_by(table.c.created_at, table.c.id).limit(1))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        conn.execute(
+            sql_update(table).where(table.c.id == row["id"]).values(status="running", updated_at=_text(now))
+        )
+    return _job({**row, "status": "running", "updated_at": _text(now)})
+
+
+def queued_before(engine: Engine, job: Job, *, since: datetime) -> int:
+    """How many jobs of ``job``'s kind wait ahead of it (its place in the queue)."""
+    ahead = ((table.c.kind == job.kind) & (table.c.status == "queued") & (table.c.created_at < _text(job.created_at))
+             & (table.c.updated_at >= _text(since)))  # fmt: skip
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(ahead)).scalar_one())
+
+
+def waiting(engine: Engine, kind: str, *, since: datetime) -> int:
+    """Queued jobs of ``kind`` (every process's) updated since ``since``."""
+    busy = (table.c.kind == kind) & (table.c.status == "queued") & (table.c.updated_at >= _text(since))
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(busy)).scalar_one())
 
 
 def prune(engine: Engine, *, before: datetime) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -429,6 +429,21 @@ class ExplorerQueries:
         cur = self.wh.cursor()  # not memoized: an export may be large and is read once
         try:
             return cur.execute(compiled.sql + " LIMIT $lim", compiled.params | {"lim": limit}).df()
+        finally:
+            cur.close()
+
+    @scoped("compiled", get=_compiled_region)
+    def batches(self, compiled: Compiled, limit: int, size: int = 5_000) -> Iterator[list[tuple[Any, ...]]]:
+        """Every filtered row (up to ``limit``) in blocks of ``size`` tuples, read from one cursor as
+        the caller asks for them: an export of any length holds one block in memory."""
+        return self._blocks(compiled.sql + " LIMIT $lim", compiled.params | {"lim": int(limit)}, size)
+
+    def _blocks(self, sql: str, params: dict[str, Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        cur = self.wh.cursor()
+        try:
+            result = cur.execute(sql, params)
+            while block := result.fetchmany(size):
+                yield block
         finally:
             cur.close()
 

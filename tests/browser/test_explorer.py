@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,10 +14,18 @@ import pytest
 from openpyxl import load_workbook
 
 from cockpit.exports.tables import read_csv_export
-from tests.browser.conftest import Browser, LiveServer, external_requests
+from cockpit.settings import Settings
+from tests.browser.conftest import Browser, LiveServer, external_requests, serve
 
 pytestmark = pytest.mark.browser
 COUNT = "#explorer-count"
+INLINE_ROWS = 2_000  # this module's server writes larger exports in the background
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_warehouse: tuple[Settings, dict[str, object]]) -> Iterator[LiveServer]:
+    with serve(demo_warehouse[0].model_copy(update={"export_inline_rows": INLINE_ROWS})) as server:
+        yield server
 
 
 def count(browser: Browser) -> int:
@@ -104,4 +113,30 @@ def test_tampered_links_get_a_notice(
     page.wait_for_selector(".big-notice")  # type: ignore[attr-defined]
     assert message in page.inner_text(".big-notice")  # type: ignore[attr-defined]
     assert page.locator("#explorer-grid").count() == 0  # type: ignore[attr-defined]
+    assert browser_page.console_errors == []
+
+
+def test_a_large_export_is_written_in_the_background_with_progress(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    page = browser_page.page
+    open_grid(browser_page, live_server.url + "/explorer?region=141100")
+    rows = count(browser_page)
+    assert rows > INLINE_ROWS
+    button = page.locator("a.export-btn", has_text="导出 XLSX")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('a.export-btn')].every(a => a.classList.contains('background') && !a.href)"
+    )
+    assert "后台生成" in (button.get_attribute("title") or "")
+    button.click()
+    page.wait_for_selector("text=下载 XLSX", timeout=90_000)  # type: ignore[attr-defined]
+    assert "导出已生成" in page.inner_text(".explorer-exports")  # type: ignore[attr-defined]
+    browser_page.screenshot("explorer-background-export")
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.click("text=下载 XLSX")  # type: ignore[attr-defined]
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True).active
+    written = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(written) if r and r[0] == "地区")
+    assert len(written) - start - 1 == rows and "吕梁市" in info.value.suggested_filename
+    assert external_requests(browser_page.requests, live_server.url) == []
     assert browser_page.console_errors == []
