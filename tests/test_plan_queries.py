@@ -306,3 +306,22 @@ def test_init_refuses_bad_rule_seeds(tmp_path: Path) -> None:
     (tmp_path / "supervision_stages.csv").unlink()
     rules, stages = read_plan_rules(tmp_path, codes)  # no stage file: no stages, defaults apply
     assert stages.empty and rules["indicator_code"].tolist() == ["*"]
+
+
+@pytest.mark.parametrize("region", ["140000", "141100", "141124"])
+def test_each_view_reads_the_whole_trees_assessment_as_if_assessed_alone(
+    demo: tuple[Settings, PlanQueries], region: str
+) -> None:
+    """Assessed once for the whole province per snapshot and year, a region's rows are what assessing
+    that region (and its children) directly gives: a standing depends on its own values and target."""
+    _, queries = demo
+    for year in (2023, 2026):
+        for deep, only, fallback in (
+            (False, False, True),
+            (True, False, False),
+            (False, True, False),
+            (False, True, True),
+        ):
+            direct = queries._assess(region, year, deep, False, only, fallback)
+            shared = queries._assess_all(region, year, deep, False, only, fallback)
+            pd.testing.assert_frame_equal(direct, shared, check_dtype=False)

@@ -362,3 +362,12 @@ def test_every_reconciled_rate_is_a_registry_figure_counted_as_the_desk_pages_co
                     )
                     compared += 1
     assert compared >= 20
+
+
+def test_a_region_sees_what_judging_its_own_subtree_gives(rq: ReconcileQueries) -> None:
+    """Judged once for the whole tree and cut per region: the same rows, in the same order, as
+    judging the region's subtree alone."""
+    for region in (PROVINCE, "140100", XIAODIAN, YINGZE, "141100"):
+        pd.testing.assert_frame_equal(
+            rq.discrepancies(region, TODAY), rq._discrepancies(region, TODAY), check_dtype=False
+        )

@@ -12,10 +12,10 @@ from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from shapely.geometry import MultiPolygon, mapping, shape
 from shapely.geometry.polygon import orient
 
+from cockpit.charts.template import template
 from cockpit.formatting import plain
 
 TOPOJSON_URL = "/assets/topojson/"
@@ -43,16 +43,6 @@ def feature_collection(features: tuple[str, ...]) -> dict[str, object]:
         polygons = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
         feature["geometry"] = mapping(MultiPolygon([orient(p, sign=-1.0) for p in polygons]))
     return {"type": "FeatureCollection", "features": parsed}
-
-
-def template() -> dict[str, object]:
-    """plotly's default template as a plain dict, as ``go.Figure`` would embed it (computed once)."""
-    return _template(pio.templates.default)
-
-
-@lru_cache(maxsize=4)
-def _template(name: str) -> dict[str, object]:
-    return pio.templates[name].to_plotly_json()  # type: ignore[no-any-return]
 
 
 def region_map(boundaries: pd.DataFrame, values: pd.DataFrame, **options: object) -> go.Figure:

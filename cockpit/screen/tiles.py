@@ -17,7 +17,7 @@ from dash import dcc, html
 
 from cockpit import figures, targets
 from cockpit.alarms import status_breakdown
-from cockpit.charts.map import template
+from cockpit.charts.template import template
 from cockpit.formatting import number, period_label, points
 from cockpit.records import records
 from cockpit.theme import theme as theme_colours

@@ -30,6 +30,14 @@ ALARMS = Memo("plan_alarms", scope_free=_UNDER_GUARD)
 EVALUATION = Memo("plan_evaluation", scope_free=_UNDER_GUARD)
 SCORES = Memo("plan_scores", scope_free=_UNDER_GUARD)
 YEARLY_SCORE = Memo("plan_yearly_score", scope_free=_UNDER_GUARD)
+# Every region of the province on every indicator in one year, assessed once per snapshot: a
+# region's standing depends on its own values and its own (or inherited) target only, so each view
+# takes its rows from here instead of assessing again (per view that was most of a tile's time).
+ASSESSED_EVERYWHERE = Memo(
+    "plan_assessed_everywhere",
+    scope_free="the whole tree, read only by _assess_all inside a scope guard, which takes the caller's rows",
+    local=True,
+)
 
 # Region $r and its children; with $deep its whole subtree.
 _SCOPE = f"""(SELECT adcode FROM region WHERE adcode = $r OR parent_adcode = $r
@@ -320,7 +328,35 @@ class PlanQueries:
         only_region: bool = False,
         fallback: bool = True,
     ) -> pd.DataFrame:
-        """Every indicator for ``region`` and the regions below it: indicator metadata + assessment."""
+        """Every indicator for ``region`` and the regions below it: indicator metadata + assessment.
+        Without the projection, the rows of the whole tree's assessment (``_assessed_everywhere``)
+        for these regions; the projection (one region at a time) is computed here."""
+        if with_projection:
+            return self._assess(region, year, deep, with_projection, only_region, fallback)
+        everywhere = self._assessed_everywhere(region, year, fallback)
+        if not only_region:
+            wanted = set(self._regions_in(region, deep)["adcode"])
+            return everywhere[everywhere["adcode"].isin(wanted)].reset_index(drop=True)
+        own = everywhere[everywhere["adcode"] == region]
+        missing = self.indicators()[~self.indicators()["code"].isin(set(own["code"]))]
+        if missing.empty:
+            return own.reset_index(drop=True)
+        # Indicators with no standing here still get their row (as the direct assessment gives it).
+        filler = missing.assign(adcode=region)
+        out = pd.concat([own, filler], ignore_index=True)
+        order = {code: i for i, code in enumerate(self.indicators()["code"])}
+        return out.sort_values("code", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
+
+    def _assessed_everywhere(self, region: str, year: int, fallback: bool) -> pd.DataFrame:
+        root = str(self.wh.lineage(region)[0]["adcode"])
+        return ASSESSED_EVERYWHERE.get(
+            self.wh, [root, year, fallback], lambda: self._assess(root, year, True, False, False, fallback)
+        )
+
+    def _assess(
+        self, region: str, year: int, deep: bool, with_projection: bool, only_region: bool, fallback: bool
+    ) -> pd.DataFrame:
+        """The assessment itself, indicator by indicator over ``region``'s rows (see _assess_all)."""
         inds = self.indicators()
         rules = self.rules()
         codes = inds["code"].tolist()

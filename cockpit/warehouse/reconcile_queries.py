@@ -25,11 +25,18 @@ from typing import Any
 
 import pandas as pd
 
-from cockpit.access.scope import scoped
+from cockpit.access.scope import descendants, scoped
+from cockpit.memo import Memo
 from cockpit.settings import PROJECT_ROOT
 from cockpit.warehouse.events_base import REPORT_DEADLINE_MINUTES
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.region_tree import LINEAGE, SUBTREE
+
+DISCREPANCIES = Memo(
+    "reconcile_discrepancies_everywhere",
+    scope_free="the whole tree, read only inside discrepancies' scope guard, which keeps the caller's subtree",
+    local=True,
+)
 
 BEYOND, IMPOSSIBLE = "超出容差", "明细无法得出"
 VERDICTS = (IMPOSSIBLE, BEYOND)
@@ -204,12 +211,24 @@ class ReconcileQueries:
     @scoped("region")
     def discrepancies(self, region: str, today: date, indicator: str | None = None) -> pd.DataFrame:
         """Every (region in ``region``, reconciled indicator, finished period) whose reported value is
-        beyond tolerance from its rows' rate or could not come from any count of them."""
+        beyond tolerance from its rows' rate or could not come from any count of them.
+
+        Judged once for the whole tree per snapshot and day, then cut to ``region``'s subtree: a
+        region's counts roll up from the regions below it only, so they are the same whichever
+        ancestor is asked (every view used to run the eight count queries again)."""
+        root = str(self.wh.lineage(region)[0]["adcode"])
+        everywhere = DISCREPANCIES.get(self.wh, [root, today], lambda: self._discrepancies(root, today))
+        inside = everywhere[everywhere["adcode"].isin(descendants(self.wh, region))]
+        if indicator:
+            inside = inside[inside["indicator"] == indicator]
+        return inside.reset_index(drop=True)
+
+    def _discrepancies(self, region: str, today: date) -> pd.DataFrame:
         catalogue = self.wh.indicators().set_index("code")
         frames = []
         for rule in self.rules().to_dict("records"):
             code = str(rule["indicator_code"])
-            if (indicator and code != indicator) or code not in PAIRS or code not in catalogue.index:
+            if code not in PAIRS or code not in catalogue.index:
                 continue
             counted = self._counted(code, region, today)
             if counted.empty:

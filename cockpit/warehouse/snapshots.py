@@ -68,17 +68,30 @@ class SnapshotStore:
     def __init__(self, root: Path, keep: int = 3) -> None:
         self.root = Path(root)
         self.keep = keep
+        # (inode, mtime, size) of the pointer last read, and what it said.
+        self._pointer_seen: tuple[tuple[int, int, int], str | None] | None = None
 
     @property
     def pointer(self) -> Path:
         return self.root / POINTER
 
     def current_id(self) -> str | None:
+        """The published snapshot: the pointer is read again only when it was replaced (every query
+        asks, so a stat, not an open and a read; ``os.replace`` gives the new pointer a new inode)."""
         try:
-            value = self.pointer.read_text(encoding="utf-8").strip()
+            seen = os.stat(self.pointer)
         except FileNotFoundError:
             return None
-        return value or None
+        key = (seen.st_ino, seen.st_mtime_ns, seen.st_size)
+        known = self._pointer_seen
+        if known is not None and known[0] == key:
+            return known[1]
+        try:
+            value = self.pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+        self._pointer_seen = (key, value)
+        return value
 
     def path_of(self, snapshot_id: str) -> Path:
         return self.root / f"{snapshot_id}{SUFFIX}"
