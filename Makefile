@@ -43,7 +43,7 @@ demo: install
 	$(BIN)/cockpit demo build
 
 serve: install
-	$(BIN)/cockpit serve --scheduler
+	$(BIN)/cockpit serve --workers $${COCKPIT_WORKERS:-2} --scheduler
 
 # Production: gunicorn, COCKPIT_WORKERS processes (README "Serving for real"). Feeds are pulled by
 # one `cockpit etl schedule` process per deployment, not by the web server.

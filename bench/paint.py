@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.figures import Figure, machine, report_figures  # noqa: E402
 from bench.load import free_port, server_env, start_server  # noqa: E402
 
-USER, PASSWORD = "bench-painter", "Bench-Painter-2026!"
+USER, PASSWORD = "bench-painter", "Drawn-Maps-Quickly-2026!"
 PATHS = (("/", "province", 11), ("/?region=141100", "吕梁", 13))
 _LINE = re.compile(r"painted median (\d+) ms .*median (\d+) KiB")
 

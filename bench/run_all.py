@@ -11,6 +11,7 @@ then per scale runs
 * ``bench/load.py`` — 50 viewers against its own ``cockpit serve --workers 2`` on a loopback port;
 * ``bench/exports.py`` — four users exporting 100,000 rows at once: ``/healthz`` p99 and memory;
 * ``bench/screen_drill.py`` — a real browser against a ``cockpit serve --workers 2`` started here;
+* ``bench/paint.py`` — deep links painted in Chromium, the cockpit against the textbook Dash app;
 
 and once ``bench/etl_throughput.py`` (feed runs vs DuckDB reading the same file). Each prints its own
 detail as it goes; the summary at the end has one row per headline figure: value, target, floor
@@ -52,6 +53,7 @@ TIMEOUTS = {
     "events": 900,
     "load": 600,
     "exports": 600,
+    "paint": 900,
     "browser": 900,
 }
 
@@ -310,6 +312,9 @@ class Bench:
         finally:
             if server:
                 server.stop()
+        # The textbook Dash app against the cockpit, alternating, each on its own server.
+        self.step(scale, "paint", [PYTHON, str(BENCH / "paint.py"), "--scale", scale, "--log-dir", str(self.out)],
+                  env, json_out=self.out / f"paint-{scale.replace(' ', '')}.json")  # fmt: skip
 
     def etl(self) -> None:
         self.step("ETL", "etl", [PYTHON, str(BENCH / "etl_throughput.py"), "--rows", *map(str, self.args.etl_rows),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -366,14 +369,26 @@ def serve(
     settings = _settings()
     settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     if workers is not None:
-        if scheduler:
-            # The gunicorn master forks workers; a load running in it would be forked mid-write.
-            err.print("[red]--workers 与 --scheduler 不能同时使用：请另起进程运行 `cockpit etl schedule`[/]")
-            raise typer.Exit(2)
         from cockpit import serving
 
+        if settings.secret_key is None:
+            # Every worker must sign sessions with the same key: one for this run (sessions end
+            # with it; set COCKPIT_SECRET_KEY to keep them across restarts and hosts).
+            settings = settings.model_copy(update={"secret_key": SecretStr(secrets.token_urlsafe(48))})
+            err.print("COCKPIT_SECRET_KEY 未设置：本次运行的各进程共用一个随机密钥，重启后需重新登录")
+
+        # The gunicorn master forks workers, so a load must not run in it: the scheduler gets a
+        # process of its own (`cockpit etl schedule`), stopped with the server.
+        child = subprocess.Popen([sys.executable, "-m", "cockpit", "etl", "schedule"]) if scheduler else None
+        if child is not None:
+            err.print("后台调度器已启动（独立进程）：数据源按 data/feeds.toml 的频率拉取")
         err.print(f"驾驶舱（gunicorn，{workers} 进程）： http://{settings.host}:{settings.port}/")
-        serving.run(settings, workers=workers, threads=threads)
+        try:
+            serving.run(settings, workers=workers, threads=threads)
+        finally:
+            if child is not None:
+                child.terminate()
+                child.wait(timeout=30)
         return
     dash_app = create_app(settings)
     if scheduler:

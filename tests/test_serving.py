@@ -339,3 +339,47 @@ def test_a_redis_outage_does_not_take_pages_down(pair: Pair) -> None:
         for _ in range(3):
             for server in (pair.a, pair.b):
                 assert values(http, server.url) == expected
+
+
+def test_make_run_serves_with_gunicorn_and_its_own_scheduler_process(
+    tmp_path: Path, initialised_warehouse: Path
+) -> None:
+    """`make run` (cockpit serve --workers 2 --scheduler): the production server with no
+    development-server warning, one session key shared by the workers though none is configured,
+    and the feed scheduler in a process of its own that stops with the server."""
+    import signal
+    import sys
+
+    shutil.copytree(initialised_warehouse, tmp_path / "warehouse", ignore=shutil.ignore_patterns("*.lock"))
+    settings = make_settings(tmp_path)
+    add_user(settings, USER, "leader", PROVINCE)
+    env = server_env(settings, None, "")
+    env.pop("COCKPIT_SECRET_KEY")
+    port, log = free_port(), tmp_path / "run.log"
+    command = [str(Path(sys.executable).with_name("cockpit")), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "2", "--scheduler"]  # fmt: skip
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    break
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.3)
+        with signed_in(base) as http:  # each request may land on either worker: one key for both
+            assert all(http.get(f"{base}/api/v1/indicators").status_code == 200 for _ in range(12))
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        scheduler = [p for p in children if b"etl\x00schedule" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(scheduler) == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    text = log.read_text(errors="replace")
+    assert "development server" not in text.lower() and "调度器启动" in text, text[-2000:]
+    assert (
+        not Path(f"/proc/{scheduler[0]}").exists()
+        or b"zombie" in Path(f"/proc/{scheduler[0]}/status").read_bytes().lower()
+    )
