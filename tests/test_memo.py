@@ -35,6 +35,10 @@ REVIEWED_SCOPE_FREE = {
     "plan_evaluation": "built inside PlanQueries.evaluation's guard, which cuts the answer",
     "plan_scores": "built inside PlanQueries.scores's guard, which cuts the answer (a row per child)",
     "plan_yearly_score": "built inside PlanQueries.yearly_score's guard (a region in scope, its own rows)",
+    "plan_assessed_everywhere": "the whole tree's standings, read only by PlanQueries._assess_all, which "
+    "every guarded method calls with its vouched-for region and which returns only that region's rows",
+    "reconcile_discrepancies_everywhere": "the whole tree's discrepancies, read only inside "
+    "ReconcileQueries.discrepancies' guard, which keeps the rows of the vouched-for region's subtree",
 }
 
 # (path, search) of every page a scenario renders, with each callback fed by the page's stores.
