@@ -371,6 +371,9 @@ def test_make_run_serves_with_gunicorn_and_its_own_scheduler_process(
             time.sleep(0.3)
         with signed_in(base) as http:  # each request may land on either worker: one key for both
             assert all(http.get(f"{base}/api/v1/indicators").status_code == 200 for _ in range(12))
+        started = time.monotonic() + 90  # the scheduler process says so once it has imported
+        while "调度器启动" not in log.read_text(errors="replace") and time.monotonic() < started:
+            time.sleep(0.3)
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         scheduler = [p for p in children if b"etl\x00schedule" in Path(f"/proc/{p}/cmdline").read_bytes()]
         assert len(scheduler) == 1
