@@ -134,7 +134,7 @@ def register(app: dash.Dash) -> None:
         services = current()
         try:
             q = _query(view, request)
-            if export_jobs.inline(services, q, fmt):
+            if export_jobs.inline(services, q):
                 return no_update, no_update, no_update
             job_id = export_jobs.start(services, q, fmt)
         except (FilterError, background.JobRefused) as exc:

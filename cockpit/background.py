@@ -10,13 +10,13 @@ so a burst costs one worker's memory and one core, and the other worker keeps se
     job_id = start(services, KIND, region, params, work)     # queued; JobRefused if over a limit
     found = status(services, job_id)                          # dict the page and the routes read
     require_owner(services, found)                            # 403 for anyone but its requester
-    path = file_of(services, job_id, "xlsx")
+    path = file_of(services, found, "xlsx")
 
 ``work(services, job_dir, params, progress)`` writes the files and returns ``{format: file name}``;
 it runs as the job's owner (their account as it is when the job runs). An exception in
 ``expected`` ends the job with its (Chinese) message, anything else with a generic one and the
 traceback in the log. A user has at most ``jobs_per_user`` jobs queued or running at once (exports
-written during a request count too: ``run_here``).
+written during a request count too: ``start(..., here=True)``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,9 @@ QUEUE_LIMIT = 16
 # before running it is still run.
 POLL_SECONDS = 30.0
 PROGRESS_EVERY_S = 0.5
+PRUNE_EVERY_S = 600.0
+_pruned_at = -PRUNE_EVERY_S  # monotonic time of this process's last prune
+_prune_lock = threading.Lock()
 
 Progress = Callable[[float, str], None]
 Work = Callable[[Services, Path, dict[str, Any], Progress], dict[str, str]]
@@ -91,9 +94,8 @@ class _Runner:
         engine = store.database(settings)
         with _locked(jobs_root(self.services) / f".{self.kind}.lock"):
             while True:
-                now = settings.now()
                 job = job_store.claim(
-                    engine, self.kind, now=now, since=now - timedelta(seconds=STALE_SECONDS)
+                    engine, self.kind, now=settings.now(), since=_alive_since(self.services)
                 )
                 if job is None:
                     return
@@ -145,10 +147,26 @@ def _runner(kind: str, work: Work, expected: tuple[type[Exception], ...], servic
         return _runners[key]
 
 
+def _alive_since(services: Services) -> datetime:
+    """Jobs not updated since this moment are taken for dead (STALE_SECONDS)."""
+    return services.settings.now() - timedelta(seconds=STALE_SECONDS)
+
+
 def jobs_root(services: Services) -> Path:
     root = services.settings.exports_path() / "jobs"
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def _prune_if_due(services: Services) -> None:
+    """``prune`` at most every PRUNE_EVERY_S per process: job creation is on the request path of
+    every export, and pruning lists the jobs folder."""
+    global _pruned_at
+    with _prune_lock:
+        if time.monotonic() - _pruned_at < PRUNE_EVERY_S:
+            return
+        _pruned_at = time.monotonic()
+    prune(services)
 
 
 def prune(services: Services) -> None:
@@ -171,7 +189,7 @@ def _as_dict(services: Services, job: job_store.Job) -> dict[str, Any]:
         return value.isoformat(timespec="seconds") if value is not None else None
 
     state, message = job.status, job.error if job.status == "failed" and job.error else job.message
-    stale = services.settings.now() - timedelta(seconds=STALE_SECONDS)
+    stale = _alive_since(services)
     if state in ("queued", "running") and job.updated_at < stale:
         state, message = "failed", "任务已中断（服务曾重启），请重新发起"
     elif state == "queued":
@@ -185,7 +203,7 @@ def _as_dict(services: Services, job: job_store.Job) -> dict[str, Any]:
 
 def _check_limits(services: Services, principal: Principal | None, kind: str) -> None:
     engine = store.database(services.settings)
-    since = services.settings.now() - timedelta(seconds=STALE_SECONDS)
+    since = _alive_since(services)
     if principal is not None:
         allowed = services.settings.jobs_per_user
         if job_store.active(engine, principal.username, since=since) >= allowed:
@@ -197,7 +215,7 @@ def _check_limits(services: Services, principal: Principal | None, kind: str) ->
 def _create(services: Services, kind: str, region: str, params: dict[str, Any]) -> tuple[str, Path]:
     principal = current_principal()
     _check_limits(services, principal, kind)
-    prune(services)
+    _prune_if_due(services)
     job_id = uuid.uuid4().hex
     job_dir = jobs_root(services) / job_id
     job_dir.mkdir()
@@ -214,28 +232,19 @@ def start(
     params: dict[str, Any],
     work: Work,
     expected: tuple[type[Exception], ...] = (),
+    *,
+    here: bool = False,
 ) -> str:
     """Queues ``work`` in the store and wakes this process's runner; returns the job's id at once.
-    The job runs as its requester (so it sees exactly what that person may see). Raises
-    ``JobRefused`` over a limit."""
-    job_id, _ = _create(services, kind, region, params)
-    _runner(kind, work, expected, services).wake.set()
-    return job_id
-
-
-def run_here(
-    services: Services,
-    kind: str,
-    region: str,
-    params: dict[str, Any],
-    work: Work,
-    expected: tuple[type[Exception], ...] = (),
-) -> dict[str, Any]:
-    """Runs ``work`` in this thread as a job (counted against the requester's limit while it runs):
-    for small exports answered in the request. Returns the finished state."""
+    The job runs as its requester (so it sees exactly what that person may see). ``here``: runs it
+    in this thread instead, before returning (small exports answered in the request; they count
+    against the requester's limit while they run). Raises ``JobRefused`` over a limit."""
     job_id, job_dir = _create(services, kind, region, params)
-    _run(services, kind, job_dir, {"region": region, **params}, work, expected)
-    return status(services, job_id) or {}
+    if here:
+        _run(services, kind, job_dir, {"region": region, **params}, work, expected)
+    else:
+        _runner(kind, work, expected, services).wake.set()
+    return job_id
 
 
 def _run(services: Services, kind: str, job_dir: Path, params: dict[str, Any], work: Work,
@@ -289,14 +298,12 @@ def require_owner(services: Services, found: dict[str, Any]) -> None:
     scope.require_region(services.warehouse, str(region or ""), action=str(found.get("kind") or "job"))
 
 
-def file_of(services: Services, job_id: str, fmt: str) -> Path | None:
-    found = status(services, job_id)
-    if not found or found.get("state") != "done":
-        return None
-    name = (found.get("files") or {}).get(fmt)
+def file_of(services: Services, found: dict[str, Any], fmt: str) -> Path | None:
+    """The ``fmt`` file of a job's state (``status``), once the job is done and the file is there."""
+    name = (found.get("files") or {}).get(fmt) if found.get("state") == "done" else None
     if not name:
         return None
-    path = jobs_root(services) / job_id / name
+    path = jobs_root(services) / str(found["id"]) / name
     return path if path.is_file() else None
 
 

@@ -81,9 +81,8 @@ def grid_export(fmt: str) -> flask.Response:
     services = current()
     try:
         query = _query(services)
-        if fmt not in grid.MIMES:
-            raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
-        if not export_jobs.inline(services, query, fmt):
+        grid.require_format(fmt)
+        if not export_jobs.inline(services, query):
             limit = services.settings.export_inline_rows
             return _error(f"超过 {limit:,} 行的导出在后台生成：请在“数据浏览”页点击导出，"
                           "或以 POST 请求同一地址", 409)  # fmt: skip
@@ -214,7 +213,7 @@ def job_status(job_id: str) -> flask.Response:
 def job_file(job_id: str, fmt: str) -> flask.Response:
     found = _job(job_id)
     mimes = _JOB_FILES[found["kind"]][1] if found else {}
-    path = background.file_of(current(), job_id, fmt) if fmt in mimes else None
+    path = background.file_of(current(), found, fmt) if found and fmt in mimes else None
     if path is None:
         return _error("文件尚未生成或已过期", 404)
     return _attachment(path, mimes[fmt], path.name)

@@ -277,7 +277,7 @@ def test_a_job_runs_as_its_owner_is_now(app: Any, settings: Settings) -> None:
     services = current()
     engine, now = store.database(settings), settings.now()
     UserClient(app, settings, "gone-user", "staff", settings.province_adcode)
-    params = {"format": "csv", "dataset": "indicator_value", "query": {"region": CITY}}
+    params = {"format": "csv", "query": {"region": CITY}}
     job_store.create(engine, "d" * 32, kind="export", owner="gone-user", region=CITY, now=now, params=params)
     UserStore(settings).update("gone-user", disabled=True)
     user = UserClient(app, settings, "wake-user", "staff", settings.province_adcode)

@@ -137,9 +137,9 @@ def describe_sort(q: Query, compiled: Compiled) -> str:
     return "、".join(parts) or "默认"
 
 
-def header_for(
-    services: Services, q: Query, compiled: Compiled, rows: int, total: int, as_of: Any
-) -> ExportHeader:
+def header_for(services: Services, q: Query, compiled: Compiled, rows: int, as_of: Any) -> ExportHeader:
+    """The header block of an export of ``rows`` rows (all the query selects: above the row cap
+    there is no file, never a cut one)."""
     wh = services.warehouse
     ds = DATASETS[q.dataset]
     region = wh.region(q.region) or {"name": q.region}
@@ -159,9 +159,15 @@ def header_for(
     stamp = f"{as_of:%Y-%m-%d %H:%M:%S}" if as_of is not None and as_of == as_of else "—"
     lines.append(("数据截至", f"{stamp}（所含记录的最近入库时间）"))
     lines.append(("导出时间", f"{services.settings.now():%Y-%m-%d %H:%M:%S}"))
-    count = f"{rows}" + (f"（共{total}行，仅导出前{rows}行）" if total > rows else "")
-    lines.append(("行数", count))
+    lines.append(("行数", f"{rows}"))
     return ExportHeader(f"{ds.label} · 数据浏览导出", tuple(lines))
+
+
+def require_format(fmt: str) -> str:
+    """``fmt`` if the grid exports to it (``FilterError`` otherwise)."""
+    if fmt not in MIMES:
+        raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
+    return fmt
 
 
 def too_many(total: int, cap: int) -> str:
@@ -199,11 +205,10 @@ def write(
     """Writes the grid's filtered rows to ``out_dir`` as CSV or XLSX, block by block (memory: one
     block of rows, however many there are); returns the file. ``FilterError`` for a bad format or
     more rows than ``export_max_rows``."""
-    if fmt not in MIMES:
-        raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
+    require_format(fmt)
     compiled, total, as_of = _sized(services, q, now)
     queries = services.queries.explorer
-    header = header_for(services, q, compiled, total, total, as_of)
+    header = header_for(services, q, compiled, total, as_of)
     columns = [(c.id, c.label) for c in compiled.columns]
 
     def counted() -> Iterator[list[tuple[Any, ...]]]:

@@ -31,7 +31,7 @@ def _write(
 
 
 def _params(q: Query, fmt: str) -> dict[str, Any]:
-    return {"format": fmt, "dataset": q.dataset, "query": grid.url_params(q)}
+    return {"format": fmt, "query": grid.url_params(q)}
 
 
 def _audit(services: Services, q: Query, fmt: str, job_id: str | None) -> None:
@@ -41,7 +41,7 @@ def _audit(services: Services, q: Query, fmt: str, job_id: str | None) -> None:
                              "job": job_id, "filters": grid.url_params(q)})  # fmt: skip
 
 
-def inline(services: Services, q: Query, fmt: str) -> bool:
+def inline(services: Services, q: Query) -> bool:
     """Whether the export is small enough to write in the request (``FilterError`` over the cap)."""
     return grid.size_of(services, q, services.settings.data_now()) <= services.settings.export_inline_rows
 
@@ -49,14 +49,21 @@ def inline(services: Services, q: Query, fmt: str) -> bool:
 def export_now(services: Services, q: Query, fmt: str) -> Path:
     """Writes the export in this request and returns the file (the caller removes its folder once
     sent). Raises ``FilterError`` (bad format, over the cap) or ``background.JobRefused``."""
-    if fmt not in grid.MIMES:
-        raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
-    found = background.run_here(services, KIND, q.region, _params(q, fmt), _write, expected=(FilterError,))
+    job_id = background.start(
+        services,
+        KIND,
+        q.region,
+        _params(q, grid.require_format(fmt)),
+        _write,
+        expected=(FilterError,),
+        here=True,
+    )
+    found = background.status(services, job_id) or {}
     if found.get("state") != "done":
-        background.remove(services, str(found.get("id") or ""))
+        background.remove(services, job_id)
         raise FilterError(str(found.get("message") or "导出失败"))
     _audit(services, q, fmt, None)
-    path = background.file_of(services, found["id"], fmt)
+    path = background.file_of(services, found, fmt)
     if path is None:  # written a moment ago: only a full disk or a racing prune gets here
         raise FilterError("导出文件未能写出，请重试")
     return path
@@ -65,10 +72,9 @@ def export_now(services: Services, q: Query, fmt: str) -> Path:
 def start(services: Services, q: Query, fmt: str) -> str:
     """Queues the export; returns the job's id. Raises ``FilterError`` (bad format, over the cap)
     or ``background.JobRefused``."""
-    if fmt not in grid.MIMES:
-        raise FilterError(f"不支持的导出格式“{fmt[:8]}”")
     grid.size_of(services, q, services.settings.data_now())  # refuse over the cap now, not in the job
-    job_id = background.start(services, KIND, q.region, _params(q, fmt), _write, expected=(FilterError,))
+    job_id = background.start(services, KIND, q.region, _params(q, grid.require_format(fmt)), _write,
+                              expected=(FilterError,))  # fmt: skip
     _audit(services, q, fmt, job_id)
     return job_id
 

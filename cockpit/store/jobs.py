@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, select
 from sqlalchemy import update as sql_update
 
 from cockpit.store.tables import job as table
@@ -84,25 +84,29 @@ def get(engine: Engine, job_id: str) -> Job | None:
     return _job(row) if row is not None else None
 
 
-def active(engine: Engine, owner: str, *, since: datetime) -> int:
-    """How many of ``owner``'s jobs are queued or running and were updated since ``since`` (a job
-    whose process died stops updating, and stops counting, instead of holding a place for ever)."""
-    busy = (
-        (table.c.owner == owner)
-        & table.c.status.in_(("queued", "running"))
-        & (table.c.updated_at >= _text(since))
-    )
+def _alive(since: datetime, *statuses: str) -> ColumnElement[bool]:
+    """Jobs in ``statuses`` that updated their row since ``since``: a job whose process died stops
+    updating, and stops counting (or being claimed) instead of holding a place for ever."""
+    return table.c.status.in_(statuses) & (table.c.updated_at >= _text(since))
+
+
+def _count(engine: Engine, where: ColumnElement[bool]) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(busy)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+
+
+def active(engine: Engine, owner: str, *, since: datetime) -> int:
+    """How many of ``owner``'s jobs are queued or running and alive since ``since``."""
+    return _count(engine, (table.c.owner == owner) & _alive(since, "queued", "running"))
 
 
 def claim(engine: Engine, kind: str, *, now: datetime, since: datetime) -> Job | None:
-    """The oldest queued job of ``kind`` updated since ``since``, now marked running (None: none
+    """The oldest queued job of ``kind`` alive since ``since``, now marked running (None: none
     waiting). Callers serialise claims of one kind (``cockpit.background`` holds a file lock)."""
-    waiting = (table.c.kind == kind) & (table.c.status == "queued") & (table.c.updated_at >= _text(since))
+    waiting_now = (table.c.kind == kind) & _alive(since, "queued")
     with engine.begin() as conn:
         row = (
-            conn.execute(select(table).where(waiting).order_by(table.c.created_at, table.c.id).limit(1))
+            conn.execute(select(table).where(waiting_now).order_by(table.c.created_at, table.c.id).limit(1))
             .mappings()
             .first()
         )
@@ -116,17 +120,13 @@ def claim(engine: Engine, kind: str, *, now: datetime, since: datetime) -> Job |
 
 def queued_before(engine: Engine, job: Job, *, since: datetime) -> int:
     """How many jobs of ``job``'s kind wait ahead of it (its place in the queue)."""
-    ahead = ((table.c.kind == job.kind) & (table.c.status == "queued") & (table.c.created_at < _text(job.created_at))
-             & (table.c.updated_at >= _text(since)))  # fmt: skip
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(ahead)).scalar_one())
+    ahead = (table.c.kind == job.kind) & (table.c.created_at < _text(job.created_at))
+    return _count(engine, ahead & _alive(since, "queued"))
 
 
 def waiting(engine: Engine, kind: str, *, since: datetime) -> int:
-    """Queued jobs of ``kind`` (every process's) updated since ``since``."""
-    busy = (table.c.kind == kind) & (table.c.status == "queued") & (table.c.updated_at >= _text(since))
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(busy)).scalar_one())
+    """Queued jobs of ``kind`` (every process's) alive since ``since``."""
+    return _count(engine, (table.c.kind == kind) & _alive(since, "queued"))
 
 
 def prune(engine: Engine, *, before: datetime) -> list[str]:

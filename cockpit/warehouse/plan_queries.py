@@ -338,13 +338,14 @@ class PlanQueries:
             wanted = set(self._regions_in(region, deep)["adcode"])
             return everywhere[everywhere["adcode"].isin(wanted)].reset_index(drop=True)
         own = everywhere[everywhere["adcode"] == region]
-        missing = self.indicators()[~self.indicators()["code"].isin(set(own["code"]))]
+        inds = self.indicators()
+        missing = inds[~inds["code"].isin(set(own["code"]))]
         if missing.empty:
             return own.reset_index(drop=True)
         # Indicators with no standing here still get their row (as the direct assessment gives it).
         filler = missing.assign(adcode=region)
         out = pd.concat([own, filler], ignore_index=True)
-        order = {code: i for i, code in enumerate(self.indicators()["code"])}
+        order = {code: i for i, code in enumerate(inds["code"])}
         return out.sort_values("code", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
     def _assessed_everywhere(self, region: str, year: int, fallback: bool) -> pd.DataFrame:
