@@ -103,21 +103,29 @@ class DashDriver:
         )
 
     def render_page(self, url: str) -> tuple[Call, dict[str, Any]]:
-        """The pages callback (layout of ``url``); returns it and every component prop by ``id.prop``."""
-        parts = urlsplit(url)
-        search = f"?{parts.query}" if parts.query else ""
-        values = {"_pages_location.pathname": parts.path or "/", "_pages_location.search": search}
+        """The pages callback (layout of ``url``, a navigation inside the app); returns it and every
+        component prop by ``id.prop``."""
+        pathname, search = _path_and_search(url)
+        values = {"_pages_location.pathname": pathname, "_pages_location.search": search}
         call = self.post(self.pages, values, ["_pages_location.pathname", "_pages_location.search"])
-        props = dict(ROOT_PROPS) | {"url.pathname": values["_pages_location.pathname"], "url.search": search}
-        content = call.response.get("_pages_content", {}).get("children")
-        for component in _walk(content):
-            cid = component.get("props", {}).get("id")
-            if cid is None or _is_wildcard(cid):
-                continue
-            for prop, value in component["props"].items():
-                if prop != "children" or not isinstance(value, dict | list):
-                    props[f"{id_key(cid)}.{prop}"] = value
-        return call, props
+        return call, _page_props(call.response.get("_pages_content", {}).get("children"), url)
+
+    def open_page(self, url: str) -> tuple[Call, dict[str, Any]]:
+        """A full page load of ``url``: ``/_dash-layout`` fetched by that document (its Referer) comes
+        with the page in it (cockpit/page_container.py); the pages callback only when it did not."""
+        started = time.perf_counter()
+        response = self.http.get("/_dash-layout", headers={"Referer": str(self.http.base_url.join(url))})
+        seconds = time.perf_counter() - started
+        layout = response.json() if response.status_code == 200 else {}
+        content = next(
+            (c["props"].get("children") for c in _walk(layout) if c["props"].get("id") == "_pages_content"),
+            None,
+        )
+        if response.status_code == 200 and content is None:
+            return self.render_page(url)
+        degraded = any(marker in response.content for marker in DEGRADED_MARKERS)
+        call = Call("layout", seconds, response.status_code, len(response.content), {}, degraded)
+        return call, _page_props(content, url)
 
     def initial_callbacks(self, props: dict[str, Any]) -> list[dict[str, Any]]:
         """Server callbacks the renderer fires when the page appears: every input present, not
@@ -178,3 +186,22 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
         for value in node["props"].values():
             if isinstance(value, dict | list):
                 yield from _walk(value)
+
+
+def _path_and_search(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.path or "/", f"?{parts.query}" if parts.query else ""
+
+
+def _page_props(content: Any, url: str) -> dict[str, Any]:
+    """Every component prop of a rendered page by ``id.prop``, with the root layout's."""
+    pathname, search = _path_and_search(url)
+    props = dict(ROOT_PROPS) | {"url.pathname": pathname, "url.search": search}
+    for component in _walk(content):
+        cid = component.get("props", {}).get("id")
+        if cid is None or _is_wildcard(cid):
+            continue
+        for prop, value in component["props"].items():
+            if prop != "children" or not isinstance(value, dict | list):
+                props[f"{id_key(cid)}.{prop}"] = value
+    return props

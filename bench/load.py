@@ -11,8 +11,8 @@ in over HTTP through ``cockpit.auth.client.sign_in`` and then, until the time or
 is up, repeats one visit, looking ``--think`` seconds (± 50 %, 5 by default) at each view before the
 next step, as a person does (``--think 0`` makes it a stress test):
 
-1. the big screen: ``GET /``, ``/_dash-layout``, ``/_dash-dependencies``, then the page callback and
-   every callback it fires on load (``bench/dash_client.py`` replays them as the renderer does);
+1. the big screen: ``GET /``, ``/_dash-dependencies``, ``/_dash-layout`` (which comes with the page
+   of the address asking for it, cockpit/page_container.py), then every callback it fires on load (``bench/dash_client.py`` replays them as the renderer does);
 2. a map click on a city (the drill callback, then the page again at the new address), 3. on one of
    its counties, 4. "返回上级" (the link's address from the layout), 5. a desk page, in rotation.
 
@@ -283,11 +283,12 @@ class Viewer:
             raise Stopped from exc
 
     # What a viewer does ----------------------------------------------------------------------------
-    def page(self, step: str, url: str) -> dict[str, Any]:
-        """The page callback for ``url`` and every callback the page fires on load; returns its props."""
+    def page(self, step: str, url: str, *, full_load: bool = False) -> dict[str, Any]:
+        """The page of ``url`` (its layout on a full load, else the page callback) and every callback
+        the page fires on load; returns its props."""
         assert self.driver is not None
         try:
-            call, props = self.driver.render_page(url)
+            call, props = self.driver.open_page(url) if full_load else self.driver.render_page(url)
         except httpx.HTTPError as exc:
             self.samples.append(Sample(step, "callback", "layout", math.nan, 0, type(exc).__name__))
             raise Stopped from exc
@@ -388,9 +389,9 @@ class Viewer:
             raise Stopped
 
     def visit(self, desk: str) -> None:
-        for path in ("/", "/_dash-layout", "/_dash-dependencies"):
+        for path in ("/", "/_dash-dependencies"):
             self._get("screen", path)
-        props = self.page("screen", "/")
+        props = self.page("screen", "/", full_load=True)  # /_dash-layout, with the page in it
         city = self.rng.choice(sorted(self.plan.cities))
         self.pause()
         props = self.drill("drill city", props, city)

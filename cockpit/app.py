@@ -12,6 +12,7 @@ from flask_caching import Cache
 from cockpit import ids, store
 from cockpit.cache import StaticCompressCache, cache_config, static_compress_key
 from cockpit.charts import template as chart_template
+from cockpit.page_container import page_container
 from cockpit.services import Services
 from cockpit.settings import PROJECT_ROOT, Settings
 from cockpit.warehouse.queries import Warehouse
@@ -66,15 +67,20 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     register_pages()
     register_callbacks(app)
-    app.layout = dash.html.Div(
-        [
-            # Drill-downs write this URL; "callback-nav" re-renders the page without a reload.
-            dash.dcc.Location(id=ids.URL, refresh="callback-nav"),
-            dash.dcc.Interval(id=ids.REFRESH, interval=settings.refresh_seconds * 1000),
-            dash.page_container,
-        ],
-        className="cockpit-root",
-    )
+    refresh_ms = settings.refresh_seconds * 1000
+
+    def app_layout() -> dash.html.Div:  # a function: the page of the URL comes with its layout
+        return dash.html.Div(
+            [
+                # Drill-downs write this URL; "callback-nav" re-renders the page without a reload.
+                dash.dcc.Location(id=ids.URL, refresh="callback-nav"),
+                dash.dcc.Interval(id=ids.REFRESH, interval=refresh_ms),
+                page_container(),
+            ],
+            className="cockpit-root",
+        )
+
+    app.layout = app_layout
 
     auth.harden(server, app)  # after every callback: the CSP hashes Dash's inline scripts
 

@@ -54,8 +54,11 @@ def init_app(server: flask.Flask, app: dash.Dash) -> None:
             # Fingerprinted bundles already say a year; the unversioned ones (plotly.js, async
             # chunks) would be revalidated on every page load: an hour, then the ETag decides.
             headers.setdefault("Cache-Control", "public, max-age=3600")
-        if flask.request.path.startswith(("/api/", "/exports/", "/_dash-update-component", "/login")):
-            # Government data stays out of every cache; replaces send_file's "no-cache".
+        if flask.request.path.startswith(
+            ("/api/", "/exports/", "/_dash-update-component", "/_dash-layout", "/login")
+        ):
+            # Government data stays out of every cache (the layout holds the first page's data);
+            # replaces send_file's "no-cache".
             headers["Cache-Control"] = "no-store"
         return response
 

@@ -59,6 +59,8 @@ def test_province_at_a_glance_with_no_external_requests(
     assert "暂时无法加载" not in body
     browser_page.screenshot("screen-province-1920x1080")
     assert_clean(browser_page, live_server.url)
+    # plotly's world topology is handed over by assets/geo_assets.js, not fetched before each paint.
+    assert not [url for url in browser_page.requests if "topojson" in url]
 
 
 def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Browser) -> None:
@@ -83,10 +85,15 @@ def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Brows
 
 
 def test_deep_link_opens_exactly_that_view(live_server: LiveServer, browser_page: Browser) -> None:
+    routed: list[str] = []  # the page router's requests: the page should come with its layout
+    browser_page.page.on(  # type: ignore[attr-defined]
+        "request", lambda req: routed.append(req.url) if "_pages_content" in (req.post_data or "") else None
+    )
     page = open_screen(
         browser_page, live_server.url + "/?region=141124&indicator=hotline_close_rate&period=2026-09"
     )
     assert crumbs(browser_page, "山西省›吕梁市›临县") == "山西省›吕梁市›临县"
+    assert routed == []
     assert "12345热线办结率" in page.inner_text(".map-toolbar")  # type: ignore[attr-defined]
     page.wait_for_selector(".tile-map-footer")  # type: ignore[attr-defined]
     assert "2026年9月" in page.inner_text(".tile-map-footer")  # type: ignore[attr-defined]
