@@ -26,6 +26,34 @@
     const aspectWidth = (window.innerWidth / window.innerHeight) * DESIGN_H;
     return Math.round(Math.min(Math.max(aspectWidth, DESIGN_W), DESIGN_W * 3));
   }
+  /* The wall's centre: the map beside the ranking and trend, or above them, whichever draws it
+     larger for its regions' shape (--map-aspect, set by the server; cockpit/screen/render.py
+     makes the same choice for the 1920-px design). Applied through Dash, so a re-render keeps it. */
+  const SIDE_WIDTH = 416, TOOLBAR = 40, BELOW = 316;  // the side column; the picker; ranking + trend row
+  function arrangement(centre) {
+    const aspect = parseFloat(centre.style.getPropertyValue("--map-aspect")) || 0;
+    const width = centre.clientWidth, full = centre.clientHeight - TOOLBAR;
+    if (!aspect || full <= BELOW) return "centre";
+    const natural = aspect * full;
+    const beside = Math.min((width - SIDE_WIDTH) / natural, 1);
+    const above = Math.min(width / natural, (full - BELOW) / full);
+    return above > beside ? "centre stacked" : "centre";
+  }
+  function arrange() {
+    const centre = document.getElementById("screen-centre");
+    const dc = window.dash_clientside;
+    if (!centre || !dc || !dc.set_props) return;
+    const wanted = arrangement(centre);
+    if (centre.className !== wanted) dc.set_props("screen-centre", { className: wanted });
+  }
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.canvas = Object.assign({}, window.dash_clientside.canvas, {
+    arrange: function (_style) {
+      const centre = document.getElementById("screen-centre");
+      return centre ? arrangement(centre) : window.dash_clientside.no_update;
+    },
+  });
+
   let lastWidth = 0;
   function fit() {
     const canvas = document.getElementById("canvas");
@@ -38,7 +66,7 @@
     canvas.dataset.scale = s.toFixed(4);
     canvas.dataset.width = String(w);
     // Responsive plotly graphs re-measure on window resize; the canvas changed, not the window.
-    if (w !== lastWidth) { lastWidth = w; setTimeout(() => window.dispatchEvent(new Event("resize")), 0); }
+    if (w !== lastWidth) { lastWidth = w; setTimeout(() => { arrange(); window.dispatchEvent(new Event("resize")); }, 0); }
     const viewport = canvas.parentElement;
     if (viewport) viewport.classList.toggle("kiosk", kiosk);
   }

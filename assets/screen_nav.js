@@ -29,6 +29,12 @@
   window.addEventListener("_dashprivate_pushstate", intercept);
 
   function syncUrl(url, view) {
+    if (url && typeof url.path === "string" && url.path !== window.location.pathname) {
+      // Another page (an incident marker opens /emergency): Dash's router renders it, as a link would.
+      window.history.pushState({}, "", url.path + (url.search || ""));
+      window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+      return window.dash_clientside.no_update;
+    }
     if (url && url.push && typeof url.search === "string" && url.search !== window.location.search) {
       window.history.pushState({}, "", window.location.pathname + url.search);
     }

@@ -17,7 +17,8 @@ from dash.development.base_component import Component
 from cockpit import alarms, figures, ids
 from cockpit.access import audit
 from cockpit.access.scope import require_permission
-from cockpit.charts.map import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES, WARNING_COLOURS, region_map
+from cockpit.charts.incident_markers import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES
+from cockpit.charts.map import WARNING_COLOURS, region_map
 from cockpit.formatting import pct, plain, wan_yuan
 from cockpit.nav import map_parent
 from cockpit.principal import AccessDenied
@@ -212,7 +213,6 @@ def render_map(view: EventView, services: Services, now: datetime) -> Any:
     incidents = q.incidents(parent, window, cat, lvl)
     fig = region_map(boundaries, fill, colour_by="warning", theme=theme("dark"), selected=selected,
                      incidents=incidents, edges=edges)  # fmt: skip
-    fig.update_layout(hoverdistance=8)  # a marker takes a click only when it is hit, else the region drills
     chosen = incidents[incidents["incident_id"] == view.filters.get("incident")]
     if len(chosen):  # ring the incident whose detail is open
         fig.add_trace(go.Scattergeo(lon=chosen["lon"], lat=chosen["lat"], mode="markers", hoverinfo="skip",

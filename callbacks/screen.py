@@ -11,18 +11,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
 from cockpit import ids
 from cockpit.access.scope import home_region
+from cockpit.principal import current_principal, page_permission
 from cockpit.screen import tiles
-from cockpit.screen.render import RENDERERS, TITLES, Renderer, digest, render_map_safely
+from cockpit.screen.render import RENDERERS, TITLES, Renderer, centre_style, digest, render_map_safely
 from cockpit.screen.view import View, drill_target, indicator_target, parse_view, search_params, search_target
 from cockpit.services import Services, current
+from cockpit.ui.event_page import clicked_point
 from cockpit.ui.panels import safe_render
 from layouts import screen as layout
+from layouts.emergency import PATH as EMERGENCY_PATH
+from layouts.emergency import visible_incident
 
 
 def _tile(name: str, renderer: Renderer, view: View, services: Services) -> Any:
@@ -49,9 +54,30 @@ def _nav_target(nav: Any) -> str | None:
     return search if isinstance(search, str) and len(search) <= 2000 else None
 
 
+def incident_link(click: Any, services: Services) -> dict[str, Any] | None:
+    """A click on an incident marker, by a viewer who may open /emergency: that incident there
+    (assets/screen_nav.js follows the address). Without the page (the wall's kiosk role) the
+    marker drills to its county as a region click does."""
+    point = clicked_point(click)
+    data = point.get("customdata") if point else None
+    principal = current_principal()
+    if not (isinstance(data, list) and len(data) >= 2) or principal is None:
+        return None
+    if not principal.can(page_permission(EMERGENCY_PATH)):
+        return None
+    found = visible_incident(services, data[1])
+    if found is None:
+        return None
+    search = "?" + urlencode({"region": found["adcode"], "incident": found["incident_id"]})
+    return {"path": EMERGENCY_PATH, "search": search, "push": True}
+
+
 def navigate(trigger: Any, value: Any, view_data: dict[str, Any], services: Services) -> tuple[Any, ...]:
     """The new view's store, map and header for a click, search, indicator pick or URL."""
     view = View.from_store(view_data)
+    opened = incident_link(value, services) if trigger == ids.MAP else None
+    if opened is not None:  # a marker: its incident opens on /emergency; the wall's view stays
+        return tuple(opened if o is URL_SYNC else no_update for o in NAV_OUTPUTS)
     if trigger == ids.MAP:
         search = drill_target(value, view, services.warehouse)
     elif trigger == ids.INDICATOR:
@@ -84,6 +110,7 @@ def navigate(trigger: Any, value: Any, view_data: dict[str, Any], services: Serv
         new.indicator if trigger != ids.INDICATOR else no_update,
         None if trigger == ids.SEARCH else no_update,  # the box empties after a jump, as on a new page
         digest(figure) if redraw else no_update,
+        centre_style(new, services) if redraw else no_update,
     )
 
 
@@ -92,11 +119,12 @@ NAV_OUTPUTS = [
     Output(ids.BREADCRUMB, "children"), Output(ids.BACK, "href"), Output(ids.BACK, "className"),
     Output(ids.SCREEN_THEME_LINK, "children"), Output(ids.SCREEN_THEME_LINK, "href"), Output(ids.SCREEN_PROFILE, "href"),
     Output(ids.SCREEN_NOTICES, "children"), Output(ids.INDICATOR, "value"), Output(ids.SEARCH, "value"),
-    Output(ids.SCREEN_MAP_DIGEST, "data", allow_duplicate=True),
+    Output(ids.SCREEN_MAP_DIGEST, "data", allow_duplicate=True), Output(ids.SCREEN_CENTRE, "style"),
 ]  # fmt: skip
 
 
 UNCHANGED = (no_update,) * len(NAV_OUTPUTS)
+URL_SYNC = NAV_OUTPUTS[2]
 
 
 def register(app: dash.Dash) -> None:
@@ -137,6 +165,11 @@ def register(app: dash.Dash) -> None:
         value = {ids.MAP: click, ids.INDICATOR: indicator, ids.SEARCH: search}.get(trigger, nav)
         return navigate(trigger, value, view_data, current())
 
+    app.clientside_callback(  # map beside or above the ranking, by the map's shape and the wall's width
+        ClientsideFunction(namespace="canvas", function_name="arrange"),
+        Output(ids.SCREEN_CENTRE, "className"),
+        Input(ids.SCREEN_CENTRE, "style"),
+    )
     app.clientside_callback(  # the search options arrive with the layout; the box gets them when idle
         ClientsideFunction(namespace="screen", function_name="whenIdle"),
         Output(ids.SEARCH, "options"),

@@ -132,7 +132,7 @@ def chart_bytes(name: str, fmt: str, params: Any) -> tuple[bytes, str]:
     found = facts.compute(services, str(params.get("region") or ""), params.get("period") or None,
                           [str(indicator)] if indicator else None)  # fmt: skip
     wh = services.warehouse
-    build = {"map": lambda: figures.map_figure(wh, found, "light", labels=True),
+    build = {"map": lambda: figures.map_figure(wh, found, "light"),
              "ranking": lambda: figures.ranking_figure(found, "light"),
              "status": lambda: figures.status_figure(found, "light"),
              "trend": lambda: figures.trend_figure(wh, found, theme_name="light")}  # fmt: skip

@@ -20,6 +20,7 @@ SCREEN_NAV = "screen-nav"  # {"search", "seq"}: a URL navigation on the screen, 
 SCREEN_URL_SYNC = "screen-url"  # {"search", "push"}: the URL of the view shown; pushed to history if "push"
 SCREEN_URL_SYNCED = "screen-url-synced"  # output of the clientside history sync (nothing reads it)
 SCREEN_NOTICES = "screen-notices"
+SCREEN_CENTRE = "screen-centre"  # its style's --map-w: the map's width, from the shape of the regions shown
 SCREEN_THEME_LINK = "screen-theme"
 SCREEN_PROFILE = "screen-region-profile"
 SCREEN_MAP_DIGEST = "screen-map-digest"  # digest of the figure the map shows: a refresh sends only a change

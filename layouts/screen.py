@@ -23,7 +23,7 @@ from cockpit.access.scope import home_region
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.nav import breadcrumb_items, parent_in_scope
 from cockpit.principal import current_principal
-from cockpit.screen.render import digest, render_map_safely
+from cockpit.screen.render import centre_style, digest, render_map_safely
 from cockpit.screen.view import View, parse_view
 from cockpit.services import current
 from cockpit.targets import SCORE_CODE, SCORE_INDICATOR
@@ -149,7 +149,9 @@ def layout(**params: Any) -> html.Div:
         className="indicator-picker",
     )
     figure = render_map_safely(view, services)
-    centre = html.Div(
+    # The map takes the column's height and as much width as its regions' shape asks for
+    # (--map-w, set again on every drill); the ranking and the trend stand beside it.
+    map_area = html.Div(
         [
             html.Div(
                 [
@@ -164,12 +166,15 @@ def layout(**params: Any) -> html.Div:
                 responsive=True,
                 config=cast(dcc.Graph.Config, GRAPH_CONFIG | {"displayModeBar": False}),
                 className="map-graph",
-                style={"height": "470px"},
             ),
-            _tile_slot("map-footer"),
-            _tile_slot("trend"),
         ],
-        className="column centre",
+        className="map-area",
+    )
+    centre = html.Div(
+        [map_area, html.Div([_tile_slot("map-footer"), _tile_slot("trend")], className="column map-side")],
+        id=ids.SCREEN_CENTRE,
+        className="centre",
+        style=centre_style(view, services),
     )
     return html.Div(
         [

@@ -201,7 +201,7 @@ def build(wh: Warehouse, facts: Facts, generated_at: datetime | None = None) -> 
         bullets = [f"{where}{lead.name}目标状态", "绿色：达标；黄色：预警；红色：落后；灰色：无目标",
                    "菱形标记：未结案突发事件"]  # fmt: skip
         slides.append(Slide(f"区域地图 · {lead.short_name}", "figure",
-                            figure=figures.map_figure(wh, facts, "light", labels=True), bullets=bullets))  # fmt: skip
+                            figure=figures.map_figure(wh, facts, "light"), bullets=bullets))  # fmt: skip
     slides.append(Slide("核心指标", "table", table=_kpi_table(facts),
                         paragraphs=["状态按序时进度评价；排名为同级地区中按完成序时目标程度的排名"]))  # fmt: skip
     counts = targets.counts(f.status for f in facts.indicators)

@@ -40,7 +40,11 @@ def _siblings(facts: Facts) -> pd.DataFrame:
     return facts.siblings.drop(columns=["value"], errors="ignore").rename(columns={"latest_value": "value"})
 
 
-def map_figure(wh: Warehouse, facts: Facts, theme_name: str = "dark", labels: bool = False) -> go.Figure:
+# A map's size in a briefing and on the region profile (px): where its names are placed apart.
+PRINTED_MAP = (720, 430)
+
+
+def map_figure(wh: Warehouse, facts: Facts, theme_name: str = "dark") -> go.Figure:
     """The region's children (a county: its siblings, itself outlined) coloured by the lead
     indicator's target status."""
     lead = facts.lead
@@ -65,12 +69,8 @@ def map_figure(wh: Warehouse, facts: Facts, theme_name: str = "dark", labels: bo
     values["status"] = values["status"].where(values["status"].notna(), None)
     incidents = EmergencyQueries(wh).active_incidents(parent["adcode"], facts.now)
     fig = region_map(boundaries, values, direction=lead.direction, unit=lead.unit, colour_by="status",
-                     theme=theme(theme_name), selected=selected, incidents=incidents)  # fmt: skip
-    if labels:
-        # Printed maps have no hover: name each region on the map itself.
-        names = wh.children(parent["adcode"])[["adcode", "short_name", "centroid_lon", "centroid_lat"]]
-        fig.add_trace(go.Scattergeo(lon=names["centroid_lon"], lat=names["centroid_lat"], text=names["short_name"],
-                                    mode="text", textfont={"size": 12, "color": "#1d2733"}, hoverinfo="skip"))  # fmt: skip
+                     theme=theme(theme_name), selected=selected, incidents=incidents,
+                     label_size=PRINTED_MAP, label_halo=False)  # fmt: skip
     return fig
 
 

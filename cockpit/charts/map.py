@@ -15,22 +15,49 @@ import plotly.graph_objects as go
 from shapely.geometry import MultiPolygon, mapping, shape
 from shapely.geometry.polygon import orient
 
+from cockpit.charts import map_labels
+from cockpit.charts.incident_markers import marker_traces
 from cockpit.charts.template import template
-from cockpit.formatting import plain
 
 TOPOJSON_URL = "/assets/topojson/"
 GRAPH_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False, "locale": "zh-CN"}
 
-LEVEL_COLOURS = {"I": "#ff3b3b", "II": "#ff8c1a", "III": "#ffd21a", "IV": "#4fb3ff"}
-LEVEL_SIZES = {"I": 18, "II": 15, "III": 12, "IV": 10}
 STATUS_COLOURS = {"green": "#2ecc71", "amber": "#f5b041", "red": "#e74c3c", None: "#56657a"}
 # Warning fill (colour_by="warning", column ``warning``): the four national warning colours.
 WARNING_COLOURS = {"红色": "#e8383d", "橙色": "#f08c1e", "黄色": "#e5c619", "蓝色": "#3d7fd9",
                    None: "#22364f"}  # fmt: skip
-LEVEL_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ"}
 # Sequential scales per direction: darker = better, so "good" reads the same on every indicator.
 HIGHER_IS_BETTER = [[0.0, "#1b3a5c"], [0.5, "#2f78b7"], [1.0, "#7fd3ff"]]
 LOWER_IS_BETTER = [[0.0, "#7fd3ff"], [0.5, "#2f78b7"], [1.0, "#1b3a5c"]]
+
+
+@lru_cache(maxsize=64)
+def extent(features: tuple[str, ...]) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of the features: what ``fitbounds`` fits the map to."""
+    boxes = [shape(json.loads(f)["geometry"]).bounds for f in features]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+# The share of the map's height left to the regions when a colour bar sits above them.
+COLOURBAR_ROOM = 0.94
+
+
+def _has_colourbar(data: list[dict[str, object]]) -> bool:
+    return any(trace.get("showscale") for trace in data)
+
+
+def padded(
+    bounds: tuple[float, float, float, float], share: float = 0.02
+) -> tuple[float, float, float, float]:
+    """The extent with a margin, so outlines and names at the edge are not cut off."""
+    lon0, lat0, lon1, lat1 = bounds
+    dx, dy = (lon1 - lon0) * share, (lat1 - lat0) * share
+    return lon0 - dx, lat0 - dy, lon1 + dx, lat1 + dy
 
 
 @lru_cache(maxsize=64)
@@ -62,8 +89,16 @@ def region_map_dict(
     alarms: Sequence[str] = (),
     incidents: pd.DataFrame | None = None,
     edges: Mapping[str, str] | None = None,
+    colourbar_title: str = "",
+    labels: bool = True,
+    label_size: tuple[float, float] = map_labels.DESIGN_SIZE,
+    label_halo: bool = True,
 ) -> dict[str, object]:
-    """``boundaries``: adcode, geojson. ``values``: adcode, name, value, hover, status (optional).
+    """``boundaries``: adcode, geojson, and for the names on the map short_name, centroid_lon/lat
+    (the representative point) and area_km2 (as ``Warehouse.boundaries`` has them). ``values``:
+    adcode, name, value, hover, status (optional). ``label_size``: the map's size in px, for
+    placing the names apart. ``label_halo``: a shadow around the names, for
+    screens (printed maps go without: a PDF would carry the shadowed text as bitmap glyphs).
 
     A plain figure dict, not a ``go.Figure``: validating a figure costs far more than the query
     behind it (the wall's drill budget), and ``dcc.Graph`` takes the dict as it is."""
@@ -91,7 +126,8 @@ def region_map_dict(
             [None if pd.isna(v) else float(v) for v in frame["value"]] if has_values else [0] * len(frame)
         )
         scale = LOWER_IS_BETTER if direction == "lower" else HIGHER_IS_BETTER
-        data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=has_values, unit=unit))
+        data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=has_values, unit=unit,
+                           title=colourbar_title))  # fmt: skip
     # Outlined: regions in alarm, the selected one, and ``edges`` (adcode → line colour: a warning
     # in force for part of a region, which the fill must not claim for all of it).
     edges = dict(edges or {})
@@ -125,33 +161,102 @@ def region_map_dict(
                 "name": "alarm",
             }
         )
-    if incidents is not None and not incidents.empty:
-        # Points share the boundaries' GCJ-02 coordinates, so they sit inside their county.
-        data.append({
-            "type": "scattergeo", "lon": incidents["lon"].tolist(), "lat": incidents["lat"].tolist(), "mode": "markers",
-            "marker": {"size": [LEVEL_SIZES.get(lv, 8) for lv in incidents["level"]],
-                       "color": [LEVEL_COLOURS.get(lv, "#4fb3ff") for lv in incidents["level"]],
-                       "line": {"color": "#ffffff", "width": 1.2}, "symbol": "diamond"},
-            "text": [f"<b>{plain(t)}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {plain(r)}" for t, lv, r in zip(
-                incidents["title"], incidents["level"], incidents["region_name"], strict=True)],
-            # A click on a marker drills to its county; the incident id (when given) opens its detail.
-            "customdata": _rows(incidents[[c for c in ("adcode", "incident_id") if c in incidents]]),
-            "hovertemplate": "%{text}<extra></extra>", "name": "incidents",
-        })  # fmt: skip
+    bounds = padded(extent(tuple(boundaries["geojson"])))
+    room = COLOURBAR_ROOM if _has_colourbar(data) else 1.0
+    size = (label_size[0], label_size[1] * room)
+    named = labels and {"short_name", "centroid_lon", "centroid_lat"} <= set(boundaries.columns)
+    if incidents is not None:
+        # A region's badge of gathered incidents sits just below its name, not on it.
+        spots = _below_names(boundaries, bounds, size) if named else {}
+        data.extend(marker_traces(incidents, boundaries, spots))
+    if named:
+        data.extend(_name_traces(boundaries, bounds, theme, selected, size, halo=label_halo))
     layout = {
         "template": template(),
-        "geo": {"fitbounds": "locations", "visible": False, "bgcolor": "rgba(0,0,0,0)",
-                "projection": {"type": "mercator"}},
+        # The regions' own extent as the axis ranges, not ``fitbounds``: plotly fits those to a
+        # frame of the whole world's shape (a square in Mercator), so a tall province filled half
+        # a tall panel. With the ranges the frame is the regions' shape, fitted to the panel.
+        "geo": {"visible": False, "bgcolor": "rgba(0,0,0,0)", "projection": {"type": "mercator"},
+                "lonaxis": {"range": [bounds[0], bounds[2]]}, "lataxis": {"range": [bounds[1], bounds[3]]},
+                # Room above the map for the colour bar, when there is one.
+                "domain": {"x": [0, 1], "y": [0, COLOURBAR_ROOM if _has_colourbar(data) else 1]}},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"color": theme["text"], "family": theme["font"]},
         "showlegend": False,
         "dragmode": False,
+        # A marker takes a click only when its own glyph is hit; anywhere else the region under
+        # the pointer does (plotly otherwise hands it to the nearest marker within 20 px).
+        "hoverdistance": 1,
     }  # fmt: skip
-    if len(frame):
-        layout["uirevision"] = str(frame["adcode"].iloc[0])
+    # No uirevision: nothing on the map is the viewer's to zoom or pan, and with one plotly kept
+    # the scale fitted at the graph's first size, so the map stayed small as its panel grew.
     return {"data": data, "layout": layout}
+
+
+def _below_names(
+    boundaries: pd.DataFrame, bounds: tuple[float, float, float, float], size: tuple[float, float]
+) -> dict[str, tuple[float, float]]:
+    frame = map_labels.Frame(bounds, size)
+    spots = {}
+    for adcode, lon, lat in zip(
+        boundaries["adcode"], boundaries["centroid_lon"], boundaries["centroid_lat"], strict=True
+    ):
+        if pd.notna(lon) and pd.notna(lat):
+            x, y = frame.to_px(float(lon), float(lat))
+            spots[str(adcode)] = frame.to_lonlat(x, y + map_labels.FONT_PX * 1.6)
+    return spots
+
+
+def _name_traces(
+    boundaries: pd.DataFrame,
+    bounds: tuple[float, float, float, float],
+    theme: dict[str, str],
+    selected: str | None,
+    size: tuple[float, float],
+    *,
+    halo: bool,
+) -> list[dict[str, object]]:
+    """The regions' names (the shown one emphasised) and leader lines to names moved off their
+    point. Not hoverable, so they never take a click from the region under them."""
+    area = boundaries["area_km2"] if "area_km2" in boundaries else pd.Series(0.0, index=boundaries.index)
+    rows = zip(boundaries["adcode"], boundaries["short_name"], boundaries["centroid_lon"],
+               boundaries["centroid_lat"], area.fillna(0.0), strict=True)  # fmt: skip
+    placed = map_labels.place(
+        (
+            (str(a), str(n), float(x), float(y), float(s))
+            for a, n, x, y, s in rows
+            if pd.notna(x) and pd.notna(y)
+        ),
+        bounds,
+        size=size,
+        emphasis=selected,
+    )
+    traces: list[dict[str, object]] = []
+    moved = [p for p in placed if p.moved]
+    if moved:
+        lon: list[float | None] = []
+        lat: list[float | None] = []
+        for p in moved:
+            lon += [p.anchor_lon, p.lon, None]
+            lat += [p.anchor_lat, p.lat, None]
+        traces.append({"type": "scattergeo", "lon": lon, "lat": lat, "mode": "lines", "hoverinfo": "skip",
+                       "line": {"color": theme["text"], "width": 1}, "opacity": 0.7, "name": "leaders"})  # fmt: skip
+    for emphasis, group in (
+        (False, [p for p in placed if not p.emphasis]),
+        (True, [p for p in placed if p.emphasis]),
+    ):
+        if not group:
+            continue
+        traces.append({
+            "type": "scattergeo", "mode": "text", "hoverinfo": "skip", "name": "names",
+            "lon": [p.lon for p in group], "lat": [p.lat for p in group], "text": [p.text for p in group],
+            "textfont": {"size": map_labels.EMPHASIS_PX if emphasis else map_labels.FONT_PX,
+                         "color": theme["selected"] if emphasis else theme["text"],
+                         **({"weight": 700} if emphasis else {}), **({"shadow": "auto"} if halo else {})},
+        })  # fmt: skip
+    return traces
 
 
 def _subset(geojson: dict[str, object], adcodes: set[str]) -> dict[str, object]:
@@ -184,6 +289,7 @@ def _trace(
     theme: dict[str, str],
     colourbar: bool = False,
     unit: str = "",
+    title: str = "",
 ) -> dict[str, object]:
     return {
         "type": "choropleth",
@@ -193,15 +299,33 @@ def _trace(
         "z": z,
         "colorscale": scale,
         "showscale": colourbar,
+        # Above the map, across it: beside it, a bar covers the regions of a map that fills its
+        # panel. Titled with what the colours measure, and in what.
         "colorbar": {
-            "thickness": 10,
-            "len": 0.5,
-            "x": 0.02,
-            "xanchor": "left",
+            "orientation": "h",
+            "thickness": 8,
+            "len": 0.6,
+            "x": 1,
+            "xanchor": "right",
+            "y": COLOURBAR_ROOM,  # in the room left above the regions: no margin pushed
+            "yanchor": "bottom",
+            "ypad": 0,
             "ticksuffix": unit if unit == "%" else "",
-            "tickfont": {"color": theme["text"]},
+            "tickfont": {"color": theme["text"], "size": 12},
+            "title": {
+                "text": _colourbar_title(title, unit),
+                "side": "top",
+                "font": {"color": theme["text"], "size": 13},
+            },
             "outlinewidth": 0,
         },
         "marker": {"line": {"color": theme["border"], "width": 0.8}},
         **_hover(frame),
     }
+
+
+def _colourbar_title(title: str, unit: str) -> str:
+    """ "目标达成率（单位：%）", or the one that is known."""
+    if title and unit:
+        return f"{title}（单位：{unit}）"
+    return title or (f"单位：{unit}" if unit else "")

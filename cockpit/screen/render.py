@@ -19,7 +19,8 @@ from dash import html
 
 from cockpit import targets
 from cockpit.alarms import pending_alarms
-from cockpit.charts.map import region_map_dict
+from cockpit.charts import map_labels
+from cockpit.charts.map import extent, padded, region_map_dict
 from cockpit.formatting import number, period_label, plain
 from cockpit.memo import Memo
 from cockpit.nav import map_parent
@@ -155,17 +156,50 @@ def _rank_text(rank: Any, ranked: int) -> str:
     return "—" if pd.isna(rank) else f"{int(rank)}/{ranked}"
 
 
-def render_map(view: View, services: Services) -> Any:
-    frame, ind, _period = map_values(view, services)
+# The centre column on the 1920×1080 design canvas (px): the map beside the ranking and trend, or
+# above them (stacked), whichever draws it larger: beside for tall regions (a province), above for
+# wide ones (most cities). assets/canvas.js makes the same choice on the wall's real width.
+CENTRE_WIDTH, SIDE_WIDTH, MAP_HEIGHT, STACKED_MAP_HEIGHT = 916, 416, 903, 587
+
+
+def _map_boundaries(view: View, services: Services) -> tuple[pd.DataFrame, str | None]:
     parent, selected = map_level(view, services)
     level = "city" if parent == services.settings.province_adcode else "county"
-    boundaries = services.warehouse.boundaries(level, parent)
+    return services.warehouse.boundaries(level, parent), selected
+
+
+def map_aspect(view: View, services: Services) -> float:
+    """Width over height of the map the regions make."""
+    boundaries, _selected = _map_boundaries(view, services)
+    return map_labels.aspect(padded(extent(tuple(boundaries["geojson"])))) if len(boundaries) else 0.6
+
+
+def map_size(view: View, services: Services) -> tuple[int, int]:
+    """The map's size on the design canvas (where its names are placed apart)."""
+    natural = map_aspect(view, services) * MAP_HEIGHT
+    beside = min((CENTRE_WIDTH - SIDE_WIDTH) / natural, 1.0)
+    above = min(CENTRE_WIDTH / natural, STACKED_MAP_HEIGHT / MAP_HEIGHT)
+    if beside >= above:
+        return round(natural * beside), MAP_HEIGHT
+    return CENTRE_WIDTH, STACKED_MAP_HEIGHT
+
+
+def centre_style(view: View, services: Services) -> dict[str, str]:
+    aspect = map_aspect(view, services)
+    return {"--map-w": f"{round(aspect * MAP_HEIGHT)}px", "--map-aspect": f"{aspect:.4f}"}
+
+
+def render_map(view: View, services: Services) -> Any:
+    frame, ind, _period = map_values(view, services)
+    boundaries, selected = _map_boundaries(view, services)
+    parent, _selected = map_level(view, services)
     if frame.empty:
         frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
     alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
     incidents = services.queries.emergency.active_incidents(parent, now_for(services))
     return region_map_dict(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
-                           selected=selected, alarms=alarms, incidents=incidents)  # fmt: skip
+                           selected=selected, alarms=alarms, incidents=incidents, colourbar_title=ind["name"],
+                           label_size=map_size(view, services))  # fmt: skip
 
 
 MAP_ERROR = {"layout": {"annotations": [{"text": "地图暂时无法加载", "showarrow": False}]}}

@@ -17,6 +17,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from cockpit import figures, ids
 from cockpit.access.scope import home_region, require_region
+from cockpit.charts.incident_markers import GROUP
 from cockpit.memo import Memo
 from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
 from cockpit.services import Services, current
@@ -302,8 +303,11 @@ def clicked_point(click: Any) -> dict[str, Any] | None:
 
 
 def clicked_region(point: dict[str, Any] | None, services: Services) -> str | None:
-    """The adcode of a clicked map region, if it is one the warehouse knows."""
-    location = str((point or {}).get("location") or "")[:12]
+    """The adcode of a clicked map region (or of a region's incident badge, its customdata), if it
+    is one the warehouse knows."""
+    data = (point or {}).get("customdata")
+    badge = data[0] if isinstance(data, list) and len(data) == 3 and data[1] == GROUP else None
+    location = str((point or {}).get("location") or badge or "")[:12]
     if location.isdigit() and len(location) == 6 and services.warehouse.region(location) is not None:
         return location
     return None

@@ -172,8 +172,10 @@ class Warehouse:
     def boundaries(self, level: str, parent_adcode: str | None) -> pd.DataFrame:
         return self.cached_df(
             "boundaries",
-            "SELECT adcode, geojson FROM boundary WHERE level = ? AND parent_adcode IS NOT DISTINCT FROM ?"
-            " ORDER BY adcode",
+            # With what the map names each region by, and where (the representative point).
+            "SELECT b.adcode, b.geojson, r.short_name, r.centroid_lon, r.centroid_lat, r.area_km2"
+            " FROM boundary b LEFT JOIN region r ON r.adcode = b.adcode"
+            " WHERE b.level = ? AND b.parent_adcode IS NOT DISTINCT FROM ? ORDER BY b.adcode",
             [level, parent_adcode],
         )
 

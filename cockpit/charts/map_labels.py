@@ -1,0 +1,131 @@
+"""Region names on a map: each at its region's representative point, none on top of another.
+
+The map is drawn in Web Mercator and fitted to its regions' extent (plotly's ``fitbounds``), so
+where a name lands, in pixels, is known before the browser draws it. Names are placed largest
+region first (the shown region before all): at the representative point when the box is free,
+else at the nearest free spot around it with a leader line back to the point, as big-screen
+walls (FineReport, DataV) label small urban districts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A desk page's map panel in px (the wall gives its own size), the text sizes, and how far a
+# displaced name may move (in label heights).
+DESIGN_SIZE = (720, 430)
+FONT_PX = 16
+EMPHASIS_PX = 19
+_RINGS = (1.4, 2.4, 3.4, 4.6)
+_DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
+
+
+@dataclass(frozen=True)
+class Label:
+    adcode: str
+    text: str
+    lon: float  # where the name is drawn
+    lat: float
+    anchor_lon: float  # the representative point it names
+    anchor_lat: float
+    emphasis: bool
+
+    @property
+    def moved(self) -> bool:
+        return (self.lon, self.lat) != (self.anchor_lon, self.anchor_lat)
+
+
+@dataclass(frozen=True)
+class _Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: _Box) -> bool:
+        return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+
+    def inside(self, width: float, height: float) -> bool:
+        return self.x0 >= 0 and self.y0 >= 0 and self.x1 <= width and self.y1 <= height
+
+
+def mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def aspect(bounds: tuple[float, float, float, float]) -> float:
+    """Width over height of the extent (min lon, min lat, max lon, max lat) as the map draws it."""
+    lon0, lat0, lon1, lat1 = bounds
+    height = mercator_y(lat1) - mercator_y(lat0)
+    return math.radians(lon1 - lon0) / height if height > 0 else 1.0
+
+
+class Frame:
+    """lon/lat ↔ pixels of a map of ``size`` fitted to ``bounds``, centred as plotly centres it."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], size: tuple[float, float]) -> None:
+        lon0, lat0, lon1, lat1 = bounds
+        self.x0, self.y1 = math.radians(lon0), mercator_y(lat1)
+        span_x, span_y = math.radians(lon1 - lon0) or 1e-9, (self.y1 - mercator_y(lat0)) or 1e-9
+        self.scale = min(size[0] / span_x, size[1] / span_y)
+        self.dx = (size[0] - span_x * self.scale) / 2
+        self.dy = (size[1] - span_y * self.scale) / 2
+
+    def to_px(self, lon: float, lat: float) -> tuple[float, float]:
+        return (
+            (math.radians(lon) - self.x0) * self.scale + self.dx,
+            (self.y1 - mercator_y(lat)) * self.scale + self.dy,
+        )
+
+    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
+        lon = math.degrees((x - self.dx) / self.scale + self.x0)
+        merc = self.y1 - (y - self.dy) / self.scale
+        return lon, math.degrees(2 * math.atan(math.exp(merc)) - math.pi / 2)
+
+
+def _box(x: float, y: float, text: str, size: float) -> _Box:
+    width, height = size * len(text) + 6, size * 1.3  # CJK names: one em per character
+    return _Box(x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+
+
+def place(
+    regions: Iterable[tuple[str, str, float, float, float]],
+    bounds: tuple[float, float, float, float],
+    *,
+    size: tuple[float, float] = DESIGN_SIZE,
+    emphasis: str | None = None,
+) -> list[Label]:
+    """``regions``: (adcode, name, lon, lat, area) with the representative point. Names that find
+    no free spot within reach stay at their point (on a map that small, overlap beats absence)."""
+    frame = Frame(bounds, size)
+    rows = sorted(regions, key=lambda r: (r[0] != emphasis, -r[4], r[0]))
+    taken: list[_Box] = []
+    placed = []
+    for adcode, text, lon, lat, _area in rows:
+        font = EMPHASIS_PX if adcode == emphasis else FONT_PX
+        x, y = frame.to_px(lon, lat)
+        spot = _free_spot(x, y, text, font, taken, size)
+        taken.append(_box(*spot, text, font))
+        label_lon, label_lat = (lon, lat) if spot == (x, y) else frame.to_lonlat(*spot)
+        placed.append(Label(adcode, text, label_lon, label_lat, lon, lat, adcode == emphasis))
+    return placed
+
+
+def _free_spot(
+    x: float, y: float, text: str, font: float, taken: list[_Box], size: tuple[float, float]
+) -> tuple[float, float]:
+    step = font * 1.3
+    candidates = [(x, y)] + [(x + dx * ring * step * _wide(dx, text), y + dy * ring * step)
+                             for ring in _RINGS for dx, dy in _DIRECTIONS]  # fmt: skip
+    for cx, cy in candidates:
+        box = _box(cx, cy, text, font)
+        if box.inside(*size) and not any(box.overlaps(t) for t in taken):
+            return cx, cy
+    return x, y
+
+
+def _wide(dx: int, text: str) -> float:
+    """Sideways moves clear the name's own half-width (names are wider than they are tall)."""
+    return max(1.0, len(text) / 2) if dx else 1.0
