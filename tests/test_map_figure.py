@@ -4,6 +4,7 @@ markers that leave regions their clicks, and minor incidents gathered when they 
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -94,3 +95,25 @@ def test_many_minor_incidents_are_gathered_per_region_and_serious_ones_stand_alo
     assert badges["name"] == "incident-groups" and badges["text"] == ["60"]
     assert badges["customdata"][0][:2] == ["140100", incident_markers.GROUP]  # drills into 太原市
     assert serious["name"] == "incidents" and len(serious["lon"]) == 2
+
+
+def test_a_marker_opens_its_incident_for_those_who_may_and_drills_for_the_wall(demo_app: Any) -> None:
+    from callbacks.screen import incident_link
+    from cockpit.principal import Principal, acting_as
+    from cockpit.services import Services
+
+    services: Services = demo_app.server.extensions["cockpit"]
+    leader = Principal("duty-leader", "leader", "140000")
+    with demo_app.server.test_request_context("/"):
+        with acting_as(leader):
+            found = services.queries.emergency.active_incidents("140000", datetime(2026, 11, 28, 12, 0)).iloc[
+                0
+            ]
+            click = {"points": [{"customdata": [found["adcode"], found["incident_id"]]}]}
+            opened = incident_link(click, services)
+            tampered = {"points": [{"customdata": [found["adcode"], "'; DROP TABLE region; --"]}]}
+            assert incident_link(tampered, services) is None
+        assert opened == {"path": "/emergency", "search": f"?region={found['adcode']}&incident={found['incident_id']}",
+                          "push": True}  # fmt: skip
+        with acting_as(Principal("hall-wall", "kiosk", "140000")):
+            assert incident_link(click, services) is None  # the wall's kiosk has no /emergency: it drills

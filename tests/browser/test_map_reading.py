@@ -4,13 +4,14 @@ panel at every wall size, and a click landing on the region it was aimed at, mar
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Browser, LiveServer, serve
+from tests.browser.conftest import Browser, LiveServer, serve, wait_url
 from tests.browser.test_screen import crumbs, open_screen
 
 pytestmark = pytest.mark.browser
@@ -180,3 +181,21 @@ def test_every_region_is_named_apart_and_the_map_fills_its_panel(
         "#emergency-graph-map path.choroplethlocation, .js-plotly-plot path.choroplethlocation"
     )  # type: ignore[attr-defined]
     browser_page.screenshot(f"emergency-map-{width}x{height}")
+
+
+def test_a_click_on_an_incident_marker_opens_that_incident(
+    map_server: LiveServer, browser_page: Browser
+) -> None:
+    open_screen(browser_page, map_server.url + "/")
+    cities = _children(browser_page, map_server, "140000")
+    _wait_for_map(browser_page, [c["adcode"] for c in cities])
+    markers = _markers(browser_page)
+    assert markers, "the demo's province map shows its open incidents"
+    x, y = markers[0]
+    browser_page.page.mouse.move(x, y)  # type: ignore[attr-defined]
+    browser_page.page.mouse.click(x, y)  # type: ignore[attr-defined]
+    wait_url(browser_page.page, re.compile(r"/emergency\?region=\d{6}&incident="))
+    # The incident's detail is open on the emergency page.
+    detail = browser_page.page.locator(".panel-detail")  # type: ignore[attr-defined]
+    detail.wait_for()
+    assert "事件编号" in detail.inner_text()
