@@ -117,3 +117,17 @@ def test_a_marker_opens_its_incident_for_those_who_may_and_drills_for_the_wall(d
                           "push": True}  # fmt: skip
         with acting_as(Principal("hall-wall", "kiosk", "140000")):
             assert incident_link(click, services) is None  # the wall's kiosk has no /emergency: it drills
+
+
+def test_a_name_stands_out_from_its_own_region_s_fill(wall: Any) -> None:
+    from cockpit.charts.map import HIGHER_IS_BETTER
+
+    boundaries = wall.boundaries("county", "141100")
+    values = boundaries[["adcode"]].assign(value=[float(i) for i in range(len(boundaries))], hover="")
+    figure = region_map_dict(boundaries, values, theme=theme("light"))
+    names = next(t for t in figure["data"] if t.get("name") == "names")  # type: ignore[union-attr]
+    inks = dict(zip(names["text"], names["textfont"]["color"], strict=True))
+    short = dict(zip(boundaries["adcode"], boundaries["short_name"], strict=True))
+    darkest, palest = short[values["adcode"].iloc[0]], short[values["adcode"].iloc[-1]]
+    assert (HIGHER_IS_BETTER[0][1], HIGHER_IS_BETTER[-1][1]) == ("#1b3a5c", "#7fd3ff")  # low = navy
+    assert inks[darkest] == "#ffffff" and inks[palest] == "#10202f"

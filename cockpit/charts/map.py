@@ -6,6 +6,7 @@ stub topology from ``assets/topojson/`` and points ``topojsonURL`` at it (PRODUC
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -170,7 +171,8 @@ def region_map_dict(
         spots = _below_names(boundaries, bounds, size) if named else {}
         data.extend(marker_traces(incidents, boundaries, spots))
     if named:
-        data.extend(_name_traces(boundaries, bounds, theme, selected, size, halo=label_halo))
+        fills = _region_fills(data)
+        data.extend(_name_traces(boundaries, bounds, theme, selected, size, halo=label_halo, fills=fills))
     layout = {
         "template": template(),
         # The regions' own extent as the axis ranges, not ``fitbounds``: plotly fits those to a
@@ -217,6 +219,7 @@ def _name_traces(
     size: tuple[float, float],
     *,
     halo: bool,
+    fills: Mapping[str, str],
 ) -> list[dict[str, object]]:
     """The regions' names (the shown one emphasised) and leader lines to names moved off their
     point. Not hoverable, so they never take a click from the region under them."""
@@ -253,10 +256,59 @@ def _name_traces(
             "type": "scattergeo", "mode": "text", "hoverinfo": "skip", "name": "names",
             "lon": [p.lon for p in group], "lat": [p.lat for p in group], "text": [p.text for p in group],
             "textfont": {"size": map_labels.EMPHASIS_PX if emphasis else map_labels.FONT_PX,
-                         "color": theme["selected"] if emphasis else theme["text"],
+                         # On its own region the name takes the colour that stands out from the
+                         # fill (dark navy and pale blue in one map); moved aside, the theme's.
+                         "color": theme["selected"] if emphasis else [
+                             theme["text"] if p.moved or p.adcode not in fills else _ink_on(fills[p.adcode])
+                             for p in group],
                          **({"weight": 700} if emphasis else {}), **({"shadow": "auto"} if halo else {})},
         })  # fmt: skip
     return traces
+
+
+def _region_fills(data: list[dict[str, object]]) -> dict[str, str]:
+    """Each region's fill colour (#rrggbb) as plotly draws it: its z on its trace's scale."""
+    fills: dict[str, str] = {}
+    for trace in data:
+        if trace.get("type") != "choropleth" or trace.get("name") == "alarm":
+            continue
+        z = [v for v in trace["z"] if isinstance(v, int | float)]  # type: ignore[attr-defined]
+        if not z:
+            continue
+        low, high = float(trace.get("zmin", min(z))), float(trace.get("zmax", max(z)))  # type: ignore[arg-type]
+        for adcode, value in zip(trace["locations"], trace["z"], strict=True):  # type: ignore[call-overload]
+            if isinstance(value, int | float):
+                share = 0.5 if high == low else (float(value) - low) / (high - low)
+                fills[str(adcode)] = _on_scale(trace["colorscale"], share)  # type: ignore[arg-type]
+    return fills
+
+
+def _on_scale(scale: list[list[object]], share: float) -> str:
+    share = min(max(share, 0.0), 1.0)
+    for (p0, c0), (p1, c1) in itertools.pairwise(scale):
+        if float(p0) <= share <= float(p1):  # type: ignore[arg-type]
+            t = 0.0 if p1 == p0 else (share - float(p0)) / (float(p1) - float(p0))  # type: ignore[arg-type]
+            a, b = _rgb(str(c0)), _rgb(str(c1))
+            return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+    return str(scale[-1][1])
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    value = colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _ink_on(fill: str) -> str:
+    """Dark ink on a light fill, white on a dark one (WCAG relative luminance)."""
+    if not fill.startswith("#") or len(fill) != 7:
+        return "#ffffff"
+
+    def channel(c: int) -> float:
+        c_ = c / 255
+        return c_ / 12.92 if c_ <= 0.03928 else ((c_ + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb(fill))
+    return "#10202f" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.35 else "#ffffff"
 
 
 def _subset(geojson: dict[str, object], adcodes: set[str]) -> dict[str, object]:
