@@ -245,7 +245,11 @@ def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> 
         "margin": {"l": 48, "r": 12, "t": 26, "b": 28}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"color": colours["text"], "family": colours["font"], "size": 14}, "showlegend": True,
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}, "hovermode": "x unified",
-        "xaxis": {"gridcolor": colours["grid"], "nticks": 8}, "yaxis": {"gridcolor": colours["grid"], "ticksuffix": unit if unit == "%" else ""},
+        # Values sit just above their grid lines, so the lowest (85% at the axis) never sits on the
+        # first year below it.
+        "xaxis": {"gridcolor": colours["grid"], "nticks": 8},
+        "yaxis": {"gridcolor": colours["grid"], "ticksuffix": unit if unit == "%" else "",
+                  "ticklabelposition": "outside top"},
     }  # fmt: skip
     del name
     return {"data": data, "layout": layout}

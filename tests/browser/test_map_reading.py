@@ -175,12 +175,22 @@ def test_every_region_is_named_apart_and_the_map_fills_its_panel(
             assert shown["size"] > min(label["size"] for label in labels)
         assert _fill(browser_page, GRAPH) >= 0.85, (name, _fill(browser_page, GRAPH))
         assert scale > 0
+        assert _overlapping(_ticks(browser_page, ".tile-trend .js-plotly-plot")) == [], name
         browser_page.screenshot(f"map-{name}-{width}x{height}")
     page.goto(map_server.url + "/emergency")  # type: ignore[attr-defined]
-    page.wait_for_selector(
-        "#emergency-graph-map path.choroplethlocation, .js-plotly-plot path.choroplethlocation"
-    )  # type: ignore[attr-defined]
+    page.wait_for_selector(".panel-map .js-plotly-plot path.choroplethlocation")  # type: ignore[attr-defined]
+    assert _fill(browser_page, ".panel-map .js-plotly-plot") >= 0.85
     browser_page.screenshot(f"emergency-map-{width}x{height}")
+
+
+def _ticks(browser: Browser, sel: str) -> list[dict[str, Any]]:
+    """The axes' tick labels of a chart, as boxes (the trend's 85% must not sit on its 2021)."""
+    browser.page.wait_for_selector(sel + " .xtick text")  # type: ignore[attr-defined]
+    return browser.page.evaluate(  # type: ignore[attr-defined]
+        """(sel) => [...document.querySelectorAll(sel + ' .xtick text, ' + sel + ' .ytick text')].map(t => {
+             const b = t.getBoundingClientRect(); return {text: t.textContent, box: [b.left, b.top, b.right, b.bottom]}; })""",
+        sel,
+    )
 
 
 def test_a_click_on_an_incident_marker_opens_that_incident(
