@@ -29,3 +29,16 @@ def first_record(frame: pd.DataFrame) -> dict[str, Any]:
     if not rows:
         raise IndexError("single positional indexer is out-of-bounds")
     return rows[0]
+
+
+def json_rows(frame: pd.DataFrame, blank: object = None) -> list[list[object]]:
+    """Rows as JSON-ready lists (what plotly makes of a 2-D ``customdata`` array), gaps as ``blank``."""
+    return [[blank if missing(v) else v for v in row] for row in frame.itertuples(index=False, name=None)]
+
+
+def missing(value: Any) -> bool:
+    """A gap in a frame: None, NaN, NA or NaT (pandas' own test, false for anything it can't judge)."""
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -150,7 +150,8 @@ def layout(**params: Any) -> html.Div:
     )
     figure = render_map_safely(view, services)
     # The map takes the column's height and as much width as its regions' shape asks for
-    # (--map-w, set again on every drill); the ranking and the trend stand beside it.
+    # (--map-w, set again on every drill); the ranking and the trend stand beside it, or beneath
+    # it for wide regions (assets/canvas.js).
     map_area = html.Div(
         [
             html.Div(

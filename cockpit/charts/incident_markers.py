@@ -15,6 +15,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from cockpit.formatting import plain
+from cockpit.records import json_rows
 
 LEVEL_COLOURS = {"I": "#ff3b3b", "II": "#ff8c1a", "III": "#ffd21a", "IV": "#4fb3ff"}
 LEVEL_SIZES = {"I": 18, "II": 15, "III": 12, "IV": 10}
@@ -53,7 +54,7 @@ def _diamonds(incidents: pd.DataFrame) -> dict[str, object]:
         "text": [f"<b>{plain(t)}</b><br>{LEVEL_ROMAN.get(lv, lv)}级 · {plain(r)}" for t, lv, r in zip(
             incidents["title"], incidents["level"], incidents["region_name"], strict=True)],
         # A click on a marker opens its incident (the id), or drills to its county.
-        "customdata": [[None if pd.isna(v) else v for v in row] for row in incidents[ids].itertuples(index=False)],
+        "customdata": json_rows(incidents[ids]),
         "hovertemplate": "%{text}<extra></extra>", "name": "incidents",
     }  # fmt: skip
 

@@ -19,6 +19,7 @@ from shapely.geometry.polygon import orient
 from cockpit.charts import map_labels
 from cockpit.charts.incident_markers import marker_traces
 from cockpit.charts.template import template
+from cockpit.records import json_rows
 
 TOPOJSON_URL = "/assets/topojson/"
 GRAPH_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False, "locale": "zh-CN"}
@@ -181,7 +182,7 @@ def region_map_dict(
         "geo": {"visible": False, "bgcolor": "rgba(0,0,0,0)", "projection": {"type": "mercator"},
                 "lonaxis": {"range": [bounds[0], bounds[2]]}, "lataxis": {"range": [bounds[1], bounds[3]]},
                 # Room above the map for the colour bar, when there is one.
-                "domain": {"x": [0, 1], "y": [0, COLOURBAR_ROOM if _has_colourbar(data) else 1]}},
+                "domain": {"x": [0, 1], "y": [0, room]}},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
@@ -316,20 +317,11 @@ def _subset(geojson: dict[str, object], adcodes: set[str]) -> dict[str, object]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _rows(frame: pd.DataFrame, blank: object = None) -> list[list[object]]:
-    """Rows as JSON-ready lists (what plotly made of a 2-D ``customdata`` array), gaps as ``blank``."""
-    return [[blank if _missing(v) else v for v in row] for row in frame.itertuples(index=False, name=None)]
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT
-
-
 def _hover(frame: pd.DataFrame) -> dict[str, object]:
     if "hover" in frame:
-        return {"customdata": _rows(frame[["adcode", "hover"]], blank=""),
+        return {"customdata": json_rows(frame[["adcode", "hover"]], blank=""),
                 "hovertemplate": "%{customdata[1]}<extra></extra>"}  # fmt: skip
-    return {"customdata": _rows(frame[["adcode"]]), "hovertemplate": "%{location}<extra></extra>"}
+    return {"customdata": json_rows(frame[["adcode"]]), "hovertemplate": "%{location}<extra></extra>"}
 
 
 def _trace(

@@ -162,21 +162,21 @@ def _rank_text(rank: Any, ranked: int) -> str:
 CENTRE_WIDTH, SIDE_WIDTH, MAP_HEIGHT, STACKED_MAP_HEIGHT = 916, 416, 903, 587
 
 
-def _map_boundaries(view: View, services: Services) -> tuple[pd.DataFrame, str | None]:
+def _map_boundaries(view: View, services: Services) -> tuple[pd.DataFrame, str, str | None]:
+    """The shown regions' boundaries, their parent and the region outlined among them (if any)."""
     parent, selected = map_level(view, services)
     level = "city" if parent == services.settings.province_adcode else "county"
-    return services.warehouse.boundaries(level, parent), selected
+    return services.warehouse.boundaries(level, parent), parent, selected
 
 
-def map_aspect(view: View, services: Services) -> float:
+def map_aspect(boundaries: pd.DataFrame) -> float:
     """Width over height of the map the regions make."""
-    boundaries, _selected = _map_boundaries(view, services)
     return map_labels.aspect(padded(extent(tuple(boundaries["geojson"])))) if len(boundaries) else 0.6
 
 
-def map_size(view: View, services: Services) -> tuple[int, int]:
+def map_size(aspect: float) -> tuple[int, int]:
     """The map's size on the design canvas (where its names are placed apart)."""
-    natural = map_aspect(view, services) * MAP_HEIGHT
+    natural = aspect * MAP_HEIGHT
     beside = min((CENTRE_WIDTH - SIDE_WIDTH) / natural, 1.0)
     above = min(CENTRE_WIDTH / natural, STACKED_MAP_HEIGHT / MAP_HEIGHT)
     if beside >= above:
@@ -185,21 +185,20 @@ def map_size(view: View, services: Services) -> tuple[int, int]:
 
 
 def centre_style(view: View, services: Services) -> dict[str, str]:
-    aspect = map_aspect(view, services)
+    aspect = map_aspect(_map_boundaries(view, services)[0])
     return {"--map-w": f"{round(aspect * MAP_HEIGHT)}px", "--map-aspect": f"{aspect:.4f}"}
 
 
 def render_map(view: View, services: Services) -> Any:
     frame, ind, _period = map_values(view, services)
-    boundaries, selected = _map_boundaries(view, services)
-    parent, _selected = map_level(view, services)
+    boundaries, parent, selected = _map_boundaries(view, services)
     if frame.empty:
         frame = boundaries[["adcode"]].assign(value=None, hover="暂无数据", status=None)
     alarms = frame.loc[frame["status"] == targets.RED, "adcode"].tolist()
     incidents = services.queries.emergency.active_incidents(parent, now_for(services))
     return region_map_dict(boundaries, frame, direction=ind["direction"], unit=ind["unit"], theme=theme(view.theme),
                            selected=selected, alarms=alarms, incidents=incidents, colourbar_title=ind["name"],
-                           label_size=map_size(view, services))  # fmt: skip
+                           label_size=map_size(map_aspect(boundaries)))  # fmt: skip
 
 
 MAP_ERROR = {"layout": {"annotations": [{"text": "地图暂时无法加载", "showarrow": False}]}}

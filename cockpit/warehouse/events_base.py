@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from cockpit.records import missing
 from cockpit.warehouse.queries import Warehouse
 
 # The child of $r that holds region g (g itself when g is $r or one of its children).
@@ -68,13 +69,6 @@ class EventQueryBase:
         return null_row(frame.iloc[0].to_dict()) if len(frame) else {}
 
 
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def null_row(record: Mapping[Any, Any]) -> dict[str, Any]:
     """A result row as a dict with None for SQL NULL (pandas gives NaN/NaT)."""
-    return {str(k): (None if _missing(v) else v) for k, v in record.items()}
+    return {str(k): (None if missing(v) else v) for k, v in record.items()}
