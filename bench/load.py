@@ -92,6 +92,7 @@ class Server:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    warm_seconds: float | None = None  # until every worker had warmed the wall (cockpit/warmup.py)
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -121,7 +122,8 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def start_server(
     env: dict[str, str], log: Path, workers: int = 2, threads: int | None = None, timeout: float = 120
 ) -> Server:
-    """Starts the server on 127.0.0.1 and returns once ``/healthz`` answers and every worker is up."""
+    """Starts the server on 127.0.0.1 and returns once ``/healthz`` answers, every worker is up and has
+    warmed the wall (unless ``COCKPIT_WARM_ROLES`` is ``[]``): benchmarks measure a server in service."""
     port = free_port()
     cockpit = Path(sys.executable).with_name("cockpit")
     command = [str(cockpit), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
@@ -138,12 +140,25 @@ def start_server(
                 httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
                 and len(server.worker_pids()) >= workers
             ):
+                if env.get("COCKPIT_WARM_ROLES", "").replace(" ", "") != "[]":
+                    server.warm_seconds = wait_warm(server, workers)
                 return server
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
             tail = log.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"cockpit serve did not come up on port {port}:\n{tail}")
         time.sleep(0.2)
+
+
+def wait_warm(server: Server, workers: int, timeout: float = 300) -> float:
+    """Seconds until every worker has warmed the wall (cockpit/warmup.py logs "warmed N wall views"):
+    the load measures a server in service, not one starting up; the warm-up is its own figure."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout and server.process.poll() is None:
+        if server.log.read_text(errors="replace").count("warmed ") >= workers:
+            break
+        time.sleep(0.5)
+    return time.monotonic() - started
 
 
 class MemorySampler(threading.Thread):
@@ -512,7 +527,7 @@ def run_load(
     return Result(samples, elapsed, window, started, sum(v.visits for v in crowd), viewers, peak, failures)
 
 
-def figures(result: Result, scale: str, workers: int) -> list[Figure]:
+def figures(result: Result, scale: str, workers: int, warm_seconds: float | None = None) -> list[Figure]:
     callbacks = [s.seconds * 1e3 for s in result.samples if s.kind == "callback" and not s.error]
     errors = [s for s in result.samples if s.error]
     peak_mb = max(result.peak_kb.values()) / 1024 if result.peak_kb else float("nan")
@@ -531,7 +546,9 @@ def figures(result: Result, scale: str, workers: int) -> list[Figure]:
         Figure(scale, "load: callback p95", p95(callbacks), "ms", target=300, runs=len(callbacks)),
         Figure(scale, "load: peak RSS per worker (max)", peak_mb, "MB", target=400,
                note=", ".join(f"{pid}: {kb / 1024:.0f}" for pid, kb in sorted(result.peak_kb.items()))),
-    ]  # fmt: skip
+    ] + ([Figure(scale, "load: wall warmed after start", warm_seconds, "s", runs=1,
+                 note="every region's wall, each worker (cockpit/warmup.py), before the load")]
+         if warm_seconds is not None else [])  # fmt: skip
 
 
 def breakdown(result: Result) -> str:
@@ -573,13 +590,15 @@ def main() -> None:
     if args.url and (urlsplit(args.url).hostname or "") not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load test runs against loopback only (127.0.0.1)")
     print(f"machine: {machine()}", flush=True)
-    server = None
+    server, warm_seconds = None, None
     try:
         if not args.url:
             server = start_server(server_env(), args.log.resolve(), args.workers, args.threads)
             print(
                 f"gunicorn {args.workers} workers on {server.url} (pids {server.worker_pids()})", flush=True
             )
+            warm_seconds = server.warm_seconds
+            print(f"every worker warmed the wall in {warm_seconds or 0:.1f} s", flush=True)
         result = run_load(
             args.url or server.url,  # type: ignore[union-attr]
             server,
@@ -596,7 +615,7 @@ def main() -> None:
     print(breakdown(result))
     for failure in result.failures:
         print(f"  harness: {failure}")
-    report_figures(figures(result, args.scale, args.workers), args.json)
+    report_figures(figures(result, args.scale, args.workers, warm_seconds), args.json)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ T = TypeVar("T")
 REGISTRY: dict[str, Memo] = {}
 NO_VIEWER = "-"  # outside a request: the CLI, the scheduler, a cron briefing (nothing restricted)
 SHARED_BY_ALL = "*"  # a scope-free memo's viewer part
+# Seconds a thread waits for another's build of the same entry before building it itself (the
+# whole tree's assessment at 10M tickets is the slowest build, a few seconds).
+FLIGHT_WAIT = 60.0
 
 
 def viewer_key() -> str:
@@ -132,13 +135,45 @@ class MemoStore:
     def __post_init__(self) -> None:
         self.local = _LocalLRU(self.local_entries)
         self._stats_lock = threading.Lock()
+        self._flight_lock = threading.Lock()
+        self._flights: dict[str, threading.Event] = {}
 
     def get(self, memo: Memo, key: str, build: Callable[[], T]) -> T:
-        found = self.local.get(key) if memo.local else self.cache.get(key) if self.cache is not None else None
+        found = self._lookup(memo, key)
         if found is not None:
             self._count(memo.name, hit=True)
             return found  # type: ignore[no-any-return]
-        # Built outside any lock: two threads may build the same entry, never block each other.
+        # One build per key at a time in this process: when fifty viewers open the wall just after a
+        # publish, the first builds and the others wait for its value instead of each building the
+        # same frames (a stampede that held every thread of both workers for seconds). A waiter whose
+        # builder failed, returned None or took longer than FLIGHT_WAIT builds the value itself.
+        with self._flight_lock:
+            flight = self._flights.get(key)
+            leads = flight is None
+            if flight is None:
+                flight = self._flights[key] = threading.Event()
+        if not leads:
+            flight.wait(FLIGHT_WAIT)
+            found = self._lookup(memo, key)
+            if found is not None:
+                self._count(memo.name, hit=True)
+                return found  # type: ignore[no-any-return]
+            return self._build(memo, key, build)
+        try:
+            return self._build(memo, key, build)
+        finally:
+            with self._flight_lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+            flight.set()
+
+    def _lookup(self, memo: Memo, key: str) -> Any:
+        if memo.local:
+            return self.local.get(key)
+        return self.cache.get(key) if self.cache is not None else None
+
+    def _build(self, memo: Memo, key: str, build: Callable[[], T]) -> T:
+        # Built outside any lock: a waiter that gave up may build the same entry, never blocks.
         token = scope_free_build.set(memo.name) if memo.scope_free else None
         try:
             value = build()

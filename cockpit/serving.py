@@ -128,6 +128,8 @@ def run(
     """Run gunicorn in this process until it is stopped (SIGTERM / Ctrl-C: graceful)."""
     from gunicorn.app.base import BaseApplication
 
+    from cockpit import warmup
+
     options = gunicorn_options(settings, bind=bind, workers=workers, threads=threads)
 
     class CockpitServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -138,7 +140,9 @@ def run(
 
         def load(self) -> Any:
             # Called in each worker after the fork (preload_app is off): one app per worker.
-            return build_application(settings)
+            server = build_application(settings)
+            warmup.start(server, settings.warm_roles)
+            return server
 
     blank_server_header()
     CockpitServer().run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,16 +72,21 @@ class Settings(BaseSettings):
     cache_timeout: int = Field(3600, ge=1)
     # Entries of the per-process cache (no Redis): each worker holds its own, and an entry can be a
     # map figure or a result frame, so this bounds a worker's memory more than the timeout does.
-    cache_entries: int = Field(500, ge=10)
+    # Measured: the warm wall of all 129 Shanxi regions holds ~1,600 entries, 17 MB pickled.
+    cache_entries: int = Field(4000, ge=10)
     # Live objects kept per process by the memos declared ``local`` (cockpit/memo.py): the wall's
     # map values, plan assessments, the region index. Small frames, read many times per request.
-    memo_local_entries: int = Field(512, ge=16)
+    # The warm wall for two roles holds ~800 (cockpit/warmup.py).
+    memo_local_entries: int = Field(2048, ge=16)
     debug: bool = False
     # Production server (`cockpit serve --workers N`, cockpit/serving.py): processes x threads each.
     workers: int = Field(2, ge=1)
     threads: int = Field(
         2, ge=1
     )  # measured: 4 threads per worker on 2 cores added latency and ~130 MB peak per worker
+    # Each serving worker renders the wall of every region for these roles (province scope) after
+    # it starts and after each publish (cockpit/warmup.py); [] turns the warm-up off.
+    warm_roles: list[Literal["kiosk", "leader", "staff", "admin"]] = ["leader", "kiosk"]
     worker_timeout: int = Field(120, ge=10)  # seconds a request may take (large exports run as jobs)
     # Exports (cockpit/exports/grid.py): at most this many rows in one file (Excel holds 1,048,576);
     # above export_inline_rows the file is written by a background job with progress, not in the

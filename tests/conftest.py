@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -12,6 +13,10 @@ from typing import Any
 import pytest
 
 from cockpit.settings import PROJECT_ROOT, Settings
+
+# Servers the tests start (and their subprocesses) don't warm the wall in the background: dozens of
+# them would spend the CI's two cores on it. tests/test_warmup.py warms explicitly.
+os.environ.setdefault("COCKPIT_WARM_ROLES", "[]")
 
 AS_OF = date(2026, 11, 28)
 # Every test account gets this password unless a test says otherwise (long enough for the policy).

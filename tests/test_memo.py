@@ -245,3 +245,77 @@ def test_a_county_user_after_a_leader_sees_exactly_what_they_see_alone(
     for page in ("emergency", "regulation", "hotline"):
         key = next(k for k in alone if k.startswith(f"/{page}?") and '"map"' in k)
         assert alone[key] != leaders[key], key
+
+
+# --- one build per entry, one snapshot per answer ----------------------------------------------------
+def test_viewers_arriving_together_wait_for_one_build(app: dash.Dash) -> None:
+    """Fifty viewers opening the wall after a publish: the first builds, the others take its value."""
+    import threading
+    import time
+
+    shared = memo.Memo("test_flight", scope_free="a test constant", local=True)
+    owner, builds, answers = _Owner(), [], []
+
+    def build() -> str:
+        builds.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for every other thread to arrive while it builds
+        return "value"
+
+    threads = [threading.Thread(target=lambda: answers.append(shared.get(owner, 1, build))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    memo.REGISTRY.pop("test_flight")
+    assert answers == ["value"] * 8 and len(builds) == 1
+
+
+def test_a_waiter_builds_itself_when_the_first_build_fails(app: dash.Dash) -> None:
+    import threading
+    import time
+
+    shared = memo.Memo("test_flight_fails", scope_free="a test constant", local=True)
+    owner, outcomes = _Owner(), []
+    started = threading.Event()
+
+    def failing() -> str:
+        started.set()
+        time.sleep(0.2)
+        raise RuntimeError("feed broken")
+
+    def first() -> None:
+        with contextlib.suppress(RuntimeError):
+            shared.get(owner, 1, failing)
+        outcomes.append("failed")
+
+    leader = threading.Thread(target=first)
+    leader.start()
+    started.wait(5)
+    outcomes.append(shared.get(owner, 1, lambda: "rebuilt"))  # waits, then builds: not the failure
+    leader.join()
+    memo.REGISTRY.pop("test_flight_fails")
+    assert sorted(outcomes) == ["failed", "rebuilt"]
+
+
+def test_one_request_reads_one_snapshot(demo_warehouse: tuple[Settings, dict[str, object]]) -> None:
+    """A publish landing while an answer is rendered does not mix two snapshots in that answer."""
+    from cockpit.warehouse.queries import Warehouse
+
+    settings = demo_warehouse[0]
+    warehouse = Warehouse(settings)
+    pointer = warehouse.store.pointer
+    published = pointer.read_text(encoding="utf-8")
+    server = __import__("flask").Flask("pin")
+    try:
+        with server.test_request_context("/"):
+            first = warehouse.snapshot_id
+            tmp = pointer.with_suffix(".test")
+            tmp.write_text("another-snapshot\n", encoding="utf-8")
+            tmp.replace(pointer)  # as SnapshotStore.publish does
+            assert warehouse.snapshot_id == first
+        with server.test_request_context("/"):
+            assert warehouse.snapshot_id == "another-snapshot"
+    finally:
+        tmp = pointer.with_suffix(".test")
+        tmp.write_text(published, encoding="utf-8")
+        tmp.replace(pointer)

@@ -113,6 +113,7 @@ def server_env(settings: Settings, redis_url: str | None, secret_key: str) -> di
         "COCKPIT_CACHE_KEY_PREFIX": KEY_PREFIX,
         "COCKPIT_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "COCKPIT_DUCKDB_THREADS": str(settings.duckdb_threads),
+        "COCKPIT_WARM_ROLES": "[]",  # tests/test_warmup.py warms; these servers answer at once
         # Every server of a deployment signs cookies with the same key: that is what lets a
         # session started on one host be accepted by another.
         "COCKPIT_SECRET_KEY": secret_key,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import flask
 import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list, unrestricted
@@ -34,6 +35,9 @@ class WarehouseMissing(RuntimeError):
 QUERY = Memo("query", scope_free="SQL rows for bound parameters; the scope guard cuts them per viewer")
 # The admin tree (names, levels, parents) is public reference data: every scope check walks it.
 REGION_INDEX = Memo("region_index", scope_free="the public admin tree", local=True)
+
+
+_PINNED = "cockpit_snapshot_id"  # flask.g: the snapshot this request reads
 
 
 @dataclass
@@ -62,9 +66,16 @@ class Warehouse:
 
     @property
     def snapshot_id(self) -> str:
+        """The published snapshot, pinned for the rest of the request once asked: every figure of one
+        answer comes from the same snapshot even when a publish lands while it is being rendered."""
+        in_request = flask.has_request_context()
+        if in_request and (pinned := flask.g.get(_PINNED)) is not None:
+            return str(pinned)
         snapshot_id = self.store.current_id()
         if snapshot_id is None:
             raise WarehouseMissing(f"no published warehouse in {self.store.root}: run `cockpit init`")
+        if in_request:
+            setattr(flask.g, _PINNED, snapshot_id)
         return snapshot_id
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

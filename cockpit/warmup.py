@@ -1,0 +1,106 @@
+"""The wall rendered ahead of its viewers, once per worker and snapshot.
+
+Every figure is memoized per snapshot (cockpit.memo), so the first viewer after a publish or a
+worker start pays for everything: the whole tree's assessment alone takes seconds, and every
+drill into a county nobody has opened yet costs a fresh set of queries. Measured under fifty
+viewers, those cold answers were the load benchmark's slowest. A background thread in each
+serving worker therefore renders the wall — the page and all its tiles, through the very layout
+and callback functions a browser's requests run — for the province, every city and every county,
+as each role in ``Settings.warm_roles`` with the province's scope sees it, whenever the published
+snapshot changes.
+
+Nothing is shared that would not be anyway: the renderings are cached under the warming role's
+own viewer key (``role@province``), and the query layer's scope-free memos are the same for all.
+A failure is logged and the pass goes on; viewers never wait for the warm-up (single-flight
+memos hand a value being built to whoever asks for it first).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import flask
+
+from cockpit.principal import Principal, Role, acting_as
+from cockpit.services import current
+
+log = logging.getLogger(__name__)
+CHECK_SECONDS = 15.0  # how often a worker looks for a new snapshot
+WARMER = "warm-up"  # the user name the renderings are made under (never signs in)
+
+
+def regions_in_order(services: Any) -> list[str]:
+    """The province, then its cities, then their counties: the order viewers reach them in."""
+    warehouse, province = services.warehouse, services.settings.province_adcode
+    order, level = [province], [province]
+    while level:
+        level = [str(a) for parent in level for a in warehouse.children(parent)["adcode"]]
+        order.extend(level)
+    return order
+
+
+def render_view(region: str) -> None:
+    """What a browser's first request and its tiles callback compute for ``region``'s wall."""
+    from callbacks.screen import render_tiles
+    from cockpit.screen.view import parse_view
+    from layouts import screen
+
+    screen.layout(region=region)
+    services = current()
+    view = parse_view(services.warehouse, services.settings.province_adcode, {"region": region})
+    render_tiles(view.as_store(), None)
+
+
+def warm(
+    server: flask.Flask,
+    roles: Iterable[Role],
+    render: Callable[[str], None] = render_view,
+    stop: threading.Event | None = None,
+) -> dict[str, Any]:
+    """Renders every region's wall for each role on the snapshot published now; returns what it did."""
+    started, views, failed = time.perf_counter(), 0, 0
+    snapshot = ""
+    with server.test_request_context("/"):
+        services = current()
+        snapshot = services.warehouse.snapshot_id  # pinned for this pass (cockpit.warehouse.queries)
+        regions = regions_in_order(services)
+        province = services.settings.province_adcode
+        for role in roles:
+            with acting_as(Principal(WARMER, role, province)):
+                for region in regions:
+                    if stop is not None and stop.is_set():
+                        break
+                    try:
+                        render(region)
+                        views += 1
+                    except Exception:  # one region's failure must not stop the others
+                        failed += 1
+                        log.exception("warm-up of %s as %s failed", region, role)
+    seconds = time.perf_counter() - started
+    log.info("warmed %d wall views of snapshot %s in %.1f s (%d failed)", views, snapshot, seconds, failed)
+    return {"snapshot": snapshot, "views": views, "failed": failed, "seconds": seconds}
+
+
+def start(server: flask.Flask, roles: Iterable[Role], check: float = CHECK_SECONDS) -> threading.Event:
+    """Warms now and after each publish, in a daemon thread; set the returned event to stop it."""
+    stop, wanted = threading.Event(), tuple(roles)
+
+    def loop() -> None:
+        warmed: str | None = None
+        while not stop.is_set():
+            try:
+                with server.app_context():
+                    published = current().warehouse.store.current_id()
+                if published is not None and published != warmed:
+                    warmed = warm(server, wanted, stop=stop)["snapshot"]
+            except Exception:  # a missing warehouse or a broken snapshot: try again later
+                log.exception("warm-up pass failed")
+            stop.wait(check)
+
+    if wanted:
+        threading.Thread(target=loop, name="cockpit-warm-up", daemon=True).start()
+    return stop
