@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+
+# openpyxl (with lxml, ~15 MB per serving worker) is imported by the functions that write a
+# workbook: most workers never do, and the background job that does pays it once.
 
 CSV_MIME = "text/csv; charset=utf-8"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,6 +88,8 @@ def _guard(text: str) -> str:
 def _xlsx_text(text: str) -> str:
     """A text cell for a workbook: escaped like any export, and the control characters XML can't
     hold (NUL, BEL, …) written as visible escapes (``\\x00``) instead of breaking the file."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", _guard(text))
 
 
@@ -147,6 +147,11 @@ def write_xlsx(out: BinaryIO | Path, header: ExportHeader, columns: Sequence[tup
     """Writes a workbook batch by batch: openpyxl's write-only sheet streams rows to a temporary
     file, so memory stays at one batch however long the table. ``total`` (the rows to come) sizes
     the header's auto-filter. Returns the number of rows written (at most Excel's sheet limit)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet[:31])
     pending = iter(batches)
