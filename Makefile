@@ -6,8 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_RUN := python3-venv
-SYSTEM_TEST := chromium chromium-driver fonts-noto-cjk poppler-utils redis-server
+# Exports: charts are drawn by kaleido (a Chromium kept running per worker); PDFs by WeasyPrint (Pango).
+PDF_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+SYSTEM_RUN := python3-venv $(PDF_PACKAGES)
+SYSTEM_TEST := $(PDF_PACKAGES) chromium-driver poppler-utils redis-server
 
 .PHONY: run test install system-run system-test demo serve serve-prod lint bench clean
 

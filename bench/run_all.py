@@ -54,6 +54,7 @@ TIMEOUTS = {
     "load": 600,
     "exports": 600,
     "paint": 900,
+    "briefing": 600,
     "browser": 900,
 }
 
@@ -292,6 +293,9 @@ class Bench:
                   env, json_out=self.out / f"exports-{tag}.json")  # fmt: skip
         if not self.args.skip_browser:
             self.browser(scale, env, work)
+        if not tickets:  # a briefing reads the plan's indicators, whose volume does not grow with tickets
+            self.step(scale, "briefing", [*py, str(BENCH / "briefing.py"), "--scale", scale, "--repeat",
+                                          str(self.args.repeat)], env, json_out=self.out / f"briefing-{tag}.json")  # fmt: skip
 
     def browser(self, scale: str, env: dict[str, str], work: Path) -> None:
         if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime
@@ -213,7 +214,8 @@ def test_charts_export_to_png_svg_pdf_with_cjk_fonts(client: Any, tmp_path: Any)
     path = tmp_path / "chart.pdf"
     path.write_bytes(pdf.data)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    assert "NotoSansCJKsc" in fonts and "Type 3" not in fonts
+    assert re.search(r"Noto-?Sans-?CJK-?SC", fonts, re.I) and "Type 3" not in fonts, fonts
+    assert not re.search(r"CJK-?(JP|KR|TC|HK)", fonts, re.I), fonts  # chart text in the Simplified face
     words = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "吕梁市" in words and "数据截至2026年10月" in words
     assert client.get(f"/exports/chart/pie.png?{base}").status_code == 404

@@ -27,6 +27,9 @@ def generate(
 
     Raises ``FactsError`` for an unknown region or period (a message fit for the user)."""
     from cockpit.briefing import document, facts, pdf_writer, pptx_writer
+    from cockpit.exports import charts
+
+    charts.prestart()  # the chart browser starts while the facts are computed
 
     def step(share: float, text: str) -> None:
         if progress:

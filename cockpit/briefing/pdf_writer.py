@@ -1,7 +1,8 @@
-"""The briefing as a PDF: the same slides as the PPTX, one 16:9 page each, printed by Chromium.
+"""The briefing as a PDF: the same slides as the PPTX, one 16:9 page each, laid out by WeasyPrint.
 
-Charts are inline vector SVG (sharp at any zoom), text is real text in an embedded CJK font
-(``cockpit.exports.fonts``), and every page carries the footer with source and data-as-of.
+Charts are vector SVG images (sharp at any zoom), text is real text in the embedded Simplified
+Chinese face (``cockpit.exports.fonts``), and every page carries the footer with source and
+data-as-of.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cockpit.briefing.document import Briefing, Slide, Table
-from cockpit.exports.charts import svg_markup
+from cockpit.exports.charts import svg_figure
 from cockpit.exports.pdf import document, html_to_pdf
 
 FIG_W, FIG_H = 930, 540
 CSS = """
-@page { size: 13.333in 7.5in; margin: 0 }
-.page { width: 13.333in; height: 7.5in; position: relative; overflow: hidden; break-after: page; color: #1d2733; }
+@page { size: 960pt 540pt; margin: 0 }  /* 16:9, as the PPTX: 13.333 × 7.5 in */
+.page { width: 960pt; height: 540pt; position: relative; overflow: hidden; break-after: page; color: #1d2733; }
 .page:last-child { break-after: auto }
 .bar { background: #122b4a; color: #fff; height: 0.95in; display: flex; align-items: center; padding: 0 0.5in;
        font-size: 26pt; font-weight: 700; }
@@ -28,7 +29,7 @@ CSS = """
 .note { font-size: 12pt; color: #5b6b7c; margin: 0 0 8pt 0; }
 .fig { display: flex; gap: 0.25in; }
 .fig .chart { width: 9.7in; height: 5.6in; }
-.fig .chart svg { width: 100%; height: 100%; }
+.fig .chart img { width: 100%; height: 100%; }
 .fig ul { font-size: 14pt; line-height: 1.7; padding-left: 1.2em; margin-top: 0.2in; }
 table { border-collapse: collapse; width: 100%; font-size: 11pt; }
 th { background: #122b4a; color: #fff; font-weight: 700; text-align: left; padding: 5px 8px; }
@@ -70,7 +71,7 @@ def _page(slide: Slide, briefing: Briefing, number: int) -> str:
         body = "<div class='text'>" + "".join(f"<p>{_e(p)}</p>" for p in slide.paragraphs) + "</div>"
     elif slide.kind == "figure" and slide.figure is not None:
         bullets = "".join(f"<li>{_e(b)}</li>" for b in slide.bullets)
-        body = f"<div class='fig'><div class='chart'>{svg_markup(slide.figure, FIG_W, FIG_H)}</div><ul>{bullets}</ul></div>"
+        body = f"<div class='fig'><div class='chart'>{svg_figure(slide.figure, FIG_W, FIG_H)}</div><ul>{bullets}</ul></div>"
     else:
         notes = "".join(f"<p class='note'>{_e(p)}</p>" for p in slide.paragraphs)
         body = notes + (_table(slide.table) if slide.table is not None else "")

@@ -19,6 +19,7 @@ from dash import Input, Output, dcc, html, no_update
 from cockpit import ids, targets
 from cockpit.access.scope import home_region, require_region
 from cockpit.formatting import number
+from cockpit.memo import Memo
 from cockpit.nav import breadcrumb_items
 from cockpit.services import Services, current
 from cockpit.ui.panels import error_block, safe_render
@@ -210,17 +211,28 @@ def loading(element_id: str | dict[str, str]) -> html.Div:
     return html.Div(html.Div("加载中…", className="muted loading"), id=element_id)
 
 
+# A plan page's panel as rendered for a viewer, a view and a day (the 序时进度 moves with the date):
+# the province's /targets table alone takes ~350 ms to build, and every leader opens the same one.
+PANEL = Memo("plan_panel", ttl=300)
+
+
 def plan_panel(
     page: str, name: str, renderer: Callable[[PlanView, Services], Any], empty: Any = None
 ) -> Callable[[dict[str, Any] | None], Any]:
     """The callback behind one panel of a plan page: the view from its store, rendered safely (a
-    failing figure panel shows ``empty``, any other its error)."""
+    failing figure panel shows ``empty``, any other its error) and remembered per viewer."""
 
     def callback(data: dict[str, Any] | None) -> Any:
         if not data:
             return no_update
         on_error = (lambda _exc: empty) if empty is not None else error_block
-        return safe_render(page, name, lambda: renderer(PlanView.from_store(data), current()), on_error)
+
+        def render() -> Any:
+            view, services = PlanView.from_store(data), current()
+            parts = [page, name, view.as_store(), today_of(services).isoformat()]
+            return PANEL.get(services.warehouse, parts, lambda: renderer(view, services))
+
+        return safe_render(page, name, render, on_error)
 
     return callback
 
