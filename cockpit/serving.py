@@ -126,6 +126,8 @@ def run(
     settings: Settings, *, bind: str | None = None, workers: int | None = None, threads: int | None = None
 ) -> None:
     """Run gunicorn in this process until it is stopped (SIGTERM / Ctrl-C: graceful)."""
+    import gc
+
     from gunicorn.app.base import BaseApplication
 
     from cockpit import warmup
@@ -141,6 +143,11 @@ def run(
         def load(self) -> Any:
             # Called in each worker after the fork (preload_app is off): one app per worker.
             server = build_application(settings)
+            # Everything alive now (the libraries' modules, the app, its layouts: ~200,000 objects)
+            # lives as long as the worker. Frozen, the cyclic collector stops re-scanning it: a full
+            # collection took ~140 ms, a pause that landed on whichever request was running.
+            gc.collect()
+            gc.freeze()
             warmup.start(server, settings.warm_roles)
             return server
 
