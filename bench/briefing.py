@@ -80,10 +80,9 @@ def warm_parts(region: str, period: str, repeat: int) -> dict[str, list[float]]:
     figure = next(s.figure for s in brief.slides if s.figure is not None)
     caption = charts.Caption("各市目标达标率", "来源：基准测试", f"数据截至{period}")
     charts.figure_bytes(figure, "pdf", caption)  # kaleido started, fonts found: warm from here
-    pages = [pdf_writer._page(s, brief, n) for n, s in enumerate(brief.slides, start=1)]
-    pack_html = pdf.document(brief.title, "".join(pages), pdf_writer.CSS)
-    svg = charts.svg_figure(figure, 1200, 675, caption)
-    chart_html = pdf.document("图表", f"<div>{svg}</div>", "@page{size:1200px 675px;margin:0}")
+    pack_html = pdf_writer.page_html(brief)  # the pages write() prints, charts drawn once here
+    svg = charts.figure_bytes(figure, "svg", caption).decode("utf-8")
+    chart_html = charts.chart_page([svg], caption.title, 1200, 675)  # what figure_bytes(…, "pdf") prints
     out: dict[str, list[float]] = {k: [] for k in ("pack_pdf", "pack_peer", "chart_pdf", "chart_peer")}
     for _ in range(repeat):
         started = time.perf_counter()

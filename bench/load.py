@@ -92,7 +92,7 @@ class Server:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
-    warm_seconds: float | None = None  # until every worker had warmed the wall (cockpit/warmup.py)
+    warm_seconds: float | None = None  # until every worker had warmed the wall, or said it won't
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -123,7 +123,7 @@ def start_server(
     env: dict[str, str], log: Path, workers: int = 2, threads: int | None = None, timeout: float = 120
 ) -> Server:
     """Starts the server on 127.0.0.1 and returns once ``/healthz`` answers, every worker is up and has
-    warmed the wall (unless ``COCKPIT_WARM_ROLES`` is ``[]``): benchmarks measure a server in service."""
+    warmed the wall or logged that warming is off: benchmarks measure a server in service."""
     port = free_port()
     cockpit = Path(sys.executable).with_name("cockpit")
     command = [str(cockpit), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
@@ -140,8 +140,7 @@ def start_server(
                 httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
                 and len(server.worker_pids()) >= workers
             ):
-                if env.get("COCKPIT_WARM_ROLES", "").replace(" ", "") != "[]":
-                    server.warm_seconds = wait_warm(server, workers)
+                server.warm_seconds = wait_warm(server, workers)
                 return server
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
@@ -151,11 +150,14 @@ def start_server(
 
 
 def wait_warm(server: Server, workers: int, timeout: float = 300) -> float:
-    """Seconds until every worker has warmed the wall (cockpit/warmup.py logs "warmed N wall views"):
-    the load measures a server in service, not one starting up; the warm-up is its own figure."""
+    """Seconds until every worker has warmed the wall, or said it won't (each logs
+    ``cockpit.warmup.WARM_UP_DONE``): the load measures a server in service, not one starting up;
+    the warm-up is its own figure."""
+    from cockpit.warmup import WARM_UP_DONE
+
     started = time.monotonic()
     while time.monotonic() - started < timeout and server.process.poll() is None:
-        if server.log.read_text(errors="replace").count("warmed ") >= workers:
+        if server.log.read_text(errors="replace").count(WARM_UP_DONE) >= workers:
             break
         time.sleep(0.5)
     return time.monotonic() - started

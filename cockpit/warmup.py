@@ -31,6 +31,7 @@ from cockpit.services import current
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 15.0  # how often a worker looks for a new snapshot
 WARMER = "warm-up"  # the user name the renderings are made under (never signs in)
+WARM_UP_DONE = "wall warm-up done"  # each worker logs it once per pass, or once when warming is off
 
 
 def regions_in_order(services: Any) -> list[str]:
@@ -81,7 +82,8 @@ def warm(
                         failed += 1
                         log.exception("warm-up of %s as %s failed", region, role)
     seconds = time.perf_counter() - started
-    log.info("warmed %d wall views of snapshot %s in %.1f s (%d failed)", views, snapshot, seconds, failed)
+    log.info("%s: %d wall views of snapshot %s in %.1f s (%d failed)", WARM_UP_DONE, views, snapshot, seconds,
+             failed)  # fmt: skip
     return {"snapshot": snapshot, "views": views, "failed": failed, "seconds": seconds}
 
 
@@ -103,4 +105,6 @@ def start(server: flask.Flask, roles: Iterable[Role], check: float = CHECK_SECON
 
     if wanted:
         threading.Thread(target=loop, name="cockpit-warm-up", daemon=True).start()
+    else:
+        log.info("%s: off (no roles to warm)", WARM_UP_DONE)
     return stop

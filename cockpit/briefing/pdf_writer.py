@@ -79,12 +79,18 @@ def _page(slide: Slide, briefing: Briefing, number: int) -> str:
             f"<div class='foot'><span>{_e(briefing.footer)}</span><span>{number}</span></div></section>")  # fmt: skip
 
 
-def write(briefing: Briefing, out: Path, progress: Callable[[str], None] | None = None) -> Path:
+def page_html(briefing: Briefing, progress: Callable[[str], None] | None = None) -> str:
+    """The whole briefing as one HTML document, a section per slide (what ``write`` prints)."""
     pages = []
     for number, slide in enumerate(briefing.slides, start=1):
         if progress:
             progress(f"PDF 第{number}页：{slide.title}")
         pages.append(_page(slide, briefing, number))
+    return document(briefing.title, "".join(pages), CSS)
+
+
+def write(briefing: Briefing, out: Path, progress: Callable[[str], None] | None = None) -> Path:
+    page = page_html(briefing, progress)
     if progress:
         progress("PDF 排版与字体嵌入")
-    return html_to_pdf(document(briefing.title, "".join(pages), CSS), out)
+    return html_to_pdf(page, out)

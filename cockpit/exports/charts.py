@@ -3,8 +3,8 @@
 One kaleido server (a headless Chromium) per process, started on first use: a PNG then takes
 ~0.2 s instead of ~2 s. Kaleido's page loads no MathJax (it would come from a CDN) and geo
 traces read the world topology from the app's own stub in ``assets/topojson`` (PRODUCT.md §5).
-PDFs go through ``cockpit.exports.pdf`` (WeasyPrint, the chart as inline SVG) rather than kaleido's
-own PDF, whose text ends up in anonymous Type 3 fonts.
+PDFs go through ``cockpit.exports.pdf`` (WeasyPrint, the chart as an SVG image: ``svg_image``)
+rather than kaleido's own PDF, whose text ends up in anonymous Type 3 fonts.
 """
 
 from __future__ import annotations
@@ -175,9 +175,14 @@ def png_bytes(fig: go.Figure, width: int, height: int, scale: float = 2) -> byte
     return _kaleido(printable(fig, None, width, height), "png", width, height, scale)
 
 
-def pdf_of_svgs(svgs: list[str], title: str, width: int, height: int) -> bytes:
-    """One page per SVG, the page the size of the figure (CSS px → 96 dpi)."""
+def chart_page(svgs: list[str], title: str, width: int, height: int) -> str:
+    """The HTML of one page per SVG, each page the size of the figure (CSS px → 96 dpi)."""
     body = "".join(f"<div class='pg'>{svg_image(s, width, height)}</div>" for s in svgs)
     css = (f"@page{{size:{width}px {height}px;margin:0}} .pg{{width:{width}px;height:{height}px;"
            f"overflow:hidden;break-after:page}} .pg:last-child{{break-after:auto}} .pg img{{display:block}}")  # fmt: skip
-    return pdf_bytes(document(title, body, css))
+    return document(title, body, css)
+
+
+def pdf_of_svgs(svgs: list[str], title: str, width: int, height: int) -> bytes:
+    """One PDF page per SVG (``chart_page``)."""
+    return pdf_bytes(chart_page(svgs, title, width, height))

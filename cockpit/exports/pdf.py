@@ -2,7 +2,7 @@
 
 WeasyPrint lays out the page itself (Pango for text): no browser is started per document, so a
 briefing's PDF takes a fraction of a second, not seconds. The page is self-contained (charts as
-inline SVG) and the fetcher allows ``data:`` URLs only, so nothing can be fetched while printing
+SVG images in ``data:`` URLs) and the fetcher allows ``data:`` URLs only, so nothing can be fetched while printing
 even if a label held a URL. ``@page { size }`` and one HTML section per page give slide-shaped
 pages. Text is set in Noto Sans CJK SC (``cockpit.exports.fonts``), embedded as the subset used.
 """
