@@ -80,10 +80,15 @@ def limit_malloc_arenas(arenas: int) -> bool:
         return False
 
 
-def _post_worker_init(worker: Any) -> None:
+def _configure_worker_logging() -> None:
+    # Once per worker, before its app is built: what the app logs while loading is kept too.
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s [%(process)d] %(name)s %(levelname)s %(message)s"
     )
+
+
+def _post_worker_init(worker: Any) -> None:
+    _configure_worker_logging()
     log.info("worker %d ready", os.getpid())
 
 
@@ -142,6 +147,7 @@ def run(
 
         def load(self) -> Any:
             # Called in each worker after the fork (preload_app is off): one app per worker.
+            _configure_worker_logging()
             server = build_application(settings)
             # Everything alive now (the libraries' modules, the app, its layouts: ~200,000 objects)
             # lives as long as the worker. Frozen, the cyclic collector stops re-scanning it: a full
