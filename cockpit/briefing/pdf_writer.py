@@ -61,7 +61,17 @@ def _table(table: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _page(slide: Slide, briefing: Briefing, number: int) -> str:
+def draw(briefing: Briefing) -> dict[int, str]:
+    """Each figure slide's chart as an SVG image (kaleido), by slide number: drawn before the layout so
+    the layout can run beside other work (the PPTX's PNGs) without waiting on the chart browser."""
+    return {
+        number: svg_figure(slide.figure, FIG_W, FIG_H)
+        for number, slide in enumerate(briefing.slides, start=1)
+        if slide.kind == "figure" and slide.figure is not None
+    }
+
+
+def _page(slide: Slide, briefing: Briefing, number: int, chart: str | None) -> str:
     if slide.kind == "title":
         meta = "".join(f"<div>{_e(p)}</div>" for p in slide.paragraphs[1:])
         return (f"<section class='page cover'><div class='band'><h1>{_e(slide.title)}</h1>"
@@ -69,9 +79,9 @@ def _page(slide: Slide, briefing: Briefing, number: int) -> str:
                 f"<div class='meta'>{meta}</div></section>")  # fmt: skip
     if slide.kind == "text":
         body = "<div class='text'>" + "".join(f"<p>{_e(p)}</p>" for p in slide.paragraphs) + "</div>"
-    elif slide.kind == "figure" and slide.figure is not None:
+    elif slide.kind == "figure" and chart is not None:
         bullets = "".join(f"<li>{_e(b)}</li>" for b in slide.bullets)
-        body = f"<div class='fig'><div class='chart'>{svg_figure(slide.figure, FIG_W, FIG_H)}</div><ul>{bullets}</ul></div>"
+        body = f"<div class='fig'><div class='chart'>{chart}</div><ul>{bullets}</ul></div>"
     else:
         notes = "".join(f"<p class='note'>{_e(p)}</p>" for p in slide.paragraphs)
         body = notes + (_table(slide.table) if slide.table is not None else "")
@@ -79,18 +89,27 @@ def _page(slide: Slide, briefing: Briefing, number: int) -> str:
             f"<div class='foot'><span>{_e(briefing.footer)}</span><span>{number}</span></div></section>")  # fmt: skip
 
 
-def page_html(briefing: Briefing, progress: Callable[[str], None] | None = None) -> str:
-    """The whole briefing as one HTML document, a section per slide (what ``write`` prints)."""
+def page_html(
+    briefing: Briefing, progress: Callable[[str], None] | None = None, charts: dict[int, str] | None = None
+) -> str:
+    """The whole briefing as one HTML document, a section per slide (what ``write`` prints); charts
+    ``draw`` made already are used (else drawn here)."""
+    charts = draw(briefing) if charts is None else charts
     pages = []
     for number, slide in enumerate(briefing.slides, start=1):
         if progress:
             progress(f"PDF 第{number}页：{slide.title}")
-        pages.append(_page(slide, briefing, number))
+        pages.append(_page(slide, briefing, number, charts.get(number)))
     return document(briefing.title, "".join(pages), CSS)
 
 
-def write(briefing: Briefing, out: Path, progress: Callable[[str], None] | None = None) -> Path:
-    page = page_html(briefing, progress)
+def write(
+    briefing: Briefing,
+    out: Path,
+    progress: Callable[[str], None] | None = None,
+    charts: dict[int, str] | None = None,
+) -> Path:
+    page = page_html(briefing, progress, charts)
     if progress:
         progress("PDF 排版与字体嵌入")
     return html_to_pdf(page, out)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 from pathlib import Path
 
 from cockpit.exports.fonts import FAMILY, require_cjk_font
 
 log = logging.getLogger(__name__)
+# One layout at a time per process: the prestart's page and a document must not interleave in Pango.
+_lock = threading.Lock()
 
 
 class PdfError(RuntimeError):
@@ -40,13 +43,28 @@ def pdf_bytes(page: str) -> bytes:
 
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     try:
-        out = weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf()
+        with _lock:
+            out = weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf()
     except Exception as exc:  # WeasyPrint raises many types (layout, font, SVG); the user sees one
         log.exception("PDF rendering failed")
         raise PdfError(f"生成 PDF 失败：{type(exc).__name__}") from exc
     if not out:
         raise PdfError("生成 PDF 失败：空文件")
     return bytes(out)
+
+
+def prestart() -> None:
+    """Lays out one line in the CJK face in the background: WeasyPrint's import, fontconfig's set-up
+    and the face's first load (about 0.9 s of a cold process's first PDF) overlap what the caller
+    computes meanwhile, as ``cockpit.exports.charts.prestart`` does for the chart browser."""
+
+    def warm() -> None:
+        try:
+            pdf_bytes(document("", "<p>领导驾驶舱 0123</p><p><b>数据截至</b></p>"))
+        except Exception:  # the document itself reports it, with the user's message
+            log.warning("WeasyPrint did not warm up ahead of the first PDF", exc_info=True)
+
+    threading.Thread(target=warm, name="weasyprint-prestart", daemon=True).start()
 
 
 def html_to_pdf(page: str, out: Path) -> Path:
