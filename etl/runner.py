@@ -23,7 +23,7 @@ from cockpit.access import audit
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
 from cockpit.store import StoreError
-from cockpit.warehouse import loader, runlog
+from cockpit.warehouse import loader, region_keys, runlog
 from cockpit.warehouse.build import read_vocabularies
 from cockpit.warehouse.loader import LoadCounts, LoadPlan, SchemaMismatch
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
@@ -185,6 +185,8 @@ def run_feed(
         try:
             with open_staging(staging) as con:
                 run_id = runlog.next_run_id(con)
+                # A warehouse built by an older release gains the region search keys (once).
+                region_keys.upgrade(con)
                 incremental = feed.http is not None and feed.http.cursor_param is not None
                 cursor = runlog.feed_cursor(con, feed.name) if incremental else None
                 described = _stage(con, feed, settings, source, cursor)

@@ -87,9 +87,10 @@ def _epoch() -> Any:
 
 
 def _region_options() -> list[dict[str, str]]:
+    """Regions found by name or pinyin, as in the screen's search box (the same keys)."""
     frame = current().queries.explorer.region_options()
     return [{"label": str(r["name"]) if r["level"] != "county" else f"{r['parent_name']} · {r['name']}",
-             "value": str(r["adcode"])} for r in frame.to_dict("records")]  # fmt: skip
+             "value": str(r["adcode"]), "search": str(r["keys"] or "")} for r in frame.to_dict("records")]  # fmt: skip
 
 
 def _controls(q: Query) -> html.Div:

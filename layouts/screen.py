@@ -50,12 +50,17 @@ def breadcrumb(view: View, chain: list[dict[str, Any]] | None = None) -> list[An
 
 
 def search_options() -> list[dict[str, Any]]:
-    """One box for regions and indicators, by Chinese name, short name or pinyin initials (临县 / lx)."""
+    """One box for regions and indicators, by Chinese name, short name or a region's pinyin: initials
+    or full, in any reading of its characters (临县 / lx / linxian; 长治 / cz / changzhi / zhangzhi).
+
+    dcc.Dropdown (Dash 4, js-search) lower-cases what is typed, splits it at spaces and keeps the
+    options where every word is a substring of a word of the value, label or ``search`` text: so
+    ``chang zhi`` finds the key changzhi, and keys are lower case words without spaces."""
     frame = current().queries.screen.search_index()
     options = []
     for r in frame.itertuples():
         kind = "地区" if r.kind == "region" else "指标"
-        search = " ".join(str(x) for x in (r.label, r.short_name, r.initials, r.value) if isinstance(x, str))
+        search = " ".join(str(x) for x in (r.label, r.short_name, r.keys, r.value) if isinstance(x, str))
         options.append({"label": f"{r.label}（{kind}）", "value": f"{r.kind}:{r.value}", "search": search})
     return options
 

@@ -27,6 +27,7 @@ from cockpit.warehouse.schema import REFERENCE_DDL
 SHANXI = "140000"
 HEBEI = "130000"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
+PINYIN_FIXTURE = Path(__file__).parent / "fixtures" / "shanxi_pinyin.csv"
 SHANXI_CENSUS_TOTAL = 34_915_616
 
 
@@ -154,6 +155,24 @@ def test_short_names_and_pinyin(regions: pd.DataFrame) -> None:
     assert names["万柏林区"] == "万柏林"
     assert by_name["short_name"].str.len().min() >= 2
     assert by_name["pinyin_initials"].str.fullmatch(r"[a-z]+").all()
+    assert by_name["pinyin_keys"].str.fullmatch(r"[a-z]+( [a-z]+)*").all()
+
+
+def test_pinyin_of_every_shanxi_region_as_reviewed(regions: pd.DataFrame) -> None:
+    """tests/fixtures/shanxi_pinyin.csv: every region of Shanxi (names from this module's own
+    build, not typed) with the reading a local uses, reviewed by hand; its ``heteronyms`` column
+    says, for each character pypinyin reads several ways, which reading the name takes."""
+    fixture = pd.read_csv(PINYIN_FIXTURE, dtype=str, keep_default_na=False)
+    assert sorted(fixture["adcode"]) == sorted(regions["adcode"])
+    built = {str(r["adcode"]): r for r in regions.to_dict("records")}
+    for row in fixture.to_dict("records"):
+        region, short, initials = built[row["adcode"]], str(row["short_name"]), str(row["initials"])
+        syllables = str(row["pinyin"]).split()
+        assert (region["name"], region["short_name"]) == (row["name"], short)
+        assert initials == "".join(s[0] for s in syllables) and len(syllables) == len(short)
+        keys = str(region["pinyin_keys"]).split()
+        assert initials in keys and "".join(syllables) in keys, short
+        assert region["pinyin_initials"] == initials, short
 
 
 def test_populations(regions: pd.DataFrame) -> None:

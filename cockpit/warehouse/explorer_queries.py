@@ -21,6 +21,7 @@ import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_keys import KEYS_SQL, with_keys
 from cockpit.warehouse.region_tree import SUBTREE
 
 MAX_CONDITIONS = 40
@@ -470,13 +471,14 @@ class ExplorerQueries:
 
     @scoped_list()
     def region_options(self) -> pd.DataFrame:
-        return self.wh.cached_df(
+        frame = self.wh.cached_df(
             "explorer_region_options",
-            """SELECT r.adcode, r.name, r.level, pr.name AS parent_name FROM region r
-               LEFT JOIN region pr ON pr.adcode = r.parent_adcode
+            f"""SELECT r.adcode, r.name, r.short_name, {KEYS_SQL} AS keys, r.level, pr.name AS parent_name
+               FROM region r LEFT JOIN region pr ON pr.adcode = r.parent_adcode
                ORDER BY r.level = 'county', r.level = 'city', r.adcode""",
             {},
         )
+        return with_keys(frame)
 
     def periods(self, indicator: str | None) -> list[str]:
         frame = self.wh.cached_df(

@@ -281,7 +281,7 @@ REFERENCE_DDL: tuple[str, ...] = (
         level VARCHAR NOT NULL, parent_adcode VARCHAR, province_adcode VARCHAR NOT NULL,
         centroid_lon DOUBLE, centroid_lat DOUBLE, area_km2 DOUBLE,
         population BIGINT, population_source VARCHAR, population_is_estimate BOOLEAN,
-        pinyin_initials VARCHAR
+        pinyin_initials VARCHAR, pinyin_keys VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS region_alias (
         alias VARCHAR NOT NULL, adcode VARCHAR NOT NULL, kind VARCHAR NOT NULL

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
+from cockpit.warehouse.region_keys import KEYS_SQL, with_keys
 
 
 class ScreenQueries:
@@ -76,11 +77,13 @@ class ScreenQueries:
 
     @scoped_list("value", only=("kind", "region"))
     def search_index(self) -> pd.DataFrame:
-        return self._df(
+        """Regions and indicators for the search box; a region's ``keys`` are its pinyin (every reading)."""
+        frame = self._df(
             "search_index",
-            """SELECT 'region' AS kind, adcode AS value, name AS label, short_name, pinyin_initials AS initials,
-                      level FROM region
+            f"""SELECT 'region' AS kind, adcode AS value, name AS label, short_name, {KEYS_SQL} AS keys,
+                      level FROM region r
                UNION ALL
                SELECT 'indicator', code, name, short_name, NULL, NULL FROM indicator""",
             {},
         )
+        return with_keys(frame, frame["kind"] == "region")

@@ -112,6 +112,12 @@ def test_search_by_pinyin_initials_jumps_to_the_region(
     page.get_by_text("临县（地区）").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"region=141124"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.includes('临县')")  # type: ignore[attr-defined]
+    # Full pinyin with a space, in the place reading (pypinyin alone reads 长治 as zhǎng zhì).
+    page.click("#screen-search")  # type: ignore[attr-defined]
+    page.keyboard.type("chang zhi")  # type: ignore[attr-defined]
+    page.get_by_text("长治市（地区）").click()  # type: ignore[attr-defined]
+    wait_url(page, re.compile(r"region=140400"))  # type: ignore[attr-defined]
+    page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.includes('长治市')")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("browser_page", [(3840, 2160), (5760, 1080), (1366, 768)], indirect=True)
