@@ -56,14 +56,60 @@ def render_view(region: str) -> None:
     render_tiles(view.as_store(), None)
 
 
+def _store_data(tree: Any, store_id: object) -> Any:
+    """The data of the store ``store_id`` in a page's layout (the view its panels are rendered from)."""
+    for component in tree._traverse():
+        if getattr(component, "id", None) == store_id:
+            return component.data
+    raise LookupError(f"no store {store_id} in the layout")
+
+
+def desk_renderers() -> dict[str, Callable[[], None]]:
+    """Per desk page, what a browser's first visit computes at the province's default view: the page,
+    then each panel's callback on the view store the page holds."""
+    from callbacks import emergency, evaluation, hotline, regulation, supervision, targets
+    from cockpit import ids
+    from cockpit.ui.plan_page import plan_panel
+    from layouts import emergency as emergency_page
+    from layouts import evaluation as evaluation_page
+    from layouts import hotline as hotline_page
+    from layouts import regulation as regulation_page
+    from layouts import supervision as supervision_page
+    from layouts import targets as targets_page
+
+    def event_desk(page: Any, callbacks: Any) -> Callable[[], None]:
+        def render() -> None:
+            data = _store_data(page.layout(), page.PAGE.view_id)
+            for callback in callbacks.PANELS.values():
+                callback(data, None)
+
+        return render
+
+    def plan_desk(page: Any, callbacks: Any) -> Callable[[], None]:
+        def render() -> None:
+            data = _store_data(page.layout(), ids.plan_view(page.PAGE))
+            for name, spec in callbacks.PANELS.items():
+                renderer = spec[1] if isinstance(spec, tuple) else spec
+                plan_panel(page.PAGE, name, renderer)(data)
+
+        return render
+
+    desks = [(regulation_page, regulation, event_desk), (hotline_page, hotline, event_desk),
+             (emergency_page, emergency, event_desk), (targets_page, targets, plan_desk),
+             (evaluation_page, evaluation, plan_desk), (supervision_page, supervision, plan_desk)]  # fmt: skip
+    return {page.__name__.removeprefix("layouts."): kind(page, calls) for page, calls, kind in desks}
+
+
 def warm(
     server: flask.Flask,
     roles: Iterable[Role],
     render: Callable[[str], None] = render_view,
     stop: threading.Event | None = None,
+    desks: Callable[[], dict[str, Callable[[], None]]] = desk_renderers,
 ) -> dict[str, Any]:
-    """Renders every region's wall for each role on the snapshot published now; returns what it did."""
-    started, views, failed = time.perf_counter(), 0, 0
+    """Renders every region's wall, then the province's desk pages, for each role on the snapshot
+    published now; returns what it did."""
+    started, views, pages, failed = time.perf_counter(), 0, 0, 0
     snapshot = ""
     with server.test_request_context("/"):
         services = current()
@@ -81,10 +127,19 @@ def warm(
                     except Exception:  # one region's failure must not stop the others
                         failed += 1
                         log.exception("warm-up of %s as %s failed", region, role)
+                for path, desk in desks().items():
+                    if stop is not None and stop.is_set():
+                        break
+                    try:
+                        desk()
+                        pages += 1
+                    except Exception:
+                        failed += 1
+                        log.exception("warm-up of %s as %s failed", path, role)
     seconds = time.perf_counter() - started
-    log.info("%s: %d wall views of snapshot %s in %.1f s (%d failed)", WARM_UP_DONE, views, snapshot, seconds,
-             failed)  # fmt: skip
-    return {"snapshot": snapshot, "views": views, "failed": failed, "seconds": seconds}
+    log.info("%s: %d wall views and %d desk pages of snapshot %s in %.1f s (%d failed)", WARM_UP_DONE, views,
+             pages, snapshot, seconds, failed)  # fmt: skip
+    return {"snapshot": snapshot, "views": views, "desk_pages": pages, "failed": failed, "seconds": seconds}
 
 
 def start(server: flask.Flask, roles: Iterable[Role], check: float = CHECK_SECONDS) -> threading.Event:

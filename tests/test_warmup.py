@@ -38,6 +38,17 @@ def test_every_region_is_warmed_and_then_served_from_memory(app: dash.Dash) -> N
 
     done = warmup.warm(app.server, ["leader"])
     assert done["views"] == len(regions) and done["failed"] == 0 and done["snapshot"]
+    assert done["desk_pages"] == len(warmup.desk_renderers()) == 6
+    with app.server.app_context():
+        stats = current().warehouse.memo_store.stats
+    assert stats["event_panel"].builds >= 3 and stats["plan_panel"].builds >= 3  # rendered, not skipped
+
+    # Another leader opening a desk page at the province: its panels are all remembered.
+    before = _builds(app)
+    with app.server.test_request_context("/"), acting_as(Principal("l2", "leader", PROVINCE)):
+        for desk in warmup.desk_renderers().values():
+            desk()
+    assert _builds(app) == before
 
     # Another leader of the province drilling into a county: nothing is built, all is remembered.
     before = _builds(app)
@@ -62,7 +73,7 @@ def test_a_failing_region_does_not_stop_the_pass(app: dash.Dash) -> None:
             raise RuntimeError("broken feed")
 
     done = warmup.warm(app.server, ["leader"], render=render)
-    assert done["failed"] == 1 and done["views"] == 128
+    assert done["failed"] == 1 and done["views"] == 128 and done["desk_pages"] == 6
 
 
 def test_a_publish_is_warmed_once(app: dash.Dash, monkeypatch: pytest.MonkeyPatch) -> None:
