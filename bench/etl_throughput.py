@@ -5,6 +5,12 @@
 Prints two tables: for each file size and encoding, the median seconds of
 
 - ``read``: DuckDB ``read_csv`` + count of the UTF-8 file (the floor PRODUCT.md §6 measures against);
+- ``bare write``: ``CREATE TABLE t AS SELECT * FROM read_csv(<the UTF-8 file>)`` in a fresh database
+  file (issue 20's floor: DuckDB's own write, types sniffed, no checks); ``run / bare write`` is what
+  issue 20 bounds at 1.3;
+- ``decode``: decoding the file to UTF-8 alone, as a run does first (0 for UTF-8): for GBK, the part
+  of ``run`` that its UTF-8 twin does not pay (issue 20 bounds GBK at 1.2x UTF-8, or the gap shown
+  to be the decoder itself);
 - ``load``: bare DuckDB ``read_csv`` straight into a typed table in a database file, no checks at all:
   what writing a million rows to DuckDB's storage costs by itself;
 - ``run``: a full feed run, wall clock around ``run_feed`` (decode, stage, type, check, quarantine,
@@ -112,6 +118,30 @@ def bare_load_seconds(path: Path, work: Path) -> tuple[float, float]:
         db.unlink(missing_ok=True)
 
 
+def bare_write_seconds(path: Path, work: Path) -> float:
+    """Issue 20's floor, as the issue states it: DuckDB writing the file's rows to a fresh database."""
+    db = work / "bare_write.duckdb"
+    db.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    try:
+        sql = "CREATE TABLE t AS SELECT * FROM read_csv(?)"
+        return _timed(lambda: (con.execute(sql, [str(path)]).fetchall(), con.execute("CHECKPOINT")))[1]
+    finally:
+        con.close()
+        db.unlink(missing_ok=True)
+
+
+def decode_seconds(path: Path, encoding: str, work: Path) -> float:
+    """The run's own first step alone: the file decoded to a UTF-8 copy (nothing for UTF-8)."""
+    if encoding == "utf-8":
+        return 0.0
+    from etl.readers import csv_as_utf8
+
+    (copy, _), seconds, _cpu = _timed(csv_as_utf8, path, encoding, work)
+    copy.unlink(missing_ok=True)
+    return seconds
+
+
 def copy_seconds(settings: Settings) -> float:
     store = store_for(settings)
     started = time.perf_counter()
@@ -140,7 +170,7 @@ def main() -> None:
               f"python {platform.python_version()}, duckdb {duckdb.__version__}; median of {args.repeat}")  # fmt: skip
         # The first table keeps the columns bench/run_all.py parses; the second has the breakdown.
         print(f"{'rows':>10} {'encoding':>8} {'duckdb read (s)':>16} {'feed run (s)':>13} {'ratio':>6} {'rows/s':>10}"
-              f" {'accounted':>9}")  # fmt: skip
+              f" {'accounted':>9} {'bare write (s)':>15} {'run / bare write':>17} {'decode (s)':>11}")  # fmt: skip
         breakdown = []
         for rows in args.rows:
             for encoding in ("utf-8", "gbk"):
@@ -148,7 +178,18 @@ def main() -> None:
                 utf8 = work / f"tickets_{rows}_utf-8.csv"
                 write_tickets(src, rows, encoding)
                 t: dict[str, list[float]] = {
-                    k: [] for k in ("read", "read_cpu", "load", "run", "run_cpu", "copy", "rerun")
+                    k: []
+                    for k in (
+                        "read",
+                        "read_cpu",
+                        "load",
+                        "write",
+                        "decode",
+                        "run",
+                        "run_cpu",
+                        "copy",
+                        "rerun",
+                    )
                 }
                 balanced = True
                 for _ in range(args.repeat):
@@ -156,6 +197,8 @@ def main() -> None:
                     t["read"].append(wall)
                     t["read_cpu"].append(cpu)
                     t["load"].append(bare_load_seconds(utf8, work)[0])
+                    t["write"].append(bare_write_seconds(utf8, work))
+                    t["decode"].append(decode_seconds(src, encoding, work))
                     shutil.rmtree(settings.warehouse_path)
                     shutil.copytree(template, settings.warehouse_path)
                     t["copy"].append(copy_seconds(settings))
@@ -171,7 +214,8 @@ def main() -> None:
                     balanced &= again.inserted == again.updated == 0 and again.unchanged == first.inserted
                 m = {k: med(v) for k, v in t.items()}
                 print(f"{rows:>10,} {encoding:>8} {m['read']:>16.3f} {m['run']:>13.3f} {m['run'] / m['read']:>6.1f}"
-                      f" {rows / m['run']:>10,.0f} {'yes' if balanced else 'NO':>9}", flush=True)  # fmt: skip
+                      f" {rows / m['run']:>10,.0f} {'yes' if balanced else 'NO':>9} {m['write']:>15.3f}"
+                      f" {m['run'] / m['write']:>17.2f} {m['decode']:>11.3f}", flush=True)  # fmt: skip
                 breakdown.append((rows, encoding, m))
         print(f"\n{'rows':>10} {'encoding':>8} {'bare load (s)':>14} {'copy (s)':>9} {'ratio excl. copy':>17}"
               f" {'run / bare load':>16} {'rerun (s)':>10} {'cpu read (s)':>13} {'cpu run (s)':>12}")  # fmt: skip

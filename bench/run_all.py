@@ -171,7 +171,11 @@ def parse_etl(output: str, runs: int = 1) -> list[Figure]:
         "ratio",
         "rows/s",
         "accounted",
+        "bare write (s)",
+        "run / bare write",
+        "decode (s)",
     }
+    utf8_runs: dict[str, float] = {}
     for row in table_rows(output, "rows"):
         floor, seconds = _cell(row, "read", "duckdb read (s)"), _cell(row, "run", "feed run (s)")
         try:
@@ -184,9 +188,31 @@ def parse_etl(output: str, runs: int = 1) -> list[Figure]:
                             run_s, "s", target=3, target_on="ratio", floor=floor_s, runs=runs,
                             ok=None if accounted is None else accounted == "yes",
                             note=f"{row.get('rows/s', '?')} rows/s; accounted {accounted}{'; ' if others else ''}{others}"[:70]))  # fmt: skip
+        found.extend(_issue20_etl(row, run_s, utf8_runs, runs))
     if not found:
         found.append(Figure("ETL", "ETL: no table found in its output", 0, "", ok=False))
     return found
+
+
+def _issue20_etl(row: dict[str, str], run_s: float, utf8_runs: dict[str, float], runs: int) -> list[Figure]:
+    """Issue 20's two loader figures from one row: the run against DuckDB's bare write of the same
+    rows (≤ 1.3×), and a GBK run against its UTF-8 twin (≤ 1.2×, or the gap the decoder's own time)."""
+    rows, encoding = row.get("rows", "?"), row.get("encoding", "")
+    out = []
+    bare = _cell(row, "bare write (s)")
+    if bare:
+        out.append(Figure("ETL", f"ETL: {rows} tickets {encoding}, feed run vs bare write", run_s, "s",
+                          target=1.3, target_on="ratio", floor=float(bare), runs=runs,
+                          note="floor: CREATE TABLE AS SELECT * FROM read_csv(UTF-8 file), fresh file"))  # fmt: skip
+    if encoding == "utf-8":
+        utf8_runs[rows] = run_s
+    elif rows in utf8_runs:
+        decode = float(_cell(row, "decode (s)") or "nan")
+        gap = run_s - utf8_runs[rows]
+        out.append(Figure("ETL", f"ETL: {rows} tickets {encoding} vs the same rows in UTF-8", run_s, "s",
+                          target=1.2, target_on="ratio", floor=utf8_runs[rows], runs=runs,
+                          note=f"gap {gap:.2f} s; decoding alone {decode:.2f} s"))  # fmt: skip
+    return out
 
 
 BROWSER_ROW = re.compile(r"^\s*(.*?\S)\s{2,}(-?\d+(?:\.\d+)?)(?:\s+(-?\d+(?:\.\d+)?))?\s*$")
