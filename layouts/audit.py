@@ -17,6 +17,7 @@ from cockpit.access.audit import EVENT_NAMES
 from cockpit.nav import nav_bar
 from cockpit.principal import current_principal
 from cockpit.services import current
+from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 
 PATH = "/admin/audit"
@@ -60,7 +61,7 @@ def layout(
     view, notices = parse_filters(event, user, region)
     controls = html.Div(
         [
-            dcc.Dropdown(
+            dropdown(
                 id=EVENT,
                 options=[{"label": name, "value": key} for key, name in EVENT_NAMES.items()],
                 value=view.get("event"),

@@ -21,6 +21,7 @@ from cockpit.exports import grid
 from cockpit.formatting import period_label
 from cockpit.nav import nav_bar
 from cockpit.services import current
+from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 from cockpit.ui.jobs import job_slots
 from cockpit.warehouse.explorer_queries import (
@@ -97,26 +98,26 @@ def _controls(q: Query) -> html.Div:
     wh = current().warehouse
     ds = DATASETS[q.dataset]
     fields: list[Any] = [
-        _field("数据集", dcc.Dropdown(id=control("dataset"), options=[{"label": d.label, "value": d.name} for d in DATASETS.values()],
+        _field("数据集", dropdown(id=control("dataset"), options=[{"label": d.label, "value": d.name} for d in DATASETS.values()],
                                    value=q.dataset, clearable=False, className="picker")),
-        _field("地区", dcc.Dropdown(id=control("region"), options=_region_options(), value=q.region, clearable=False,
+        _field("地区", dropdown(id=control("region"), options=_region_options(), value=q.region, clearable=False,
                                   className="picker")),
-        _field("范围", dcc.Dropdown(id=control("scope"), options=[{"label": v, "value": k} for k, v in SCOPES.items()],
+        _field("范围", dropdown(id=control("scope"), options=[{"label": v, "value": k} for k, v in SCOPES.items()],
                                   value=q.scope, clearable=False, className="picker")),
     ]  # fmt: skip
     if q.dataset == "indicator_value":
         catalogue = wh.indicators()
         periods = current().queries.explorer.periods(q.indicator)[:120]
         fields += [
-            _field("指标", dcc.Dropdown(id=control("indicator"), options=[{"label": r.name, "value": r.code} for r in catalogue.itertuples()],
+            _field("指标", dropdown(id=control("indicator"), options=[{"label": r.name, "value": r.code} for r in catalogue.itertuples()],
                                       value=q.indicator, placeholder="全部指标", className="picker indicator-picker")),
-            _field("统计期", dcc.Dropdown(id=control("period"), options=[{"label": period_label(p), "value": p} for p in periods],
+            _field("统计期", dropdown(id=control("period"), options=[{"label": period_label(p), "value": p} for p in periods],
                                        value=q.period, placeholder="全部", className="picker")),
         ]  # fmt: skip
     if ds.presets:
-        fields.append(_field("预设", dcc.Dropdown(id=control("preset"), value=q.preset, placeholder="全部记录", className="picker",
+        fields.append(_field("预设", dropdown(id=control("preset"), value=q.preset, placeholder="全部记录", className="picker",
                                                 options=[{"label": p.label, "value": k} for k, p in ds.presets.items()])))  # fmt: skip
-    fields.append(_field("分组汇总", dcc.Dropdown(id=control("group"), multi=True, value=list(q.group), placeholder="不分组",
+    fields.append(_field("分组汇总", dropdown(id=control("group"), multi=True, value=list(q.group), placeholder="不分组",
                                                className="picker group-picker",
                                                options=[{"label": c.label, "value": c.id} for c in ds.columns if c.group])))  # fmt: skip
     return html.Div(fields, className="explorer-controls")

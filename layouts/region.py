@@ -28,6 +28,7 @@ from cockpit.downloads import chart_href
 from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
+from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
 from cockpit.ui.jobs import job_slots
 
@@ -246,9 +247,9 @@ def _header(f: facts_mod.Facts, months: list[str], catalogue: pd.DataFrame) -> h
     return html.Div([
         html.Div([html.H1(f"{f.region['name']} · 区域画像"), html.Div(crumbs, className="breadcrumb")], className="title-block"),
         html.Div([
-            dcc.Dropdown(id={"type": ids.REGION_VIEW, "name": "period"}, options=[{"label": period_label(m), "value": m} for m in months],
+            dropdown(id={"type": ids.REGION_VIEW, "name": "period"}, options=[{"label": period_label(m), "value": m} for m in months],
                          value=f.period, clearable=False, className="picker period-picker"),
-            dcc.Dropdown(id={"type": ids.REGION_VIEW, "name": "indicator"},
+            dropdown(id={"type": ids.REGION_VIEW, "name": "indicator"},
                          options=[{"label": r.name, "value": r.code} for r in catalogue.itertuples()],
                          value=f.lead.code, clearable=False, className="picker indicator-picker"),
             html.Div(f"数据截至{period_label(f.period)} · 入库 {as_of:%Y-%m-%d %H:%M}" if as_of else "", className="asof"),

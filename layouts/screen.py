@@ -27,6 +27,7 @@ from cockpit.screen.render import centre_style, digest, render_map_safely
 from cockpit.screen.view import View, parse_view
 from cockpit.services import current
 from cockpit.targets import SCORE_CODE, SCORE_INDICATOR
+from cockpit.ui.controls import dropdown
 
 
 def register() -> None:
@@ -113,7 +114,7 @@ def layout(**params: Any) -> html.Div:
             html.Div(f"{meta.get('province_name', '')}政府治理领导驾驶舱", className="title"),
             html.Div(state["breadcrumb"], id=ids.BREADCRUMB, className="breadcrumb"),
             dcc.Link("↑ 返回上级", href=state["back_href"], id=ids.BACK, className=state["back_class"]),
-            dcc.Dropdown(
+            dropdown(
                 id=ids.SEARCH,
                 options=[],
                 placeholder=search_placeholder(),
@@ -145,7 +146,7 @@ def layout(**params: Any) -> html.Div:
         ],
         className="header",
     )
-    indicator_picker = dcc.Dropdown(
+    indicator_picker = dropdown(
         id=ids.INDICATOR,
         options=[{"label": f"综合 · {SCORE_INDICATOR['name']}", "value": SCORE_CODE}]
         + [{"label": f"{r.pillar_name} · {r.name}", "value": r.code} for r in catalogue.itertuples()],

@@ -16,6 +16,7 @@ from cockpit import ids
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.nav import nav_bar
 from cockpit.services import Services, current
+from cockpit.ui.controls import dropdown
 from cockpit.ui.plan_page import (
     EMPTY_FIGURE,
     SUPERVISION_STATES,
@@ -74,7 +75,7 @@ def layout(**params: Any) -> html.Div:
             html.Div(breadcrumb(view, services), id=ids.SUPERVISION_BREADCRUMB, className="plan-crumbs"),
             html.Div(
                 [
-                    dcc.Dropdown(
+                    dropdown(
                         id=ids.SUPERVISION_DEPARTMENT,
                         options=[{"label": d, "value": d} for d in departments],
                         value=view.department,

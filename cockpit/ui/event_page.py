@@ -21,6 +21,7 @@ from cockpit.charts.incident_markers import GROUP
 from cockpit.memo import Memo
 from cockpit.nav import breadcrumb_items, nav_bar, parent_in_scope
 from cockpit.services import Services, current
+from cockpit.ui.controls import dropdown
 from cockpit.ui.panels import error_block, kpi, panel, panel_slot, safe_render
 from cockpit.warehouse.windows import Window, resolve_window
 
@@ -187,7 +188,7 @@ def page_header(
     crumbs = breadcrumb_items(chain, lambda code: view.href(region=code, incident=None))
     parent = parent_in_scope(chain)
     controls = [
-        dcc.Dropdown(
+        dropdown(
             id={"type": filter_type, "name": "period"},
             options=period_options(now, window.code, window.label),  # type: ignore[arg-type]
             value=window.code,
@@ -198,7 +199,7 @@ def page_header(
     ]
     for name, placeholder, options in dropdowns:
         controls.append(
-            dcc.Dropdown(
+            dropdown(
                 id={"type": filter_type, "name": name},
                 options=options,  # type: ignore[arg-type]
                 value=view.filters.get(name),

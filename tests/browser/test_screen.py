@@ -118,6 +118,12 @@ def test_search_by_pinyin_initials_jumps_to_the_region(
     page.get_by_text("长治市（地区）").click()  # type: ignore[attr-defined]
     wait_url(page, re.compile(r"region=140400"))  # type: ignore[attr-defined]
     page.wait_for_function("document.querySelector('#screen-breadcrumb').innerText.includes('长治市')")  # type: ignore[attr-defined]
+    # A search that finds nothing says so in Chinese (Dash's own words would be "No options found").
+    page.click("#screen-search")  # type: ignore[attr-defined]
+    page.keyboard.type("qqqq")  # type: ignore[attr-defined]
+    page.get_by_text("没有匹配的选项").wait_for()  # type: ignore[attr-defined]
+    assert "No options" not in page.inner_text("body")  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("browser_page", [(3840, 2160), (5760, 1080), (1366, 768)], indirect=True)
