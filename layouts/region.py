@@ -27,6 +27,7 @@ from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.downloads import chart_href
 from cockpit.formatting import number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
+from cockpit.screen.render import feed_labels
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
@@ -89,6 +90,7 @@ def _sparkline(values: list[float], status: str | None) -> Any:
 
 
 def indicator_table(f: facts_mod.Facts) -> html.Table:
+    labels = feed_labels(current())
     history = current().queries.explorer.value_lineage(f.region["adcode"], [i.code for i in f.indicators])
     head = [
         "领域",
@@ -110,7 +112,8 @@ def indicator_table(f: facts_mod.Facts) -> html.Table:
         rows_href = explorer_href(
             dataset="indicator_value", region=f.region["adcode"], scope="self", indicator=i.code
         )
-        lineage = f"{i.source_feed or '—'} · {i.loaded_at:%m-%d %H:%M}" if i.loaded_at is not None else "—"
+        source = labels.get(i.source_feed, i.source_feed) if i.source_feed else "—"
+        lineage = f"{source} · {i.loaded_at:%m-%d %H:%M}" if i.loaded_at is not None else "—"
         delta = (
             "—" if i.delta is None
             else "持平" if round(i.delta, i.decimals) == 0

@@ -10,6 +10,7 @@ import pytest
 
 from cockpit import figures, targets
 from cockpit.screen.view import View
+from cockpit.services import current
 from cockpit.settings import Settings
 from cockpit.warehouse.windows import default_window
 from tests.conftest import signed_in_client
@@ -93,3 +94,23 @@ def test_a_kpi_card_without_an_earlier_period_renders() -> None:
                            "prev_value": float("nan"), "prev_period": float("nan"), "target_value": 95.0}])  # fmt: skip
     tile = kpi_cards(frame, Freshness(("indicator_monthly",), None, False), {}, "140000")
     assert "较" not in str(tile) and "90.5%" in str(tile)
+
+
+def test_footers_name_feeds_as_the_catalogue_does(app: dash.Dash) -> None:
+    """A tile's footer and the profile's lineage show the feed's Chinese name, never its code."""
+    from cockpit.screen import render
+    from cockpit.screen.tiles import Freshness
+
+    with app.server.app_context():
+        services = current()
+        labels = render.feed_labels(services)
+        fresh = render.freshness(services)
+    assert (
+        labels["hotline_tickets"] == "12345 政务服务便民热线工单"
+        and labels["indicator_monthly"] == "月度指标"
+    )
+    footer = str(fresh["hotline_ticket"].footer())
+    assert "12345 政务服务便民热线工单" in footer and "hotline_tickets" not in footer
+    assert all(not any(code in str(f.footer()) for code in labels) for f in fresh.values())
+    # A feed the catalogue no longer lists is still named, by its code.
+    assert "old_feed" in str(Freshness(("old_feed",), None, False).footer())

@@ -42,16 +42,32 @@ def now_for(services: Services) -> datetime:
 
 
 @lru_cache(maxsize=4)
-def _stale_after(feeds_path: Path, mtime: float) -> dict[str, int]:
+def _catalogue(feeds_path: Path, mtime: float) -> tuple[dict[str, int], dict[str, str]]:
+    """Per feed, seconds until it counts as late, and its Chinese label (re-read when the file changes)."""
     from etl.catalog import load_catalog
 
-    return {name: feed.stale_after_seconds for name, feed in load_catalog(feeds_path).items()}
+    feeds = load_catalog(feeds_path)
+    # A footer has room for the name, not the notes in brackets: 月度指标（各地报送，GBK 编码 CSV） → 月度指标
+    labels = {n: f.label.split("（")[0].strip() or n for n, f in feeds.items()}
+    return {n: f.stale_after_seconds for n, f in feeds.items()}, labels
+
+
+def _catalogue_of(services: Services) -> tuple[dict[str, int], dict[str, str]]:
+    path = services.settings.feeds_path
+    return _catalogue(path, path.stat().st_mtime) if path.exists() else ({}, {})
+
+
+def feed_labels(services: Services) -> dict[str, str]:
+    """Feed code → the catalogue's Chinese name (its label without the notes in brackets): what a
+    footer or a lineage shows a person."""
+    return _catalogue_of(services)[1]
 
 
 def freshness(services: Services) -> dict[str, tiles.Freshness]:
-    path = services.settings.feeds_path
-    stale_after = _stale_after(path, path.stat().st_mtime) if path.exists() else {}
-    return tiles.freshness_by_table(services.warehouse.feed_state(), stale_after, services.settings.now())
+    stale_after, labels = _catalogue_of(services)
+    return tiles.freshness_by_table(
+        services.warehouse.feed_state(), stale_after, services.settings.now(), labels
+    )
 
 
 def _fresh(services: Services, table: str) -> tiles.Freshness:

@@ -42,10 +42,12 @@ class Freshness:
     feeds: tuple[str, ...]
     last_success: datetime | None
     stale: bool
+    labels: tuple[str, ...] = ()  # the feeds' Chinese names from the catalogue, in ``feeds``' order
 
     def footer(self, extra: str = "") -> html.Div:
         when = self.last_success.strftime("%m-%d %H:%M") if self.last_success else "从未成功"
-        text = f"入库 {when} · 来源 {'、'.join(self.feeds) or '—'}" + (f" · {extra}" if extra else "")
+        shown = "、".join(dict.fromkeys(self.labels or self.feeds)) or "—"
+        text = f"入库 {when} · 来源 {shown}" + (f" · {extra}" if extra else "")
         return html.Div(
             [html.Span("⚠ 数据延迟 " if self.stale else ""), text],
             className="tile-asof stale" if self.stale else "tile-asof",
@@ -54,7 +56,10 @@ class Freshness:
 
 
 def freshness_by_table(
-    state: dict[str, dict[str, Any]], stale_after: dict[str, int], now: datetime
+    state: dict[str, dict[str, Any]],
+    stale_after: dict[str, int],
+    now: datetime,
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Freshness]:
     grouped: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for feed, row in state.items():
@@ -68,7 +73,8 @@ def freshness_by_table(
             or (now - r["last_success_at"]).total_seconds() > stale_after.get(feed, 2 * 86400)
             for feed, r in rows
         )
-        out[table] = Freshness(tuple(sorted(f for f, _ in rows)), last, stale)
+        feeds = tuple(sorted(f for f, _ in rows))
+        out[table] = Freshness(feeds, last, stale, tuple((labels or {}).get(f, f) for f in feeds))
     return out
 
 
@@ -308,7 +314,9 @@ def emergency_panel(
 def _combined(*parts: Freshness) -> html.Div:
     """One footer for a tile fed by several tables: every feed named, stale if any is."""
     last = max([p.last_success for p in parts if p.last_success], default=None)
-    return Freshness(tuple(f for p in parts for f in p.feeds), last, any(p.stale for p in parts)).footer()
+    feeds = tuple(f for p in parts for f in p.feeds)
+    labels = tuple(label for p in parts for label in (p.labels or p.feeds))
+    return Freshness(feeds, last, any(p.stale for p in parts), labels).footer()
 
 
 def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dict[str, Any],
