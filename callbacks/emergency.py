@@ -19,7 +19,7 @@ from cockpit.access import audit
 from cockpit.access.scope import require_permission
 from cockpit.charts.incident_markers import LEVEL_COLOURS, LEVEL_ROMAN, LEVEL_SIZES
 from cockpit.charts.map import WARNING_COLOURS, region_map
-from cockpit.formatting import pct, plain, wan_yuan
+from cockpit.formatting import AXIS_DAY, AXIS_MONTH, day_time, full_day_time, pct, plain, wan_yuan
 from cockpit.nav import map_parent
 from cockpit.principal import AccessDenied
 from cockpit.records import records
@@ -71,7 +71,7 @@ def _hours(value: Any) -> str:
 
 
 def _when(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:%Y年%m月%d日 %H:%M}"
+    return "—" if value is None or pd.isna(value) else full_day_time(value)
 
 
 def _level_tag(level: str) -> html.Span:
@@ -100,7 +100,7 @@ def render_alarms(view: EventView, services: Services, now: datetime, message: s
         rows.append(
             html.Div(
                 [html.Span("✓", className="alarm-dot acked"), dcc.Link(a.title, href=a.link, className="alarm-title"),
-                 html.Span(f"已由{a.acknowledged_by}于{a.acknowledged_at:%m月%d日 %H:%M}确认"
+                 html.Span(f"已由{a.acknowledged_by}于{day_time(a.acknowledged_at) if a.acknowledged_at else '—'}确认"
                            + (f"：{a.acknowledged_note}" if a.acknowledged_note else ""), className="muted")],
                 className="alarm-item acked",
             )
@@ -317,14 +317,14 @@ def render_timeline(view: EventView, services: Services, now: datetime) -> Any:
             marker={"color": LEVEL_COLOURS[level], "size": LEVEL_SIZES[level], "symbol": "diamond",
                     "line": {"width": [2 if s != "closed" else 0 for s in part["status"]], "color": "#ffffff"}},
             customdata=part[["adcode", "incident_id"]].values,
-            text=[f"<b>{plain(t)}</b><br>{plain(r)} · {o:%m月%d日 %H:%M} · {alarms.STATUS_NAMES.get(s, s)}"
+            text=[f"<b>{plain(t)}</b><br>{plain(r)} · {day_time(o)} · {alarms.STATUS_NAMES.get(s, s)}"
                   for t, r, o, s in zip(part["title"], part["region_name"], part["occurred_at"], part["status"], strict=True)],
             hovertemplate="%{text}<extra></extra>",
         ))  # fmt: skip
     style_figure(fig, 230, legend=True)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(INCIDENT_CATEGORIES)), showgrid=True)
     fig.update_xaxes(
-        range=[window.start, window.end], tickformat="%m月%d日" if window.days <= 120 else "%Y年%m月"
+        range=[window.start, window.end], tickformat=AXIS_DAY if window.days <= 120 else AXIS_MONTH
     )
     fig.update_layout(margin={"l": 96, "r": 12, "t": 26, "b": 30})
     foot = "白色描边：未结案 · 点击菱形查看事件详情"

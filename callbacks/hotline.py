@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from cockpit import ids
 from cockpit.charts.map import region_map
-from cockpit.formatting import pct, plain
+from cockpit.formatting import AXIS_DAY, AXIS_MONTH, day, pct, plain
 from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services
@@ -36,7 +36,7 @@ from layouts.hotline import PAGE, parse_view
 log = logging.getLogger("callbacks.hotline")
 TITLES = {"kpis": "热线概况", "map": "每万人受理量", "trend": "受理量走势", "regions": "分地区",
           "topics": "本周热点诉求", "categories": "诉求类别", "channels": "受理渠道"}  # fmt: skip
-GRAIN = {"day": ("日", "%m月%d日"), "week": ("周", "%m月%d日"), "month": ("月", "%Y年%m月")}
+GRAIN = {"day": ("日", AXIS_DAY), "week": ("周", AXIS_DAY), "month": ("月", AXIS_MONTH)}
 HOT_DAYS = 7
 
 
@@ -194,7 +194,7 @@ def render_topics(view: EventView, services: Services, now: datetime) -> Any:
     )
     since = window.end - pd.Timedelta(days=HOT_DAYS)
     return panel(
-        f"{TITLES['topics']}（{since:%m月%d日}—{window.end:%m月%d日}）",
+        f"{TITLES['topics']}（{day(since)}—{day(window.end)}）",
         body,
         "截至所选时段末的7天",
         name="topics",

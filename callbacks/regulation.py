@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from cockpit import figures, ids, targets
 from cockpit.charts.map import region_map
-from cockpit.formatting import pct, plain, wan_yuan
+from cockpit.formatting import AXIS_MONTH, pct, plain, wan_yuan
 from cockpit.nav import map_parent
 from cockpit.periods import parse_period
 from cockpit.records import first_record, records
@@ -251,7 +251,7 @@ def render_inspections(view: EventView, services: Services, now: datetime) -> An
             y=frame["planned"],
             name="计划",
             marker_color="#2f5d8a",
-            hovertemplate="%{x|%Y年%m月} 计划 %{y}<extra></extra>",
+            hovertemplate=f"%{{x|{AXIS_MONTH}}} 计划 %{{y}}<extra></extra>",
         )
     )
     fig.add_trace(
@@ -260,14 +260,14 @@ def render_inspections(view: EventView, services: Services, now: datetime) -> An
             y=frame["done"],
             name="完成",
             marker_color=colours["accent"],
-            hovertemplate="%{x|%Y年%m月} 完成 %{y}<extra></extra>",
+            hovertemplate=f"%{{x|{AXIS_MONTH}}} 完成 %{{y}}<extra></extra>",
         )
     )
     fig.add_trace(go.Scatter(x=frame["month"], y=frame["problems"], name="发现问题", mode="lines+markers",
-                             line={"color": "#ff8c1a"}, hovertemplate="%{x|%Y年%m月} 发现问题 %{y}<extra></extra>"))  # fmt: skip
+                             line={"color": "#ff8c1a"}, hovertemplate=f"%{{x|{AXIS_MONTH}}} 发现问题 %{{y}}<extra></extra>"))  # fmt: skip
     style_figure(fig, 240, legend=True)
     fig.update_layout(barmode="overlay", margin={"l": 40, "r": 10, "t": 26, "b": 30})
-    fig.update_xaxes(tickformat="%Y年%m月")
+    fig.update_xaxes(tickformat=AXIS_MONTH)
     return panel(f"{TITLES['inspections']} · {window.label}", graph(ids.REGULATION_GRAPH, "inspections", fig, 240),
                  "按计划月份统计", name="inspections")  # fmt: skip
 

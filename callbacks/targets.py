@@ -19,7 +19,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import ids, targets
 from cockpit.charts.map import region_map
-from cockpit.formatting import period_label, plain
+from cockpit.formatting import AXIS_MONTH, AXIS_MONTH_ONLY, change, period_label, plain
 from cockpit.nav import map_parent
 from cockpit.projection import decimal_year
 from cockpit.records import first_record, records
@@ -213,10 +213,10 @@ def _change(row: dict[str, Any], unit: str, decimals: int, direction: str) -> An
     if prev is None or pd.isna(prev):
         return "—"
     delta = float(row["value"]) - float(prev)
-    if abs(delta) < 10 ** -(decimals + 1):
-        return "持平"
+    text = change(delta, unit, decimals)
+    if text == "持平":
+        return text
     better = (delta < 0) if direction == "lower" else (delta > 0)
-    text = f"{delta:+.{max(decimals, 1)}f}个百分点" if unit == "%" else f"{delta:+.{decimals}f}{unit}"
     return html.Span(text, className="move up" if better else "move down")
 
 
@@ -258,7 +258,7 @@ def render_trend(view: PlanView, services: Services) -> Any:
     xs = [_date(p) for p in values["period"]]
     fig.add_trace(go.Scatter(x=xs, y=values["value"], mode="lines+markers" if len(xs) < 12 else "lines", name="实际值",
                              line={"color": DARK["accent"], "width": 2.5},
-                             hovertemplate=f"%{{x|%Y年%m月}}：%{{y}}{unit}<extra></extra>"))  # fmt: skip
+                             hovertemplate=f"%{{x|{AXIS_MONTH}}}：%{{y}}{unit}<extra></extra>"))  # fmt: skip
     if not tgts.empty:
         tx = [date(int(y), 1, 1) for y in tgts["year"]] + [date(int(tgts["year"].iloc[-1]), 12, 31)]
         ty = [*tgts["target_value"].tolist(), tgts["target_value"].iloc[-1]]
@@ -274,14 +274,14 @@ def render_trend(view: PlanView, services: Services) -> Any:
         if path:
             fig.add_trace(go.Scatter(x=[p[0] for p in path], y=[p[1] for p in path], mode="lines", name="序时进度",
                                      line={"color": "#b98cff", "width": 2, "dash": "dot"},
-                                     hovertemplate=f"%{{x|%m月}}末序时目标：%{{y:.2f}}{unit}<extra></extra>"))  # fmt: skip
+                                     hovertemplate=f"%{{x|{AXIS_MONTH_ONLY}}}末序时目标：%{{y:.2f}}{unit}<extra></extra>"))  # fmt: skip
         proj = targets.projection_of(values, int(r["year"]), _opt(r["target_value"]), str(ind["direction"]), rule,
                                      (_opt(ind.get("min_value")), _opt(ind.get("max_value"))))  # fmt: skip
         if proj is not None and proj.value is not None:
             fig.add_trace(go.Scatter(x=[_from_decimal(proj.last_x), date(proj.target_year, 12, 31)],
                                      y=[proj.last_fit, proj.value], mode="lines+markers", name="趋势预测", cliponaxis=False,
                                      line={"color": DARK["muted"], "width": 2, "dash": "longdash"}, marker={"size": 6},
-                                     hovertemplate=f"%{{x|%Y年%m月}}预测：%{{y:.2f}}{unit}<extra></extra>"))  # fmt: skip
+                                     hovertemplate=f"%{{x|{AXIS_MONTH}}}预测：%{{y:.2f}}{unit}<extra></extra>"))  # fmt: skip
     ys = [
         float(y) for t in fig.data for y in (() if t.y is None else t.y) if y is not None and not pd.isna(y)
     ]
@@ -303,7 +303,7 @@ def _trend_layout(fig: go.Figure, unit: str) -> go.Figure:
         margin={"l": 52, "r": 16, "t": 30, "b": 36}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         font={"color": DARK["text"], "family": DARK["font"], "size": 13}, hovermode="x unified",
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-        xaxis={"gridcolor": DARK["grid"], "tickformat": "%Y年", "dtick": "M12", "hoverformat": "%Y年%m月"},
+        xaxis={"gridcolor": DARK["grid"], "tickformat": "%Y年", "dtick": "M12", "hoverformat": AXIS_MONTH},
         yaxis={"gridcolor": DARK["grid"], "ticksuffix": unit if unit == "%" else "", "title": None if unit == "%" else unit},
     )  # fmt: skip
     return fig

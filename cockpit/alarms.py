@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cockpit import store
 from cockpit.access.scope import home_region
+from cockpit.formatting import day_time
 from cockpit.services import Services
 from cockpit.settings import Settings
 from cockpit.store.tables import alarm_ack
@@ -190,7 +191,7 @@ class AlarmCenter:
                     kind="incident",
                     severity="red" if r.level == "I" else "orange",
                     title=f"{LEVEL_NAMES[r.level]}突发事件：{r.title}",
-                    detail=f"{r.region_name} · {r.occurred_at:%m月%d日 %H:%M}发生 · {STATUS_NAMES.get(r.status, r.status)}",
+                    detail=f"{r.region_name} · {day_time(r.occurred_at)}发生 · {STATUS_NAMES.get(r.status, r.status)}",
                     adcode=str(r.adcode),
                     region_name=str(r.region_name),
                     since=r.occurred_at,
@@ -205,7 +206,7 @@ class AlarmCenter:
                     kind="warning",
                     severity="red",
                     title=f"{w.region_name}{w.hazard}红色预警",
-                    detail=f"{w.issuer or '—'}发布 · 有效至{w.expires_at:%m月%d日 %H:%M}",
+                    detail=f"{w.issuer or '—'}发布 · 有效至{day_time(w.expires_at)}",
                     adcode=str(w.adcode),
                     region_name=str(w.region_name),
                     since=w.issued_at,

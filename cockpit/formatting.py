@@ -1,9 +1,14 @@
-"""Chinese number and date formats: 万/亿, 百分点, 2026年10月."""
+"""Chinese number and date formats: 万/亿, 百分点/持平, 2026年3月, 3月5日 — the one place they are written.
+
+Months and days are never zero-padded (2026年3月, not 2026年03月), on axes as in text; a change
+that rounds to nothing is 持平 wherever it is shown.
+"""
 
 from __future__ import annotations
 
 import html
 import math
+from datetime import date, datetime
 
 from cockpit.periods import parse_period
 
@@ -14,7 +19,8 @@ def number(value: float | None, unit: str = "", decimals: int = 1) -> str:
     if unit == "%":
         return f"{value:.{decimals}f}%"
     magnitude = abs(value)
-    if magnitude >= 1e8:
+    # 99,999,999 rounds to 10000.00万: it is written 1.00亿, as the rounding makes it.
+    if magnitude >= 1e8 or round(magnitude / 1e4, 2) >= 1e4:
         text = f"{value / 1e8:.2f}亿"
     elif magnitude >= 1e4:
         text = f"{value / 1e4:.2f}万"
@@ -23,11 +29,38 @@ def number(value: float | None, unit: str = "", decimals: int = 1) -> str:
     return f"{text}{unit}" if unit and unit != "%" else text
 
 
-def points(delta: float | None, decimals: int = 1) -> str:
-    """A change in a rate is in 百分点, not %."""
-    if delta is None or math.isnan(delta):
+def change(delta: float | None, unit: str = "", decimals: int = 1) -> str:
+    """A change (or a difference) with its sign: a rate's in 个百分点 (at least one decimal), other
+    units as ``number`` writes them; 持平 when it rounds to nothing at the figure's decimals."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
         return "—"
-    return f"{delta:+.{decimals}f}个百分点"
+    if unit == "%":
+        places = max(decimals, 1)
+        return "持平" if round(delta, places) == 0 else f"{delta:+.{places}f}个百分点"
+    if round(delta, decimals) == 0:
+        return "持平"
+    return ("+" if delta > 0 else "-") + number(abs(delta), unit, decimals)
+
+
+# plotly's (d3's) date formats for axes and hovers: ``%-m`` is the month without its leading zero.
+AXIS_MONTH = "%Y年%-m月"
+AXIS_MONTH_ONLY = "%-m月"
+AXIS_DAY = "%-m月%-d日"
+
+
+def day(when: date) -> str:
+    """3月5日"""
+    return f"{when.month}月{when.day}日"
+
+
+def day_time(when: datetime) -> str:
+    """3月5日 08:30"""
+    return f"{when.month}月{when.day}日 {when:%H:%M}"
+
+
+def full_day_time(when: datetime) -> str:
+    """2026年3月5日 08:30"""
+    return f"{when.year}年{day_time(when)}"
 
 
 def wan_yuan(value: float | None) -> str:

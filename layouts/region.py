@@ -25,7 +25,7 @@ from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.downloads import chart_href
-from cockpit.formatting import number, period_label, wan_yuan
+from cockpit.formatting import change, number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.screen.render import feed_labels
 from cockpit.services import current
@@ -114,11 +114,7 @@ def indicator_table(f: facts_mod.Facts) -> html.Table:
         )
         source = labels.get(i.source_feed, i.source_feed) if i.source_feed else "—"
         lineage = f"{source} · {i.loaded_at:%m-%d %H:%M}" if i.loaded_at is not None else "—"
-        delta = (
-            "—" if i.delta is None
-            else "持平" if round(i.delta, i.decimals) == 0
-            else f"{i.delta:+.{i.decimals}f}{'个百分点' if i.unit == '%' else i.unit}"
-        )  # fmt: skip
+        delta = change(i.delta, i.unit, i.decimals)
         rows.append(html.Tr([
             html.Td(i.pillar_name, className="muted"),
             html.Td(i.name, title=i.code),

@@ -15,7 +15,7 @@ from cockpit.briefing import figures
 from cockpit.briefing.facts import CHILD_NOUN, Facts
 from cockpit.briefing.narrative import Narrative
 from cockpit.briefing.narrative import build as build_narrative
-from cockpit.formatting import number, period_label, wan_yuan
+from cockpit.formatting import change, number, period_label, wan_yuan
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.schema import FEED_TABLES
 
@@ -61,22 +61,13 @@ def _fmt(value: float | None, unit: str, decimals: int) -> str:
     return number(value, unit, decimals)
 
 
-def _delta(f: figures.Facts | object, value: float | None, unit: str, decimals: int) -> str:
-    if value is None:
-        return "—"
-    if round(value, decimals) == 0:
-        return "持平"
-    sign = "+" if value > 0 else ""
-    return f"{sign}{value:.{decimals}f}{'个百分点' if unit == '%' else unit}"
-
-
 def _kpi_table(facts: Facts) -> Table:
     rows, status = [], []
     for f in facts.picked:
         rank = f"{f.rank}/{f.siblings}" if f.rank else "—"
         move = "—" if not f.movement else (f"↑{f.movement}" if f.movement > 0 else f"↓{-f.movement}")
         rows.append([f.name, period_label(f.period) if f.period else "—", _fmt(f.value, f.unit, f.decimals),
-                     _delta(f, f.delta, f.unit, f.decimals), _fmt(f.target_value, f.unit, f.decimals),
+                     change(f.delta, f.unit, f.decimals), _fmt(f.target_value, f.unit, f.decimals),
                      STATUS_TEXT[f.status], rank, move])  # fmt: skip
         status.append(f.status)
     return Table(
@@ -90,7 +81,7 @@ def _off_track(facts: Facts) -> Table:
     own.sort(key=lambda f: targets.SEVERITY[f.status])
     for f in own:
         rows.append([facts.region["name"], f.name, _fmt(f.value, f.unit, f.decimals),
-                     _fmt(f.target_value, f.unit, f.decimals), _delta(f, f.gap, f.unit, f.decimals).lstrip("+"),
+                     _fmt(f.target_value, f.unit, f.decimals), change(f.gap, f.unit, f.decimals).lstrip("+"),
                      STATUS_TEXT[f.status]])  # fmt: skip
         status.append(f.status)
     if not facts.children.empty:

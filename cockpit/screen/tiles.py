@@ -18,7 +18,8 @@ from dash import dcc, html
 from cockpit import figures, targets
 from cockpit.alarms import status_breakdown
 from cockpit.charts.template import template
-from cockpit.formatting import number, period_label, points
+from cockpit.formatting import change as signed_change
+from cockpit.formatting import number, period_label
 from cockpit.records import records
 from cockpit.theme import theme as theme_colours
 from cockpit.ui.panels import ERROR_MESSAGE
@@ -121,7 +122,7 @@ def kpi_cards(
         delta = None if pd.isna(r["value"]) or pd.isna(r["prev_value"]) else r["value"] - r["prev_value"]
         better = delta is not None and ((delta > 0) == (r["direction"] != "lower")) and delta != 0
         arrow = "" if delta is None or delta == 0 else ("▲" if delta > 0 else "▼")
-        change = points(delta) if r["unit"] == "%" else number(delta, r["unit"], int(r["decimals"]))
+        change = signed_change(delta, r["unit"], int(r["decimals"]))
         cards.append(
             html.Div(
                 [
