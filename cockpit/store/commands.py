@@ -20,7 +20,7 @@ TABLE_NAMES = {"users": "用户", "device_token": "大屏令牌", "audit": "审�
 
 @db_app.command("upgrade")
 def upgrade_cmd() -> None:
-    """Create or migrate the store to the newest schema and import the old SQLite files once."""
+    """创建或升级系统库到最新结构，并一次性导入旧版 SQLite 文件。"""
     settings = Settings()
     url = settings.store_url
     try:
