@@ -33,7 +33,7 @@ class CatalogError(ValueError):
 def parse_every(text: str) -> int:
     match = _EVERY.match(text.strip())
     if not match:
-        raise CatalogError(f"'every' must look like 5m, 1h or 1d, got {text!r}")
+        raise CatalogError(f"every 应形如 5m、1h 或 1d，实际为 {text!r}")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
@@ -89,7 +89,7 @@ def _tuple(value: Any) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise CatalogError(f"expected a header name or a list of names, got {value!r}")
+    raise CatalogError(f"列名应为一个名称或名称列表，实际为 {value!r}")
 
 
 def _feed(name: str, raw: Mapping[str, Any]) -> FeedSpec:
@@ -99,44 +99,44 @@ def _feed(name: str, raw: Mapping[str, Any]) -> FeedSpec:
     }  # fmt: skip
     unknown = set(raw) - known
     if unknown:
-        raise CatalogError(f"feed {name}: unknown keys {sorted(unknown)}")
+        raise CatalogError(f"数据源 {name}：未知配置项 {sorted(unknown)}")
     table_name = raw.get("table")
     if table_name not in FEED_TABLES:
-        raise CatalogError(f"feed {name}: table must be one of {sorted(FEED_TABLES)}, got {table_name!r}")
+        raise CatalogError(f"数据源 {name}：table 应为 {sorted(FEED_TABLES)} 之一，实际为 {table_name!r}")
     table = FEED_TABLES[table_name]
     if "key" in raw and tuple(raw["key"]) != table.key:
         raise CatalogError(
-            f"feed {name}: key {raw['key']} differs from {table.name}'s natural key {table.key}"
+            f"数据源 {name}：主键 {raw['key']} 与表 {table.name} 的自然主键 {table.key} 不一致"
         )
     http = HttpSpec.from_mapping(raw["http"]) if "http" in raw else None
     fmt = raw.get("format", "json" if http else None)
     if fmt not in FORMATS:
-        raise CatalogError(f"feed {name}: format must be one of {FORMATS}")
+        raise CatalogError(f"数据源 {name}：format 应为 {FORMATS} 之一")
     if (http is None) == ("source" not in raw):
-        raise CatalogError(f"feed {name}: give exactly one of 'source' (file/glob) or [http]")
+        raise CatalogError(f"数据源 {name}：source（文件或通配路径）与 [http] 须且只能设置一个")
     encoding = raw.get("encoding", "auto")
     if encoding not in ENCODINGS:
-        raise CatalogError(f"feed {name}: encoding must be one of {ENCODINGS}")
+        raise CatalogError(f"数据源 {name}：encoding 应为 {ENCODINGS} 之一")
     write_mode = raw.get("write_mode", "merge")
     if write_mode not in WRITE_MODES:
-        raise CatalogError(f"feed {name}: write_mode must be one of {WRITE_MODES}")
+        raise CatalogError(f"数据源 {name}：write_mode 应为 {WRITE_MODES} 之一")
     columns = {k: _tuple(v) for k, v in raw.get("columns", {}).items()}
     table_columns = {c.name for c in table.columns}
     stray = set(columns) - table_columns
     if stray:
-        raise CatalogError(f"feed {name}: columns {sorted(stray)} are not in table {table.name}")
+        raise CatalogError(f"数据源 {name}：列 {sorted(stray)} 不在表 {table.name} 中")
     wide = None
     if "wide" in raw:
         w = raw["wide"]
         wide = WideSpec(_tuple(w["id_columns"]), w["names_to"], w["values_to"])
         if {wide.names_to, wide.values_to} - table_columns:
-            raise CatalogError(f"feed {name}: wide names_to/values_to must be columns of {table.name}")
+            raise CatalogError(f"数据源 {name}：宽表的 names_to/values_to 必须是表 {table.name} 的列")
     values = {k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()}
     every = parse_every(raw.get("every", "1d"))
     stale_after = parse_every(raw["stale_after"]) if "stale_after" in raw else 2 * every
     cursor = raw.get("cursor")
     if cursor is not None and cursor not in table_columns:
-        raise CatalogError(f"feed {name}: cursor {cursor!r} is not a column of {table.name}")
+        raise CatalogError(f"数据源 {name}：游标列 {cursor!r} 不是表 {table.name} 的列")
     return FeedSpec(
         name=name,
         table=table,
@@ -163,8 +163,8 @@ def load_catalog(path: Path) -> dict[str, FeedSpec]:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: {exc}") from exc
+        raise CatalogError(f"{path}：不是有效的 TOML（{exc}）") from exc
     feeds = data.get("feeds", {})
     if not isinstance(feeds, dict) or not feeds:
-        raise CatalogError(f"{path}: no [feeds.<name>] tables")
+        raise CatalogError(f"{path}：没有任何 [feeds.<名称>] 数据源配置")
     return {name: _feed(name, spec) for name, spec in feeds.items()}

@@ -41,10 +41,7 @@ class FeedFetchError(RuntimeError):
         self.page = page
         self.attempts = attempts
         self.error = error
-        super().__init__(
-            f"数据拉取失败 / feed fetch failed: url={url}, 第 {page} 页 / page={page}, "
-            f"尝试 {attempts} 次 / attempts={attempts}, 最后错误 / last error: {error}"
-        )
+        super().__init__(f"数据拉取失败：{url}，第 {page} 页，尝试 {attempts} 次，最后错误：{error}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.url, self.page, self.attempts, self.error))
@@ -75,21 +72,21 @@ class HttpSpec:
     def __post_init__(self) -> None:
         problems: list[str] = []
         if not self.url.startswith(("http://", "https://")):
-            problems.append(f"url must be http(s)://, got {self.url!r}")
+            problems.append(f"url 须以 http:// 或 https:// 开头，实际为 {self.url!r}")
         if self.paging not in get_args(Paging):
-            problems.append(f"paging must be one of {get_args(Paging)}, got {self.paging!r}")
+            problems.append(f"paging 应为 {get_args(Paging)} 之一，实际为 {self.paging!r}")
         if self.paging == "next" and not self.next_path:
-            problems.append('paging="next" requires next_path')
+            problems.append('paging="next" 时须设置 next_path')
         if (self.auth_header is None) != (self.auth_env is None):
-            problems.append("auth_header and auth_env must be set together")
+            problems.append("auth_header 与 auth_env 须同时设置")
         if self.page_size < 1 or self.max_pages < 1:
-            problems.append("page_size and max_pages must be >= 1")
+            problems.append("page_size 与 max_pages 须不小于 1")
         if self.retries < 0 or self.backoff_s < 0:
-            problems.append("retries and backoff_s must be >= 0")
+            problems.append("retries 与 backoff_s 须不小于 0")
         if not self.timeout_s > 0:
-            problems.append("timeout_s must be > 0")
+            problems.append("timeout_s 须大于 0")
         if problems:
-            raise ValueError("HttpSpec 配置无效 / invalid HttpSpec: " + "; ".join(problems))
+            raise ValueError("[http] 配置无效：" + "; ".join(problems))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> HttpSpec:
@@ -97,34 +94,32 @@ class HttpSpec:
         allowed = [f.name for f in fields(cls)]
         unknown = sorted(str(k) for k in data if k not in allowed)
         if unknown:
-            raise ValueError(
-                f"HttpSpec 未知配置项 / unknown key(s): {', '.join(unknown)} (allowed: {', '.join(allowed)})"
-            )
+            raise ValueError(f"[http] 未知配置项：{'、'.join(unknown)}（可用：{'、'.join(allowed)}）")
         if "url" not in data:
-            raise ValueError("HttpSpec 缺少 url / missing required key: url")
+            raise ValueError("[http] 缺少 url")
         kwargs: dict[str, Any] = {key: _coerce(key, value) for key, value in data.items()}
         return cls(**kwargs)
 
 
 def _coerce(key: str, value: object) -> object:
     def bad(expected: str) -> ValueError:
-        return ValueError(f"HttpSpec key {key!r} must be {expected}, got {type(value).__name__}: {value!r}")
+        return ValueError(f"[http] 配置项 {key!r} 应为{expected}，实际为 {type(value).__name__}：{value!r}")
 
     if key in _STR_KEYS or key in _OPT_STR_KEYS:
         if isinstance(value, str) or (value is None and key in _OPT_STR_KEYS):
             return value
-        raise bad("a string")
+        raise bad("字符串")
     if key in _INT_KEYS:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise bad("an integer")
+        raise bad("整数")
     if key in _FLOAT_KEYS:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise bad("a number")
+        raise bad("数值")
     # key == "params": a table of scalar values, sent as strings
     if not isinstance(value, Mapping):
-        raise bad("a table of query parameters")
+        raise bad("查询参数表")
     params: dict[str, str] = {}
     for name, item in value.items():
         if isinstance(item, bool):
@@ -132,7 +127,7 @@ def _coerce(key: str, value: object) -> object:
         elif isinstance(item, str | int | float):
             params[str(name)] = str(item)
         else:
-            raise bad(f"scalar values (param {name!r} is {type(item).__name__})")
+            raise bad(f"标量值（参数 {name!r} 为 {type(item).__name__}）")
     return params
 
 
@@ -152,13 +147,13 @@ def fetch_records(
     if spec.auth_header is not None and spec.auth_env is not None:
         secret = os.environ.get(spec.auth_env)
         if not secret:
-            missing = f"环境变量 {spec.auth_env} 未设置 / environment variable {spec.auth_env} is not set"
+            missing = f"环境变量 {spec.auth_env} 未设置"
             raise FeedFetchError(spec.url, 1, 0, missing)
         headers[spec.auth_header] = secret
     base = dict(spec.params)
     if cursor is not None:
         if spec.cursor_param is None:
-            raise ValueError("cursor given but the feed's HttpSpec has no cursor_param")
+            raise ValueError("给了游标，但该数据源的 [http] 没有 cursor_param")
         base[spec.cursor_param] = cursor
     http = client if client is not None else httpx.Client(follow_redirects=True)
     try:
@@ -183,7 +178,7 @@ def _fetch_all(
     page = 1
     while True:
         if page > spec.max_pages:
-            raise FeedFetchError(spec.url, page, 0, f"超过最大页数 / exceeded max_pages={spec.max_pages}")
+            raise FeedFetchError(spec.url, page, 0, f"超过最大页数（max_pages={spec.max_pages}）")
         if next_url is not None:
             target = next_url
         elif spec.paging == "page":
@@ -201,7 +196,7 @@ def _fetch_all(
             total = _extract_total(body, spec.total_path)
             link = _resolve(body, spec.next_path)[1] if spec.paging == "next" and spec.next_path else None
             if link is not None and not isinstance(link, str):
-                raise ValueError(f"next_path {spec.next_path!r} is not a string: {link!r}")
+                raise ValueError(f"next_path {spec.next_path!r} 处不是字符串：{link!r}")
             next_url = target.join(link) if link else None
         except (ValueError, httpx.InvalidURL) as exc:
             raise FeedFetchError(str(target), page, attempts, str(exc)) from exc
@@ -213,7 +208,7 @@ def _fetch_all(
             if next_url is None:
                 break
             if str(next_url) in seen:
-                loop = f"翻页链接循环 / next link loops: {next_url}"
+                loop = f"翻页链接循环：{next_url}"
                 raise FeedFetchError(str(target), page, attempts, loop)
         elif len(batch) < spec.page_size:
             break
@@ -252,7 +247,7 @@ def _get_json(
                 try:
                     return response.json(), attempt + 1
                 except ValueError as exc:
-                    error = f"响应不是 JSON / response is not JSON ({exc}): {response.text[:200]!r}"
+                    error = f"响应不是 JSON（{exc}）：{response.text[:200]!r}"
                     raise FeedFetchError(str(target), page, attempt + 1, error) from exc
         if attempt + 1 < attempts:
             delay = min(wait if wait is not None else spec.backoff_s * 2**attempt, MAX_BACKOFF_S)
@@ -295,13 +290,13 @@ def _resolve(body: object, path: str | None) -> tuple[bool, object]:
 def _extract_records(body: object, path: str) -> list[dict[str, object]]:
     found, value = _resolve(body, path)
     if not found:
-        raise ValueError(f"响应中没有 records_path / records_path {path!r} not found in response")
+        raise ValueError(f"响应中没有 records_path {path!r}")
     if not isinstance(value, list):
-        raise ValueError(f"records_path {path!r} 不是列表 / is not a list (got {type(value).__name__})")
+        raise ValueError(f"records_path {path!r} 处不是列表（实际为 {type(value).__name__}）")
     records: list[dict[str, object]] = []
     for index, record in enumerate(value):
         if not isinstance(record, dict):
-            raise ValueError(f"第 {index} 条记录不是对象 / record {index} is not an object: {record!r:.80}")
+            raise ValueError(f"第 {index} 条记录不是对象：{record!r:.80}")
         records.append(record)
     return records
 
@@ -317,4 +312,4 @@ def _extract_total(body: object, path: str | None) -> int | None:
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    raise ValueError(f"total_path {path!r} 不是整数 / is not an integer: {value!r}")
+    raise ValueError(f"total_path {path!r} 处不是整数：{value!r}")

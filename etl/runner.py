@@ -123,7 +123,7 @@ def _stage(con: object, feed: FeedSpec, settings: Settings, override: str | None
         return feed.http.url
     if override is not None and override.startswith(("http://", "https://")):
         if feed.http is None:
-            raise FeedRunError(f"feed {feed.name} has no [http] settings to fetch {override}", None)
+            raise FeedRunError(f"数据源 {feed.name} 没有 [http] 配置，无法拉取 {override}", None)
 
         records = fetch_records(replace(feed.http, url=override), cursor)
         loader.stage_frame(con, readers.records_frame(records), override)  # type: ignore[arg-type]
@@ -246,7 +246,7 @@ def _audit_run(settings: Settings, feed: str, outcome: str, detail: dict[str, ob
 def _explain(exc: Exception) -> str:
     if isinstance(exc, SchemaMismatch | readers.FeedFormatError | FeedRunError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return f"内部错误（{type(exc).__name__}）：{exc}"
 
 
 def _record_failure(

@@ -123,7 +123,7 @@ def test_http_timeout_fails_the_run_without_touching_data(http_feed: tuple[Setti
     s, state = http_feed
     run_feed(s, "incidents_api")
     state.slow = True
-    with pytest.raises(FeedRunError, match="feed fetch failed"):
+    with pytest.raises(FeedRunError, match="数据拉取失败"):
         run_feed(s, "incidents_api")
     assert Warehouse(s).cursor().execute("SELECT count(*) FROM emergency_incident").fetchall() == [(57,)]
     assert Warehouse(s).feed_state()["incidents_api"]["last_status"] == "failed"

@@ -242,7 +242,7 @@ def test_permanent_failure_raises_after_all_attempts(api: FakeApi) -> None:
         fetch_records(spec, sleep=sleeps.append)
     err = info.value
     assert (err.page, err.attempts) == (3, 3) and "503" in err.error
-    assert "数据拉取失败" in str(err) and "attempts=3" in str(err) and "/api/page" in str(err)
+    assert "数据拉取失败" in str(err) and "尝试 3 次" in str(err) and "/api/page" in str(err)
     assert api.hits("/api/page", "3") == 3 and api.hits("/api/page", "4") == 0
     assert sleeps == [0.1, 0.2]
 
@@ -302,7 +302,7 @@ def test_retry_after_honoured(api: FakeApi, status: int, retry_after: str, expec
 
 @pytest.mark.parametrize(
     ("path", "message"),
-    [("/api/html", "not JSON"), ("/api/notlist", "not a list"), ("/api/scalars", "not an object")],
+    [("/api/html", "不是 JSON"), ("/api/notlist", "不是列表"), ("/api/scalars", "不是对象")],
 )
 def test_bad_bodies_raise_without_retry(api: FakeApi, path: str, message: str) -> None:
     sleeps: list[float] = []
@@ -312,7 +312,7 @@ def test_bad_bodies_raise_without_retry(api: FakeApi, path: str, message: str) -
 
 
 def test_missing_records_path_raises(api: FakeApi) -> None:
-    with pytest.raises(FeedFetchError, match="not found"):
+    with pytest.raises(FeedFetchError, match="响应中没有 records_path"):
         fetch_records(spec_for(api, "/api/page", records_path="result.items"))
 
 
