@@ -18,7 +18,7 @@ from cockpit.nav import nav_bar
 from cockpit.principal import current_principal
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
-from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
+from cockpit.ui.grid import GRID_THEME, ag_grid_locale
 
 PATH = "/admin/audit"
 # Component ids of this page only (kept here: no other page refers to them).
@@ -87,7 +87,7 @@ def layout(
         defaultColDef={"sortable": False, "resizable": True},
         dashGridOptions={
             "theme": GRID_THEME,
-            "localeText": AG_GRID_ZH,
+            "localeText": ag_grid_locale(),
             "enableCellTextSelection": True,
             "tooltipShowDelay": 300,
             "cacheBlockSize": PAGE_ROWS,

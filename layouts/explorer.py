@@ -22,7 +22,7 @@ from cockpit.formatting import period_label
 from cockpit.nav import nav_bar
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
-from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
+from cockpit.ui.grid import GRID_THEME, ag_grid_locale
 from cockpit.ui.jobs import job_slots
 from cockpit.warehouse.explorer_queries import (
     DATASETS,
@@ -184,7 +184,7 @@ def layout(**params: Any) -> html.Div:
         columnDefs=defs,
         filterModel=dict(q.filter_model),
         defaultColDef={"sortable": True, "resizable": True, "floatingFilter": False, "suppressHeaderMenuButton": False},
-        dashGridOptions={"theme": GRID_THEME, "localeText": AG_GRID_ZH, "rowBuffer": 0, "cacheBlockSize": 100,
+        dashGridOptions={"theme": GRID_THEME, "localeText": ag_grid_locale(), "rowBuffer": 0, "cacheBlockSize": 100,
                          "maxBlocksInCache": 20, "infiniteInitialRowCount": 100, "maxConcurrentDatasourceRequests": 2,
                          "tooltipShowDelay": 300, "enableCellTextSelection": True},
         className="cockpit-grid", style={"height": "640px", "width": "100%"},

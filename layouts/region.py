@@ -30,7 +30,7 @@ from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.screen.render import feed_labels
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
-from cockpit.ui.grid import AG_GRID_ZH, GRID_THEME
+from cockpit.ui.grid import GRID_THEME, ag_grid_locale
 from cockpit.ui.jobs import job_slots
 
 PATH = "/region"
@@ -168,7 +168,7 @@ def children_grid(f: facts_mod.Facts) -> Any:
     return dag.AgGrid(
         id=ids.REGION_CHILDREN, rowData=rows, columnDefs=columns,
         defaultColDef={"sortable": True, "resizable": True, "filter": True},
-        dashGridOptions={"domLayout": "autoHeight", "localeText": AG_GRID_ZH, "animateRows": False,
+        dashGridOptions={"domLayout": "autoHeight", "localeText": ag_grid_locale(), "animateRows": False,
                          "theme": GRID_THEME},
         className="cockpit-grid", style={"width": "100%"},
     )  # fmt: skip

@@ -36,3 +36,32 @@ def test_no_page_builds_dashs_dropdown_itself() -> None:
                 ):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []  # use cockpit.ui.controls.dropdown
+
+
+def test_grids_use_ag_grids_own_chinese_locale_for_the_version_shipped() -> None:
+    import json
+
+    import dash_ag_grid
+
+    from cockpit.ui.grid import HOUSE_WORDING, LOCALE_FILE, ag_grid_locale
+
+    vendored = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
+    # Re-vendor with tools/ag_grid_locale/fetch.sh when dash-ag-grid moves to another AG Grid.
+    assert f"locale {dash_ag_grid.__version__}," in vendored["source"]
+    locale = ag_grid_locale()
+    assert len(locale) > 700 and HOUSE_WORDING.items() <= locale.items()
+    # Keys, date patterns and placeholders are not words: Ctrl+C, yyyy-mm-dd, DD MMMM YYYY, ${variable}.
+    codes = re.compile(r"\$\{variable\}|\b(Ctrl|Shift)\b|\b[YMDymd]+\b")
+    english = {
+        k: v for k, v in locale.items() if re.search(r"[A-Za-z]{3,}", codes.sub("", v)) and not CJK.search(v)
+    }
+    assert english == {}
+
+
+def test_every_grid_passes_the_locale() -> None:
+    found = []
+    for path in (ROOT / "layouts").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "dag.AgGrid(" in text:
+            found.append((path.name, "ag_grid_locale()" in text))
+    assert found and all(ok for _name, ok in found), found
