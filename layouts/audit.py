@@ -104,8 +104,11 @@ def layout(
             dcc.Store(id=VIEW, data=view),
             html.H1("审计日志"),
             html.P(
-                f"按时间倒序，滚动翻页；保存 {current().settings.audit_keep_days} 天，更早的记录归档为文件"
-                "（cockpit audit archive），不会丢弃；审计日志独立于数据快照保存，发布快照不会丢失。",
+                [
+                    f"按时间倒序，滚动翻页；保存 {current().settings.audit_keep_days} 天，更早的记录归档为文件（命令 ",
+                    html.Code("cockpit audit archive"),
+                    "），不会丢弃；审计日志独立于数据快照保存，发布快照不会丢失。",
+                ],
                 className="muted",
             ),
             *[html.Div(n, className="notice") for n in notices],

@@ -10,6 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from cockpit.access.scope import home_region
+from cockpit.feed_names import feed_labels
 from cockpit.nav import nav_bar
 from cockpit.principal import current_principal
 from cockpit.records import records
@@ -92,12 +93,14 @@ def layout(**_params: Any) -> html.Div:
         ]
     )
     rows = []
+    labels = feed_labels(current())
     for name, s in state.items():
         last = runs[(runs["feed"] == name) & (runs["status"] == "success")].head(1)
         counts = [f"{int(last.iloc[0][c]):,}" if counted and not last.empty else "—"
                   for c in ("rows_read", "inserted", "updated", "unchanged", "quarantined")]  # fmt: skip
         ok = s["last_status"] == "success"
-        rows.append(html.Tr([html.Td(name), html.Td(s["target_table"]),
+        rows.append(html.Tr([html.Td([labels.get(name, name), html.Br(), html.Code(name)]),
+                             html.Td(html.Code(s["target_table"])),
                              html.Td("成功" if ok else "失败", className="status-success" if ok else "status-failed"),
                              html.Td(_when(s["last_success_at"])), html.Td(_when(s["next_due_at"])),
                              *[html.Td(c, className="num") for c in counts]]))  # fmt: skip
@@ -106,7 +109,11 @@ def layout(**_params: Any) -> html.Div:
             nav_bar("/feeds"),
             html.H1("数据源状态"),
             html.P(
-                f"数据快照 {wh.snapshot_id}。读取 = 新增 + 更新 + 未变 + 隔离；隔离行及原因见 `cockpit quarantine`。",
+                [
+                    f"数据快照 {wh.snapshot_id}。读取 = 新增 + 更新 + 未变 + 隔离；隔离行及原因见命令 ",
+                    html.Code("cockpit quarantine"),
+                    "。",
+                ],
                 className="muted",
             ),
             *(

@@ -151,10 +151,14 @@ def _footnote(rules: pd.DataFrame, indicators: pd.DataFrame) -> html.Div:
             html.H3("核验口径"),
             html.Ul(items),
             html.P(
-                f"{BEYOND}：上报值与明细计算值之差大于该指标的容差。{IMPOSSIBLE}：按上报值的小数位数，"
-                "n 行明细中无论多少行符合条件（k = 0…n），k/n 都得不出该上报值。地区的明细含其所辖地区"
-                "（监管事项认领率、检查清单公布率只计本级部门）；某地区某期没有明细行的不作核验，"
-                "统计期尚未结束的也不核验。容差见 seeds/reconciliation.csv。",
+                [
+                    f"{BEYOND}：上报值与明细计算值之差大于该指标的容差。{IMPOSSIBLE}：按上报值的小数位数，"
+                    "n 行明细中无论多少行符合条件（k = 0…n），k/n 都得不出该上报值。地区的明细含其所辖地区"
+                    "（监管事项认领率、检查清单公布率只计本级部门）；某地区某期没有明细行的不作核验，"
+                    "统计期尚未结束的也不核验。容差见 ",
+                    html.Code("seeds/reconciliation.csv"),
+                    "。",
+                ],
                 className="muted",
             ),
         ],

@@ -25,9 +25,9 @@ from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.downloads import chart_href
+from cockpit.feed_names import feed_labels
 from cockpit.formatting import change, number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
-from cockpit.screen.render import feed_labels
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import GRID_THEME, ag_grid_locale

@@ -98,12 +98,13 @@ def test_a_kpi_card_without_an_earlier_period_renders() -> None:
 
 def test_footers_name_feeds_as_the_catalogue_does(app: dash.Dash) -> None:
     """A tile's footer and the profile's lineage show the feed's Chinese name, never its code."""
+    from cockpit import feed_names
     from cockpit.screen import render
     from cockpit.screen.tiles import Freshness
 
     with app.server.app_context():
         services = current()
-        labels = render.feed_labels(services)
+        labels = feed_names.feed_labels(services)
         fresh = render.freshness(services)
     assert (
         labels["hotline_tickets"] == "12345 政务服务便民热线工单"

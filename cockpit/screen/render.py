@@ -9,8 +9,6 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import dash
@@ -21,6 +19,7 @@ from cockpit import targets
 from cockpit.alarms import pending_alarms
 from cockpit.charts import map_labels
 from cockpit.charts.map import extent, padded, region_map_dict
+from cockpit.feed_names import catalogue
 from cockpit.formatting import number, period_label, plain
 from cockpit.memo import Memo
 from cockpit.nav import map_parent
@@ -41,30 +40,8 @@ def now_for(services: Services) -> datetime:
     return services.settings.data_now()
 
 
-@lru_cache(maxsize=4)
-def _catalogue(feeds_path: Path, mtime: float) -> tuple[dict[str, int], dict[str, str]]:
-    """Per feed, seconds until it counts as late, and its Chinese label (re-read when the file changes)."""
-    from etl.catalog import load_catalog
-
-    feeds = load_catalog(feeds_path)
-    # A footer has room for the name, not the notes in brackets: 月度指标（各地报送，GBK 编码 CSV） → 月度指标
-    labels = {n: f.label.split("（")[0].strip() or n for n, f in feeds.items()}
-    return {n: f.stale_after_seconds for n, f in feeds.items()}, labels
-
-
-def _catalogue_of(services: Services) -> tuple[dict[str, int], dict[str, str]]:
-    path = services.settings.feeds_path
-    return _catalogue(path, path.stat().st_mtime) if path.exists() else ({}, {})
-
-
-def feed_labels(services: Services) -> dict[str, str]:
-    """Feed code → the catalogue's Chinese name (its label without the notes in brackets): what a
-    footer or a lineage shows a person."""
-    return _catalogue_of(services)[1]
-
-
 def freshness(services: Services) -> dict[str, tiles.Freshness]:
-    stale_after, labels = _catalogue_of(services)
+    stale_after, labels = catalogue(services)
     return tiles.freshness_by_table(
         services.warehouse.feed_state(), stale_after, services.settings.now(), labels
     )

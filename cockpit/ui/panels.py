@@ -11,6 +11,9 @@ from typing import Any, cast
 from dash import dcc, html
 
 from cockpit.charts.map import GRAPH_CONFIG
+from cockpit.feed_names import named
+from cockpit.formatting import number
+from cockpit.services import current
 from cockpit.theme import theme
 
 # What a panel or tile that failed to render says: never the exception (the log keeps it).
@@ -87,16 +90,13 @@ def table(
 
 
 def asof(loaded_at: Any, feeds: str) -> str:
+    """When the rows were loaded and from which feeds (``a、b`` of codes, shown by their names)."""
     when = "—" if loaded_at is None or str(loaded_at) in ("NaT", "nan") else f"{loaded_at:%Y-%m-%d %H:%M}"
-    return f"入库 {when} · 来源 {feeds}"
+    return f"入库 {when} · 来源 {named(current(), feeds)}"
 
 
 def count(value: float | None, unit: str = "") -> str:
-    if value is None or value != value:
-        return "—"
-    n = float(value)
-    text = f"{n / 1e8:.2f}亿" if n >= 1e8 else f"{n / 1e4:.2f}万" if n >= 1e4 else f"{n:,.0f}"
-    return text + unit
+    return number(value, unit, 0)
 
 
 def style_figure(fig: Any, height: int, *, legend: bool = False) -> Any:
