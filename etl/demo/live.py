@@ -19,9 +19,8 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cockpit import geography
 from cockpit.settings import Settings
-from cockpit.warehouse.build import read_indicators
+from cockpit.warehouse.build import geography_builder, read_indicators
 from etl.demo.hotline import live_tickets, write_live_tickets
 from etl.demo.regions import RegionBook
 from etl.demo.spec import MANIFEST_NAME, DemoSpec
@@ -78,7 +77,9 @@ class LiveDemo:
 
     def book(self) -> RegionBook:
         if self._book is None:
-            regions = geography.build_regions(self.settings.province_adcode, self.settings.reference_dir)
+            regions = geography_builder().build_regions(
+                self.settings.province_adcode, self.settings.reference_dir
+            )
             self._book = RegionBook.build(regions, self.spec)
         return self._book
 
