@@ -11,7 +11,7 @@ PDF_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 SYSTEM_RUN := python3-venv $(PDF_PACKAGES)
 SYSTEM_TEST := $(PDF_PACKAGES) chromium-driver poppler-utils redis-server
 
-.PHONY: run test install system-run system-test demo serve serve-prod lint bench clean
+.PHONY: run test install lock system-run system-test demo serve serve-prod lint bench clean
 
 run: install system-run demo serve
 
@@ -20,11 +20,22 @@ test: install system-test
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions in requirements.lock, each file checked against its hash (README "Installing
+# from an intranet mirror"); then the cockpit itself, with nothing else resolved or fetched.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[geo,dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After editing pyproject.toml's dependencies: resolve again (uv, in a throwaway environment) and pin
+# every package of the geo and dev extras with the hashes of all its files, for Linux x86-64, Python 3.11.
+lock:
+	$(PYTHON) -m venv build/lock-tools
+	build/lock-tools/bin/pip install --quiet "uv>=0.5,<1"
+	build/lock-tools/bin/uv pip compile pyproject.toml --extra geo --extra dev --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header -o requirements.lock
 
 # Installs Debian packages only when one is missing (and only as root: otherwise says what to install).
 define apt_ensure
