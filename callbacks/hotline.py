@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from cockpit import ids
 from cockpit.charts.map import region_map
-from cockpit.formatting import AXIS_DAY, AXIS_MONTH, day, pct, plain
+from cockpit.formatting import AXIS_DAY, AXIS_MONTH, day, number, pct, plain
 from cockpit.nav import map_parent
 from cockpit.records import records
 from cockpit.services import Services
@@ -137,12 +137,14 @@ def render_trend(view: EventView, services: Services, now: datetime) -> Any:
             name="上年同期",
             mode="lines",
             line={"color": colours["muted"], "width": 2, "dash": "dot"},
-            hovertemplate=f"%{{x|{fmt}}} 上年同期 %{{y:,}}件<extra></extra>",
+            customdata=[number(v, "件", 0) for v in frame["tickets_last_year"]],
+            hovertemplate=f"%{{x|{fmt}}} 上年同期 %{{customdata}}<extra></extra>",
         )
     )
     fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["tickets"], name="本期", mode="lines+markers",
                              line={"color": colours["accent"], "width": 3},
-                             hovertemplate=f"%{{x|{fmt}}} 受理 %{{y:,}}件<extra></extra>"))  # fmt: skip
+                             customdata=[number(v, "件", 0) for v in frame["tickets"]],
+                             hovertemplate=f"%{{x|{fmt}}} 受理 %{{customdata}}<extra></extra>"))  # fmt: skip
     style_figure(fig, 420, legend=True)
     fig.update_layout(margin={"l": 52, "r": 12, "t": 30, "b": 36})
     fig.update_xaxes(tickformat=fmt)

@@ -55,12 +55,17 @@ def test_the_template_says_what_plotlys_says_about_what_the_cockpit_draws() -> N
 
     import plotly.io as pio
 
-    from cockpit.charts.template import BASE, LAYOUT_KEYS, TRACES, template
+    from cockpit.charts.template import BASE, LAYOUT_KEYS, PLAIN_NUMBERS, TRACES, template
 
     full, slim = pio.templates[BASE].to_plotly_json(), template()
     assert set(TRACES) == _bundled()  # the template covers exactly the traces the bundle ships
     assert all(slim["data"][t] == full["data"][t] for t in TRACES)  # type: ignore[index]
-    assert all(slim["layout"][k] == full["layout"][k] for k in LAYOUT_KEYS if k in full["layout"])  # type: ignore[index]
+    layout, base = slim["layout"], full["layout"]
+    # plotly's own, but numbers written without SI suffixes (k, M) on axes and colour bars
+    assert all(layout[a] == {**base[a], **PLAIN_NUMBERS} for a in ("xaxis", "yaxis"))  # type: ignore[index]
+    assert layout["coloraxis"]["colorbar"] == {**base["coloraxis"]["colorbar"], **PLAIN_NUMBERS}  # type: ignore[index]
+    others = [k for k in LAYOUT_KEYS if k in base and k not in ("xaxis", "yaxis", "coloraxis")]
+    assert all(layout[k] == base[k] for k in others)  # type: ignore[index]
     assert len(json.dumps(slim)) < len(json.dumps(full)) / 2
 
 

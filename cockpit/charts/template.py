@@ -22,16 +22,20 @@ TRACES = ("scatter", "bar", "choropleth", "scattergeo")  # the traces tools/plot
 LAYOUT_KEYS = ("autotypenumbers", "colorway", "font", "hovermode", "hoverlabel", "paper_bgcolor",
                "plot_bgcolor", "coloraxis", "colorscale", "xaxis", "yaxis", "geo", "title",
                "shapedefaults", "annotationdefaults")  # fmt: skip
+# Numbers on axes and colour bars as Chinese writes them: 290,000, never d3's SI 290k or 1.2M.
+PLAIN_NUMBERS = {"exponentformat": "none", "separatethousands": True}
 
 
 @lru_cache(maxsize=1)
 def template() -> dict[str, object]:
     """The cockpit template as a plain dict (computed once)."""
     full = pio.templates[BASE].to_plotly_json()
-    return {
-        "data": {k: v for k, v in full["data"].items() if k in TRACES},
-        "layout": {k: v for k, v in full["layout"].items() if k in LAYOUT_KEYS},
-    }
+    layout = {k: v for k, v in full["layout"].items() if k in LAYOUT_KEYS}
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = {**layout.get(axis, {}), **PLAIN_NUMBERS}
+    coloraxis = layout.get("coloraxis", {})
+    layout["coloraxis"] = {**coloraxis, "colorbar": {**coloraxis.get("colorbar", {}), **PLAIN_NUMBERS}}
+    return {"data": {k: v for k, v in full["data"].items() if k in TRACES}, "layout": layout}
 
 
 def register() -> None:
