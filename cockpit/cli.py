@@ -445,7 +445,27 @@ def briefing(
     console.print(f"用时 {seconds:.1f} 秒")
 
 
+# typer's own words on every help screen and error panel (it reads these module constants when it
+# draws, so setting them before the command runs is enough).
+TYPER_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": "参数",
+    "OPTIONS_PANEL_TITLE": "选项",
+    "COMMANDS_PANEL_TITLE": "命令",
+    "ERRORS_PANEL_TITLE": "错误",
+    "ABORTED_TEXT": "已中止。",
+    "DEFAULT_STRING": "[默认：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "DEPRECATED_STRING": "（已弃用）",
+    "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。",
+}
+
+
 def main() -> None:
+    from typer import rich_utils
+
+    for name, text in TYPER_WORDS.items():
+        setattr(rich_utils, name, text)
     try:
         app()
     except KeyboardInterrupt:

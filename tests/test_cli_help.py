@@ -30,3 +30,13 @@ def test_every_command_summary_is_chinese() -> None:
         assert CJK.search(summary), f"{path}: {summary!r}"
         english = set(ENGLISH_WORDS.findall(summary)) - ALLOWED
         assert not english, f"{path}: {summary!r}"
+
+
+def test_help_screens_title_their_panels_in_chinese() -> None:
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "cockpit", "users", "add", "--help"], capture_output=True,
+                           text=True, timeout=60, check=True, env={"COLUMNS": "100", "PATH": ""}).stdout  # fmt: skip
+    assert "─ 参数 " in shown and "─ 选项 " in shown and "[必填]" in shown
+    assert "Options" not in shown and "Arguments" not in shown and "[required]" not in shown
