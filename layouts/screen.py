@@ -51,8 +51,8 @@ def breadcrumb(view: View, chain: list[dict[str, Any]] | None = None) -> list[An
 
 
 def search_options() -> list[dict[str, Any]]:
-    """One box for regions and indicators, by Chinese name, short name or a region's pinyin: initials
-    or full, in any reading of its characters (临县 / lx / linxian; 长治 / cz / changzhi / zhangzhi).
+    """One box for regions and indicators, by Chinese name, short name or pinyin, initials or full, in
+    any reading of its characters (临县 / lx / linxian; 长治 / cz / changzhi; 全程网办率 / qcwbl).
 
     dcc.Dropdown (Dash 4, js-search) lower-cases what is typed, splits it at spaces and keeps the
     options where every word is a substring of a word of the value, label or ``search`` text: so

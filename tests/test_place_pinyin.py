@@ -105,6 +105,9 @@ def test_screen_search_finds_regions_by_initials_and_full_pinyin(settings: Setti
     options = _search_options(settings)
     for typed, label in TYPED:
         assert label in dropdown_finds(options, typed), typed
+    # Indicators too, by their short name's pinyin (全程网办率).
+    assert "政务服务事项全程网办率（指标）" in dropdown_finds(options, "qcwbl")
+    assert "政务服务事项全程网办率（指标）" in dropdown_finds(options, "wangban")
 
 
 def test_explorer_region_picker_uses_the_same_keys(settings: Settings) -> None:

@@ -86,4 +86,4 @@ class ScreenQueries:
                SELECT 'indicator', code, name, short_name, NULL, NULL FROM indicator""",
             {},
         )
-        return with_keys(frame, frame["kind"] == "region")
+        return with_keys(frame)  # regions from the snapshot (or filled in), indicators from their short names
