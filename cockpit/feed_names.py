@@ -6,6 +6,7 @@ Footers, lineages and the region profile name where a figure came from; the cata
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,7 +34,12 @@ def feed_labels(services: Services) -> dict[str, str]:
     return catalogue(services)[1]
 
 
+def names_of(codes: Iterable[str], labels: Mapping[str, str]) -> str:
+    """Feed codes as their names, each once, joined with 、 (a code the catalogue no longer lists
+    stays as it is)."""
+    return "、".join(dict.fromkeys(labels.get(code, code) for code in codes if code))
+
+
 def named(services: Services, feeds: str) -> str:
-    """``a、b`` of feed codes as their names (a code the catalogue no longer lists stays as it is)."""
-    labels = feed_labels(services)
-    return "、".join(dict.fromkeys(labels.get(code, code) for code in feeds.split("、") if code))
+    """``a、b`` of feed codes as their names."""
+    return names_of(feeds.split("、"), feed_labels(services))

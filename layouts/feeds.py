@@ -10,7 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from cockpit.access.scope import home_region
-from cockpit.feed_names import feed_labels
+from cockpit.feed_names import feed_labels, names_of
 from cockpit.nav import nav_bar
 from cockpit.principal import current_principal
 from cockpit.records import records
@@ -99,7 +99,7 @@ def layout(**_params: Any) -> html.Div:
         counts = [f"{int(last.iloc[0][c]):,}" if counted and not last.empty else "—"
                   for c in ("rows_read", "inserted", "updated", "unchanged", "quarantined")]  # fmt: skip
         ok = s["last_status"] == "success"
-        rows.append(html.Tr([html.Td([labels.get(name, name), html.Br(), html.Code(name)]),
+        rows.append(html.Tr([html.Td([names_of([name], labels), html.Br(), html.Code(name)]),
                              html.Td(html.Code(s["target_table"])),
                              html.Td("成功" if ok else "失败", className="status-success" if ok else "status-failed"),
                              html.Td(_when(s["last_success_at"])), html.Td(_when(s["next_due_at"])),

@@ -25,7 +25,7 @@ from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.downloads import chart_href
-from cockpit.feed_names import feed_labels
+from cockpit.feed_names import feed_labels, names_of
 from cockpit.formatting import change, number, period_label, wan_yuan
 from cockpit.nav import breadcrumb_items, nav_bar
 from cockpit.services import current
@@ -112,7 +112,7 @@ def indicator_table(f: facts_mod.Facts) -> html.Table:
         rows_href = explorer_href(
             dataset="indicator_value", region=f.region["adcode"], scope="self", indicator=i.code
         )
-        source = labels.get(i.source_feed, i.source_feed) if i.source_feed else "—"
+        source = names_of([i.source_feed], labels) if i.source_feed else "—"
         lineage = f"{source} · {i.loaded_at:%m-%d %H:%M}" if i.loaded_at is not None else "—"
         delta = change(i.delta, i.unit, i.decimals)
         rows.append(html.Tr([

@@ -9,6 +9,7 @@ pages. Text is set in Noto Sans CJK SC (``cockpit.exports.fonts``), embedded as 
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import threading
@@ -53,6 +54,7 @@ def pdf_bytes(page: str) -> bytes:
     return bytes(out)
 
 
+@functools.cache  # once per process: a warm worker's later briefings have nothing left to warm
 def prestart() -> None:
     """Lays out one line in the CJK face in the background: WeasyPrint's import, fontconfig's set-up
     and the face's first load (about 0.9 s of a cold process's first PDF) overlap what the caller

@@ -7,7 +7,8 @@ when that feed is late (``Freshness``), so no number on the wall is without prov
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from dash import dcc, html
 from cockpit import figures, targets
 from cockpit.alarms import status_breakdown
 from cockpit.charts.template import template
+from cockpit.feed_names import names_of
 from cockpit.formatting import change as signed_change
 from cockpit.formatting import number, period_label
 from cockpit.records import records
@@ -43,12 +45,13 @@ class Freshness:
     feeds: tuple[str, ...]
     last_success: datetime | None
     stale: bool
-    labels: tuple[str, ...] = ()  # the feeds' Chinese names from the catalogue, in ``feeds``' order
+    names: Mapping[str, str] = field(default_factory=dict)  # feed code → its name (cockpit.feed_names)
 
     def footer(self, extra: str = "") -> html.Div:
         when = self.last_success.strftime("%m-%d %H:%M") if self.last_success else "从未成功"
-        shown = "、".join(dict.fromkeys(self.labels or self.feeds)) or "—"
-        text = f"入库 {when} · 来源 {shown}" + (f" · {extra}" if extra else "")
+        text = f"入库 {when} · 来源 {names_of(self.feeds, self.names) or '—'}" + (
+            f" · {extra}" if extra else ""
+        )
         return html.Div(
             [html.Span("⚠ 数据延迟 " if self.stale else ""), text],
             className="tile-asof stale" if self.stale else "tile-asof",
@@ -74,8 +77,7 @@ def freshness_by_table(
             or (now - r["last_success_at"]).total_seconds() > stale_after.get(feed, 2 * 86400)
             for feed, r in rows
         )
-        feeds = tuple(sorted(f for f, _ in rows))
-        out[table] = Freshness(feeds, last, stale, tuple((labels or {}).get(f, f) for f in feeds))
+        out[table] = Freshness(tuple(sorted(f for f, _ in rows)), last, stale, labels or {})
     return out
 
 
@@ -315,9 +317,10 @@ def emergency_panel(
 def _combined(*parts: Freshness) -> html.Div:
     """One footer for a tile fed by several tables: every feed named, stale if any is."""
     last = max([p.last_success for p in parts if p.last_success], default=None)
-    feeds = tuple(f for p in parts for f in p.feeds)
-    labels = tuple(label for p in parts for label in (p.labels or p.feeds))
-    return Freshness(feeds, last, any(p.stale for p in parts), labels).footer()
+    names = {code: name for p in parts for code, name in p.names.items()}
+    return Freshness(
+        tuple(f for p in parts for f in p.feeds), last, any(p.stale for p in parts), names
+    ).footer()
 
 
 def pulse_panel(hotline: dict[str, Any], inspections: dict[str, Any], tasks: dict[str, Any],

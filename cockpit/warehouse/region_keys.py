@@ -19,11 +19,10 @@ from cockpit import place_pinyin
 KEYS_SQL = "to_json(r)->>'pinyin_keys'"
 
 
-def with_keys(frame: pd.DataFrame, rows: pd.Series | None = None) -> pd.DataFrame:
-    """``frame``'s ``keys`` column with the gaps of an older snapshot filled (only in ``rows``)."""
+def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s ``keys`` column with its gaps (an older snapshot's regions, the indicators) filled
+    from the short names."""
     missing = frame["keys"].isna() & frame["short_name"].notna()
-    if rows is not None:
-        missing &= rows
     if not missing.any():
         return frame
     frame = frame.copy()  # a memoized frame is shared: never filled in place
