@@ -4,6 +4,7 @@ built before the keys existed."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -126,6 +127,7 @@ def _make_old(settings: Settings) -> None:
     assert path is not None
     with duckdb.connect(str(path)) as con:
         con.execute("ALTER TABLE region DROP COLUMN pinyin_keys")
+        con.execute("ALTER TABLE indicator DROP COLUMN pinyin_keys")
         con.execute("UPDATE region SET pinyin_initials = 'zz' WHERE adcode = ?", [CHANGZHI])
 
 
@@ -139,6 +141,7 @@ def test_warehouse_built_before_the_keys_searches_and_gains_them_on_the_next_loa
     options = _search_options(settings)  # keys computed from the short names until a load
     for typed, label in TYPED:
         assert label in dropdown_finds(options, typed), typed
+    assert "政务服务事项全程网办率（指标）" in dropdown_finds(options, "qcwbl")
 
     run_feed(
         settings,
@@ -154,3 +157,32 @@ def test_warehouse_built_before_the_keys_searches_and_gains_them_on_the_next_loa
     assert rows[CHANGZHI].startswith("cz|cz ") and "changzhi" in rows[CHANGZHI].split()
     assert {"ht", "hongtong"} <= set(rows[HONGTONG].split("|")[1].split())
     assert {"fs", "fanshi"} <= set(rows[FANSHI].split("|")[1].split())
+    with duckdb.connect(str(path), read_only=True) as con:
+        keys = dict(con.execute("SELECT code, pinyin_keys FROM indicator").fetchall())
+    assert keys and all(keys.values())
+    assert "qcwbl" in keys["online_service_rate"].split() and "wangban" in keys["online_service_rate"]
+
+
+def test_serving_never_loads_the_pinyin_dictionary(settings: Settings) -> None:
+    """The keys are in the warehouse: a worker that builds the app and answers the search does not
+    import pypinyin (its phrase dictionary costs ~56 MB per worker)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from cockpit.serving import build_application\n"
+        "from cockpit.settings import Settings\n"
+        "from layouts.screen import search_options\n"
+        "server = build_application(Settings())\n"
+        "with server.app_context():\n"
+        "    options = search_options()\n"
+        "assert any('qcwbl' in o.get('search', '') for o in options), options[:3]\n"
+        "print('pypinyin' in sys.modules)\n"
+    )
+    env = {**os.environ, "COCKPIT_DATA_DIR": str(settings.data_dir), "COCKPIT_WAREHOUSE_DIR": str(settings.warehouse_path),
+           "COCKPIT_AS_OF": str(settings.as_of), "COCKPIT_SEEDS_DIR": str(settings.seeds_dir),
+           "COCKPIT_FEEDS_FILE": str(settings.feeds_path), "COCKPIT_WARM_ROLES": "[]"}  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"

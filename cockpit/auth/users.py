@@ -22,6 +22,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,19 @@ from cockpit.warehouse.queries import Warehouse
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 ADCODE = re.compile(r"^\d{6}$")
-_hasher = PasswordHasher()
-# Verifying against this when the user is unknown keeps the answer time the same either way.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane). argon2-cffi's default
+# (RFC 9106's low-memory profile: 64 MiB, 4 lanes) held 64 MiB per sign-in: two sign-ins at once
+# raised a serving worker's peak by 130 MB, a third of its budget. Sign-in is also rate-limited and
+# locked out after repeated failures (cockpit.store.lockout). A stored hash made with other
+# parameters is rehashed with these at its next successful sign-in.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so the answer takes as long either way (made on
+    first use, not at import: every process importing this module paid for a hash)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class UserError(ValueError):
@@ -112,12 +123,12 @@ class UserStore:
         if isinstance(username, str) and USERNAME.match(username):
             found = self._row(username)
         try:
-            _hasher.verify(found["password_hash"] if found else _DUMMY_HASH, password)
+            _hasher.verify(found["password_hash"] if found else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         if found is None or found["disabled"]:
             return None
-        if _hasher.check_needs_rehash(found["password_hash"]):  # parameters were raised since
+        if _hasher.check_needs_rehash(found["password_hash"]):  # parameters changed since
             with self._db.begin() as conn:
                 conn.execute(update(users).where(users.c.username == username)
                              .values(password_hash=_hasher.hash(password)))  # fmt: skip

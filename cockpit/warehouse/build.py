@@ -19,6 +19,7 @@ import yaml
 from cockpit.regions import RegionResolver
 from cockpit.settings import Settings
 from cockpit.targets import DEFAULT_KEY, RuleError, Rules, read_rule_rows
+from cockpit.warehouse import region_keys
 from cockpit.warehouse.reconcile_queries import read_reconciliation_rules
 from cockpit.warehouse.schema import FEED_TABLES, REFERENCE_DDL, feed_table_ddl
 from cockpit.warehouse.snapshots import SnapshotStore, open_staging
@@ -184,7 +185,7 @@ def init_warehouse(settings: Settings, progress: Progress = lambda _msg: None) -
                 _insert_frame(con, "boundary", boundaries)
                 _insert_frame(con, "pillar", pillars)
                 _insert_frame(con, "plan_task", tasks)
-                _insert_frame(con, "indicator", indicators)
+                _insert_frame(con, "indicator", region_keys.with_indicator_keys(indicators))
                 _insert_frame(con, "status_rule", status_rules)
                 _insert_frame(con, "supervision_stage", supervision_stages)
                 _insert_frame(con, "reconciliation_rule", reconciliation)

@@ -301,7 +301,8 @@ REFERENCE_DDL: tuple[str, ...] = (
         code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, short_name VARCHAR, unit VARCHAR,
         direction VARCHAR NOT NULL, frequency VARCHAR NOT NULL, pillar_code VARCHAR, task_no INTEGER,
         levels VARCHAR[], aggregation VARCHAR, min_value DOUBLE, max_value DOUBLE, decimals INTEGER,
-        baseline_2020 DOUBLE, target_2025 DOUBLE, source_system VARCHAR, description VARCHAR
+        baseline_2020 DOUBLE, target_2025 DOUBLE, source_system VARCHAR, description VARCHAR,
+        pinyin_keys VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS etl_run (
         run_id BIGINT PRIMARY KEY, feed VARCHAR NOT NULL, source VARCHAR, started_at TIMESTAMP,

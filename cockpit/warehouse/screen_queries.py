@@ -83,7 +83,7 @@ class ScreenQueries:
             f"""SELECT 'region' AS kind, adcode AS value, name AS label, short_name, {KEYS_SQL} AS keys,
                       level FROM region r
                UNION ALL
-               SELECT 'indicator', code, name, short_name, NULL, NULL FROM indicator""",
+               SELECT 'indicator', code, name, short_name, {KEYS_SQL}, NULL FROM indicator r""",
             {},
         )
-        return with_keys(frame)  # regions from the snapshot (or filled in), indicators from their short names
+        return with_keys(frame)  # from the snapshot (filled in from the short names when it is older)
