@@ -1,0 +1,76 @@
+"""The phone page's document: one server-rendered HTML page with a local stylesheet and one small
+script (``static/``), nothing else to download — no Dash renderer, no plotly.js, no web font."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from cockpit.principal import ROLE_NAMES, Principal
+
+# Bumped with the files in static/, so a phone never keeps an old copy past a release.
+STATIC_VERSION = "1"
+
+_DOCUMENT = """<!DOCTYPE html>
+<html lang="zh-CN" data-theme="{theme}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="dark light">
+<title>{title}</title>
+<link rel="stylesheet" href="/m/static/mobile.css?v={version}">
+<script src="/m/static/mobile.js?v={version}" defer></script></head>
+<body class="m-body" data-desk="{desk}" data-options="/m/search-options">
+<header class="m-header"><div class="m-title"><h1 id="m-region-name">{region}</h1><span class="m-sub">{subtitle}</span></div>
+<div class="m-tools"><a class="m-btn" id="m-theme" href="{theme_href}">{theme_text}</a>
+<a class="m-btn" id="m-desk" href="{desk_switch}">桌面版</a></div></header>
+{crumbs}
+<div class="m-search" role="search"><label for="m-search-input" class="m-visually-hidden">搜索地区或指标</label>
+<input id="m-search-input" type="search" autocomplete="off" placeholder="{placeholder}" enterkeyhint="search">
+<ul id="m-search-results" class="m-search-results" hidden></ul></div>
+<div class="m-offline" id="m-offline" hidden role="alert">网络不可用 <button type="button" class="m-btn" id="m-retry">重试</button></div>
+{notices}
+<main>{alarms}{headline}{drill_map}{ranking}</main>
+<footer class="m-footer"><span>{who}</span>
+<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}">
+<button type="submit" class="m-btn" id="m-logout">退出</button></form></footer>
+</body></html>"""
+
+
+def document(
+    *,
+    title: str,
+    region: str,
+    subtitle: str,
+    theme: str,
+    theme_href: str,
+    desk_href: str,
+    desk_switch: str,
+    placeholder: str,
+    notices: list[str],
+    principal: Principal,
+    csrf: str,
+    crumbs: Markup,
+    alarms: Markup,
+    headline: Markup,
+    drill_map: Markup,
+    ranking: Markup,
+) -> str:
+    who = f"{principal.shown_name}（{ROLE_NAMES.get(principal.role, principal.role)}）"
+    return _DOCUMENT.format(
+        title=escape(title),
+        region=escape(region),
+        subtitle=escape(subtitle),
+        theme=escape(theme),
+        theme_href=escape(theme_href),
+        theme_text="浅色" if theme == "dark" else "深色",
+        desk=escape(desk_href),
+        desk_switch=escape(desk_switch),
+        placeholder=escape(placeholder),
+        notices=Markup("").join(Markup('<p class="m-notice">{}</p>').format(n) for n in notices),
+        who=escape(who),
+        csrf=escape(csrf),
+        version=STATIC_VERSION,
+        crumbs=crumbs,
+        alarms=alarms,
+        headline=headline,
+        drill_map=drill_map,
+        ranking=ranking,
+    )
