@@ -1,4 +1,5 @@
-"""The sign-in and sign-out pages (plain HTML forms: no script, nothing from outside the intranet)."""
+"""The sign-in and sign-out pages (plain HTML forms, nothing from outside the intranet). The one script,
+assets/phone_view.js, only points the form at the phone view on a phone; the form works without it."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>登录 · {province}政府治理领导驾驶舱</title>
-<link rel="stylesheet" href="/assets/login.css"></head>
+<link rel="stylesheet" href="/assets/login.css">
+<script src="/assets/phone_view.js"></script></head>
 <body class="login-body"><main class="login-card">
 <h1 class="login-title">{province}政府治理领导驾驶舱</h1>
 <p class="login-sub">{subtitle}</p>

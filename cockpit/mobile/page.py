@@ -3,12 +3,26 @@ script (``static/``), nothing else to download — no Dash renderer, no plotly.j
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
+
 from markupsafe import Markup, escape
 
 from cockpit.principal import ROLE_NAMES, Principal
 
-# Bumped with the files in static/, so a phone never keeps an old copy past a release.
-STATIC_VERSION = "1"
+STATIC = Path(__file__).parent / "static"
+
+
+@functools.cache
+def static_version() -> str:
+    """The files in static/ fingerprinted (once per process): a phone keeps them for a week, and a
+    release that changes them changes their addresses."""
+    digest = hashlib.sha1()
+    for path in sorted(STATIC.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
 
 _DOCUMENT = """<!DOCTYPE html>
 <html lang="zh-CN" data-theme="{theme}"><head><meta charset="utf-8">
@@ -67,7 +81,7 @@ def document(
         notices=Markup("").join(Markup('<p class="m-notice">{}</p>').format(n) for n in notices),
         who=escape(who),
         csrf=escape(csrf),
-        version=STATIC_VERSION,
+        version=static_version(),
         crumbs=crumbs,
         alarms=alarms,
         headline=headline,

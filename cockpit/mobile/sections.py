@@ -103,7 +103,8 @@ def drill_map(view: View, services: Services) -> Markup:
     rows = {str(r["adcode"]): r for r in records(frame)} if not frame.empty else {}
     ranked = int(frame["value"].notna().sum()) if not frame.empty else 0
     shapes, labels = [], []
-    for s in drawn.shapes:
+    # The emphasised region last, so its outline lies over its neighbours'.
+    for s in sorted(drawn.shapes, key=lambda s: s.adcode == selected):
         row = rows.get(s.adcode, {})
         status = _status(row)
         shapes.append(Markup(
@@ -112,7 +113,11 @@ def drill_map(view: View, services: Services) -> Markup:
         ).format(" selected" if s.adcode == selected else "", phone_href(view, region=s.adcode), s.adcode,
                  s.name, _shown(row, ind), targets.STATUS_LABELS[status], _rank(row, ranked), s.path,
                  STATUS_COLOURS.get(status, STATUS_COLOURS[None])))  # fmt: skip
-        labels.append(Markup('<text x="{}" y="{}">{}</text>').format(s.label_x, s.label_y, s.name))
+        labels.append(
+            Markup('<text x="{}" y="{}" data-for="{}">{}</text>').format(
+                s.label_x, s.label_y, s.adcode, s.name
+            )
+        )
     when = period_label(period) if period else "各指标最新一期"
     legend = Markup("").join(
         Markup('<span class="m-key"><i style="background:{}"></i>{}</span>').format(STATUS_COLOURS[k], targets.STATUS_LABELS[k])

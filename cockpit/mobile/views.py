@@ -23,7 +23,7 @@ bp = flask.Blueprint("mobile", __name__, url_prefix=sections.PHONE_PATH, static_
 # so not HttpOnly; it holds a preference, nothing that signs anyone in.
 VIEW_COOKIE = "cockpit_view"
 VIEW_COOKIE_DAYS = 180
-STATIC_MAX_AGE = 7 * 86400  # the files are addressed with their version (page.STATIC_VERSION)
+STATIC_MAX_AGE = 7 * 86400  # the files are addressed with their fingerprint (page.static_version)
 
 
 def _view() -> View:

@@ -20,6 +20,8 @@
     if (chosen) chosen.classList.remove("tapped");
     chosen = region;
     region.classList.add("tapped");
+    // Drawn last among the shapes (under the names), so its outline is not hidden by a neighbour's.
+    region.parentNode.insertBefore(region, region.parentNode.querySelector(".m-labels"));
     var name = region.getAttribute("data-name");
     info.textContent = "";
     var line = document.createElement("div");
