@@ -183,3 +183,22 @@ def test_signed_out_the_phone_view_asks_for_sign_in_and_comes_back(
     client = create_app(demo_warehouse[0]).server.test_client()
     answer = client.get(f"/m?region={LVLIANG}")
     assert answer.status_code == 302 and answer.headers["Location"] == "/login?next=/m%3Fregion%3D141100"
+
+
+def test_incidents_and_red_warnings_lead_the_alarms_with_their_age(settings: Settings) -> None:
+    """Level I/II incidents not closed, with how long they have gone on, before the regions off track."""
+    from cockpit.app import create_app
+    from tests.test_events_queries import fixture_tables, publish_rows
+
+    publish_rows(settings, fixture_tables())
+    client = signed_in_client(create_app(settings), "leader", username="phone-alarms")
+    html = client.get("/m").get_data(as_text=True)
+    alarms = html[html.index('id="m-alarms"') : html.index('id="m-kpis"')]
+    # As of 2026-11-28 (the end of the day): D (level I since 2025-12-31 23:00), B (level II since 08:00).
+    assert re.findall(
+        r'<li class="m-alarm (\w+)"><a href="/emergency\?region=\d+&amp;incident=(\w)"', alarms
+    ) == [
+        ("red", "D"),
+        ("orange", "B"),
+    ]
+    assert alarms.index("332天前") < alarms.index("15小时前")

@@ -155,3 +155,27 @@ def test_a_desk_link_opens_the_same_view_on_the_phone_and_back(
         back.tap()
     wait_url(page, f"**/m?region={LINXIAN}*")
     assert_clean(browser_page, live_server.url)
+
+
+@pytest.mark.parametrize("browser_page", PHONES[1:], indirect=True)
+def test_light_theme_and_a_clear_no_network_state(live_server: LiveServer, browser_page: Browser) -> None:
+    page = browser_page.page
+    sign_in(browser_page, live_server, "phone-leader", "leader")
+    wait_url(page, PHONE_VIEW)
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator("#m-theme").tap()  # type: ignore[attr-defined]
+    assert page.locator("html").get_attribute("data-theme") == "light"  # type: ignore[attr-defined]
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 249)"  # type: ignore[attr-defined]
+    _check_layout(browser_page)
+    _shot(browser_page, "360x780-8-light")
+    # The network drops: the page says so and offers to try again; back online, the notice goes.
+    notice = page.locator("#m-offline")  # type: ignore[attr-defined]
+    expect(notice).to_be_hidden()
+    page.context.set_offline(True)  # type: ignore[attr-defined]
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("网络不可用")
+    _check_layout(browser_page)
+    browser_page.page.screenshot(path=str(SHOTS / "360x780-9-offline.png"))  # type: ignore[attr-defined]
+    page.context.set_offline(False)  # type: ignore[attr-defined]
+    expect(notice).to_be_hidden()
+    assert_clean(browser_page, live_server.url)
