@@ -36,7 +36,7 @@ LAYOUT_CHECK = """() => {
   }
   for (const el of document.querySelectorAll('a, button, input')) {
     if (el.closest('svg') || !el.getClientRects().length || el.type === 'hidden') continue;
-    const r = el.getBoundingClientRect();
+    const r = (el.closest('label') || el).getBoundingClientRect();  // a box's label is its target
     if (r.height < 44 || r.width < 44) tiny.push((el.id || el.className || el.tagName) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
   }
   return {scroll: document.scrollingElement.scrollWidth, width: innerWidth, small, tiny};
@@ -159,9 +159,21 @@ def test_a_desk_link_opens_the_same_view_on_the_phone_and_back(
 
 @pytest.mark.parametrize("browser_page", PHONES[1:], indirect=True)
 def test_light_theme_and_a_clear_no_network_state(live_server: LiveServer, browser_page: Browser) -> None:
+    from tests.conftest import DEFAULT_TEST_PASSWORD, add_user
+
     page = browser_page.page
-    sign_in(browser_page, live_server, "phone-leader", "leader")
+    # The sign-in form on a phone, with 记住此设备 ticked.
+    add_user(live_server.settings, "phone-remember", "leader", live_server.settings.province_adcode)
+    page.goto(live_server.url + "/login")  # type: ignore[attr-defined]
+    _check_layout(browser_page)
+    page.fill("#username", "phone-remember")  # type: ignore[attr-defined]
+    page.fill("#password", DEFAULT_TEST_PASSWORD)  # type: ignore[attr-defined]
+    page.locator("#remember").tap()  # type: ignore[attr-defined]
+    _shot(browser_page, "360x780-0-login")
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator("#login-submit").tap()  # type: ignore[attr-defined]
     wait_url(page, PHONE_VIEW)
+    assert "cockpit_remember" in {c["name"] for c in page.context.cookies()}  # type: ignore[attr-defined]
     with page.expect_navigation():  # type: ignore[attr-defined]
         page.locator("#m-theme").tap()  # type: ignore[attr-defined]
     assert page.locator("html").get_attribute("data-theme") == "light"  # type: ignore[attr-defined]
