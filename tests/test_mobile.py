@@ -99,7 +99,9 @@ def test_a_county_user_never_sees_a_sibling(demo_app: dash.Dash) -> None:
         html = client.get("/m").get_data(as_text=True)
         assert name in html and sibling not in html and sibling_name not in html
         assert html.count('class="m-region') == 1 and html.count('class="m-rank-row"') == 1
-        assert client.get(f"/m?region={sibling}").status_code == 403
+        refused = client.get(f"/m?region={sibling}")
+        assert refused.status_code == 403 and "返回本辖区" in refused.get_data(as_text=True)
+        assert sibling_name not in refused.get_data(as_text=True)
         assert (
             client.get(f"/m?region={TAIYUAN}").status_code == 403
         )  # an ancestor's roll-up mixes in siblings

@@ -88,3 +88,18 @@ def document(
         drill_map=drill_map,
         ranking=ranking,
     )
+
+
+_REFUSAL = """<!DOCTYPE html>
+<html lang="zh-CN" data-theme="dark"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>无权访问</title>
+<link rel="stylesheet" href="/m/static/mobile.css?v={version}"></head>
+<body class="m-body"><main><section class="m-refused"><h2>{message}</h2>
+<p>该链接所指地区不在您的权限范围内，已记入审计日志。</p>
+<a class="m-btn" id="m-home" href="{home}">返回本辖区</a></section></main></body></html>"""
+
+
+def refusal(message: str, home: str) -> str:
+    """The phone's own page for a refused region (a link from someone of wider scope, or a tampered one)."""
+    return _REFUSAL.format(version=static_version(), message=escape(message), home=escape(home))

@@ -10,7 +10,6 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from cockpit import figures, targets
-from cockpit.access.scope import home_region
 from cockpit.charts.map import STATUS_COLOURS
 from cockpit.formatting import age, number, period_label
 from cockpit.mobile.markup import to_html
@@ -166,7 +165,3 @@ def ranking(view: View, services: Services) -> Markup:
 def region_name(view: View, services: Services) -> str:
     row = services.warehouse.region(view.region) or {}
     return str(row.get("name") or view.region)
-
-
-def is_home(view: View, services: Services) -> bool:
-    return view.region == home_region(services.settings.province_adcode)

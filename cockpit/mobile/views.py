@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 import flask
 from werkzeug.wrappers import Response as BaseResponse
 
-from cockpit.access.scope import home_region
+from cockpit.access.scope import denied_response, home_region
 from cockpit.auth.sessions import csrf_token, safe_next
 from cockpit.mobile import page, sections
-from cockpit.principal import Principal, current_principal
+from cockpit.principal import AccessDenied, Principal, current_principal
 from cockpit.screen.search import search_options, search_placeholder
 from cockpit.screen.view import View, parse_view, search_params, search_target
 from cockpit.services import current
@@ -117,4 +117,14 @@ def options() -> flask.Response:
 def _static_cache(response: flask.Response) -> flask.Response:
     if flask.request.path.startswith(f"{sections.PHONE_PATH}/static/") and flask.request.args.get("v"):
         response.headers["Cache-Control"] = f"private, max-age={STATIC_MAX_AGE}"
+    return response
+
+
+@bp.errorhandler(AccessDenied)
+def _refused(exc: AccessDenied) -> flask.Response:
+    """A refusal on the phone is a page, not the API's JSON: audited once, as everywhere."""
+    denied_response(exc)
+    response = flask.make_response(page.refusal(exc.message, sections.PHONE_PATH), exc.status)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Cache-Control"] = "no-store"
     return response
