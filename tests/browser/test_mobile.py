@@ -191,3 +191,27 @@ def test_light_theme_and_a_clear_no_network_state(live_server: LiveServer, brows
     page.context.set_offline(False)  # type: ignore[attr-defined]
     expect(notice).to_be_hidden()
     assert_clean(browser_page, live_server.url)
+
+
+LANDSCAPE = {
+    "viewport": {"width": 844, "height": 390},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+@pytest.mark.parametrize("browser_page", [pytest.param(LANDSCAPE, id="844x390@3")], indirect=True)
+def test_a_phone_turned_sideways_keeps_the_phone_view(live_server: LiveServer, browser_page: Browser) -> None:
+    """Wider than 600 px, but a phone's short side: still the phone view, two columns, no sideways scroll."""
+    page = browser_page.page
+    sign_in(browser_page, live_server, "phone-leader", "leader")
+    wait_url(page, PHONE_VIEW)
+    expect(page.locator("#m-kpis .kpi-value[data-figure]")).to_have_count(6)  # type: ignore[attr-defined]
+    _check_layout(browser_page)
+    page.screenshot(path=str(SHOTS / "844x390@3-landscape.png"))  # type: ignore[attr-defined]
+    _tap_region(browser_page, LVLIANG)
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator("#m-drill").tap()  # type: ignore[attr-defined]
+    assert _crumbs(browser_page) == ["山西省", "吕梁市"]
+    assert_clean(browser_page, live_server.url)
