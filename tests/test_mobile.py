@@ -204,3 +204,27 @@ def test_incidents_and_red_warnings_lead_the_alarms_with_their_age(settings: Set
         ("orange", "B"),
     ]
     assert alarms.index("332天前") < alarms.index("15小时前")
+
+
+def test_the_full_screen_chart_writes_the_walls_values_at_their_points(demo_app: dash.Dash) -> None:
+    from cockpit.formatting import number
+    from cockpit.screen.render import trend_frame
+
+    client = signed_in_client(demo_app, "leader", username="phone-chart")
+    query = f"?region={LVLIANG}&indicator=online_service_rate"
+    page = client.get("/m/chart" + query).get_data(as_text=True)
+    assert "/_dash-component-suites/plotly/package_data/plotly.min.js" in page
+    assert "/m/chart.json?region=141100&amp;indicator=online_service_rate" in page
+    figure = client.get("/m/chart.json" + query).get_json()
+    services = demo_app.server.extensions["cockpit"]
+    with demo_app.server.test_request_context("/"), acting_as(Principal("phone-chart", "leader", PROVINCE)):
+        frame, _ind = trend_frame(View(LVLIANG, "online_service_rate", None), services)
+    last = frame.tail(12)
+    actual = figure["data"][0]
+    assert actual["x"] == list(last["period"]) and actual["mode"] == "lines+markers+text"
+    assert actual["text"] == [number(v, "%", 1) for v in last["value"]]
+    # The first screen links to it and still loads no plotly.js.
+    first = client.get("/m" + query).get_data(as_text=True)
+    assert (
+        'href="/m/chart?region=141100&amp;indicator=online_service_rate"' in first and "plotly" not in first
+    )

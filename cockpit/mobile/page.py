@@ -103,3 +103,28 @@ _REFUSAL = """<!DOCTYPE html>
 def refusal(message: str, home: str) -> str:
     """The phone's own page for a refused region (a link from someone of wider scope, or a tampered one)."""
     return _REFUSAL.format(version=static_version(), message=escape(message), home=escape(home))
+
+
+# The one page that loads plotly.js: the cockpit's own bundle (cockpit.app.own_plotlyjs), same origin.
+PLOTLY_JS = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+
+_CHART = """<!DOCTYPE html>
+<html lang="zh-CN" data-theme="{theme}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/m/static/mobile.css?v={version}">
+<script src="{plotly}" defer></script>
+<script src="/m/static/chart.js?v={version}" defer></script></head>
+<body class="m-body m-chart-body" data-figure-url="{figure_url}">
+<header class="m-header"><div class="m-title"><h1>{region}</h1><span class="m-sub">{subtitle}</span></div>
+<div class="m-tools"><a class="m-btn" id="m-chart-back" href="{back}">返回</a></div></header>
+<div class="m-offline" id="m-offline" hidden role="alert">网络不可用 <button type="button" class="m-btn" id="m-retry">重试</button></div>
+<div id="m-chart" class="m-chart" aria-label="{title}"><p class="muted">加载中…</p></div>
+</body></html>"""
+
+
+def chart_document(*, title: str, region: str, subtitle: str, theme: str, back: str, figure_url: str) -> str:
+    """One chart, full screen: the page first, then plotly.js and the figure (fetched as JSON)."""
+    return _CHART.format(title=escape(title), region=escape(region), subtitle=escape(subtitle),
+                         theme=escape(theme), back=escape(back), figure_url=escape(figure_url),
+                         plotly=PLOTLY_JS, version=static_version())  # fmt: skip

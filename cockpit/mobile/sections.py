@@ -127,9 +127,10 @@ def drill_map(view: View, services: Services) -> Markup:
         '<svg class="m-svg" viewBox="0 0 {} {}" role="img" aria-label="{}地图">{}<g class="m-labels">{}</g></svg>'
         '<div class="m-legend">{}</div>'
         '<div class="m-map-info" id="m-map-info" aria-live="polite">点按地区查看数值，再点一次进入该地区</div>'
+        '<a class="m-btn m-chart-link" id="m-chart-link" href="{}">{}走势图 ›</a>'
         "</section>"
     ).format(ind["name"], when, drawn.width, drawn.height, ind["name"], Markup("").join(shapes),
-             Markup("").join(labels), legend)  # fmt: skip
+             Markup("").join(labels), legend, PHONE_PATH + "/chart" + view.query(), region_name(view, services))  # fmt: skip
 
 
 def ranking(view: View, services: Services) -> Markup:

@@ -7,12 +7,17 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import flask
+from plotly.io.json import to_json_plotly
 from werkzeug.wrappers import Response as BaseResponse
 
+from cockpit import targets
 from cockpit.access.scope import denied_response, home_region
 from cockpit.auth.sessions import csrf_token, safe_next
+from cockpit.formatting import AXIS_MONTH
 from cockpit.mobile import page, sections
 from cockpit.principal import AccessDenied, Principal, current_principal
+from cockpit.screen import tiles
+from cockpit.screen.render import trend_frame
 from cockpit.screen.search import search_options, search_placeholder
 from cockpit.screen.view import View, parse_view, search_params, search_target
 from cockpit.services import current
@@ -82,6 +87,48 @@ def _remember_desk(response: BaseResponse) -> BaseResponse:
     settings = current().settings
     response.set_cookie(VIEW_COOKIE, "desk", max_age=VIEW_COOKIE_DAYS * 86400, secure=settings.cookie_secure,
                         samesite="Lax", path="/")  # fmt: skip
+    return response
+
+
+# The chart writes a value at each point: the latest periods only, so the numbers stay apart.
+CHART_POINTS = 12
+
+
+@bp.get("/chart")
+def chart() -> BaseResponse:
+    """One chart, full screen: the region's trend of the view's indicator (plotly.js loads here only)."""
+    if _desk_principal() is None:
+        return _remember_desk(flask.redirect("/?kiosk=1", 303))
+    view, services = _view(), current()
+    _frame, ind = trend_frame(view, services)
+    region = sections.region_name(view, services)
+    html = page.chart_document(
+        title=f"{region} · {ind['name']} 走势",
+        region=region,
+        subtitle=f"{ind['name']} · 近{CHART_POINTS}期走势",
+        theme=view.theme,
+        back=sections.phone_href(view),
+        figure_url=f"{sections.PHONE_PATH}/chart.json{view.query()}",
+    )
+    response = flask.make_response(html)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/chart.json")
+def chart_figure() -> flask.Response:
+    """The wall's trend figure of the view, the latest periods, with every value written at its point."""
+    view, services = _view(), current()
+    frame, ind = trend_frame(view, services)
+    figure = tiles.trend_figure(frame.tail(CHART_POINTS), str(ind["name"]), str(ind["unit"]), view.theme,
+                                written_decimals=int(ind["decimals"]))  # fmt: skip
+    xaxis = {**figure["layout"]["xaxis"], "nticks": 6}
+    if ind.get("frequency") == "month" and view.indicator != targets.SCORE_CODE:
+        xaxis |= {"tickformat": AXIS_MONTH, "dtick": "M4", "tickangle": 0}  # 2026年1月, as Chinese writes it
+    figure["layout"] |= {"margin": {"l": 52, "r": 20, "t": 40, "b": 48}, "hovermode": False, "xaxis": xaxis}
+    response = flask.Response(to_json_plotly(figure), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

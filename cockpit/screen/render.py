@@ -251,7 +251,9 @@ def render_map_footer(view: View, services: Services) -> Any:
     return tiles.tile(f"{ind['name']}（{arrow}）", body, fresh.footer(), name="map-footer")
 
 
-def render_trend(view: View, services: Services) -> Any:
+def trend_frame(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The region's series of the view's indicator (period, value, target_value) and the indicator:
+    what the wall's trend tile and the phone's full-screen chart draw."""
     ind = _indicator(services, view.indicator)
     if view.indicator == targets.SCORE_CODE:
         plan = services.queries.plan
@@ -261,6 +263,11 @@ def render_trend(view: View, services: Services) -> Any:
         )
     else:
         frame = services.queries.screen.trend(view.indicator, view.region)
+    return frame, ind
+
+
+def render_trend(view: View, services: Services) -> Any:
+    frame, ind = trend_frame(view, services)
     region = services.warehouse.region(view.region) or {"name": view.region}
     fresh = _fresh(services, "indicator_value")
     if frame.empty:

@@ -140,6 +140,15 @@ def test_a_desk_link_opens_the_same_view_on_the_phone_and_back(
     assert periods == ["2026-10"]
     _check_layout(browser_page)
     _shot(browser_page, "390x844@3-6-deep-link")
+    # One chart, full screen: plotly.js only now, every value written at its point.
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator("#m-chart-link").tap()  # type: ignore[attr-defined]
+    expect(page.locator("#m-chart .textpoint")).to_have_count(12, timeout=30_000)  # type: ignore[attr-defined]
+    _check_layout(browser_page)
+    page.screenshot(path=str(SHOTS / "390x844@3-6b-chart.png"))  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator("#m-chart-back").tap()  # type: ignore[attr-defined]
+    wait_url(page, "**/m?region=141100&indicator=online_service_rate&period=2026-10")
     # A region profile's address opens the region.
     page.goto(live_server.url + f"/region/{LINXIAN}")  # type: ignore[attr-defined]
     wait_url(page, f"**/m?region={LINXIAN}")
