@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from cockpit import downloads  # downloads: grid, charts, briefing jobs
 
     downloads.init_app(server)
+    from cockpit import mobile  # the phone view (/m): a light page outside Dash
+
+    mobile.init_app(server)
     app = dash.Dash(
         "cockpit",
         # Dash documents and accepts a Flask instance (and update_title=None, below); its
@@ -59,7 +62,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=cast(Any, None),
         # Page layouts are functions of URL parameters; don't embed every page in every load.
         suppress_callback_exceptions=True,
+        # The phone switch runs first, in the head (INDEX), before a phone downloads the renderer.
+        assets_ignore=PHONE_SWITCH.replace(".", r"\."),
     )
+    app.index_string = INDEX
     own_plotlyjs(server, app.config.requests_pathname_prefix)
     chart_template.register()  # every figure embeds a template: the product's own, a third the size
     from callbacks import register_callbacks
@@ -97,6 +103,28 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     return app
 
+
+PHONE_SWITCH = "phone_view.js"
+# Dash's own page with one script before everything else: assets/phone_view.js sends a narrow
+# screen to the phone view (/m) before it fetches the Dash renderer and plotly.js.
+INDEX = f"""<!DOCTYPE html>
+<html lang="zh-CN">
+    <head>
+        <script src="/assets/{PHONE_SWITCH}"></script>
+        {{%metas%}}
+        <title>{{%title%}}</title>
+        {{%favicon%}}
+        {{%css%}}
+    </head>
+    <body>
+        {{%app_entry%}}
+        <footer>
+            {{%config%}}
+            {{%scripts%}}
+            {{%renderer%}}
+        </footer>
+    </body>
+</html>"""
 
 PLOTLY_BUNDLE = "vendor/plotly-cockpit.min.js"
 # dash-renderer asks for plotly.js at exactly this address when serving locally (unversioned).

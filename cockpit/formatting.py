@@ -63,6 +63,18 @@ def full_day_time(when: datetime) -> str:
     return f"{when.year}年{day_time(when)}"
 
 
+def age(since: datetime, now: datetime) -> str:
+    """How long ago, as an alarm list says it: 刚刚, 12分钟前, 3小时前, 2天前 (whole units, rounded down)."""
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 1:
+        return "刚刚"
+    if minutes < 60:
+        return f"{minutes}分钟前"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}小时前"
+    return f"{minutes // (24 * 60)}天前"
+
+
 def wan_yuan(value: float | None) -> str:
     """An amount given in 万元, written with 万元 or 亿元."""
     if value is None or value != value:

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     login_delay_max_seconds: float = Field(4, ge=0)
     # The wall's device token (set at the kiosk account's sign-in) lives this long.
     kiosk_token_days: int = Field(365, ge=1)
+    # 记住此设备 at sign-in (a phone): signed in again without a password for this many days, until
+    # that device signs out or the password, role or scope changes (0: not offered).
+    remember_device_days: int = Field(30, ge=0, le=90)
     # Optional single sign-on through OpenID Connect; the IdP's user name must be a local user.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.formatting import AXIS_DAY, AXIS_MONTH, change, day, day_time, full_day_time, number
+from cockpit.formatting import AXIS_DAY, AXIS_MONTH, age, change, day, day_time, full_day_time, number
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,3 +56,11 @@ def test_no_page_writes_its_own_padded_chinese_date() -> None:
                 ):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+def test_an_age_is_said_in_whole_units_rounded_down() -> None:
+    now = datetime(2026, 11, 28, 12, 0)
+    assert age(datetime(2026, 11, 28, 11, 59, 30), now) == "刚刚"
+    assert age(datetime(2026, 11, 28, 11, 48), now) == "12分钟前"
+    assert age(datetime(2026, 11, 28, 8, 59), now) == "3小时前"
+    assert age(datetime(2026, 11, 25, 12, 0), now) == "3天前"

@@ -201,6 +201,9 @@ def _renders(app: dash.Dash, user: UserClient, principal: Principal) -> dict[str
         for body in bodies:
             answer = user.callback(body)
             seen[f"{path}{search} {body['output']}"] = f"{answer.status_code} {answer.get_data(as_text=True)}"
+    # The phone view (/m): a page outside Dash, rendered on the server from the same memos and its own map.
+    phone = user.get(f"/m?region={LINXIAN}")
+    seen["phone"] = f"{phone.status_code} {phone.get_data(as_text=True)}"
     # Memoized queries no page reaches yet, called as the page would.
     services = app.server.extensions["cockpit"]
     with app.server.test_request_context("/"), acting_as(principal):

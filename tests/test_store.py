@@ -23,7 +23,17 @@ from tests.conftest import DEFAULT_TEST_PASSWORD
 
 LULIANG = "141100"
 NOW = datetime(2026, 11, 28, 9, 30)
-TABLES = {"users", "device_token", "session", "audit", "alarm_ack", "legacy_import", "signin_failure", "job"}
+TABLES = {
+    "users",
+    "device_token",
+    "session",
+    "audit",
+    "alarm_ack",
+    "legacy_import",
+    "signin_failure",
+    "job",
+    "remembered_device",
+}
 
 # --- the old stores, exactly as they created their files (copied from the code they replace) -------
 LEGACY_ACCESS_DDL = """
@@ -126,7 +136,7 @@ def test_the_schema_is_created_on_sqlite_and_matches_the_tables(settings: Settin
     engine = store.database(settings)
     assert engine is store.get_engine(settings.store_url)  # one pooled engine per URL
     assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-    assert store.current_revision(engine) == store.head_revision() == "0003"
+    assert store.current_revision(engine) == store.head_revision() == "0004"
     with engine.connect() as conn:
         # What the migrations built is what tables.py describes (no change left for a new revision).
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
@@ -352,11 +362,11 @@ def test_the_cli_upgrades_and_reports(settings: Settings) -> None:
            "COLUMNS": "200"}  # fmt: skip
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
-    assert "数据库已升级" in result.output and "空库 → 0003" in result.output
+    assert "数据库已升级" in result.output and "空库 → 0004" in result.output
     assert "已导入 access.sqlite3：用户 4 条、大屏令牌 2 条" in result.output
     assert "access.sqlite3.migrated" in result.output
     again = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
-    assert again.exit_code == 0 and "已是最新版本 0003" in again.output
+    assert again.exit_code == 0 and "已是最新版本 0004" in again.output
 
 
 # --- the password policy and the duty flag -----------------------------------------------------------

@@ -14,6 +14,10 @@ A kiosk wall cannot type a password when its session expires at 3 a.m.: at its s
 long random device token in an HttpOnly cookie, and when its session has ended the gate silently
 signs it in again from that token (kiosk-role users only; revocable with
 ``cockpit users kiosk-token NAME --revoke``; ending a wall's sessions leaves its device tokens).
+
+A phone whose user ticked 记住此设备 at sign-in is signed in again the same way from its own token
+(``cockpit.store.remembered``), for ``remember_device_days`` at most; signing out on it, a password,
+role or scope change, disabling the user and ``cockpit users sign-out NAME`` all end it.
 """
 
 from __future__ import annotations
@@ -32,11 +36,12 @@ from cockpit.access import audit
 from cockpit.auth.users import User, UserStore
 from cockpit.principal import set_principal
 from cockpit.services import current
-from cockpit.store import database
+from cockpit.store import database, remembered
 from cockpit.store import sessions as server_sessions
 
 EXTENSION = "cockpit_auth"
 DEVICE_COOKIE = "cockpit_device"
+REMEMBER_COOKIE = "cockpit_remember"  # 记住此设备 (cockpit.store.remembered)
 TOKEN_KEY = "sid"  # the session token, in Flask's signed session cookie beside the CSRF token
 TOUCH_SECONDS = 15.0  # the idle clock is written at most this often per session
 # Public: the sign-in pages, the health check and static files (no data in them).
@@ -146,6 +151,44 @@ def device_user() -> User | None:
     return user
 
 
+def remembered_user() -> User | None:
+    """The user this phone remembered (记住此设备), signed in afresh while the token lasts and the
+    user's password, role and scope are still those it was issued under; else None (the stale
+    token is forgotten). Never a kiosk account: walls have their own device tokens."""
+    token = flask.request.cookies.get(REMEMBER_COOKIE)
+    if not token:
+        return None
+    engine = database(_settings())
+    found = remembered.lookup(engine, token, _now())
+    user = store().get(found.username) if found is not None else None
+    if found is None or user is None or user.disabled or user.role == "kiosk" or (
+        (user.generation, user.role, user.scope) != (found.generation, found.role, found.scope)
+    ):  # fmt: skip
+        remembered.forget(engine, token)
+        return None
+    establish(user, "remembered")
+    return user
+
+
+def remember_device(response: BaseResponse, user: User) -> None:
+    """Keeps this device signed in for ``remember_device_days`` (a new token in an HttpOnly cookie)."""
+    settings = _settings()
+    if settings.remember_device_days <= 0 or user.role == "kiosk":
+        return
+    token = remembered.issue(database(settings), user.username, generation=user.generation, role=user.role,
+                             scope=user.scope, now=_now(), days=settings.remember_device_days)  # fmt: skip
+    response.set_cookie(REMEMBER_COOKIE, token, max_age=settings.remember_device_days * 86400, httponly=True,
+                        secure=settings.cookie_secure, samesite="Lax", path="/")  # fmt: skip
+
+
+def forget_device(response: BaseResponse) -> None:
+    """Signing out on a remembered device: its token is forgotten on the server and its cookie dropped."""
+    token = flask.request.cookies.get(REMEMBER_COOKIE)
+    if token:
+        remembered.forget(database(_settings()), token)
+        response.delete_cookie(REMEMBER_COOKIE, path="/")
+
+
 def set_device_cookie(response: BaseResponse, token: str) -> None:
     settings = _settings()
     response.set_cookie(DEVICE_COOKIE, token, max_age=settings.kiosk_token_days * 86400, httponly=True,
@@ -186,7 +229,7 @@ def gate() -> BaseResponse | None:
     set_principal(None)
     if is_public(flask.request.path):
         return None
-    user = session_user() or device_user()
+    user = session_user() or device_user() or remembered_user()
     if user is None:
         return _unauthenticated()
     set_principal(user.principal())

@@ -37,6 +37,7 @@ from cockpit.access.scope import in_scope
 from cockpit.auth.passwords import MAX_PASSWORD, password_problem
 from cockpit.principal import ROLE_RANK, ROLES, AccessDenied, Principal, current_principal
 from cockpit.settings import Settings
+from cockpit.store import remembered
 from cockpit.store import sessions as server_sessions
 from cockpit.store.tables import device_token, users
 from cockpit.warehouse.queries import Warehouse
@@ -225,6 +226,7 @@ class UserStore:
                 change["sessions_ended"] = server_sessions.revoke_all_for_user(
                     conn, username, self.settings.now()
                 )
+                remembered.forget_all(conn, username)  # and every phone that remembered them
         self._audit_ok(actor, change, scope or target.scope)
         user = self.get(username)
         assert user is not None
@@ -288,12 +290,14 @@ class UserStore:
 
     # --- sessions -------------------------------------------------------------------------------
     def sign_out(self, username: str, actor: Principal | None = None) -> int:
-        """Ends every open session of ``username`` at once (audited as a user change); how many.
-        A kiosk account's device tokens stay: its walls sign themselves in again
-        (``revoke_device_tokens`` stops that)."""
+        """Ends every open session of ``username`` at once, and forgets the phones that remembered
+        them (audited as a user change); how many sessions. A kiosk account's device tokens stay:
+        its walls sign themselves in again (``revoke_device_tokens`` stops that)."""
         change: dict[str, Any] = {"action": "sign_out", "target": username}
         target = self._target_for(username, actor, change)
         ended = server_sessions.revoke_all_for_user(self._db, username, self.settings.now())
+        if forgotten := remembered.forget_all(self._db, username):
+            change["devices_forgotten"] = forgotten
         self._audit_ok(actor, {**change, "sessions_ended": ended}, target.scope)
         return ended
 

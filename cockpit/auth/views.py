@@ -1,4 +1,5 @@
-"""The sign-in and sign-out pages (plain HTML forms: no script, nothing from outside the intranet)."""
+"""The sign-in and sign-out pages (plain HTML forms, nothing from outside the intranet). The one script,
+assets/phone_view.js, only points the form at the phone view on a phone; the form works without it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from cockpit.auth.sessions import (
     csrf_token,
     end_session,
     establish,
+    forget_device,
+    remember_device,
     safe_next,
     session_user,
     set_device_cookie,
@@ -37,7 +40,8 @@ _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>登录 · {province}政府治理领导驾驶舱</title>
-<link rel="stylesheet" href="/assets/login.css"></head>
+<link rel="stylesheet" href="/assets/login.css">
+<script src="/assets/phone_view.js"></script></head>
 <body class="login-body"><main class="login-card">
 <h1 class="login-title">{province}政府治理领导驾驶舱</h1>
 <p class="login-sub">{subtitle}</p>
@@ -49,7 +53,7 @@ _PAGE = """<!DOCTYPE html>
 <input id="username" name="username" value="{username}" required maxlength="64" autocomplete="username" autofocus>
 <label for="password">密码</label>
 <input id="password" name="password" type="password" required maxlength="256" autocomplete="current-password">
-<button type="submit" id="login-submit">登录</button>
+{remember}<button type="submit" id="login-submit">登录</button>
 </form>
 {sso}
 <p class="login-foot">仅限授权人员使用，操作全程留痕。</p>
@@ -88,11 +92,23 @@ def render(message: str = "", status: int = 200, username: str = "", next_path: 
         next=escape(safe_next(next_path)),
         username=escape(username[:64]),
         sso=sso,
+        remember=_remember_box(settings),
     )
     response = flask.make_response(html, status)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _remember_box(settings: Settings) -> Markup:
+    """记住此设备, for a phone of one's own; not offered when the deployment turned it off."""
+    days = settings.remember_device_days
+    if days <= 0:
+        return Markup("")
+    return Markup(
+        '<label class="login-remember" for="remember"><input type="checkbox" id="remember" name="remember"'
+        ' value="1"> 记住此设备（{} 天内免登录）</label>'
+    ).format(days)
 
 
 def default_landing(role: str) -> str:
@@ -143,6 +159,8 @@ def login_submit() -> BaseResponse:
     response = flask.redirect(target, 303)
     if user.role == "kiosk":
         set_device_cookie(response, store().issue_device_token(user.username, settings.kiosk_token_days))
+    elif form.get("remember") == "1":
+        remember_device(response, user)
     return response
 
 
@@ -163,6 +181,7 @@ def logout() -> BaseResponse:
         audit.record(_settings(), "signout", username=user.username, role=user.role)
     end_session()  # the server-side session is revoked: a saved copy of the cookie is refused
     response = flask.redirect("/login", 303)
+    forget_device(response)  # a phone that remembered this user forgets it
     # A wall signed out on purpose must not sign itself back in.
     token = flask.request.cookies.get(DEVICE_COOKIE)
     if token:

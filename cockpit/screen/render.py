@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -158,8 +159,12 @@ CENTRE_WIDTH, SIDE_WIDTH, MAP_HEIGHT, STACKED_MAP_HEIGHT = 916, 416, 903, 587
 def _map_boundaries(view: View, services: Services) -> tuple[pd.DataFrame, str, str | None]:
     """The shown regions' boundaries, their parent and the region outlined among them (if any)."""
     parent, selected = map_level(view, services)
-    level = "city" if parent == services.settings.province_adcode else "county"
-    return services.warehouse.boundaries(level, parent), parent, selected
+    return services.warehouse.boundaries(boundary_level(parent, services), parent), parent, selected
+
+
+def boundary_level(parent: str, services: Services) -> str:
+    """The level of the shapes a map of ``parent``'s children draws."""
+    return "city" if parent == services.settings.province_adcode else "county"
 
 
 def map_aspect(boundaries: pd.DataFrame) -> float:
@@ -246,7 +251,9 @@ def render_map_footer(view: View, services: Services) -> Any:
     return tiles.tile(f"{ind['name']}（{arrow}）", body, fresh.footer(), name="map-footer")
 
 
-def render_trend(view: View, services: Services) -> Any:
+def trend_frame(view: View, services: Services) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The region's series of the view's indicator (period, value, target_value) and the indicator:
+    what the wall's trend tile and the phone's full-screen chart draw."""
     ind = _indicator(services, view.indicator)
     if view.indicator == targets.SCORE_CODE:
         plan = services.queries.plan
@@ -256,6 +263,11 @@ def render_trend(view: View, services: Services) -> Any:
         )
     else:
         frame = services.queries.screen.trend(view.indicator, view.region)
+    return frame, ind
+
+
+def render_trend(view: View, services: Services) -> Any:
+    frame, ind = trend_frame(view, services)
     region = services.warehouse.region(view.region) or {"name": view.region}
     fresh = _fresh(services, "indicator_value")
     if frame.empty:
@@ -314,34 +326,40 @@ def render_pulse(view: View, services: Services) -> Any:
                              freshness(services), view.region, now)  # fmt: skip
 
 
-def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
-    """(severity, text, link) for everything that crosses a red rule in the current view."""
-    out: list[tuple[str, str, str]] = []
+@dataclass(frozen=True)
+class AlarmItem:
+    """One thing that crosses a red rule in a view: how grave, what, where it leads, and since when
+    (an incident's or a warning's start; None for a region off track, which has no start)."""
+
+    severity: str  # red | orange
+    text: str
+    link: str
+    since: datetime | None = None
+
+
+def alarm_items(view: View, services: Services) -> list[AlarmItem]:
+    """Everything that crosses a red rule in the current view: the wall's ticker and the phone's list."""
+    out: list[AlarmItem] = []
     frame, ind, _period = map_values(view, services)
     if not frame.empty and view.indicator == targets.SCORE_CODE:
         for r in records(frame[frame["status"] == targets.RED]):
-            out.append(
-                (
-                    "red",
-                    f"{r['name']} {int(r['red'])} 项指标落后：{'、'.join(r['red_names'][:3])}",
-                    view.query(region=r["adcode"]),
-                )
-            )
+            out.append(AlarmItem("red", f"{r['name']} {int(r['red'])} 项指标落后：{'、'.join(r['red_names'][:3])}",
+                                 view.query(region=r["adcode"])))  # fmt: skip
     elif not frame.empty:
         for r in records(frame[frame["status"] == targets.RED]):
-            out.append(("red", f"{r['name']} {ind['short_name']} {number(r['value'], ind['unit'], int(ind['decimals']))}，"
-                               f"低于年度目标 {number(r['target_value'], ind['unit'], int(ind['decimals']))}",
-                        view.query(region=r["adcode"])))  # fmt: skip
+            out.append(AlarmItem("red", f"{r['name']} {ind['short_name']} {number(r['value'], ind['unit'], int(ind['decimals']))}，"
+                                        f"低于年度目标 {number(r['target_value'], ind['unit'], int(ind['decimals']))}",
+                                 view.query(region=r["adcode"])))  # fmt: skip
     # Level I/II incidents and red warnings stay on the wall until someone acknowledges them (/emergency).
     for alarm in pending_alarms(services, view.region, now_for(services)):
-        out.append(
-            (
-                "red" if alarm.severity == "red" else "orange",
-                f"{alarm.title}（{alarm.region_name}）",
-                alarm.link,
-            )
-        )
+        severity = "red" if alarm.severity == "red" else "orange"
+        out.append(AlarmItem(severity, f"{alarm.title}（{alarm.region_name}）", alarm.link, alarm.since))
     return out
+
+
+def alarms(view: View, services: Services) -> list[tuple[str, str, str]]:
+    """(severity, text, link) for everything that crosses a red rule in the current view."""
+    return [(a.severity, a.text, a.link) for a in alarm_items(view, services)]
 
 
 def render_ticker(view: View, services: Services) -> Any:

@@ -236,8 +236,11 @@ def _float_or_none(value: Any) -> float | None:
     return None if value is None or value is pd.NA or value != value else float(value)
 
 
-def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> dict[str, Any]:
-    """A plain figure dict (what ``go.Figure`` would send, without its slow validation)."""
+def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str,
+                 written_decimals: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """A plain figure dict (what ``go.Figure`` would send, without its slow validation). With
+    ``written_decimals`` every value is also written at its point (formatting.number), for a screen
+    read without hovering (the phone's full-screen chart)."""
     colours = theme_colours(theme_name)
     labels = frame["period"].tolist()
     data: list[dict[str, Any]] = [
@@ -245,6 +248,12 @@ def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str) -> 
          "line": {"color": colours["accent"], "width": 3},
          "hovertemplate": f"%{{x}}：%{{y:.1f}}{unit}<extra></extra>"}
     ]  # fmt: skip
+    if written_decimals is not None:
+        # Above and below the line by turns: neighbours' numbers never sit side by side.
+        places = ["top center" if i % 2 == 0 else "bottom center" for i in range(len(labels))]
+        data[0] |= {"mode": "lines+markers+text", "textposition": places, "cliponaxis": False,
+                    "text": [number(v, unit, written_decimals) for v in _values(frame["value"])],
+                    "textfont": {"size": 14, "color": colours["text"]}}  # fmt: skip
     if frame["target_value"].notna().any():
         data.append({"type": "scatter", "x": labels, "y": _values(frame["target_value"]), "mode": "lines",
                      "name": "年度目标", "line": {"color": colours["selected"], "width": 2, "dash": "dash", "shape": "hv"},

@@ -63,6 +63,22 @@ device_token = Table(
     Column("last_used_at", TIME),
 )
 
+# 记住此设备: a phone kept signed in for a bounded number of days; ``digest`` is the sha256 of the
+# token in its cookie. Valid only while the user's password generation, role and scope are still
+# those it was issued under.
+remembered_device = Table(
+    "remembered_device",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("username", USERNAME, ForeignKey("users.username"), nullable=False, index=True),
+    Column("generation", Integer, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("scope", String(12), nullable=False),
+    Column("created_at", TIME, nullable=False),
+    Column("expires_at", TIME, nullable=False),
+    Column("last_used_at", TIME),
+)
+
 # Server-side sessions; ``id`` is the sha256 of the token the browser holds.
 session = Table(
     "session",

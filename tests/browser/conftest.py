@@ -120,15 +120,20 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Browser]:
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )  # fmt: skip
+        # A test's parameter: the window's (width, height), or the context's options (a phone's
+        # viewport, device_scale_factor, is_mobile, has_touch).
         size = getattr(request, "param", (1920, 1080))
+        options = (
+            dict(size) if isinstance(size, dict) else {"viewport": {"width": size[0], "height": size[1]}}
+        )
         # Playwright's wait_for_function compiles its predicate with eval, which the cockpit's
         # content security policy forbids; tests marked ``csp`` run with the policy enforced and
         # wait with locators only.
         enforce = request.node.get_closest_marker("csp") is not None
         # The browser runs in UTC, not Beijing: what the wall shows must not depend on the zone of
         # the browser that drives it (the clock is formatted in the cockpit's zone).
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN",
-                                      timezone_id="UTC", bypass_csp=not enforce)  # fmt: skip
+        context = browser.new_context(**options, locale="zh-CN", timezone_id="UTC",
+                                      bypass_csp=not enforce)  # fmt: skip
         page = context.new_page()
         recorder = Browser(page)
         page.on("request", lambda req: recorder.requests.append(req.url))
