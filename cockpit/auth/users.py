@@ -20,6 +20,7 @@ import getpass
 import hashlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -50,13 +51,26 @@ ADCODE = re.compile(r"^\d{6}$")
 # locked out after repeated failures (cockpit.store.lockout). A stored hash made with other
 # parameters is rehashed with these at its next successful sign-in.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# One hash at a time per process: a sign-in storm (fifty viewers after a restart) then costs a
+# worker 19 MiB, not 19 MiB per request thread; each hash takes tens of milliseconds.
+_hashing = threading.Lock()
+
+
+def _verify(password_hash: str, password: str) -> None:
+    with _hashing:
+        _hasher.verify(password_hash, password)
+
+
+def _hash(password: str) -> str:
+    with _hashing:
+        return _hasher.hash(password)
 
 
 @cache
 def _dummy_hash() -> str:
     """Verified against when the user is unknown, so the answer takes as long either way (made on
     first use, not at import: every process importing this module paid for a hash)."""
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return _hash(secrets.token_urlsafe(16))
 
 
 class UserError(ValueError):
@@ -124,7 +138,7 @@ class UserStore:
         if isinstance(username, str) and USERNAME.match(username):
             found = self._row(username)
         try:
-            _hasher.verify(found["password_hash"] if found else _dummy_hash(), password)
+            _verify(found["password_hash"] if found else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         if found is None or found["disabled"]:
@@ -132,7 +146,7 @@ class UserStore:
         if _hasher.check_needs_rehash(found["password_hash"]):  # parameters changed since
             with self._db.begin() as conn:
                 conn.execute(update(users).where(users.c.username == username)
-                             .values(password_hash=_hasher.hash(password)))  # fmt: skip
+                             .values(password_hash=_hash(password)))  # fmt: skip
         return _user(found)
 
     # --- changing -----------------------------------------------------------------------------
@@ -158,7 +172,7 @@ class UserStore:
         try:
             with self._db.begin() as conn:
                 conn.execute(
-                    insert(users).values(username=username, password_hash=_hasher.hash(password), role=role,
+                    insert(users).values(username=username, password_hash=_hash(password), role=role,
                                          scope=scope, display_name=display, created_at=now, updated_at=now)
                 )  # fmt: skip
         except IntegrityError as exc:
@@ -207,7 +221,7 @@ class UserStore:
             if value is not None
         }  # fmt: skip
         if password is not None:
-            values.update(password_hash=_hasher.hash(password), generation=users.c.generation + 1)
+            values.update(password_hash=_hash(password), generation=users.c.generation + 1)
         # Who the sessions were opened for has changed: every one of them ends, on every worker.
         ends_sessions = (
             bool(disabled)
