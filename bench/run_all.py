@@ -54,6 +54,7 @@ TIMEOUTS = {
     "load": 600,
     "exports": 600,
     "paint": 900,
+    "phone": 600,
     "briefing": 600,
     "browser": 900,
 }
@@ -345,6 +346,11 @@ class Bench:
         # The textbook Dash app against the cockpit, alternating, each on its own server.
         self.step(scale, "paint", [PYTHON, str(BENCH / "paint.py"), "--scale", scale, "--log-dir", str(self.out)],
                   env, json_out=self.out / f"paint-{scale.replace(' ', '')}.json")  # fmt: skip
+        # The phone view on a throttled network: sign-in to the first screen, and a drill (issue 23).
+        tag = scale.replace(" ", "")
+        self.step(scale, "phone", [PYTHON, str(BENCH / "phone_first_screen.py"), "--scale", scale, "--log",
+                                   str(self.out / f"phone-server-{tag}.log")],
+                  env, json_out=self.out / f"phone-{tag}.json")  # fmt: skip
 
     def etl(self) -> None:
         self.step("ETL", "etl", [PYTHON, str(BENCH / "etl_throughput.py"), "--rows", *map(str, self.args.etl_rows),
