@@ -19,7 +19,8 @@
     ["region", "indicator", "period", "theme"].forEach(function (k) {
       if (params.get(k)) keep.set(k, params.get(k));
     });
-    return "/m" + (keep.toString() ? "?" + keep.toString() : "");
+    // A region profile opens the phone's profile of the same region; the wall its first screen.
+    return (profile ? "/m/profile" : "/m") + (keep.toString() ? "?" + keep.toString() : "");
   }
 
   try {

@@ -45,11 +45,12 @@ def _error(message: str, status: int = 400) -> flask.Response:
     return response
 
 
-def _attachment(body: bytes | Path | BinaryIO, mime: str, name: str) -> flask.Response:
-    """A download: the content type exactly as given (send_file would add a second charset to a
-    text type that names one) and kept out of every cache."""
+def _attachment(body: bytes | Path | BinaryIO, mime: str, name: str, inline: bool = False) -> flask.Response:
+    """A download (or, ``inline``, a file the browser shows itself: a phone opens a PDF in its
+    viewer): the content type exactly as given (send_file would add a second charset to a text type
+    that names one) and kept out of every cache."""
     response = flask.send_file(io.BytesIO(body) if isinstance(body, bytes) else body, mimetype=mime,
-                               as_attachment=True, download_name=name)  # fmt: skip
+                               as_attachment=not inline, download_name=name)  # fmt: skip
     if not isinstance(body, bytes | Path):
         response.content_length = os.fstat(body.fileno()).st_size
     response.headers["Content-Type"] = mime
@@ -216,7 +217,9 @@ def job_file(job_id: str, fmt: str) -> flask.Response:
     path = background.file_of(current(), found, fmt) if found and fmt in mimes else None
     if path is None:
         return _error("文件尚未生成或已过期", 404)
-    return _attachment(path, mimes[fmt], path.name)
+    # ?inline=1: a PDF shown where it opens (the phone's one-click briefing), not saved.
+    inline = fmt == "pdf" and flask.request.args.get("inline") == "1"
+    return _attachment(path, mimes[fmt], path.name, inline=inline)
 
 
 def init_app(server: flask.Flask) -> None:

@@ -14,6 +14,9 @@ from cockpit.principal import current_principal, page_permission
 from cockpit.warehouse.queries import Warehouse
 
 # Display order; pages not listed here follow in registration order.
+# The desk's region profile (layouts/region.py); the phone links to it and from it.
+REGION_PROFILE_PATH = "/region"
+
 ORDER = (
     "/",
     "/targets",

@@ -27,13 +27,13 @@ from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.downloads import chart_href
 from cockpit.feed_names import feed_labels, names_of
 from cockpit.formatting import change, number, period_label, wan_yuan
-from cockpit.nav import breadcrumb_items, nav_bar
+from cockpit.nav import REGION_PROFILE_PATH, breadcrumb_items, nav_bar
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import GRID_THEME, ag_grid_locale
 from cockpit.ui.jobs import job_slots
 
-PATH = "/region"
+PATH = REGION_PROFILE_PATH
 LEVEL_LABEL = {"province": "省", "city": "市", "county": "县（市、区）"}
 DOMAINS = (("/targets", "目标考核"), ("/supervision", "13710督办"), ("/emergency", "应急指挥"),
            ("/regulation", "互联网+监管"), ("/hotline", "12345热线"), ("/", "大屏"))  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 
 import dash
 import pytest
+from markupsafe import escape
 
 from cockpit.principal import Principal, acting_as
 from cockpit.screen.view import View
@@ -228,3 +229,41 @@ def test_the_full_screen_chart_writes_the_walls_values_at_their_points(demo_app:
     assert (
         'href="/m/chart?region=141100&amp;indicator=online_service_rate"' in first and "plotly" not in first
     )
+
+
+def test_the_region_profile_says_what_the_desk_computes_and_briefs_as_an_inline_pdf(
+    demo_app: dash.Dash,
+) -> None:
+    """The phone's profile: the desk profile's narrative, word for word, and the one-click briefing
+    (the job the desk starts, its PDF served to open in the phone's viewer rather than be saved)."""
+    from cockpit import background
+    from cockpit.briefing import facts as facts_mod
+    from cockpit.briefing.narrative import build as narrative
+    from cockpit.services import current
+
+    client = signed_in_client(demo_app, "leader", username="phone-leader")
+    first = client.get(f"/m?region={LVLIANG}").get_data(as_text=True)
+    assert f'id="m-profile-link" href="/m/profile?region={LVLIANG}' in first  # the way there
+    html = client.get(f"/m/profile?region={LVLIANG}").get_data(as_text=True)
+    with demo_app.server.test_request_context("/"), acting_as(Principal("phone-leader", "leader", PROVINCE)):
+        paragraphs = narrative(facts_mod.compute(current(), LVLIANG, None, None)).paragraphs
+    assert paragraphs and all(str(escape(p)) in html for p in paragraphs)
+    assert 'id="m-brief"' in html and f'data-region="{LVLIANG}"' in html and "plotly" not in html
+    assert 'id="m-profile-link"' not in html  # no link to itself
+    assert f'data-desk="/region/{LVLIANG}' in html  # a wide screen gets the desk's profile
+    assert _marks(html) == _marks(first)  # the same headline figures as the first screen
+    # A county user's profile of a sibling is refused like the first screen.
+    county = signed_in_client(demo_app, "staff", scope=XIAODIAN, username="phone-xiaodian")
+    assert county.get(f"/m/profile?region={YINGZE}").status_code == 403
+
+    started = client.post("/exports/briefing", json={"region": LVLIANG, "formats": "pdf"})
+    assert started.status_code == 200, started.get_data(as_text=True)
+    job = started.get_json()["job"]
+    with demo_app.server.app_context():
+        done = background.wait(current(), job, timeout_s=180)
+    assert done is not None and done["state"] == "done", done
+    inline = client.get(f"/exports/jobs/{job}/pdf?inline=1")
+    assert inline.status_code == 200 and inline.data.startswith(b"%PDF")
+    assert inline.headers["Content-Disposition"].startswith("inline;")
+    saved = client.get(f"/exports/jobs/{job}/pdf")
+    assert saved.headers["Content-Disposition"].startswith("attachment;")

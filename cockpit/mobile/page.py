@@ -24,14 +24,19 @@ def static_version() -> str:
     return digest.hexdigest()[:12]
 
 
-_DOCUMENT = """<!DOCTYPE html>
+# The head of the phone's pages that run its script: the stylesheet and mobile.js, both fingerprinted.
+_HEAD = """<!DOCTYPE html>
 <html lang="zh-CN" data-theme="{theme}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="dark light">
 <title>{title}</title>
 <link rel="stylesheet" href="/m/static/mobile.css?v={version}">
 <script src="/m/static/mobile.js?v={version}" defer></script></head>
-<body class="m-body" data-desk="{desk}" data-options="/m/search-options">
+"""
+
+_DOCUMENT = (
+    _HEAD
+    + """<body class="m-body" data-desk="{desk}" data-options="/m/search-options">
 <header class="m-header"><div class="m-title"><h1 id="m-region-name">{region}</h1><span class="m-sub">{subtitle}</span></div>
 <div class="m-tools"><a class="m-btn" id="m-theme" href="{theme_href}">{theme_text}</a>
 <a class="m-btn" id="m-desk" href="{desk_switch}">桌面版</a></div></header>
@@ -46,6 +51,7 @@ _DOCUMENT = """<!DOCTYPE html>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}">
 <button type="submit" class="m-btn" id="m-logout">退出</button></form></footer>
 </body></html>"""
+)
 
 
 def document(
@@ -103,6 +109,36 @@ _REFUSAL = """<!DOCTYPE html>
 def refusal(message: str, home: str) -> str:
     """The phone's own page for a refused region (a link from someone of wider scope, or a tampered one)."""
     return _REFUSAL.format(version=static_version(), message=escape(message), home=escape(home))
+
+
+_PROFILE = (
+    _HEAD
+    + """<body class="m-body" data-desk="{desk}">
+<header class="m-header"><div class="m-title"><h1 id="m-region-name">{region}</h1><span class="m-sub">{subtitle}</span></div>
+<div class="m-tools"><a class="m-btn" id="m-profile-back" href="{back}">返回</a></div></header>
+{crumbs}
+<div class="m-offline" id="m-offline" hidden role="alert">网络不可用 <button type="button" class="m-btn" id="m-retry">重试</button></div>
+<main>{summary}{headline}</main>
+</body></html>"""
+)
+
+
+def profile_document(
+    *,
+    title: str,
+    region: str,
+    subtitle: str,
+    theme: str,
+    back: str,
+    desk: str,
+    crumbs: Markup,
+    summary: Markup,
+    headline: Markup,
+) -> str:
+    """The region's profile on a phone: the computed narrative, the one-click briefing, the figures."""
+    return _PROFILE.format(title=escape(title), region=escape(region), subtitle=escape(subtitle),
+                           theme=escape(theme), back=escape(back), desk=escape(desk), crumbs=crumbs, summary=summary,
+                           headline=headline, version=static_version())  # fmt: skip
 
 
 # The one page that loads plotly.js: the cockpit's own bundle (cockpit.app.own_plotlyjs), same origin.

@@ -72,11 +72,37 @@ def alarm_list(view: View, services: Services) -> Markup:
                   '<ul>{}</ul></section>').format(len(items), Markup("").join(rows))  # fmt: skip
 
 
-def headline(view: View, services: Services) -> Markup:
-    """The wall's 核心指标 tile itself (its values, status, change, target and ``data-*`` marks)."""
+def headline(view: View, services: Services, profile_link: bool = True) -> Markup:
+    """The wall's 核心指标 tile itself (its values, status, change, target and ``data-*`` marks), and
+    the way to the region's profile and briefing (not on the profile itself)."""
     tile = safe_render("phone", "kpis", lambda: render_kpis(view, services),
                        lambda exc: tiles.error_tile("kpis", "核心指标", exc))  # fmt: skip
-    return Markup('<section class="m-kpis" id="m-kpis">{}</section>').format(to_html(tile))
+    link = (
+        Markup('<a class="m-btn m-profile-link" id="m-profile-link" href="{}">{}画像与一键简报 ›</a>').format(
+            PHONE_PATH + "/profile" + view.query(), region_name(view, services)
+        )
+        if profile_link
+        else Markup("")
+    )
+    return Markup('<section class="m-kpis" id="m-kpis">{}{}</section>').format(to_html(tile), link)
+
+
+def profile_summary(paragraphs: list[str], region: str, period: str | None, can_brief: bool) -> Markup:
+    """The region profile's computed narrative (cockpit.briefing.narrative, as the desk's profile
+    shows it) and the one-click briefing: the PDF, opened in the phone's own viewer."""
+    text = Markup("").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
+    brief = (
+        Markup(
+            '<button type="button" class="m-btn m-brief" id="m-brief" data-region="{}" data-period="{}">'
+            "一键简报（PDF）</button>"
+            '<p class="m-brief-state muted" id="m-brief-state" aria-live="polite"></p>'
+        ).format(region, period or "")
+        if can_brief
+        else Markup("")
+    )
+    return Markup(
+        '<section class="m-profile" id="m-profile"><h2>要点 <small>由数据计算</small></h2>{}{}</section>'
+    ).format(text, brief)
 
 
 def _shown(row: dict[str, Any], ind: dict[str, Any]) -> str:

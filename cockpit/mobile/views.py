@@ -7,14 +7,18 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import flask
+from markupsafe import Markup
 from plotly.io.json import to_json_plotly
 from werkzeug.wrappers import Response as BaseResponse
 
 from cockpit import targets
 from cockpit.access.scope import denied_response, home_region
 from cockpit.auth.sessions import csrf_token, safe_next
+from cockpit.briefing import facts as facts_mod
+from cockpit.briefing.narrative import build as narrative
 from cockpit.formatting import AXIS_MONTH
 from cockpit.mobile import page, sections
+from cockpit.nav import REGION_PROFILE_PATH
 from cockpit.principal import AccessDenied, Principal, current_principal
 from cockpit.screen import tiles
 from cockpit.screen.render import trend_frame
@@ -128,6 +132,42 @@ def chart_figure() -> flask.Response:
         xaxis |= {"tickformat": AXIS_MONTH, "dtick": "M4", "tickangle": 0}  # 2026年1月, as Chinese writes it
     figure["layout"] |= {"margin": {"l": 52, "r": 20, "t": 40, "b": 48}, "hovermode": False, "xaxis": xaxis}
     response = flask.Response(to_json_plotly(figure), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/profile")
+def profile() -> BaseResponse:
+    """The region's profile: what the desk's profile computes in words, and its briefing as a PDF."""
+    principal = _desk_principal()
+    if principal is None:
+        return _remember_desk(flask.redirect("/?kiosk=1", 303))
+    view, services = _view(), current()
+    region = sections.region_name(view, services)
+    try:
+        # The wall's composite score is not one indicator: the profile then leads with its own choice.
+        chosen = [view.indicator] if view.indicator and view.indicator != targets.SCORE_CODE else None
+        facts = facts_mod.compute(services, view.region, None, chosen)
+        summary = sections.profile_summary(
+            narrative(facts).paragraphs, view.region, facts.period, principal.can("briefing")
+        )
+    except facts_mod.FactsError as exc:
+        summary = Markup(
+            '<section class="m-profile" id="m-profile"><p class="muted">{}</p></section>'
+        ).format(exc)
+    html = page.profile_document(
+        title=f"{region} · 地区画像",
+        region=region,
+        subtitle="地区画像 · 一键简报",
+        theme=view.theme,
+        back=sections.phone_href(view),
+        desk=f"{REGION_PROFILE_PATH}/{view.region}" + view.query(region=None),
+        crumbs=sections.crumbs(view, services),
+        summary=summary,
+        headline=sections.headline(view, services, profile_link=False),
+    )
+    response = flask.make_response(html)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -149,9 +149,16 @@ def test_a_desk_link_opens_the_same_view_on_the_phone_and_back(
     with page.expect_navigation():  # type: ignore[attr-defined]
         page.locator("#m-chart-back").tap()  # type: ignore[attr-defined]
     wait_url(page, "**/m?region=141100&indicator=online_service_rate&period=2026-10")
-    # A region profile's address opens the region.
+    # A region profile's address opens the region's profile: the computed narrative, the briefing.
     page.goto(live_server.url + f"/region/{LINXIAN}")  # type: ignore[attr-defined]
-    wait_url(page, f"**/m?region={LINXIAN}")
+    wait_url(page, f"**/m/profile?region={LINXIAN}")
+    expect(page.locator("#m-profile p").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.locator("#m-brief")).to_be_visible()  # type: ignore[attr-defined]
+    _check_layout(browser_page)
+    _shot(browser_page, "390x844@3-6c-profile")
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.locator("#m-profile-back").tap()  # type: ignore[attr-defined]
+    wait_url(page, f"**/m?region={LINXIAN}*")
     # 桌面版: the wall of the same view, kept on this phone, with a way back.
     with page.expect_navigation():  # type: ignore[attr-defined]
         page.locator("#m-desk").tap()  # type: ignore[attr-defined]

@@ -110,6 +110,46 @@
     input.addEventListener("input", function () { load(); show(); });
   }
 
+  // --- the one-click briefing: start the job, follow it, open the PDF in the phone's viewer -----
+  var brief = document.getElementById("m-brief");
+  var briefState = document.getElementById("m-brief-state");
+  function say(text) { if (briefState) briefState.textContent = text; }
+  function follow(status, started) {
+    fetch(status, { credentials: "same-origin" })
+      .then(function (answer) { return answer.json(); })
+      .then(function (job) {
+        if (job.state === "done") {
+          say("简报已生成");
+          brief.disabled = false;
+          location.href = status + "/pdf?inline=1";
+        } else if (job.state === "failed" || job.error) {
+          say("生成失败：" + (job.error || "请稍后重试"));
+          brief.disabled = false;
+        } else {
+          say("正在生成简报…（" + Math.round((Date.now() - started) / 1000) + " 秒）");
+          setTimeout(function () { follow(status, started); }, 1000);
+        }
+      })
+      .catch(function () { say("网络不可用，请重试"); brief.disabled = false; });
+  }
+  if (brief) {
+    brief.addEventListener("click", function () {
+      brief.disabled = true;
+      say("正在生成简报…");
+      fetch("/exports/briefing", {
+        method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ region: brief.getAttribute("data-region"),
+                               period: brief.getAttribute("data-period") || null, formats: "pdf" })
+      })
+        .then(function (answer) { return answer.json(); })
+        .then(function (started) {
+          if (!started.status) { say(started.error || "无法生成简报"); brief.disabled = false; return; }
+          follow(started.status, Date.now());
+        })
+        .catch(function () { say("网络不可用，请重试"); brief.disabled = false; });
+    });
+  }
+
   // --- no network: say so, and offer to try again ----------------------------------------------
   var notice = document.getElementById("m-offline");
   function offline(on) { if (notice) notice.hidden = !on; }
