@@ -100,9 +100,10 @@ class Settings(BaseSettings):
     proxy_hops: int = Field(0, ge=0)
     # Per worker DuckDB limits, so N workers stay within RAM at 10M tickets (applied per connection).
     # Its buffer keeps every block a query read until the limit: at 256MB a worker held ~90 MB of
-    # table blocks after the warm-up and ~75 MB more under load. Blocks evicted are read again from
-    # the OS page cache; with 64MB the 50-viewer load at 10M tickets kept its p95 (bench/load.py).
-    duckdb_memory_limit: str = "64MB"
+    # table blocks after the warm-up and ~75 MB more under load; blocks evicted are read again from
+    # the OS page cache. The floor is what big queries need at 10M tickets: at 64MB a 1M-row sorted
+    # export beside a grouped count failed with DuckDB's out-of-memory error; 80MB and 96MB held.
+    duckdb_memory_limit: str = "96MB"
     duckdb_threads: int = Field(2, ge=1)
     # glibc malloc arenas per serving worker (cockpit/serving.py); 0 leaves glibc's default.
     malloc_arenas: int = Field(2, ge=0)

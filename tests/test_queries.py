@@ -60,3 +60,24 @@ def test_events_in_scope_include_descendants(settings: Settings, tmp_path: Path)
     assert dash_q.emergency.active_incidents("141100", now)["incident_id"].tolist() == ["A"]
     assert dash_q.emergency.active_incidents("140100", now).empty  # another city's incident is not in scope
     assert dash_q.emergency.active_incidents("141100", datetime(2026, 11, 26)).empty  # not yet happened
+
+
+def test_a_second_connection_to_a_snapshot_that_has_spilled_opens(tmp_path: Path) -> None:
+    """DuckDB keeps one instance per file in a process and refuses to move a spill directory it has
+    used: a second reader of the same snapshot (a second app in one process) must still open."""
+    import duckdb
+
+    from cockpit.warehouse.snapshots import open_readonly
+
+    path = tmp_path / "big.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT md5(CAST(range AS VARCHAR)) AS s FROM range(3000000)")
+    first = open_readonly(path, "64MB", 2)
+    spill = Path(first.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+    # A sort larger than the limit: DuckDB writes to its spill directory.
+    assert first.execute("SELECT s FROM t ORDER BY s LIMIT 1 OFFSET 2000000").fetchall()
+    second = open_readonly(path, "64MB", 2)
+    assert second.execute("SELECT count(*) FROM t").fetchall() == [(3_000_000,)]
+    assert Path(second.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]) == spill
+    first.close()
+    second.close()

@@ -185,10 +185,12 @@ def open_readonly(
     if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])
         # Spill beside this process, not beside the snapshot: that directory may be a shared
-        # (network, possibly read-only) mount, and other hosts' workers spill there too.
-        con.execute(
-            "SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / f"cockpit-duckdb-{os.getpid()}")]
-        )
+        # (network, possibly read-only) mount, and other hosts' workers spill there too. DuckDB
+        # shares one instance per file in a process and refuses to move a spill directory it has
+        # used: a second connection to the same snapshot finds it set already.
+        spill = str(Path(tempfile.gettempdir()) / f"cockpit-duckdb-{os.getpid()}")
+        if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] != spill:
+            con.execute("SET temp_directory = ?", [spill])
     if threads:
         con.execute("SET threads = ?", [int(threads)])
     return con
