@@ -21,25 +21,28 @@ import pandas as pd
 KEYS_SQL = "to_json(r)->>'pinyin_keys'"
 
 
+def _keys(short_names: pd.Series) -> pd.Series:
+    """The search keys of each short name (a missing one stays missing): the one rule for regions
+    and indicators, at build, at upgrade and for an older snapshot's gaps."""
+    from cockpit import place_pinyin  # only where keys are computed: see the module docstring
+
+    return short_names.map(place_pinyin.search_keys, na_action="ignore")
+
+
 def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame``'s ``keys`` column with its gaps (an older snapshot's regions, the indicators) filled
+    """``frame``'s ``keys`` column with its gaps (an older snapshot's regions or indicators) filled
     from the short names."""
     missing = frame["keys"].isna() & frame["short_name"].notna()
     if not missing.any():
         return frame
-    from cockpit import place_pinyin  # only for an older snapshot: see the module docstring
-
     frame = frame.copy()  # a memoized frame is shared: never filled in place
-    frame.loc[missing, "keys"] = frame.loc[missing, "short_name"].map(place_pinyin.search_keys)
+    frame.loc[missing, "keys"] = _keys(frame.loc[missing, "short_name"])
     return frame
 
 
 def with_indicator_keys(indicators: pd.DataFrame) -> pd.DataFrame:
     """The indicator catalogue with its search keys: those of each short name (全程网办率: qcwbl …)."""
-    from cockpit import place_pinyin
-
-    names = indicators["short_name"].where(indicators["short_name"].notna(), indicators["name"])
-    return indicators.assign(pinyin_keys=names.map(place_pinyin.search_keys))
+    return indicators.assign(pinyin_keys=_keys(indicators["short_name"]))
 
 
 def _add_keys_column(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -55,41 +58,38 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> int:
     return _fill_regions(con) + _fill_indicators(con)
 
 
+def _missing(con: duckdb.DuckDBPyConnection, table: str, key: str) -> pd.DataFrame:
+    """The rows of ``table`` whose keys are still to compute (our own table and column names)."""
+    return con.execute(
+        f"SELECT {key}, short_name FROM {table} WHERE pinyin_keys IS NULL AND short_name IS NOT NULL"
+    ).df()
+
+
+def _update(con: duckdb.DuckDBPyConnection, table: str, key: str, filled: pd.DataFrame) -> int:
+    """Writes ``filled``'s columns into ``table``, row by ``key``; returns the rows given."""
+    sets = ", ".join(f"{c} = k.{c}" for c in filled.columns if c != key)
+    con.register("keys_in", filled)
+    try:
+        con.execute(f"UPDATE {table} SET {sets} FROM keys_in k WHERE {table}.{key} = k.{key}")
+    finally:
+        con.unregister("keys_in")
+    return len(filled)
+
+
 def _fill_indicators(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute("SELECT code, name, short_name FROM indicator WHERE pinyin_keys IS NULL").df()
+    rows = _missing(con, "indicator", "code")
     if rows.empty:
         return 0
-    con.register("indicator_keys_in", with_indicator_keys(rows))
-    try:
-        con.execute(
-            """UPDATE indicator SET pinyin_keys = k.pinyin_keys
-               FROM indicator_keys_in k WHERE indicator.code = k.code"""
-        )
-    finally:
-        con.unregister("indicator_keys_in")
-    return len(rows)
+    return _update(con, "indicator", "code", with_indicator_keys(rows)[["code", "pinyin_keys"]])
 
 
 def _fill_regions(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute("SELECT adcode, short_name FROM region WHERE pinyin_keys IS NULL").fetchall()
-    if not rows:
+    rows = _missing(con, "region", "adcode")
+    if rows.empty:
         return 0
     from cockpit import place_pinyin
 
-    names = [name for _code, name in rows]
-    filled = pd.DataFrame(
-        {
-            "adcode": [code for code, _name in rows],
-            "pinyin_initials": [place_pinyin.initials(n) for n in names],
-            "pinyin_keys": [place_pinyin.search_keys(n) for n in names],
-        }
+    filled = rows.assign(
+        pinyin_initials=rows["short_name"].map(place_pinyin.initials), pinyin_keys=_keys(rows["short_name"])
     )
-    con.register("region_keys_in", filled)
-    try:
-        con.execute(
-            """UPDATE region SET pinyin_initials = k.pinyin_initials, pinyin_keys = k.pinyin_keys
-               FROM region_keys_in k WHERE region.adcode = k.adcode"""
-        )
-    finally:
-        con.unregister("region_keys_in")
-    return len(rows)
+    return _update(con, "region", "adcode", filled[["adcode", "pinyin_initials", "pinyin_keys"]])
