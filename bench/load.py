@@ -191,26 +191,25 @@ class MemorySampler(threading.Thread):
 
 
 # --- accounts -------------------------------------------------------------------------------------
-def ensure_accounts(count: int, password: str) -> list[str]:
-    """``bench-viewer-01`` … as province-wide leaders in the warehouse's user store, with ``password``."""
+def ensure_leader(name: str, password: str, display_name: str) -> None:
+    """``name`` as a province-wide leader with ``password`` in the warehouse's user store: created,
+    or its role, scope, state and password put back (a benchmark's own account)."""
     from cockpit.auth.users import UserStore
     from cockpit.settings import Settings
 
     settings = Settings()
     store = UserStore(settings)
-    names = []
-    for index in range(1, count + 1):
-        name = ACCOUNT.format(index)
-        found = store.get(name)
-        if found is None:
-            store.create(
-                name, password, "leader", settings.province_adcode, display_name=f"压测观看者{index}"
-            )
-        else:
-            store.update(
-                name, role="leader", scope=settings.province_adcode, disabled=False, password=password
-            )
-        names.append(name)
+    if store.get(name) is None:
+        store.create(name, password, "leader", settings.province_adcode, display_name=display_name)
+    else:
+        store.update(name, role="leader", scope=settings.province_adcode, disabled=False, password=password)
+
+
+def ensure_accounts(count: int, password: str) -> list[str]:
+    """``bench-viewer-01`` … as province-wide leaders in the warehouse's user store, with ``password``."""
+    names = [ACCOUNT.format(index) for index in range(1, count + 1)]
+    for index, name in enumerate(names, start=1):
+        ensure_leader(name, password, f"压测观看者{index}")
     return names
 
 

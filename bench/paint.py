@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.figures import Figure, machine, report_figures  # noqa: E402
-from bench.load import free_port, server_env, start_server  # noqa: E402
+from bench.load import ensure_leader, free_port, server_env, start_server  # noqa: E402
 
 USER, PASSWORD = "bench-painter", "Drawn-Maps-Quickly-2026!"
 PATHS = (("/", "province", 11), ("/?region=141100", "吕梁", 13))
@@ -36,15 +36,7 @@ _LINE = re.compile(r"painted median (\d+) ms .*median (\d+) KiB")
 
 
 def ensure_painter() -> None:
-    from cockpit.auth.users import UserStore
-    from cockpit.settings import Settings
-
-    settings = Settings()
-    store = UserStore(settings)
-    if store.get(USER) is None:
-        store.create(USER, PASSWORD, "leader", settings.province_adcode, display_name="绘制计时")
-    else:
-        store.update(USER, role="leader", scope=settings.province_adcode, disabled=False, password=PASSWORD)
+    ensure_leader(USER, PASSWORD, "绘制计时")
 
 
 def start_textbook(tickets: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:

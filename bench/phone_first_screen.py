@@ -36,19 +36,6 @@ FIRST_SCREEN = ("#m-alarms h2", "#m-kpis [data-figure]", "#m-map svg path")
 USER, PASSWORD = "bench-phone", "Phone-First-Screen-2026!"
 
 
-def ensure_leader() -> None:
-    """A province-wide leader for the run (created, or its password and scope put back)."""
-    from cockpit.auth.users import UserStore
-    from cockpit.settings import Settings
-
-    settings = Settings()
-    store = UserStore(settings)
-    if store.get(USER) is None:
-        store.create(USER, PASSWORD, "leader", settings.province_adcode)
-    else:
-        store.update(USER, password=PASSWORD, role="leader", scope=settings.province_adcode, disabled=False)
-
-
 def _first_city(page: Any) -> str:
     """The adcode of the first region labelled on the map (a child of the province)."""
     return str(page.locator(".m-labels text[data-for]").first.get_attribute("data-for"))
@@ -140,9 +127,9 @@ def main() -> None:
     if args.url:
         results = measure(args.url, os.environ["COCKPIT_USER"], os.environ["COCKPIT_PASSWORD"], args.runs)
     else:
-        from bench.load import server_env, start_server
+        from bench.load import ensure_leader, server_env, start_server
 
-        ensure_leader()
+        ensure_leader(USER, PASSWORD, "手机首屏计时")
         args.log.parent.mkdir(parents=True, exist_ok=True)
         server = start_server(server_env(), args.log, workers=2)  # returns once both workers are warm
         try:

@@ -57,9 +57,10 @@ def phone() -> BaseResponse:
     view = _view()
     wall = "/" + view.query()
     meta = services.warehouse.meta()
+    region = sections.region_name(view, services)
     html = page.document(
-        title=f"{sections.region_name(view, services)} · {meta.get('province_name', '')}领导驾驶舱",
-        region=sections.region_name(view, services),
+        title=f"{region} · {meta.get('province_name', '')}领导驾驶舱",
+        region=region,
         subtitle="一键政务通",
         theme=view.theme,
         theme_href=sections.phone_href(view, theme="light" if view.theme == "dark" else "dark"),
