@@ -264,7 +264,8 @@ def _run(services: Services, kind: str, job_dir: Path, params: dict[str, Any], w
     end: dict[str, Any]
     try:
         progress(0.0, "开始")
-        files = work(services, job_dir, params, progress)
+        with services.warehouse.roomier():  # a large sorted export needs more than serving reads
+            files = work(services, job_dir, params, progress)
         end = {"status": "done", "progress": 1.0, "message": "已完成", "files": files}
     except expected as exc:
         end = {"status": "failed", "error": str(exc)}

@@ -101,9 +101,10 @@ class Settings(BaseSettings):
     # Per worker DuckDB limits, so N workers stay within RAM at 10M tickets (applied per connection).
     # Its buffer keeps every block a query read until the limit: at 256MB a worker held ~90 MB of
     # table blocks after the warm-up and ~75 MB more under load; blocks evicted are read again from
-    # the OS page cache. The floor is what big queries need at 10M tickets: at 64MB a 1M-row sorted
-    # export beside a grouped count failed with DuckDB's out-of-memory error; 80MB and 96MB held.
-    duckdb_memory_limit: str = "96MB"
+    # the OS page cache. Serving reads need little; a job (an export's 1M-row sort beside serving
+    # reads at 10M tickets failed at 64MB) raises its worker's limit to the job limit while it runs.
+    duckdb_memory_limit: str = "64MB"
+    duckdb_job_memory_limit: str = "160MB"
     duckdb_threads: int = Field(2, ge=1)
     # glibc malloc arenas per serving worker (cockpit/serving.py); 0 leaves glibc's default.
     malloc_arenas: int = Field(2, ge=0)

@@ -81,3 +81,30 @@ def test_a_second_connection_to_a_snapshot_that_has_spilled_opens(tmp_path: Path
     assert Path(second.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]) == spill
     first.close()
     second.close()
+
+
+def test_a_job_raises_the_memory_limit_while_it_runs_and_serving_gets_it_back(settings: Settings) -> None:
+    """Serving reads run at a small DuckDB limit; a job (a large sorted export) runs at the job limit,
+    which the process's other reads share until the last job ends. A snapshot opened meanwhile
+    starts at the job limit too, and goes back down with the rest."""
+    settings = settings.model_copy(update={"duckdb_memory_limit": "64MB", "duckdb_job_memory_limit": "160MB"})
+    wh = Warehouse(settings)
+
+    def limit() -> str:
+        cur = wh.cursor()
+        try:
+            return str(cur.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        finally:
+            cur.close()
+
+    serving = limit()
+    with wh.roomier():
+        roomy = limit()
+        with wh.roomier():  # a second job in the process (another kind): the room stays
+            assert limit() == roomy
+        assert limit() == roomy
+        wh._open = None  # a publish while the job runs: the next read opens a new connection
+        assert limit() == roomy
+    assert limit() == serving
+    # DuckDB shows sizes in MiB: 64 MB is 61.0 MiB, 160 MB is 152.5 MiB.
+    assert (serving, roomy) == ("61.0 MiB", "152.5 MiB")

@@ -8,8 +8,10 @@ snapshot, the next query opens it; queries already running finish on the old fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ class Warehouse:
         self._lock = threading.Lock()
         self._open: _Open | None = None
         self._limits = (settings.duckdb_memory_limit, settings.duckdb_threads)
+        self._roomy_limit = settings.duckdb_job_memory_limit
+        self._roomy_holders = 0  # jobs running with the larger limit (see ``roomier``)
         # Every memo of this app (cockpit.memo): the flask-caching store (or None) and the
         # per-process LRU. Keys carry the snapshot id, so a publish invalidates every entry at once.
         self.cache = cache
@@ -89,7 +93,39 @@ class Warehouse:
                 # The old connection is not closed here: cursors still reading it keep it alive.
                 path = self.store.path_of(snapshot_id)
                 self._open = _Open(snapshot_id, open_readonly(path, *self._limits), os.getpid())
+                if self._roomy_holders:
+                    self._set_limit(self._open.con, self._roomy_limit)
             return self._open.con.cursor()
+
+    @contextlib.contextmanager
+    def roomier(self) -> Iterator[None]:
+        """Raises this process's DuckDB memory limit to ``duckdb_job_memory_limit`` while a job runs.
+
+        Serving reads need little (the buffer only keeps blocks read before), so the serving limit is
+        small; a large sorted export beside serving reads needs more, or DuckDB fails it with an
+        out-of-memory error. The limit belongs to DuckDB's instance (every cursor of the process),
+        so serving reads share the room while the job runs; jobs of a kind run one at a time per
+        host, and the limit comes back down when the last one ends.
+        """
+        with self._lock:
+            self._roomy_holders += 1
+            raised = self._open.con if self._open is not None and self._open.pid == os.getpid() else None
+            if raised is not None:
+                self._set_limit(raised, self._roomy_limit)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._roomy_holders -= 1
+                if not self._roomy_holders:
+                    current = self._open.con if self._open is not None else None
+                    for con in {id(c): c for c in (raised, current) if c is not None}.values():
+                        self._set_limit(con, self._limits[0])
+
+    @staticmethod
+    def _set_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> None:
+        if limit:
+            con.execute("SET memory_limit = ?", [limit])
 
     def _df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         cur = self.cursor()
