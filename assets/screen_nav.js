@@ -71,6 +71,27 @@
     });
   }
 
+  /* The view, handed to the tiles once the map shows a drawn choropleth (or after MAP_WAIT_MS, for a
+     map that draws none). On a first load the tiles' answer used to arrive while plotly was still
+     drawing the map, and rendering them first held the map back by about 100 ms. On a drill the
+     map is drawn already and the tiles follow at once. Timers, not animation frames: a wall's
+     hidden tab must still get its tiles. */
+  const MAP_WAIT_MS = 1500;
+  function mapDrawn() {
+    const gd = document.querySelector("#screen-map .js-plotly-plot");
+    return Boolean(gd && gd._fullLayout && gd.querySelector("path.choroplethlocation, canvas"));
+  }
+  function afterMap(view) {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      (function check() {
+        if (mapDrawn() || Date.now() - started > MAP_WAIT_MS) resolve(view);
+        else window.setTimeout(check, 16);
+      })();
+    });
+  }
+
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.screen = Object.assign({}, window.dash_clientside.screen, { syncUrl: syncUrl, whenIdle: whenIdle });
+  window.dash_clientside.screen = Object.assign({}, window.dash_clientside.screen,
+                                                { syncUrl: syncUrl, whenIdle: whenIdle, afterMap: afterMap });
 })();

@@ -20,7 +20,7 @@ from cockpit import ids
 from cockpit.access.scope import home_region
 from cockpit.principal import current_principal, page_permission
 from cockpit.screen import tiles
-from cockpit.screen.render import RENDERERS, TITLES, Renderer, centre_style, digest, render_map_safely
+from cockpit.screen.render import TITLES, centre_style, digest, render_map_safely, render_tile
 from cockpit.screen.view import View, drill_target, indicator_target, parse_view, search_params, search_target
 from cockpit.services import Services, current
 from cockpit.ui.event_page import clicked_point
@@ -30,11 +30,11 @@ from layouts.emergency import PATH as EMERGENCY_PATH
 from layouts.emergency import visible_incident
 
 
-def _tile(name: str, renderer: Renderer, view: View, services: Services) -> Any:
+def _tile(name: str, view: View, services: Services) -> Any:
     return safe_render(
         "screen",
         name,
-        lambda: renderer(view, services),
+        lambda: render_tile(name, view, services),
         lambda exc: tiles.error_tile(name, TITLES.get(name, name), exc),
     )
 
@@ -46,7 +46,7 @@ def render_tiles(view_data: dict[str, Any] | None, _tick: int | None) -> list[An
     if not view_data:
         return [no_update] * len(ids.TILES)
     view, services = View.from_store(view_data), current()
-    return [_tile(name, RENDERERS[name], view, services) for name in ids.TILES]
+    return [_tile(name, view, services) for name in ids.TILES]
 
 
 def _nav_target(nav: Any) -> str | None:
@@ -128,10 +128,18 @@ URL_SYNC = NAV_OUTPUTS[2]
 
 
 def register(app: dash.Dash) -> None:
+    # The tiles follow the view once the map has painted (assets/screen_nav.js): their answer, drawn
+    # while plotly is still drawing the map, held the map's first paint back by about 100 ms.
+    app.clientside_callback(
+        ClientsideFunction(namespace="screen", function_name="afterMap"),
+        Output(ids.SCREEN_TILES_VIEW, "data"),
+        Input(ids.VIEW, "data"),
+    )
     app.callback(
         [Output(ids.tile(name), "children") for name in ids.TILES],
-        Input(ids.VIEW, "data"),
+        Input(ids.SCREEN_TILES_VIEW, "data"),
         Input(ids.REFRESH, "n_intervals"),
+        prevent_initial_call=True,
     )(render_tiles)
 
     # The map arrives with the layout and with each navigation; the timer only refreshes it.

@@ -27,6 +27,7 @@ SCREEN_MAP_DIGEST = "screen-map-digest"  # digest of the figure the map shows: a
 # The search box's options, handed to it once the page is idle: indexing them for the box's search
 # took the main thread for about 300 ms of the first paint.
 SCREEN_SEARCH_OPTIONS = "screen-search-options"
+SCREEN_TILES_VIEW = "screen-tiles-view"  # the view the tiles show: handed on once the map has painted
 
 # Feeds page
 FEEDS_TABLE = "feeds-table"

@@ -162,6 +162,7 @@ def layout(**params: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.VIEW, data=view.as_store()),
+            dcc.Store(id=ids.SCREEN_TILES_VIEW, data=view.as_store()),
             dcc.Store(id=ids.SCREEN_NAV),
             dcc.Store(id=ids.SCREEN_URL_SYNC),
             dcc.Store(id=ids.SCREEN_URL_SYNCED),

@@ -79,3 +79,51 @@ def test_search_refuses_unknown_targets(app, value: str) -> None:  # type: ignor
 def test_search_by_value_jumps(app) -> None:  # type: ignore[no-untyped-def]
     status, body = call(app, "screen-search", "value", "indicator:hotline_close_rate", VIEW)
     assert status == 200 and "indicator=hotline_close_rate" in str(body)
+
+
+def test_a_tile_is_rendered_once_a_minute_per_view_and_viewer_and_a_failure_is_not_kept(  # type: ignore[no-untyped-def]
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+
+    from plotly.io.json import to_json_plotly
+
+    from cockpit.principal import Principal, acting_as
+    from cockpit.screen import render
+
+    services = app.server.extensions["cockpit"]
+    built: list[str] = []
+    real = render.RENDERERS["kpis"]
+
+    def counted(view: View, services: Any) -> Any:
+        built.append(view.region)
+        return real(view, services)
+
+    clock = [datetime(2026, 12, 7, 9, 30, 5)]
+    monkeypatch.setitem(render.RENDERERS, "kpis", counted)
+    monkeypatch.setattr(Settings, "now", lambda self: clock[0])
+    view = View("141100", "online_service_rate", None)
+    leader, county = Principal("t-leader", "leader", "140000"), Principal("t-county", "staff", "141100")
+    with app.server.test_request_context("/"):
+        with acting_as(leader):
+            first = render.render_tile("kpis", view, services)
+            clock[0] = datetime(2026, 12, 7, 9, 30, 59)
+            assert to_json_plotly(render.render_tile("kpis", view, services)) == to_json_plotly(first)
+            assert len(built) == 1  # the same view within the minute: one rendering
+            clock[0] = datetime(2026, 12, 7, 9, 31, 0)
+            render.render_tile("kpis", view, services)
+            assert len(built) == 2  # the next minute: rendered again (lateness is judged by the clock)
+        with acting_as(county):
+            render.render_tile("kpis", view, services)
+            assert len(built) == 3  # another viewer never gets the leader's rendering
+
+        def broken(view: View, services: Any) -> Any:
+            raise RuntimeError("database unreachable")
+
+        with acting_as(leader):
+            monkeypatch.setitem(render.RENDERERS, "kpis", broken)
+            with pytest.raises(RuntimeError):
+                render.render_tile("kpis", View("140700", "online_service_rate", None), services)
+            monkeypatch.setitem(render.RENDERERS, "kpis", counted)
+            render.render_tile("kpis", View("140700", "online_service_rate", None), services)
+            assert built[-1] == "140700"  # the failure was not kept

@@ -17,7 +17,7 @@ from cockpit.mobile.svg_map import drawn_map
 from cockpit.nav import breadcrumb_items, parent_in_scope
 from cockpit.records import records
 from cockpit.screen import tiles
-from cockpit.screen.render import alarm_items, boundary_level, map_level, map_values, now_for, render_kpis
+from cockpit.screen.render import alarm_items, boundary_level, map_level, map_values, now_for, render_tile
 from cockpit.screen.view import View
 from cockpit.services import Services
 from cockpit.ui.panels import safe_render
@@ -75,7 +75,7 @@ def alarm_list(view: View, services: Services) -> Markup:
 def headline(view: View, services: Services, profile_link: bool = True) -> Markup:
     """The wall's 核心指标 tile itself (its values, status, change, target and ``data-*`` marks), and
     the way to the region's profile and briefing (not on the profile itself)."""
-    tile = safe_render("phone", "kpis", lambda: render_kpis(view, services),
+    tile = safe_render("phone", "kpis", lambda: render_tile("kpis", view, services),
                        lambda exc: tiles.error_tile("kpis", "核心指标", exc))  # fmt: skip
     link = (
         Markup('<a class="m-btn m-profile-link" id="m-profile-link" href="{}">{}画像与一键简报 ›</a>').format(

@@ -63,6 +63,31 @@ def test_province_at_a_glance_with_no_external_requests(
     assert not [url for url in browser_page.requests if "topojson" in url]
 
 
+# Records, when the wall first asks for its tiles, how many regions the map has drawn by then.
+_TILES_ASKED = """(() => {
+  const fetch = window.fetch;
+  window.cockpitTilesAskedWithMap = null;
+  window.fetch = function (url, options) {
+    const body = String((options && options.body) || "");
+    if (String(url).includes("_dash-update-component") && body.includes('\\"kpis\\"')
+        && window.cockpitTilesAskedWithMap === null) {
+      window.cockpitTilesAskedWithMap = document.querySelectorAll("#screen-map .choroplethlayer .trace:first-child path.choroplethlocation").length;
+    }
+    return fetch.apply(this, arguments);
+  };
+})()"""
+
+
+def test_the_tiles_are_asked_for_once_the_map_is_drawn(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    """The map paints first: the tiles' answer, rendered while plotly drew the map, held it back."""
+    browser_page.page.add_init_script(_TILES_ASKED)  # type: ignore[attr-defined]
+    page = open_screen(browser_page, live_server.url + "/?region=141100")
+    assert page.evaluate("window.cockpitTilesAskedWithMap") == 13  # type: ignore[attr-defined]  # 吕梁's counties
+    assert "全程网办率" in page.inner_text(".tile-kpis")  # type: ignore[attr-defined]
+
+
 def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Browser) -> None:
     page = open_screen(browser_page, live_server.url + "/")
     page.locator(MAP_PATHS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
