@@ -112,7 +112,9 @@ def stage_csv(
     Each file is materialised once, as read; ``raw_input`` is a view that numbers its rows from the
     table's rowid (insertion order is preserved, so rowid + 1 is the data row a person sees in Excel
     minus the header). Copying a million rows a second time just to add those two columns cost as
-    much as reading the file.
+    much as reading the file. A row carries its file's index (``_file``), not its path: the path,
+    joined onto every row, was a string copied into every later table of the run (≈0.1 CPU-s a
+    million rows); ``raw_sources`` names it where a row is reported (quarantine, duplicates).
     """
     con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
     parts = []
@@ -135,11 +137,8 @@ def stage_csv(
             finally:
                 con.unregister("raw_lenient")
         con.execute("INSERT INTO raw_sources VALUES (?, ?)", [index, source])
-        # A view cannot hold parameters: the source name is joined in, the index is our own counter.
-        parts.append(
-            f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, s._source, f.* FROM {table} f"
-            f" JOIN raw_sources s ON s._file = {index}"
-        )
+        # The index is our own counter (a view cannot hold parameters; the path is in raw_sources).
+        parts.append(f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, {index} AS _file, f.* FROM {table} f")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_input AS {' UNION ALL BY NAME '.join(parts)}")
 
 
@@ -149,16 +148,20 @@ def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str
     text = frame.astype("object").where(frame.notna(), None)
     text = text.map(lambda v: None if v is None else str(v))
     numbers = text.pop("_row").astype("int64") if "_row" in text else range(1, len(text) + 1)
-    text.insert(0, "_source", source)
+    text.insert(0, "_file", 0)
     text.insert(0, "_row", numbers)
     con.register("raw_frame", text)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE raw_input AS SELECT * FROM raw_frame")
     finally:
         con.unregister("raw_frame")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_sources AS SELECT 0 AS _file, CAST(? AS VARCHAR) AS _source",
+        [source],
+    )
 
 
-_INTERNAL = ("_row", "_source", "_problem")  # staging columns that are not the file's
+_INTERNAL = ("_row", "_file", "_problem")  # staging columns that are not the file's
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -202,7 +205,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     if missing:
         raise SchemaMismatch(f"宽表缺少标识列：{'、'.join(missing)}")
     ids = [by_key[header_key(h)] for h in plan.wide.id_columns]
-    keep = ", ".join(ident(c) for c in ("_row", "_source", *ids))
+    keep = ", ".join(ident(c) for c in ("_row", "_file", *ids))
     if not _has_problems(con):
         # Empty cells in a wide table are "no figure reported", not rows; they are not counted as read.
         con.execute(
@@ -350,7 +353,7 @@ def ensure_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     sql = _Sql()
-    selects: list[str] = ["src._row", "src._source"]
+    selects: list[str] = ["src._row", "src._file"]
     joins: list[str] = []
     checks: list[tuple[str, str]] = []  # (condition, reason text) per possible problem
     typed_of: dict[str, str] = {}
@@ -491,11 +494,11 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         return
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ranked AS
-            SELECT c._row, c._source, c._cell,
+            SELECT c._row, c._file, c._cell,
                    min(hash({values})) OVER w <> max(hash({values})) OVER w AS _conflict,
-                   first(c._row ORDER BY c._source, c._row) OVER w AS _first,
-                   row_number() OVER (w ORDER BY c._source, c._row) AS _rn
-            FROM checked c JOIN dup_keys d USING ({key})
+                   first(c._row ORDER BY s._source, c._row) OVER w AS _first,
+                   row_number() OVER (w ORDER BY s._source, c._row) AS _rn
+            FROM checked c JOIN dup_keys d USING ({key}) JOIN raw_sources s ON s._file = c._file
             WHERE c._reason IS NULL
             WINDOW w AS (PARTITION BY {", ".join(f"c.{ident(k)}" for k in table.key)})"""
     )
@@ -504,20 +507,26 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
              WHEN r._conflict THEN '同一主键的重复行取值不一致（首见第' || CAST(r._first AS VARCHAR) || '行），无法判断以哪行为准'
              ELSE '与第' || CAST(r._first AS VARCHAR) || '行完全重复' END
            FROM ranked r
-           WHERE checked._row = r._row AND checked._source = r._source
+           WHERE checked._row = r._row AND checked._file = r._file
              AND checked._cell IS NOT DISTINCT FROM r._cell AND (r._conflict OR r._rn > 1)"""
     )
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
     before = int(scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]))
+    # The raw record as the file had it, its row and source path first (as a person looks it up);
+    # the file index is the run's own and stays out.
+    fields = ", ".join(
+        f"{ident(name)} := r.{ident(name)}" for name in _raw_columns(con) if name not in ("_row", "_file")
+    )
     con.execute(
-        """INSERT INTO quarantine
-           SELECT ?, ?, c._source, c._row,
-                  CASE WHEN c._cell IS NULL THEN c._reason ELSE '列“' || c._cell || '”：' || c._reason END,
-                  to_json(r), ?
-           FROM checked c JOIN raw_input r ON r._row = c._row AND r._source = c._source
-           WHERE c._reason IS NOT NULL""",
+        f"""INSERT INTO quarantine
+            SELECT ?, ?, s._source, c._row,
+                   CASE WHEN c._cell IS NULL THEN c._reason ELSE '列“' || c._cell || '”：' || c._reason END,
+                   to_json(struct_pack(_row := c._row, _source := s._source, {fields})), ?
+            FROM checked c JOIN raw_input r ON r._row = c._row AND r._file = c._file
+            JOIN raw_sources s ON s._file = c._file
+            WHERE c._reason IS NOT NULL""",
         [plan.run_id, plan.feed, plan.now],
     )
     return int(scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id])) - before
@@ -546,8 +555,8 @@ def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, in
     if updated and plan.write_mode == "append":
         con.execute(
             f"""UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
-                FROM (SELECT b._row, b._source, b._cell FROM {matched} AND ({differs})) c
-                WHERE checked._row = c._row AND checked._source = c._source
+                FROM (SELECT b._row, b._file, b._cell FROM {matched} AND ({differs})) c
+                WHERE checked._row = c._row AND checked._file = c._file
                   AND checked._cell IS NOT DISTINCT FROM c._cell"""
         )
         refused, updated = updated, 0
