@@ -14,7 +14,9 @@ Prints two tables: for each file size and encoding, the median seconds of
 - ``load``: bare DuckDB ``read_csv`` straight into a typed table in a database file, no checks at all:
   what writing a million rows to DuckDB's storage costs by itself;
 - ``run``: a full feed run, wall clock around ``run_feed`` (decode, stage, type, check, quarantine,
-  merge, run log, checkpoint, snapshot copy and publish);
+  merge, run log, checkpoint, snapshot copy and publish, audit record). The store the audit goes to
+  is migrated once before timing and kept outside the warehouse the repeats reset, as a deployment
+  keeps it: creating its schema (~0.09 s) is a first-install cost, not a feed run's;
 - ``copy``: the snapshot copy a run starts with, timed alone on the same warehouse (a fixed cost that
   grows with the warehouse, not with the feed);
 - ``rerun``: the same file loaded again (everything unchanged).
@@ -46,6 +48,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cockpit import store  # noqa: E402
 from cockpit.settings import Settings  # noqa: E402
 from cockpit.warehouse.build import init_warehouse  # noqa: E402
 from etl.runner import run_feed, store_for  # noqa: E402
@@ -162,8 +165,10 @@ def main() -> None:
         settings = Settings(
             data_dir=work / "data", warehouse_dir=work / "warehouse", feeds_file=ROOT / "data" / "feeds.toml",
             reference_data_dir=ROOT / "data" / "reference", as_of=date(2026, 11, 28),
+            database_url=store.sqlite_url(work / "store.sqlite3"),
         )  # fmt: skip
         init_warehouse(settings)
+        store.upgrade(settings)
         template = work / "template"
         shutil.copytree(settings.warehouse_path, template)
         print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, "

@@ -41,12 +41,13 @@ def test_months_and_days_are_not_padded() -> None:
 
 
 def test_no_page_writes_its_own_padded_chinese_date() -> None:
-    """Dates in Chinese are written by cockpit.formatting only (the loader's input layouts aside)."""
+    """Dates in Chinese are written by cockpit.formatting only (the loader's input layouts aside, in
+    typed_sql.py since the loader was split)."""
     padded = re.compile(r"%m月|%d日")
     found = []
     for folder in ("layouts", "callbacks", "cockpit"):
         for path in (ROOT / folder).rglob("*.py"):
-            if path.name in ("formatting.py", "loader.py"):
+            if path.name in ("formatting.py", "loader.py", "typed_sql.py"):
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if (

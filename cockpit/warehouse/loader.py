@@ -4,57 +4,44 @@ Everything row-by-row happens inside DuckDB. Python only sees *distinct* values 
 columns that need real logic (regions, periods, indicators, enums), resolves them once and
 hands back a small mapping table. Values are always bound parameters; identifiers are
 either declared in ``schema.py`` or read from the file's own header and quoted by ``ident``.
+The SQL each column kind is typed with lives in ``typed_sql``; the merge, the duplicates and the
+quarantine that follow the checks in ``merge``.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import duckdb
 import pandas as pd
 
 from cockpit import clock
-from cockpit.warehouse.cleaning import FUNCTIONS, header_key
+from cockpit.warehouse.cleaning import header_key
+from cockpit.warehouse.merge import flag_duplicates, merge, quarantine
 from cockpit.warehouse.schema import Column, Table
+from cockpit.warehouse.typed_sql import (
+    CLOCK_SKEW,
+    Params,
+    cleaned,
+    folded,
+    ident,
+    raw_columns,
+    register_functions,
+    scalar,
+    typed_expr,
+)
 
-TIMESTAMP_FORMATS = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y年%m月%d日 %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-]
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y.%m.%d"]
 MAPPED_KINDS = ("region", "period", "indicator", "bool", "year")
-# An event a few minutes "in the future" is clock skew between systems, not bad data.
-CLOCK_SKEW = "INTERVAL 15 MINUTE"
-
 log = logging.getLogger("cockpit.warehouse.loader")
 
 # A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
 Resolver = Callable[[pd.DataFrame], pd.DataFrame]
-
-
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
-    """First column of the first row. Drains the result: DuckDB 2 refuses new work on a
-    connection while a result is only partly fetched."""
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -112,7 +99,9 @@ def stage_csv(
     Each file is materialised once, as read; ``raw_input`` is a view that numbers its rows from the
     table's rowid (insertion order is preserved, so rowid + 1 is the data row a person sees in Excel
     minus the header). Copying a million rows a second time just to add those two columns cost as
-    much as reading the file.
+    much as reading the file. A row carries its file's index (``_file``), not its path: the path,
+    joined onto every row, was a string copied into every later table of the run (≈0.1 CPU-s a
+    million rows); ``raw_sources`` names it where a row is reported (quarantine, duplicates).
     """
     con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
     parts = []
@@ -135,11 +124,8 @@ def stage_csv(
             finally:
                 con.unregister("raw_lenient")
         con.execute("INSERT INTO raw_sources VALUES (?, ?)", [index, source])
-        # A view cannot hold parameters: the source name is joined in, the index is our own counter.
-        parts.append(
-            f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, s._source, f.* FROM {table} f"
-            f" JOIN raw_sources s ON s._file = {index}"
-        )
+        # The index is our own counter (a view cannot hold parameters; the path is in raw_sources).
+        parts.append(f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, {index} AS _file, f.* FROM {table} f")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_input AS {' UNION ALL BY NAME '.join(parts)}")
 
 
@@ -149,46 +135,29 @@ def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str
     text = frame.astype("object").where(frame.notna(), None)
     text = text.map(lambda v: None if v is None else str(v))
     numbers = text.pop("_row").astype("int64") if "_row" in text else range(1, len(text) + 1)
-    text.insert(0, "_source", source)
+    text.insert(0, "_file", 0)
     text.insert(0, "_row", numbers)
     con.register("raw_frame", text)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE raw_input AS SELECT * FROM raw_frame")
     finally:
         con.unregister("raw_frame")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_sources AS SELECT 0 AS _file, CAST(? AS VARCHAR) AS _source",
+        [source],
+    )
 
 
-_INTERNAL = ("_row", "_source", "_problem")  # staging columns that are not the file's
-
-
-def _raw_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT name FROM pragma_table_info('raw_input')").fetchall()]
+_INTERNAL = ("_row", "_file", "_problem")  # staging columns that are not the file's
 
 
 def raw_headers(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [name for name in _raw_columns(con) if name not in _INTERNAL]
-
-
-class _Sql:
-    """Collects named parameters next to the SQL text that uses them (order-independent)."""
-
-    def __init__(self) -> None:
-        self.params: dict[str, object] = {}
-
-    def bind(self, value: object) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f"${name}"
-
-    def used_by(self, text: str) -> dict[str, object]:
-        """DuckDB rejects parameters the statement doesn't use (labels of unchecked columns)."""
-        used = set(re.findall(r"\$(p\d+)\b", text))
-        return {k: v for k, v in self.params.items() if k in used}
+    return [name for name in raw_columns(con) if name not in _INTERNAL]
 
 
 def _has_problems(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the staged rows carry ``_problem`` (records the reader could not split)."""
-    return "_problem" in _raw_columns(con)
+    return "_problem" in raw_columns(con)
 
 
 def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
@@ -202,7 +171,7 @@ def _source_relation(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     if missing:
         raise SchemaMismatch(f"宽表缺少标识列：{'、'.join(missing)}")
     ids = [by_key[header_key(h)] for h in plan.wide.id_columns]
-    keep = ", ".join(ident(c) for c in ("_row", "_source", *ids))
+    keep = ", ".join(ident(c) for c in ("_row", "_file", *ids))
     if not _has_problems(con):
         # Empty cells in a wide table are "no figure reported", not rows; they are not counted as read.
         con.execute(
@@ -248,95 +217,11 @@ def _mapping_table(con: duckdb.DuckDBPyConnection, plan: LoadPlan, column: Colum
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT CAST(raw AS VARCHAR) raw,"
             f" CAST(parent AS VARCHAR) parent, CAST(value AS VARCHAR) value, CAST(reason AS VARCHAR) reason,"
-            f" CAST(note AS VARCHAR) note, {_cleaned('raw')} IS NULL AS blank FROM map_frame"
+            f" CAST(note AS VARCHAR) note, {cleaned('raw')} IS NULL AS blank FROM map_frame"
         )
     finally:
         con.unregister("map_frame")
     return table
-
-
-def _cleaned(raw: str) -> str:
-    """``NULLIF(trim(raw), '')`` without paying for trim on every row.
-
-    trim copies each string, which on a million timestamps costs more than casting them; DuckDB's
-    trim strips only spaces, so a value that neither starts nor ends with one is already clean."""
-    text = f"CAST({raw} AS VARCHAR)"
-    return f"CASE WHEN ascii({text}) = 32 OR suffix({text}, ' ') THEN NULLIF(trim({text}), '') ELSE NULLIF({text}, '') END"
-
-
-# Characters NFKC changes or trimming removes that ordinary Chinese text does not hold: no-break and
-# ideographic spaces, zero-width and format marks, full-width ASCII, enclosed and roman numerals, CJK
-# compatibility forms. A value without any of them is already normal and stays in DuckDB.
-_NEEDS_PYTHON = (
-    "[\\x{00A0}\\x{2000}-\\x{200F}\\x{2028}-\\x{202F}\\x{205F}-\\x{2060}\\x{2150}-\\x{218F}"
-    "\\x{2460}-\\x{24FF}\\x{3000}\\x{3200}-\\x{33FF}\\x{F900}-\\x{FAFF}\\x{FE30}-\\x{FE4F}"
-    "\\x{FEFF}\\x{FF01}-\\x{FFEE}]"
-)
-
-
-def _folded(raw: str, function: str = "cockpit_nfkc") -> str:
-    """Plain ASCII (bytes = characters) is only trimmed; other text goes through Python
-    (cockpit.warehouse.cleaning) only if it holds a character NFKC or trimming would change — NFKC
-    and every kind of space for codes and numbers, trimming alone for free text. Most values of a
-    big feed (ids, Chinese words) never leave DuckDB."""
-    text = f"CAST({raw} AS VARCHAR)"
-    return (
-        f"CASE WHEN strlen({text}) = length({text}) OR NOT regexp_matches({text}, '{_NEEDS_PYTHON}')"
-        f" THEN {_cleaned(raw)} ELSE NULLIF({function}({text}), '') END"
-    )
-
-
-# A number as offices write it: thousands separators only in valid groups (8,5 is not 85), and a
-# trailing % where the column allows one (an indicator measured in %); anything else is refused.
-_GROUPED = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?"
-_PERCENT = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%"
-
-
-def _number_expr(raw: str, percent_ok: bool) -> str:
-    text = _folded(raw)
-    alternatives = [
-        f"WHEN regexp_full_match({text}, '{_GROUPED}') THEN TRY_CAST(replace(replace({text}, ',', ''), '%', '') AS DOUBLE)"
-    ]
-    if percent_ok:
-        alternatives.append(
-            f"WHEN regexp_full_match({text}, '{_PERCENT}') THEN TRY_CAST(rtrim({text}, '%') AS DOUBLE)"
-        )
-    number = f"coalesce(TRY_CAST({text} AS DOUBLE), CASE {' '.join(alternatives)} END)"
-    if not percent_ok:
-        number = f"CASE WHEN NOT contains({text}, '%') THEN {number} END"
-    return f"CASE WHEN isfinite({number}) THEN {number} END"  # NaN and inf are not figures
-
-
-def _typed_expr(column: Column, raw: str, percent_ok: bool = False) -> str:
-    trimmed = _cleaned(raw)
-    if column.kind == "number":
-        return _number_expr(raw, percent_ok)
-    if column.kind == "integer":
-        number = _number_expr(raw, False)
-        return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS INTEGER) END"
-    if column.kind == "timestamp":
-        # ISO text casts directly (the cast itself ignores surrounding spaces); only other layouts
-        # pay for trying each format.
-        return f"coalesce(TRY_CAST(CAST({raw} AS VARCHAR) AS TIMESTAMP), try_strptime({trimmed}, {TIMESTAMP_FORMATS!r}))"
-    if column.kind == "date":
-        return f"CAST(try_strptime({trimmed}, {DATE_FORMATS!r}) AS DATE)"
-    if column.kind == "code":
-        return _folded(raw)
-    return _folded(raw, "cockpit_trim")
-
-
-def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """The Python text functions the typed expressions call (once per connection)."""
-
-    have = {
-        r[0]
-        for r in con.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'cockpit_%'"
-        ).fetchall()
-    }
-    for name, function in FUNCTIONS.items():
-        if name not in have:
-            con.create_function(name, function, ["VARCHAR"], "VARCHAR", side_effects=False)
 
 
 def ensure_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -349,8 +234,8 @@ def ensure_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
-    sql = _Sql()
-    selects: list[str] = ["src._row", "src._source"]
+    sql = Params()
+    selects: list[str] = ["src._row", "src._file"]
     joins: list[str] = []
     checks: list[tuple[str, str]] = []  # (condition, reason text) per possible problem
     typed_of: dict[str, str] = {}
@@ -378,7 +263,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         mapped = column.kind in MAPPED_KINDS or column.kind.startswith(("enum:", "vocab:"))
         alias = ident(f"m_{column.name}")
         # A mapped column's blankness comes with its mapping row: computed once per distinct value.
-        present = f"coalesce(NOT {alias}.blank, FALSE)" if mapped else f"{_cleaned(raw)} IS NOT NULL"
+        present = f"coalesce(NOT {alias}.blank, FALSE)" if mapped else f"{cleaned(raw)} IS NOT NULL"
         if column.required:
             checks.append((f"NOT ({present})", f"'缺少必填字段：' || {label}"))
         if mapped:
@@ -396,7 +281,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
             typed = f"TRY_CAST({alias}.value AS {column.type})"
             checks.append((f"{alias}.reason IS NOT NULL AND {present}", f"{alias}.reason"))
         else:
-            typed = _typed_expr(column, raw, percent_ok=column.name == measured)
+            typed = typed_expr(column, raw, percent_ok=column.name == measured)
             if column.kind not in ("text", "code"):
                 text = f"'无法解析' || {label} || '：\"' || cockpit_visible(trim(CAST({raw} AS VARCHAR))) || '\"'"
                 checks.append((f"{present} AND {typed} IS NULL", text))
@@ -434,7 +319,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         raw_value = cast(str, _raw_expr(plan, measured))
         checks.append(
             (
-                f"contains({_folded(raw_value)}, '%') AND ind.unit IS DISTINCT FROM '%'",
+                f"contains({folded(raw_value)}, '%') AND ind.unit IS DISTINCT FROM '%'",
                 f"'带百分号的数值“' || trim(CAST({raw_value} AS VARCHAR)) || '”：该指标单位为' || coalesce(ind.unit, '（无）') || '，不是百分比'",
             )
         )
@@ -476,113 +361,6 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     con.execute(statement, sql.used_by(statement))
 
 
-def _flag_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Exact repeats keep their first row; keys repeated with different values keep none.
-
-    A grouped count on the key alone finds the repeated keys cheaply (hashing every row's values
-    too doubled its cost); only the rows of repeated keys are compared and ranked."""
-    key = ", ".join(ident(k) for k in table.key)
-    values = ", ".join(f"c.{ident(v)}" for v in table.value_columns) or "1"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE dup_keys AS
-            SELECT {key} FROM checked WHERE _reason IS NULL GROUP BY {key} HAVING count(*) > 1"""
-    )
-    if not scalar(con, "SELECT count(*) FROM dup_keys"):
-        return
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ranked AS
-            SELECT c._row, c._source, c._cell,
-                   min(hash({values})) OVER w <> max(hash({values})) OVER w AS _conflict,
-                   first(c._row ORDER BY c._source, c._row) OVER w AS _first,
-                   row_number() OVER (w ORDER BY c._source, c._row) AS _rn
-            FROM checked c JOIN dup_keys d USING ({key})
-            WHERE c._reason IS NULL
-            WINDOW w AS (PARTITION BY {", ".join(f"c.{ident(k)}" for k in table.key)})"""
-    )
-    con.execute(
-        """UPDATE checked SET _reason = CASE
-             WHEN r._conflict THEN '同一主键的重复行取值不一致（首见第' || CAST(r._first AS VARCHAR) || '行），无法判断以哪行为准'
-             ELSE '与第' || CAST(r._first AS VARCHAR) || '行完全重复' END
-           FROM ranked r
-           WHERE checked._row = r._row AND checked._source = r._source
-             AND checked._cell IS NOT DISTINCT FROM r._cell AND (r._conflict OR r._rn > 1)"""
-    )
-
-
-def _quarantine(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> int:
-    before = int(scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id]))
-    con.execute(
-        """INSERT INTO quarantine
-           SELECT ?, ?, c._source, c._row,
-                  CASE WHEN c._cell IS NULL THEN c._reason ELSE '列“' || c._cell || '”：' || c._reason END,
-                  to_json(r), ?
-           FROM checked c JOIN raw_input r ON r._row = c._row AND r._source = c._source
-           WHERE c._reason IS NOT NULL""",
-        [plan.run_id, plan.feed, plan.now],
-    )
-    return int(scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = ?", [plan.run_id])) - before
-
-
-def _merge(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> tuple[int, int, int, int]:
-    """Returns (inserted, updated, unchanged, refused-by-append-mode).
-
-    Each count comes from its own statement, so the run's balance check means something: one
-    inner join counts accepted rows whose key is stored (changed or the same), the INSERT's own
-    row count says how many were new. No per-row state table is built: on a million fresh rows it
-    cost as much as the insert itself."""
-    table = plan.table
-    target = ident(table.name)
-    cols = ", ".join(ident(c.name) for c in table.columns)
-    on = " AND ".join(f"t.{ident(k)} = b.{ident(k)}" for k in table.key)
-    differs = (
-        " OR ".join(f"t.{ident(v)} IS DISTINCT FROM b.{ident(v)}" for v in table.value_columns) or "FALSE"
-    )
-    matched = f"checked b JOIN {target} t ON {on} WHERE b._reason IS NULL"
-    row = con.execute(
-        f"SELECT count(*) FILTER (WHERE {differs}), count(*) FILTER (WHERE NOT ({differs})) FROM {matched}"
-    ).fetchall()[0]
-    updated, unchanged = int(row[0]), int(row[1])
-    refused = 0
-    if updated and plan.write_mode == "append":
-        con.execute(
-            f"""UPDATE checked SET _reason = '仅追加的数据源：主键已存在且取值不同，未覆盖已入库数据'
-                FROM (SELECT b._row, b._source, b._cell FROM {matched} AND ({differs})) c
-                WHERE checked._row = c._row AND checked._source = c._source
-                  AND checked._cell IS NOT DISTINCT FROM c._cell"""
-        )
-        refused, updated = updated, 0
-    lineage = [plan.feed, plan.run_id, plan.now]
-    inserted = 0
-    accepted = int(scalar(con, "SELECT count(*) FROM checked WHERE _reason IS NULL"))
-    # Refused rows are no longer accepted; when every accepted row matched a stored key, nothing is new.
-    if accepted > updated + unchanged:
-        # The same key equality as the count above: a row is new exactly when it matched nothing.
-        inserted = int(
-            scalar(
-                con,
-                f"""INSERT INTO {target} ({cols}, source_feed, run_id, loaded_at)
-                    SELECT {cols}, ?, ?, ? FROM checked b
-                    WHERE b._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {target} t WHERE {on})""",
-                lineage,
-            )
-        )
-    if updated:
-        sets = ", ".join(f"{ident(v)} = b.{ident(v)}" for v in table.value_columns)
-        changed = int(
-            scalar(
-                con,
-                f"""UPDATE {target} AS t SET {sets}, source_feed = ?, run_id = ?, loaded_at = ?
-                    FROM checked b WHERE b._reason IS NULL AND {on} AND ({differs})""",
-                lineage,
-            )
-        )
-        if changed != updated:
-            raise RuntimeError(
-                f"feed {plan.feed}: {updated} rows differ from stored ones but {changed} were updated"
-            )
-    return inserted, updated, unchanged, refused
-
-
 class _StageClock:
     """Per-stage timings in the debug log: where a slow feed spends its time."""
 
@@ -606,11 +384,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> LoadCounts:
     clock.lap("stage")
     _build_checked(con, plan)
     clock.lap("type and check")
-    _flag_duplicates(con, plan.table)
+    flag_duplicates(con, plan.table)
     clock.lap("duplicates")
-    inserted, updated, unchanged, _refused = _merge(con, plan)
+    inserted, updated, unchanged, _refused = merge(
+        con, plan.table, plan.feed, plan.run_id, plan.now, plan.write_mode
+    )
     clock.lap("merge")
-    quarantined = _quarantine(con, plan)
+    quarantined = quarantine(con, plan.feed, plan.run_id, plan.now)
     clock.lap("quarantine")
     counts = LoadCounts(read, inserted, updated, unchanged, quarantined)
     if not counts.balanced:
