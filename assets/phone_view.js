@@ -41,6 +41,7 @@
     var target = phoneTarget(location.pathname, location.search);
     if (!target) return;
     if (!desk) {
+      window.cockpitPhoneRedirect = true; // assets/early_layout.js: no layout for a page being left
       location.replace(target);
       return;
     }

@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         # Page layouts are functions of URL parameters; don't embed every page in every load.
         suppress_callback_exceptions=True,
         # The phone switch runs first, in the head (INDEX), before a phone downloads the renderer.
-        assets_ignore=PHONE_SWITCH.replace(".", r"\."),
+        assets_ignore="|".join(name.replace(".", r"\.") for name in (PHONE_SWITCH, EARLY_LAYOUT)),
     )
     app.index_string = INDEX
     own_plotlyjs(server, app.config.requests_pathname_prefix)
@@ -105,12 +105,14 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
 
 PHONE_SWITCH = "phone_view.js"
+EARLY_LAYOUT = "early_layout.js"  # asks for the page's layout while the scripts load (see the file)
 # Dash's own page with one script before everything else: assets/phone_view.js sends a narrow
 # screen to the phone view (/m) before it fetches the Dash renderer and plotly.js.
 INDEX = f"""<!DOCTYPE html>
 <html lang="zh-CN">
     <head>
         <script src="/assets/{PHONE_SWITCH}"></script>
+        <script src="/assets/{EARLY_LAYOUT}"></script>
         {{%metas%}}
         <title>{{%title%}}</title>
         {{%favicon%}}

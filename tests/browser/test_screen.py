@@ -88,6 +88,23 @@ def test_the_tiles_are_asked_for_once_the_map_is_drawn(
     assert "全程网办率" in page.inner_text(".tile-kpis")  # type: ignore[attr-defined]
 
 
+def test_the_layout_is_asked_for_once_while_the_scripts_load(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    """assets/early_layout.js asks for the page's layout from the head; Dash's renderer takes that
+    answer instead of asking again once it has booted."""
+    page = open_screen(browser_page, live_server.url + "/?region=141100")
+    asked = page.evaluate(  # type: ignore[attr-defined]
+        """() => performance.getEntriesByType("resource").filter(e => /_dash-(layout|dependencies)$/.test(e.name))
+                 .map(e => [e.name.split("/").pop(), e.startTime])"""
+    )
+    served = page.evaluate("window.cockpitEarlyServed")  # type: ignore[attr-defined]
+    # One request each, and the renderer was handed those answers rather than asking again.
+    assert sorted(name for name, _ in asked) == ["_dash-dependencies", "_dash-layout"]
+    assert sorted(path.rsplit("/", 1)[-1] for path in served) == ["_dash-dependencies", "_dash-layout"]
+    assert "吕梁" in crumbs(browser_page)
+
+
 def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Browser) -> None:
     page = open_screen(browser_page, live_server.url + "/")
     page.locator(MAP_PATHS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
