@@ -45,15 +45,19 @@ def regions_in_order(services: Any) -> list[str]:
 
 
 def render_view(region: str) -> None:
-    """What a browser's first request and its tiles callback compute for ``region``'s wall."""
-    from callbacks.screen import render_tiles
+    """What a browser's first request and its tiles callback compute for ``region``'s wall. The tiles
+    are drawn by their renderers, not through the rendered-tile memo (``render_tile``): that one is
+    kept per minute, so a warm-up's renderings would only take memory until they expired."""
+    from cockpit import ids
+    from cockpit.screen.render import RENDERERS
     from cockpit.screen.view import parse_view
     from layouts import screen
 
     screen.layout(region=region)
     services = current()
     view = parse_view(services.warehouse, services.settings.province_adcode, {"region": region})
-    render_tiles(view.as_store(), None)
+    for name in ids.TILES:
+        RENDERERS[name](view, services)
 
 
 def _store_data(tree: Any, store_id: object) -> Any:

@@ -387,7 +387,7 @@ RENDERERS: dict[str, Renderer] = {
 # one view, a drill back to it and the phone's first screen within the minute share one rendering
 # instead of each turning the same frames into components again (about 60 ms a view). The minute is
 # the data's (events count up to it) and the clock's (a feed's lateness is judged against it).
-TILE = Memo("wall_tile", ttl=300)
+TILE = Memo("wall_tile", ttl=120)  # keys change every minute: kept no longer than needed
 
 
 def render_tile(name: str, view: View, services: Services) -> Any:
