@@ -38,6 +38,8 @@ def crumbs(view: View, services: Services) -> Markup:
     """Province › city › county, links up the tree (an ancestor outside scope is plain text), and
     返回上级 where the viewer may go up."""
     chain = services.warehouse.lineage(view.region)
+    if len(chain) < 2:  # the province alone: its name is the page's title already
+        return Markup("")
     items = to_html(breadcrumb_items(chain, lambda code: phone_href(view, region=code)))
     parent = parent_in_scope(chain)
     back = (
