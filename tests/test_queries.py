@@ -108,3 +108,13 @@ def test_a_job_raises_the_memory_limit_while_it_runs_and_serving_gets_it_back(se
     assert limit() == serving
     # DuckDB shows sizes in MiB: 64 MB is 61.0 MiB, 160 MB is 152.5 MiB.
     assert (serving, roomy) == ("61.0 MiB", "152.5 MiB")
+
+
+def test_a_read_that_runs_out_of_serving_memory_is_read_again_with_the_job_room(settings: Settings) -> None:
+    """Many reads at once can exhaust the small serving limit; the view gets its rows all the same,
+    and the limit comes back down after."""
+    settings = settings.model_copy(update={"duckdb_memory_limit": "8MB", "duckdb_job_memory_limit": "160MB"})
+    wh = Warehouse(settings)
+    big = "SELECT length(string_agg(md5(range::VARCHAR), ',')) AS n FROM range(400000)"  # one 13 MB string
+    assert wh._df(big)["n"].tolist() == [13_199_999]
+    assert wh._df("SELECT current_setting('memory_limit') AS m")["m"].tolist() == ["7.6 MiB"]

@@ -9,6 +9,7 @@ snapshot, the next query opens it; queries already running finish on the old fil
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,9 @@ from cockpit.records import records
 from cockpit.settings import Settings
 from cockpit.warehouse.schema import FEED_TABLES
 from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
+
+
+log = logging.getLogger(__name__)
 
 
 class WarehouseMissing(RuntimeError):
@@ -128,6 +132,17 @@ class Warehouse:
             con.execute("SET memory_limit = ?", [limit])
 
     def _df(self, sql: str, params: list[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        try:
+            return self._read(sql, params)
+        except duckdb.OutOfMemoryException:
+            # Serving reads share one small limit per process; many at once (a burst of viewers, an
+            # acknowledgement from every screen) can exhaust it, and a view must not fail for that.
+            # The read is tried once more with a job's room, which comes back down after it.
+            log.warning("DuckDB ran out of its serving memory; reading again with the job limit")
+            with self.roomier():
+                return self._read(sql, params)
+
+    def _read(self, sql: str, params: list[Any] | dict[str, Any] | None) -> pd.DataFrame:
         cur = self.cursor()
         try:
             return cur.execute(sql, params or []).df()
