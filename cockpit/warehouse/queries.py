@@ -28,7 +28,6 @@ from cockpit.settings import Settings
 from cockpit.warehouse.schema import FEED_TABLES
 from cockpit.warehouse.snapshots import SnapshotStore, open_readonly
 
-
 log = logging.getLogger(__name__)
 
 
