@@ -23,6 +23,7 @@ from cockpit.access.scope import scoped, scoped_list
 from cockpit.warehouse.queries import Warehouse
 from cockpit.warehouse.region_keys import KEYS_SQL, with_keys
 from cockpit.warehouse.region_tree import SUBTREE
+from cockpit.warehouse.typed_sql import Params
 
 MAX_CONDITIONS = 40
 MAX_TEXT = 200
@@ -225,16 +226,6 @@ class Compiled:
         return hashlib.sha1(self.sql.encode()).hexdigest()[:16]
 
 
-class _Params:
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def bind(self, value: Any) -> str:
-        name = f"p{len(self.values)}"
-        self.values[name] = value
-        return f"${name}"
-
-
 def _text_value(raw: Any) -> str:
     if not isinstance(raw, str | int | float) or isinstance(raw, bool):
         raise FilterError("文本筛选值无效")
@@ -271,7 +262,7 @@ _CMP = {"equals": "=", "notEqual": "<>", "lessThan": "<", "lessThanOrEqual": "<=
         "greaterThanOrEqual": ">="}  # fmt: skip
 
 
-def _condition(col: Col, model: Mapping[str, Any], params: _Params) -> str:
+def _condition(col: Col, model: Mapping[str, Any], params: Params) -> str:
     if not isinstance(model, Mapping):
         raise FilterError("筛选条件格式无效")
     kind = model.get("type")
@@ -301,7 +292,7 @@ def _condition(col: Col, model: Mapping[str, Any], params: _Params) -> str:
     return f"{day} {_CMP[str(kind)]} {params.bind(_date_value(model.get('dateFrom')))}"
 
 
-def _filters(ds: Dataset, model: Mapping[str, Any], params: _Params) -> list[str]:
+def _filters(ds: Dataset, model: Mapping[str, Any], params: Params) -> list[str]:
     if not isinstance(model, Mapping):
         raise FilterError("筛选模型格式无效")
     out, total = [], 0
@@ -351,8 +342,8 @@ def compile_query(q: Query, now: datetime) -> Compiled:
     ds = DATASETS.get(q.dataset)
     if ds is None:
         raise FilterError(f"未知的数据集“{q.dataset[:40]}”")
-    params = _Params()
-    params.values["r"] = q.region
+    params = Params()
+    params.params["r"] = q.region
     scope = ds.scope_sql.get(q.scope) or _DEFAULT_SCOPE.get(q.scope)
     if scope is None:
         raise FilterError("未知的地区范围")
@@ -369,11 +360,11 @@ def compile_query(q: Query, now: datetime) -> Compiled:
         preset = ds.presets.get(q.preset)
         if preset is None:
             raise FilterError(f"未知的预设筛选“{q.preset[:40]}”")
-        params.values["now"] = now
+        params.params["now"] = now
         where.append(f"({preset.sql})")
     where += _filters(ds, q.filter_model, params)
     if any("$blank" in w for w in where):
-        params.values["blank"] = ""
+        params.params["blank"] = ""
     body = f"FROM {ds.source} WHERE " + " AND ".join(where)
     if q.group:
         groups = [ds.col(g) for g in dict.fromkeys(q.group)]
@@ -399,7 +390,7 @@ def compile_query(q: Query, now: datetime) -> Compiled:
         order = _order(columns, q.sort_model, ds.order, alias=False) + ", " + KEYS[ds.name]
         sql = f"SELECT {select} {body} ORDER BY {order}"
         count_sql = f"SELECT count(*) AS n, max(x.loaded_at) AS as_of {body}"
-    return Compiled(sql, count_sql, params.values, tuple(columns))
+    return Compiled(sql, count_sql, params.params, tuple(columns))
 
 
 def _compiled_region(compiled: Compiled) -> object:

@@ -136,7 +136,10 @@ class Warehouse:
         except duckdb.OutOfMemoryException:
             # Serving reads share one small limit per process; many at once (a burst of viewers, an
             # acknowledgement from every screen) can exhaust it, and a view must not fail for that.
-            # The read is tried once more with a job's room, which comes back down after it.
+            # The read is tried once more with a job's room, which comes back down after it; with the
+            # room already given (a job is running) the same read would only fail again.
+            if self._roomy_holders:
+                raise
             log.warning("DuckDB ran out of its serving memory; reading again with the job limit")
             with self.roomier():
                 return self._read(sql, params)
