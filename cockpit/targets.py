@@ -183,9 +183,10 @@ def status_frame(frame: pd.DataFrame, direction: str, rule: StatusRule = DEFAULT
     return out
 
 
-def rank_among(values: pd.Series, direction: str) -> pd.Series:
-    """1 = best among siblings; missing values get no rank."""
-    ranked = values.rank(ascending=direction == "lower", method="min")
+def rank_among(values: pd.Series, direction: str, by: pd.Series | None = None) -> pd.Series:
+    """1 = best among siblings; missing values get no rank. ``by``: groups ranked apart."""
+    source = values if by is None else values.groupby(by, sort=False)
+    ranked = source.rank(ascending=direction == "lower", method="min")
     return ranked.astype("Int64").where(values.notna())
 
 
@@ -397,12 +398,13 @@ def pace_path(
     return points
 
 
-def with_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+def with_ranks(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Rank siblings by how far they are along their own (序时) target, now and one period ago;
     ``movement`` > 0 means moved up. Ranking on attainment, not the raw value, keeps regions with
-    different targets comparable."""
+    different targets comparable. ``by``: a column (the indicator) whose groups are ranked apart."""
     out = frame.copy()
-    out["rank"] = rank_among(pd.to_numeric(out["pace_attainment"], errors="coerce"), "higher")
-    out["prev_rank"] = rank_among(pd.to_numeric(out["prev_pace_attainment"], errors="coerce"), "higher")
+    out["rank"] = rank_among(pd.to_numeric(out["pace_attainment"], errors="coerce"), "higher", by=out.get(by))
+    out["prev_rank"] = rank_among(pd.to_numeric(out["prev_pace_attainment"], errors="coerce"), "higher",
+                                  by=out.get(by))  # fmt: skip
     out["movement"] = (out["prev_rank"] - out["rank"]).astype("Int64")
     return out

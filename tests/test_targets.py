@@ -263,6 +263,20 @@ def test_with_ranks_and_movement() -> None:
     assert ranked["movement"].tolist() == [2, -2, 0]
 
 
+def test_ranks_by_indicator_are_the_ranks_of_each_indicator_alone() -> None:
+    frame = pd.DataFrame({
+        "code": ["a", "b", "a", "b", "a", "b"],
+        "pace_attainment": [1.02, 0.5, 0.95, None, 0.99, 0.7],
+        "prev_pace_attainment": [0.97, 0.6, 1.01, 0.4, 0.99, 0.8],
+    })  # fmt: skip
+    together = targets.with_ranks(frame, by="code")
+    for code, group in frame.groupby("code"):
+        alone = targets.with_ranks(group)
+        assert together.loc[group.index, "rank"].tolist() == alone["rank"].tolist(), code
+        assert together.loc[group.index, "movement"].tolist() == alone["movement"].tolist(), code
+    assert together["rank"].tolist() == [1, 2, 3, pd.NA, 2, 1]
+
+
 # --- projection -----------------------------------------------------------------------------
 def test_projection_reaches_the_target_in_a_later_year() -> None:
     periods = [

@@ -166,37 +166,51 @@ def _upto(series: pd.DataFrame, period: str) -> pd.DataFrame:
     if series.empty:
         return series
     end = pace.as_period(period).end
-    keep = [pace.as_period(p).end <= end for p in series["period"]]
-    return series[keep]
+    ends = {p: pace.as_period(p).end <= end for p in series["period"].unique()}
+    return series[series["period"].map(ends).astype(bool)]
 
 
-def _assess(plan: PlanQueries, scope: str, period: str, codes: list[str]) -> pd.DataFrame:
-    """``scope`` and its children on ``codes`` at ``period``, ranked among siblings."""
+def _assess(plan: PlanQueries, scopes: list[str], period: str, codes: list[str]) -> dict[str, pd.DataFrame]:
+    """Each of ``scopes`` and its children on ``codes`` at ``period``, the children ranked among
+    their siblings: one assessment per indicator over the regions of every scope (a city's pack
+    ranks the city among the province's cities and its counties among themselves)."""
     year = pace.as_period(period).start.year
     inds = plan.indicators().set_index("code")
     rules = plan.rules()
-    values = _upto(plan.series(codes, scope, year - 1, year), period)
-    tgts = plan.resolved_targets(codes, scope)
-    regions = plan.wh.cached_df(
+    values = pd.concat([plan.series(codes, s, year - 1, year) for s in scopes], ignore_index=True)
+    values = _upto(values.drop_duplicates(["indicator_code", "adcode", "period"]), period)
+    tgts = pd.concat([plan.resolved_targets(codes, s) for s in scopes], ignore_index=True)
+    tgts = tgts.drop_duplicates(["indicator_code", "adcode", "year"])
+    regions = pd.concat([_scope_regions(plan, s) for s in scopes], ignore_index=True).drop_duplicates(
+        "adcode"
+    )
+    value_groups = dict(tuple(values.groupby("indicator_code", sort=False)))
+    target_groups = dict(tuple(tgts.groupby("indicator_code", sort=False)))
+    parts = [
+        targets.assess(
+            value_groups.get(code, values.iloc[:0]),
+            target_groups.get(code, tgts.iloc[:0]),
+            direction=str(inds.loc[code, "direction"]),
+            rule=rules.for_indicator(code),
+            year=year,
+        ).assign(code=code)
+        for code in codes
+    ]
+    assessed = regions.merge(pd.concat(parts, ignore_index=True), on="adcode", how="left")
+    out = {}
+    for s in scopes:
+        own = assessed[assessed["adcode"] == s].assign(rank=None, prev_rank=None, movement=None)
+        kids = targets.with_ranks(assessed[assessed["parent_adcode"] == s], by="code")
+        out[s] = pd.concat([own, kids], ignore_index=True)
+    return out
+
+
+def _scope_regions(plan: PlanQueries, scope: str) -> pd.DataFrame:
+    return plan.wh.cached_df(
         "briefing_scope_regions",
         "SELECT adcode, name, short_name, level, parent_adcode FROM region WHERE adcode = $r OR parent_adcode = $r",
         {"r": scope},
     )
-    parts = []
-    for code in codes:
-        meta = inds.loc[code]
-        frame = targets.assess(
-            values[values["indicator_code"] == code],
-            tgts[tgts["indicator_code"] == code],
-            direction=str(meta["direction"]),
-            rule=rules.for_indicator(code),
-            year=year,
-        )
-        frame = regions.merge(frame, on="adcode", how="left")
-        kids = targets.with_ranks(frame[frame["adcode"] != scope])
-        own = frame[frame["adcode"] == scope].assign(rank=None, prev_rank=None, movement=None)
-        parts.append(pd.concat([own, kids]).assign(code=code))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def compute(
@@ -223,15 +237,20 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
     parent = chain[-2]["adcode"] if len(chain) > 1 else None
     # Ranking among siblings only for those who may see the siblings (a county user gets none).
     parent = parent if scope.visible(wh, parent) else None
-    among = _assess(plan, parent, month, codes) if parent else _assess(plan, adcode, month, codes)
+    has_children = not wh.children(adcode).empty
+    scopes = list(dict.fromkeys([parent or adcode, *([adcode] if has_children else [])]))
+    assessed = _assess(plan, scopes, month, codes)
+    among = assessed[parent or adcode]
+    own_rows = {
+        c: g.iloc[0].to_dict() for c, g in among[among["adcode"] == adcode].groupby("code", sort=False)
+    }
+    ranked_counts = among[among["adcode"] != (parent or adcode)].groupby("code")["rank"].count()
     lineage = services.queries.explorer.value_lineage(adcode, codes)
     lineage_at = {(r["indicator_code"], r["period"]): r for r in lineage.to_dict("records")}
     facts: list[IndicatorFact] = []
     for meta in catalogue.to_dict("records"):
         code = meta["code"]
-        rows = among[(among["code"] == code) & (among["adcode"] == adcode)]
-        row = rows.iloc[0].to_dict() if len(rows) else {}
-        ranked = among[(among["code"] == code) & (among["adcode"] != (parent or adcode))]
+        row = own_rows.get(code, {})
         period = row.get("period") if _present(row.get("period")) else None
         origin = lineage_at.get((code, period), {})
         prev_period = row.get("prev_period") if _present(row.get("prev_period")) else None
@@ -247,7 +266,7 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
             pace_target=_num(row.get("pace_target")), gap=targets.gap(value, target, str(meta["direction"])),
             status=row.get("status") if isinstance(row.get("status"), str) else None,
             rank=_int(row.get("rank")) if parent else None,
-            siblings=int(ranked["rank"].notna().sum()) if parent else 0,
+            siblings=int(ranked_counts.get(code, 0)) if parent else 0,
             movement=_int(row.get("movement")) if parent else None,
             source_feed=origin.get("source_feed"), run_id=_int(origin.get("run_id")),
             loaded_at=origin.get("loaded_at") if _present(origin.get("loaded_at")) else None,
@@ -256,17 +275,14 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
     siblings = (
         among[(among["code"] == lead) & (among["adcode"] != (parent or adcode))] if parent else among.iloc[:0]
     )
-    children = (
-        _children(plan, adcode, month, codes, lead) if not wh.children(adcode).empty else pd.DataFrame()
-    )
+    children = _children(plan, adcode, assessed[adcode], lead) if has_children else pd.DataFrame()
     now = now_of(services)
     return Facts(region=region, chain=chain, period=month, now=now, indicators=facts, selected=selected,
                  children=children, siblings=siblings.reset_index(drop=True), events=_events(services, adcode, now),
                  loaded=services.queries.explorer.latest_loaded())  # fmt: skip
 
 
-def _children(plan: PlanQueries, adcode: str, month: str, codes: list[str], lead: str) -> pd.DataFrame:
-    assessed = _assess(plan, adcode, month, codes)
+def _children(plan: PlanQueries, adcode: str, assessed: pd.DataFrame, lead: str) -> pd.DataFrame:
     kids = assessed[assessed["adcode"] != adcode]
     rows = []
     names = plan.indicators().set_index("code")["name"]
