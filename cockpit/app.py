@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any, cast
 
@@ -9,7 +10,7 @@ import dash
 import flask
 from flask_caching import Cache
 
-from cockpit import ids, store
+from cockpit import ids, lazy_grid, store
 from cockpit.cache import StaticCompressCache, cache_config, static_compress_key
 from cockpit.charts import template as chart_template
 from cockpit.page_container import page_container
@@ -63,9 +64,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         # Page layouts are functions of URL parameters; don't embed every page in every load.
         suppress_callback_exceptions=True,
         # The phone switch runs first, in the head (INDEX), before a phone downloads the renderer.
-        assets_ignore="|".join(name.replace(".", r"\.") for name in (PHONE_SWITCH, EARLY_LAYOUT)),
+        assets_ignore="|".join(
+            name.replace(".", r"\.") for name in (PHONE_SWITCH, EARLY_LAYOUT, lazy_grid.STAND_IN)
+        ),
     )
-    app.index_string = INDEX
+    app.index_string = index_html(grid_bundle=lazy_grid.defer(app.config.requests_pathname_prefix))
     own_plotlyjs(server, app.config.requests_pathname_prefix)
     chart_template.register()  # every figure embeds a template: the product's own, a third the size
     from callbacks import register_callbacks
@@ -122,11 +125,19 @@ INDEX = f"""<!DOCTYPE html>
         {{%app_entry%}}
         <footer>
             {{%config%}}
+            <script src="/assets/{lazy_grid.STAND_IN}" data-bundle="{{grid_bundle}}"></script>
             {{%scripts%}}
             {{%renderer%}}
         </footer>
     </body>
 </html>"""
+
+
+def index_html(grid_bundle: str) -> str:
+    """Dash's page with the phone switch and the early layout first in the head, and the grid's
+    stand-in (cockpit.lazy_grid) before the component libraries."""
+    return INDEX.replace("{grid_bundle}", html.escape(grid_bundle, quote=True))
+
 
 PLOTLY_BUNDLE = "vendor/plotly-cockpit.min.js"
 # dash-renderer asks for plotly.js at exactly this address when serving locally (unversioned).

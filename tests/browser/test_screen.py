@@ -105,6 +105,24 @@ def test_the_layout_is_asked_for_once_while_the_scripts_load(
     assert "吕梁" in crumbs(browser_page)
 
 
+def test_the_grid_library_is_fetched_by_the_first_page_with_a_grid(
+    live_server: LiveServer, browser_page: Browser
+) -> None:
+    """cockpit.lazy_grid: the wall never runs dash-ag-grid's 1.3 MB bundle; the explorer, reached from
+    the wall without a reload, fetches it once and its grid fills through the stand-in."""
+    grid_scripts = """() => performance.getEntriesByType("resource").map(e => e.name)
+                       .filter(n => n.includes("/dash_ag_grid/dash_ag_grid"))"""
+    page = open_screen(browser_page, live_server.url + "/?region=141100")
+    assert page.evaluate(grid_scripts) == []  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => { history.pushState({}, "", "/explorer?region=141100");
+                   window.dispatchEvent(new CustomEvent("_dashprivate_pushstate")); }"""
+    )
+    page.wait_for_selector("#explorer-grid .ag-row:not(.ag-row-loading) .ag-cell", timeout=30_000)  # type: ignore[attr-defined]
+    assert len(page.evaluate(grid_scripts)) == 1  # type: ignore[attr-defined]
+    assert page.locator("#explorer-grid .cockpit-grid-pending").count() == 0  # type: ignore[attr-defined]
+
+
 def test_drill_city_county_and_back(live_server: LiveServer, browser_page: Browser) -> None:
     page = open_screen(browser_page, live_server.url + "/")
     page.locator(MAP_PATHS).nth(10).click(force=True)  # type: ignore[attr-defined]  # adcode order: 吕梁市 last
