@@ -16,6 +16,7 @@ from cockpit.charts import template as chart_template
 from cockpit.page_container import page_container
 from cockpit.services import Services
 from cockpit.settings import PROJECT_ROOT, Settings
+from cockpit.static_assets import asset_url
 from cockpit.warehouse.queries import Warehouse
 
 cache = Cache()
@@ -111,32 +112,37 @@ PHONE_SWITCH = "phone_view.js"
 EARLY_LAYOUT = "early_layout.js"  # asks for the page's layout while the scripts load (see the file)
 # Dash's own page with one script before everything else: assets/phone_view.js sends a narrow
 # screen to the phone view (/m) before it fetches the Dash renderer and plotly.js.
-INDEX = f"""<!DOCTYPE html>
+INDEX = """<!DOCTYPE html>
 <html lang="zh-CN">
     <head>
-        <script src="/assets/{PHONE_SWITCH}"></script>
-        <script src="/assets/{EARLY_LAYOUT}"></script>
-        {{%metas%}}
-        <title>{{%title%}}</title>
-        {{%favicon%}}
-        {{%css%}}
+        <script src="{phone_switch}"></script>
+        <script src="{early_layout}"></script>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
     </head>
     <body>
-        {{%app_entry%}}
+        {%app_entry%}
         <footer>
-            {{%config%}}
-            <script src="/assets/{lazy_grid.STAND_IN}" data-bundle="{{grid_bundle}}"></script>
-            {{%scripts%}}
-            {{%renderer%}}
+            {%config%}
+            <script src="{grid_stand_in}" data-bundle="{grid_bundle}"></script>
+            {%scripts%}
+            {%renderer%}
         </footer>
     </body>
 </html>"""
 
 
 def index_html(grid_bundle: str) -> str:
-    """Dash's page with the phone switch and the early layout first in the head, and the grid's
-    stand-in (cockpit.lazy_grid) before the component libraries."""
-    return INDEX.replace("{grid_bundle}", html.escape(grid_bundle, quote=True))
+    """Dash's page with the phone switch and the early layout first in the head and the grid's
+    stand-in (cockpit.lazy_grid) before the component libraries, each at its versioned address."""
+    names = {"phone_switch": asset_url(PHONE_SWITCH), "early_layout": asset_url(EARLY_LAYOUT),
+             "grid_stand_in": asset_url(lazy_grid.STAND_IN), "grid_bundle": grid_bundle}  # fmt: skip
+    page = INDEX
+    for name, url in names.items():
+        page = page.replace("{" + name + "}", html.escape(url, quote=True))
+    return page
 
 
 PLOTLY_BUNDLE = "vendor/plotly-cockpit.min.js"

@@ -4,6 +4,8 @@ are compressed fresh every time (never served from the static store)."""
 from __future__ import annotations
 
 import gzip
+import html
+import re
 from typing import Any
 
 from cockpit.cache import StaticCompressCache
@@ -43,3 +45,21 @@ def test_callback_answers_are_never_taken_from_the_static_store(demo_app: Any) -
     assert b"targets" in bodies[0] and bodies[0] != bodies[1]
     store = compress_store(demo_app)
     assert not any("_dash-update-component" in key for key in store._entries)
+
+
+def test_every_asset_a_page_names_is_versioned_and_kept_by_the_browser(demo_app: Any) -> None:
+    """cockpit.static_assets: the desk page and the sign-in page name each asset with ?m=<mtime>,
+    and such an address is served immutable for a year; the same file without it is revalidated."""
+    client = signed_in_client(demo_app, "leader")
+    desk = client.get("/").get_data(as_text=True)
+    login = demo_app.server.test_client().get("/login").get_data(as_text=True)
+    named = re.findall(r'(?:src|href)="(/assets/[^"]+)"', desk + login)
+    assert {"phone_view.js", "early_layout.js", "lazy_grid.js", "login.css", "cockpit.css"} <= {
+        url.split("?")[0].rsplit("/", 1)[-1] for url in named
+    }
+    for url in named:
+        assert "?m=" in url, url
+        answer = client.get(html.unescape(url))
+        assert answer.status_code == 200, url
+        assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+    assert "immutable" not in client.get("/assets/phone_view.js").headers.get("Cache-Control", "")

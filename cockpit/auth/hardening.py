@@ -14,6 +14,8 @@ import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
+from cockpit.static_assets import asset_url
+
 log = logging.getLogger(__name__)
 
 _MESSAGES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "未找到", 405: "不支持该请求方法",
@@ -54,6 +56,13 @@ def init_app(server: flask.Flask, app: dash.Dash) -> None:
             # Fingerprinted bundles already say a year; the unversioned ones (plotly.js, async
             # chunks) would be revalidated on every page load: an hour, then the ETag decides.
             headers.setdefault("Cache-Control", "public, max-age=3600")
+        elif (
+            flask.request.path.startswith("/assets/")
+            and flask.request.args.get("m")
+            and response.status_code < 400
+        ):
+            # ?m=<mtime> (Dash's own and cockpit.static_assets'): the address changes with the file.
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"
         if flask.request.path.startswith(
             ("/api/", "/exports/", "/_dash-update-component", "/_dash-layout", "/login")
         ):
@@ -80,7 +89,7 @@ def _answer(code: int) -> tuple[flask.Response, int]:
     if wants_json:
         return flask.jsonify(error=message), code
     page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{message}</title>'
-            f'<link rel="stylesheet" href="/assets/login.css"></head><body class="login-body">'
+            f'<link rel="stylesheet" href="{asset_url("login.css")}"></head><body class="login-body">'
             f'<main class="login-card"><h1 class="login-title">{message}</h1>'
             f'<p class="login-foot"><a href="/">返回首页</a></p></main></body></html>')  # fmt: skip
     return flask.Response(page, status=code, content_type="text/html; charset=utf-8"), code

@@ -29,6 +29,7 @@ from cockpit.auth.users import MAX_PASSWORD, USERNAME
 from cockpit.principal import ROLE_NAMES, current_principal
 from cockpit.services import current
 from cockpit.settings import Settings
+from cockpit.static_assets import asset_url
 from cockpit.warehouse.queries import WarehouseMissing
 
 if TYPE_CHECKING:
@@ -40,8 +41,8 @@ _PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>登录 · {province}政府治理领导驾驶舱</title>
-<link rel="stylesheet" href="/assets/login.css">
-<script src="/assets/phone_view.js"></script></head>
+<link rel="stylesheet" href="{login_css}">
+<script src="{phone_switch}"></script></head>
 <body class="login-body"><main class="login-card">
 <h1 class="login-title">{province}政府治理领导驾驶舱</h1>
 <p class="login-sub">{subtitle}</p>
@@ -93,6 +94,8 @@ def render(message: str = "", status: int = 200, username: str = "", next_path: 
         username=escape(username[:64]),
         sso=sso,
         remember=_remember_box(settings),
+        login_css=escape(asset_url("login.css")),
+        phone_switch=escape(asset_url("phone_view.js")),
     )
     response = flask.make_response(html, status)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
