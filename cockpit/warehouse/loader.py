@@ -38,6 +38,7 @@ from cockpit.warehouse.typed_sql import (
 )
 
 MAPPED_KINDS = ("region", "period", "indicator", "bool", "year")
+CSV_BUFFER_BYTES = 32 << 20  # see stage_csv
 log = logging.getLogger("cockpit.warehouse.loader")
 
 # A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
@@ -102,6 +103,10 @@ def stage_csv(
     much as reading the file. A row carries its file's index (``_file``), not its path: the path,
     joined onto every row, was a string copied into every later table of the run (≈0.1 CPU-s a
     million rows); ``raw_sources`` names it where a row is reported (quarantine, duplicates).
+
+    The reader's buffer is set well above its default: keeping insertion order, each buffer becomes
+    a batch of rows, and batches smaller than a row group (122,880 rows) are copied once more to be
+    merged into full ones — a third of the staging's CPU on a million hotline rows (0.6 → 0.45 s).
     """
     con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
     parts = []
@@ -113,8 +118,8 @@ def stage_csv(
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, columns = ?, header = false,"
                 " skip = ?, auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true,"
-                " null_padding = false)",
-                [str(path), columns, header_lines, delimiter],
+                " null_padding = false, buffer_size = ?)",
+                [str(path), columns, header_lines, delimiter, CSV_BUFFER_BYTES],
             )
         except duckdb.Error:
             frame = lenient(path)
