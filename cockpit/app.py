@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any, cast
 
 import dash
@@ -12,6 +11,7 @@ from flask_caching import Cache
 
 from cockpit import ids, lazy_grid, store
 from cockpit.cache import StaticCompressCache, cache_config, static_compress_key
+from cockpit.charts import PLOTLY_JS
 from cockpit.charts import template as chart_template
 from cockpit.page_container import page_container
 from cockpit.services import Services
@@ -145,7 +145,6 @@ def index_html(grid_bundle: str) -> str:
     return page
 
 
-PLOTLY_BUNDLE = "vendor/plotly-cockpit.min.js"
 # dash-renderer asks for plotly.js at exactly this address when serving locally (unversioned).
 PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 
@@ -155,7 +154,7 @@ def own_plotlyjs(server: flask.Flask, prefix: str) -> None:
     traces the product draws and the zh-CN locale) where dash-renderer fetches plotly's full
     bundle: a third of the bytes to download, parse and run before the first map paints."""
     path = prefix + PLOTLY_PATH
-    bundle = (Path(__file__).parent / PLOTLY_BUNDLE).read_bytes()  # read once per process
+    bundle = PLOTLY_JS.read_bytes()  # read once per process
 
     @server.before_request
     def _plotlyjs() -> flask.Response | None:

@@ -9,10 +9,10 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs_version
 
-from cockpit.app import PLOTLY_BUNDLE
+from cockpit.charts import PLOTLY_JS
 from cockpit.settings import PROJECT_ROOT
 
-BUNDLE = PROJECT_ROOT / "cockpit" / PLOTLY_BUNDLE
+BUNDLE = PLOTLY_JS
 ENTRY = PROJECT_ROOT / "tools" / "plotly_bundle" / "entry.js"
 # go.Bar(...) / go.Scattergeo(...) and {"type": "choropleth", ...} in figure code.
 _TRACE = re.compile(r"\bgo\.(Bar|Scatter|Scattergeo|Choropleth[a-z]*|[A-Z][a-z]+)\(|\"type\": \"([a-z]+)\"")
@@ -48,6 +48,20 @@ def test_the_renderer_is_served_the_cockpits_bundle(demo_app: Any) -> None:
     again = client.get("/_dash-component-suites/plotly/package_data/plotly.min.js",
                        headers={"If-None-Match": served.headers["ETag"]})  # fmt: skip
     assert again.status_code == 304 and not again.data
+
+
+def test_the_chart_exporter_loads_the_cockpits_bundle(monkeypatch: Any) -> None:
+    """kaleido's page runs the same plotly.js as the browser, not the full bundle (a briefing's
+    first chart waited ~0.5 s longer for it)."""
+    import kaleido
+
+    from cockpit.exports import charts
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(kaleido, "start_sync_server", lambda *a, **kw: started.append(kw))
+    monkeypatch.setattr(charts, "_started", False)
+    charts._ensure_server()
+    assert started and started[0]["plotlyjs"] == BUNDLE.as_uri() and started[0]["mathjax"] is False
 
 
 def test_the_template_says_what_plotlys_says_about_what_the_cockpit_draws() -> None:
