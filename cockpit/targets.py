@@ -403,8 +403,10 @@ def with_ranks(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     ``movement`` > 0 means moved up. Ranking on attainment, not the raw value, keeps regions with
     different targets comparable. ``by``: a column (the indicator) whose groups are ranked apart."""
     out = frame.copy()
-    out["rank"] = rank_among(pd.to_numeric(out["pace_attainment"], errors="coerce"), "higher", by=out.get(by))
-    out["prev_rank"] = rank_among(pd.to_numeric(out["prev_pace_attainment"], errors="coerce"), "higher",
-                                  by=out.get(by))  # fmt: skip
+    groups = out[by] if by is not None else None
+    out["rank"] = rank_among(pd.to_numeric(out["pace_attainment"], errors="coerce"), "higher", by=groups)
+    out["prev_rank"] = rank_among(
+        pd.to_numeric(out["prev_pace_attainment"], errors="coerce"), "higher", by=groups
+    )
     out["movement"] = (out["prev_rank"] - out["rank"]).astype("Int64")
     return out

@@ -237,14 +237,15 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
     parent = chain[-2]["adcode"] if len(chain) > 1 else None
     # Ranking among siblings only for those who may see the siblings (a county user gets none).
     parent = parent if scope.visible(wh, parent) else None
+    ranked_in = parent or adcode  # whose children the region is ranked among (itself: no ranking)
     has_children = not wh.children(adcode).empty
-    scopes = list(dict.fromkeys([parent or adcode, *([adcode] if has_children else [])]))
+    scopes = list(dict.fromkeys([ranked_in, *([adcode] if has_children else [])]))
     assessed = _assess(plan, scopes, month, codes)
-    among = assessed[parent or adcode]
+    among = assessed[ranked_in]
     own_rows = {
         c: g.iloc[0].to_dict() for c, g in among[among["adcode"] == adcode].groupby("code", sort=False)
     }
-    ranked_counts = among[among["adcode"] != (parent or adcode)].groupby("code")["rank"].count()
+    ranked_counts = among[among["adcode"] != ranked_in].groupby("code")["rank"].count()
     lineage = services.queries.explorer.value_lineage(adcode, codes)
     lineage_at = {(r["indicator_code"], r["period"]): r for r in lineage.to_dict("records")}
     facts: list[IndicatorFact] = []
@@ -272,9 +273,7 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
             loaded_at=origin.get("loaded_at") if _present(origin.get("loaded_at")) else None,
         ))  # fmt: skip
     lead = selected[0]
-    siblings = (
-        among[(among["code"] == lead) & (among["adcode"] != (parent or adcode))] if parent else among.iloc[:0]
-    )
+    siblings = among[(among["code"] == lead) & (among["adcode"] != ranked_in)] if parent else among.iloc[:0]
     children = _children(plan, adcode, assessed[adcode], lead) if has_children else pd.DataFrame()
     now = now_of(services)
     return Facts(region=region, chain=chain, period=month, now=now, indicators=facts, selected=selected,
