@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
 from flask_caching.backends import SimpleCache
 
 from cockpit.services import Queries
@@ -118,3 +120,26 @@ def test_a_read_that_runs_out_of_serving_memory_is_read_again_with_the_job_room(
     big = "SELECT length(string_agg(md5(range::VARCHAR), ',')) AS n FROM range(400000)"  # one 13 MB string
     assert wh._df(big)["n"].tolist() == [13_199_999]
     assert wh._df("SELECT current_setting('memory_limit') AS m")["m"].tolist() == ["7.6 MiB"]
+
+
+def test_a_read_that_failed_at_the_serving_limit_is_read_again_while_another_read_takes_the_room(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reads exhausting the serving limit at once: the second to fail finds the first already
+    holding the job's room. It failed at the small limit, so it is read again, not given up on
+    (CI caught a targets page whose map failed this way)."""
+    wh = Warehouse(settings)
+    real_read = wh._read
+    calls: list[str] = []
+
+    def read(sql: str, params: object) -> object:
+        calls.append(sql)
+        if len(calls) == 1:
+            wh._roomy_holders += 1  # the other read has just entered roomier() …
+            raise duckdb.OutOfMemoryException("failed to pin block (60.8 MiB/61.0 MiB used)")
+        wh._roomy_holders -= 1  # … and finished
+        return real_read(sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wh, "_read", read)
+    assert wh._df("SELECT 42 AS n")["n"].tolist() == [42]
+    assert len(calls) == 2 and wh._roomy_holders == 0
