@@ -9,7 +9,7 @@ import dash
 import flask
 from flask_caching import Cache
 
-from cockpit import ids, lazy_grid, store
+from cockpit import browser_deps, ids, lazy_grid, store
 from cockpit.cache import StaticCompressCache, cache_config, static_compress_key
 from cockpit.charts import PLOTLY_JS
 from cockpit.charts import template as chart_template
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
             name.replace(".", r"\.") for name in (PHONE_SWITCH, EARLY_LAYOUT, lazy_grid.STAND_IN)
         ),
     )
+    browser_deps.drop_babel_polyfill()
     app.index_string = index_html(grid_bundle=lazy_grid.defer(app.config.requests_pathname_prefix))
     own_plotlyjs(server, app.config.requests_pathname_prefix)
     chart_template.register()  # every figure embeds a template: the product's own, a third the size
