@@ -14,10 +14,13 @@ than one short socket timeout. The same path covers Redis being down when a work
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import time
+import zlib
 from typing import Any
 
+from cachelib.serializers import SimpleSerializer
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.rediscache import RedisCache
 from flask_caching.backends.simplecache import SimpleCache
@@ -43,6 +46,25 @@ RETRY_SECONDS = 5.0
 FALLBACK_THRESHOLD = 300  # entries; results can be large frames, and the fallback is per worker
 
 
+class CompressedSerializer(SimpleSerializer):
+    """A pickle, deflated at zlib's fastest level. The per-process cache holds each worker's own copy
+    of every entry: the warm wall's 1,747 entries were 22 MB pickled, 3.7 MB deflated, for 0.07 ms
+    to deflate and 0.03 ms to inflate an entry (unpickling one costs 0.35 ms)."""
+
+    def dumps(self, value: Any, protocol: int = pickle.HIGHEST_PROTOCOL) -> bytes | None:
+        data = super().dumps(value, protocol)
+        return None if data is None else zlib.compress(data, 1)
+
+    def loads(self, bvalue: bytes) -> Any:
+        return super().loads(zlib.decompress(bvalue))
+
+
+class DeflatedSimpleCache(SimpleCache):
+    """flask-caching's per-process cache, keeping its entries deflated (``CompressedSerializer``)."""
+
+    serializer = CompressedSerializer()
+
+
 def key_prefix(settings: Settings) -> str:
     """One prefix per deployment, so two provinces (or staging and production) can share a Redis."""
     return settings.cache_key_prefix or f"cockpit:{settings.province_adcode}:"
@@ -62,7 +84,9 @@ def cache_config(settings: Settings) -> dict[str, object]:
             "CACHE_OPTIONS": dict(REDIS_OPTIONS),
         }
     log.info("no COCKPIT_CACHE_REDIS_URL: query cache is per process (%s)", settings.cache_type)
-    return {**common, "CACHE_TYPE": settings.cache_type, "CACHE_THRESHOLD": settings.cache_entries}
+    # "SimpleCache" (the default) is this module's, which keeps its entries deflated.
+    kind = f"{__name__}.DeflatedSimpleCache" if settings.cache_type == "SimpleCache" else settings.cache_type
+    return {**common, "CACHE_TYPE": kind, "CACHE_THRESHOLD": settings.cache_entries}
 
 
 class ResilientRedisCache(BaseCache):
@@ -71,7 +95,7 @@ class ResilientRedisCache(BaseCache):
     def __init__(
         self,
         redis: RedisCache,
-        fallback: SimpleCache,
+        fallback: DeflatedSimpleCache,
         *,
         retry_seconds: float = RETRY_SECONDS,
         where: str = "redis",
@@ -92,7 +116,7 @@ class ResilientRedisCache(BaseCache):
     ) -> ResilientRedisCache:
         default_timeout = int(kwargs.get("default_timeout", config.get("CACHE_DEFAULT_TIMEOUT", 300)))
         redis = RedisCache.factory(app, dict(config), list(args), dict(kwargs))
-        fallback = SimpleCache(threshold=FALLBACK_THRESHOLD, default_timeout=default_timeout)
+        fallback = DeflatedSimpleCache(threshold=FALLBACK_THRESHOLD, default_timeout=default_timeout)
         cache = cls(
             redis,
             fallback,
