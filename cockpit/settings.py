@@ -74,7 +74,9 @@ class Settings(BaseSettings):
     # map figure or a result frame, so this bounds a worker's memory more than the timeout does.
     # Measured: the warm wall of all 129 Shanxi regions holds ~1,750 entries, 22 MB pickled, kept
     # deflated (cockpit.cache.DeflatedSimpleCache): 3.7 MB.
-    cache_entries: int = Field(4000, ge=10)
+    # The warm-up's indicator maps add ~1,650 (three queries each): past the limit the oldest entries
+    # go first, which would be the wall's own.
+    cache_entries: int = Field(8000, ge=10)
     # Live objects kept per process by the memos declared ``local`` (cockpit/memo.py): the wall's
     # map values, plan assessments, the region index. Small frames, read many times per request.
     # The warm wall for two roles holds ~800 (cockpit/warmup.py).
@@ -88,6 +90,10 @@ class Settings(BaseSettings):
     # Each serving worker renders the wall of every region for these roles (province scope) after
     # it starts and after each publish (cockpit/warmup.py); [] turns the warm-up off.
     warm_roles: list[Literal["kiosk", "leader", "staff", "admin"]] = ["leader", "kiosk"]
+    # Of those, the roles whose province and city maps are also warmed on every other indicator
+    # (leaders switch indicators and drill; the hall's display shows the default one): ~11 s and
+    # ~15 MB a role and worker.
+    warm_indicator_roles: list[Literal["kiosk", "leader", "staff", "admin"]] = ["leader"]
     worker_timeout: int = Field(120, ge=10)  # seconds a request may take (large exports run as jobs)
     # Exports (cockpit/exports/grid.py): at most this many rows in one file (Excel holds 1,048,576);
     # above export_inline_rows the file is written by a background job with progress, not in the

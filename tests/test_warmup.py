@@ -12,6 +12,8 @@ import pytest
 
 from cockpit import warmup
 from cockpit.principal import Principal, acting_as
+from cockpit.screen.render import map_values
+from cockpit.screen.view import parse_view
 from cockpit.services import current
 from cockpit.settings import Settings
 
@@ -50,6 +52,20 @@ def test_every_region_is_warmed_and_then_served_from_memory(app: dash.Dash) -> N
             desk()
     assert _builds(app) == before
 
+    # Another leader switching the wall to another indicator and drilling into a city: its map is
+    # remembered too (every indicator's map of the province and the cities is warmed).
+    with app.server.app_context():
+        codes = [str(code) for code in current().warehouse.indicators()["code"]]
+    assert done["indicator_maps"] == (1 + 11) * len(codes)
+    before = _builds(app)
+    with app.server.test_request_context("/"), acting_as(Principal("l2", "leader", PROVINCE)):
+        services = current()
+        for code in (codes[0], codes[-1]):
+            map_values(
+                parse_view(services.warehouse, PROVINCE, {"region": CITY, "indicator": code}), services
+            )
+    assert _builds(app) == before
+
     # Another leader of the province drilling into a county: nothing is built, all is remembered.
     before = _builds(app)
     with app.server.test_request_context("/"), acting_as(Principal("l2", "leader", PROVINCE)):
@@ -72,8 +88,26 @@ def test_a_failing_region_does_not_stop_the_pass(app: dash.Dash) -> None:
         if region == CITY:
             raise RuntimeError("broken feed")
 
-    done = warmup.warm(app.server, ["leader"], render=render)
-    assert done["failed"] == 1 and done["views"] == 128 and done["desk_pages"] == 6
+    def maps(region: str) -> int:
+        if region == CITY:
+            raise RuntimeError("broken indicator")
+        return 2
+
+    done = warmup.warm(app.server, ["leader"], render=render, maps=maps)
+    assert done["failed"] == 2 and done["views"] == 128 and done["desk_pages"] == 6
+    assert done["indicator_maps"] == 2 * 11  # the province and the ten other cities
+
+
+def test_indicator_maps_are_warmed_only_for_the_roles_that_switch_indicators(app: dash.Dash) -> None:
+    def no_view(region: str) -> None:
+        return None
+
+    def one_map(region: str) -> int:
+        return 1
+
+    for role, expected in (("kiosk", 0), ("leader", 12)):  # Settings.warm_indicator_roles: leaders
+        done = warmup.warm(app.server, [role], render=no_view, desks=dict, maps=one_map)
+        assert done["indicator_maps"] == expected and done["failed"] == 0
 
 
 def test_a_publish_is_warmed_once(app: dash.Dash, monkeypatch: pytest.MonkeyPatch) -> None:
