@@ -74,8 +74,8 @@ class Settings(BaseSettings):
     # map figure or a result frame, so this bounds a worker's memory more than the timeout does.
     # Measured: the warm wall of all 129 Shanxi regions holds ~1,750 entries, 22 MB pickled, kept
     # deflated (cockpit.cache.DeflatedSimpleCache): 3.7 MB.
-    # The warm-up's indicator maps add ~1,650 (three queries each): past the limit the oldest entries
-    # go first, which would be the wall's own.
+    # The warm-up's indicator maps bring it to ~2,600 (their queries are shared by every role): past
+    # the limit the oldest entries go first, which would be the wall's own.
     cache_entries: int = Field(8000, ge=10)
     # Live objects kept per process by the memos declared ``local`` (cockpit/memo.py): the wall's
     # map values, plan assessments, the region index. Small frames, read many times per request.

@@ -7,10 +7,10 @@ viewers, those cold answers were the load benchmark's slowest. A background thre
 serving worker therefore renders the wall — the page and all its tiles, through the very layout
 and callback functions a browser's requests run — for the province, every city and every county,
 as each role in ``Settings.warm_roles`` with the province's scope sees it, whenever the published
-snapshot changes. Then, for the province and each city, the map of every other indicator (for the
-roles in ``Settings.warm_indicator_roles``): a leader who switches the wall to another indicator and drills into the cities found each city's map cold
-(≈50 ms of queries and assessment a click, the drill benchmark's slowest answers); the sweep costs
-≈11 s a role, in the background.
+snapshot changes. Then, for the roles in ``Settings.warm_indicator_roles``, the map of the province
+and of each city on every other indicator: a leader who switched the wall to another indicator and
+drilled into the cities found each city's map cold (≈50 ms of queries and assessment a click, the
+drill benchmark's slowest answers); the sweep costs ≈11 s a role, in the background.
 
 Nothing is shared that would not be anyway: the renderings are cached under the warming role's
 own viewer key (``role@province``), and the query layer's scope-free memos are the same for all.
