@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from cockpit.settings import Settings
+from cockpit.warehouse.loader import CSV_BATCH_BYTES, MAX_LINE_BYTES, csv_buffer_bytes
 from cockpit.warehouse.queries import Warehouse
 from etl.runner import FeedBusy, FeedRunError, feed_lock, run_feed
 
@@ -80,6 +81,32 @@ def test_gbk_csv_quarantines_each_bad_row_with_its_reason(settings: Settings, tm
         Warehouse(settings).quarantine(run_id=result.run_id).set_index("row_number").loc[3, "raw"]
     )
     assert raw["地区名称"] == "城区"  # the original row is kept verbatim
+
+
+def test_a_quarantined_record_is_the_file_s_row_whichever_check_refused_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Rows the checks refuse carry their record from the checks; repeats, refused after them, are
+    looked up in the staged text: the quarantine cannot tell the two apart."""
+    src = write_monthly(tmp_path / "m.csv", MONTHLY_ROWS)
+    result = run_feed(settings, "indicator_monthly", str(src))
+    frame = Warehouse(settings).quarantine(run_id=result.run_id).set_index("row_number")
+    header = MONTHLY_HEADER.strip().split(",")
+    for row in (3, 8, 12, 13, 16):  # a region, a number, a repeat, a conflicting key, a missing field
+        record = json.loads(frame.loc[row, "raw"])
+        assert list(record) == ["_row", "_source", *header], row
+        assert (record["_row"], record["_source"]) == (row, str(src))
+        assert ",".join(record[h] or "" for h in header) == MONTHLY_ROWS[row - 1]
+
+
+def test_the_csv_reader_cuts_a_file_into_equal_parts_per_thread() -> None:
+    mb = 1 << 20
+    size = 98 * mb  # a million hotline rows
+    buffer = csv_buffer_bytes(size, 2)
+    assert buffer >= CSV_BATCH_BYTES and 5 * buffer < size <= 6 * buffer  # three rounds of two
+    assert 6 * csv_buffer_bytes(size, 3) >= size > 5 * csv_buffer_bytes(size, 3)  # two rounds of three
+    assert 2 * csv_buffer_bytes(20 * mb, 2) >= 20 * mb > csv_buffer_bytes(20 * mb, 2)  # both cores
+    assert csv_buffer_bytes(1000, 2) == csv_buffer_bytes(0, 0) == MAX_LINE_BYTES  # a line always fits
 
 
 def test_rerun_changes_nothing_and_a_corrected_value_updates(settings: Settings, tmp_path: Path) -> None:

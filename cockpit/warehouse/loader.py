@@ -42,7 +42,8 @@ from cockpit.warehouse.typed_sql import (
 )
 
 MAPPED_KINDS = ("region", "period", "indicator", "bool", "year")
-CSV_BUFFER_BYTES = 32 << 20  # see stage_csv
+CSV_BATCH_BYTES = 16 << 20  # see csv_buffer_bytes
+MAX_LINE_BYTES = 2 << 20  # DuckDB's max_line_size default
 log = logging.getLogger("cockpit.warehouse.loader")
 
 # A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
@@ -108,11 +109,10 @@ def stage_csv(
     joined onto every row, was a string copied into every later table of the run (≈0.1 CPU-s a
     million rows); ``raw_sources`` names it where a row is reported (quarantine, duplicates).
 
-    The reader's buffer is set well above its default: keeping insertion order, each buffer becomes
-    a batch of rows, and batches smaller than a row group (122,880 rows) are copied once more to be
-    merged into full ones — a third of the staging's CPU on a million hotline rows (0.6 → 0.45 s).
+    The reader's buffer is sized to the file (``csv_buffer_bytes``).
     """
     con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
+    threads = int(scalar(con, "SELECT current_setting('threads')"))
     parts = []
     for index, (path, source) in enumerate(files):
         table = f"raw_file_{index}"
@@ -123,7 +123,7 @@ def stage_csv(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, columns = ?, header = false,"
                 " skip = ?, auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true,"
                 " null_padding = false, buffer_size = ?)",
-                [str(path), columns, header_lines, delimiter, CSV_BUFFER_BYTES],
+                [str(path), columns, header_lines, delimiter, csv_buffer_bytes(path.stat().st_size, threads)],
             )
         except duckdb.Error:
             frame = lenient(path)
@@ -136,6 +136,22 @@ def stage_csv(
         # The index is our own counter (a view cannot hold parameters; the path is in raw_sources).
         parts.append(f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, {index} AS _file, f.* FROM {table} f")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_input AS {' UNION ALL BY NAME '.join(parts)}")
+
+
+def csv_buffer_bytes(size: int, threads: int) -> int:
+    """The CSV reader's buffer for a file of ``size`` bytes read by ``threads`` threads.
+
+    Each buffer is one unit of the reader's parallel work and, keeping insertion order, one batch of
+    rows. Batches smaller than a row group (122,880 rows) are copied once more to be merged into full
+    ones (a third of the staging's CPU on a million hotline rows), so a buffer holds at least
+    ``CSV_BATCH_BYTES``; and the file is cut into a multiple of the thread count of equal parts, or
+    the last, odd part is parsed by one core while the others wait (1M rows, 98 MB, 2 threads:
+    32 MB buffers 0.30 s; six of 16.3 MB 0.22 s). Never below the longest line DuckDB accepts (2 MB).
+    """
+    threads = max(1, threads)
+    rounds = max(1, size // (threads * CSV_BATCH_BYTES))
+    # The slack keeps a rounding remainder from becoming a part of its own.
+    return max(size // (threads * rounds) + 4096, MAX_LINE_BYTES)
 
 
 def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> None:
@@ -273,12 +289,27 @@ def ensure_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 
 def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
+    """``checked``: each staged row's typed values, and ``_reason`` (NULL when every check passed).
+
+    Two layers. The inner select computes, once a row, each column's typed value, whether it was
+    given, its mapping's reason and the raw text; the checks above it only compare those. Written
+    as one flat select, each check recomputed the cleaning and casting it tested: on a million
+    hotline rows the reasons cost more (0.20 s) than typing every column (0.15 s).
+    """
     sql = Params()
-    selects: list[str] = ["src._row", "src._file"]
+    inner: list[str] = ["src._row", "src._file"]
+    selects: list[str] = ["t._row", "t._file"]
     joins: list[str] = []
     checks: list[tuple[str, str]] = []  # (condition, reason text) per possible problem
     typed_of: dict[str, str] = {}
     mapped: dict[str, MappedSql] = {}
+    notes: dict[str, str] = {}
+
+    def keep(expr: str, name: str) -> str:
+        """``expr`` computed in the inner select; what the checks refer to it by."""
+        inner.append(f"{expr} AS {ident(name)}")
+        return f"t.{ident(name)}"
+
     names = {c.name for c in plan.table.columns}
     # The column an indicator's figure is in (a value, a target): it may carry a %, checked below.
     measured = (
@@ -288,8 +319,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     )
     for column in plan.table.columns:
         if column.kind.startswith("reported:"):  # what a vocab column was sent, when it was not listed
-            listed = column.kind.removeprefix("reported:")
-            note = mapped[listed].note if listed in mapped else "NULL"
+            note = notes.get(column.kind.removeprefix("reported:"), "NULL")
             selects.append(f"CAST({note} AS VARCHAR) AS {ident(column.name)}")
             continue
         raw = _raw_expr(plan, column.name)
@@ -302,18 +332,23 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         mapping = None
         if column.kind in MAPPED_KINDS or column.kind.startswith(("enum:", "vocab:")):
             mapping = mapped[column.name] = _mapped_sql(con, plan, column, raw, sql, joins)
+            notes[column.name] = keep(mapping.note, f"__note_{column.name}")
         # A mapped column's blankness comes with its mapping: computed once per distinct value.
-        present = mapping.present if mapping else f"{cleaned(raw)} IS NOT NULL"
+        present = keep(
+            mapping.present if mapping else f"{cleaned(raw)} IS NOT NULL", f"__given_{column.name}"
+        )
         if column.required:
-            checks.append((f"NOT ({present})", f"'缺少必填字段：' || {label}"))
+            checks.append((f"NOT {present}", f"'缺少必填字段：' || {label}"))
         if mapping:
-            typed = f"TRY_CAST({mapping.value} AS {column.type})"
-            checks.append((f"{mapping.reason} IS NOT NULL AND {present}", mapping.reason))
+            typed = keep(f"TRY_CAST({mapping.value} AS {column.type})", f"__v_{column.name}")
+            why = keep(mapping.reason, f"__why_{column.name}")
+            checks.append((f"{why} IS NOT NULL AND {present}", why))
         else:
-            typed = typed_expr(column, raw, percent_ok=column.name == measured)
+            typed = keep(typed_expr(column, raw, percent_ok=column.name == measured), f"__v_{column.name}")
             if column.kind not in ("text", "code"):
-                text = f"'无法解析' || {label} || '：\"' || cockpit_visible(trim(CAST({raw} AS VARCHAR))) || '\"'"
-                checks.append((f"{present} AND {typed} IS NULL", text))
+                text = keep(f"CAST({raw} AS VARCHAR)", f"__raw_{column.name}")
+                shown = f"'无法解析' || {label} || '：\"' || cockpit_visible(trim({text})) || '\"'"
+                checks.append((f"{present} AND {typed} IS NULL", shown))
         if column.min_value is not None:
             checks.append((f"{typed} < {sql.bind(column.min_value)}", f"{label} || '低于下限'"))
         if column.max_value is not None:
@@ -336,36 +371,41 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
     if measured is not None:
         # Figures are checked against the indicator's own declared unit, range and frequency.
         joins.append(f"LEFT JOIN indicator ind ON ind.code = {mapped['indicator_code'].value}")
+        ind = {field: keep(f"ind.{field}", f"__ind_{field}") for field in
+               ("code", "min_value", "max_value", "unit", "frequency", "levels")}  # fmt: skip
         value = typed_of[measured]
         checks.append(
             (
-                f"{value} < ind.min_value OR {value} > ind.max_value",
-                f"'数值' || CAST({value} AS VARCHAR) || '超出指标取值范围[' || CAST(ind.min_value AS VARCHAR) || ','"
-                " || CAST(ind.max_value AS VARCHAR) || ']'",
+                f"{value} < {ind['min_value']} OR {value} > {ind['max_value']}",
+                f"'数值' || CAST({value} AS VARCHAR) || '超出指标取值范围[' || CAST({ind['min_value']} AS VARCHAR)"
+                f" || ',' || CAST({ind['max_value']} AS VARCHAR) || ']'",
             )
         )
         # ``measured`` is in ``typed_of``, so its column has a source expression (never None).
         raw_value = cast(str, _raw_expr(plan, measured))
+        percent = keep(f"contains({folded(raw_value)}, '%')", "__percent")
+        sent = keep(f"trim(CAST({raw_value} AS VARCHAR))", "__sent")
         checks.append(
             (
-                f"contains({folded(raw_value)}, '%') AND ind.unit IS DISTINCT FROM '%'",
-                f"'带百分号的数值“' || trim(CAST({raw_value} AS VARCHAR)) || '”：该指标单位为' || coalesce(ind.unit, '（无）') || '，不是百分比'",
+                f"{percent} AND {ind['unit']} IS DISTINCT FROM '%'",
+                f"'带百分号的数值“' || {sent} || '”：该指标单位为' || coalesce({ind['unit']}, '（无）') || '，不是百分比'",
             )
         )
     if measured == "value" and "period" in names:
         joins.append(f"LEFT JOIN region reg ON reg.adcode = {mapped['adcode'].value}")
-        period = mapped["period"].value
+        level = keep("reg.level", "__region_level")
+        period = keep(mapped["period"].value, "__period")
         period_type = f"CASE WHEN {period} LIKE '%Q%' THEN 'quarter' WHEN length({period}) = 4 THEN 'year' ELSE 'month' END"
         checks.append(
             (
-                f"{period} IS NOT NULL AND ind.code IS NOT NULL AND {period_type} <> ind.frequency",
-                f"'统计期' || {period} || '与指标频度(' || ind.frequency || ')不符'",
+                f"{period} IS NOT NULL AND {ind['code']} IS NOT NULL AND {period_type} <> {ind['frequency']}",
+                f"'统计期' || {period} || '与指标频度(' || {ind['frequency']} || ')不符'",
             )
         )
         checks.append(
             (
-                "reg.level IS NOT NULL AND ind.levels IS NOT NULL AND NOT list_contains(ind.levels, reg.level)",
-                "'该指标不在' || reg.level || '级统计'",
+                f"{level} IS NOT NULL AND {ind['levels']} IS NOT NULL AND NOT list_contains({ind['levels']}, {level})",
+                f"'该指标不在' || {level} || '级统计'",
             )
         )
     # Most rows are fine: one OR of the conditions lets them skip building any text. concat_ws
@@ -376,16 +416,43 @@ def _build_checked(con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> None:
         any_problem = " OR ".join(f"({cond})" for cond, _ in checks)
         reason = f"CASE WHEN {any_problem} THEN NULLIF(concat_ws('；', {texts}), '') END"
     if _has_problems(con):  # a record of the wrong width: its fields mean nothing, its reason says why
-        reason = f"coalesce(src._problem, {reason})"
+        reason = f"coalesce({keep('src._problem', '__problem')}, {reason})"
     selects.append(f"{reason} AS _reason")
-    if plan.wide is not None:
-        selects.append("src.__name AS _cell")
-    else:
-        selects.append("CAST(NULL AS VARCHAR) AS _cell")
-    statement = (
-        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT {', '.join(selects)} FROM src {' '.join(joins)}"
-    )
+    cell = keep("src.__name", "__cell") if plan.wide is not None else "CAST(NULL AS VARCHAR)"
+    selects.append(f"{cell} AS _cell")
+    if plan.wide is None:
+        hidden, record = _raw_record(con, sql, inner, selects)
+    else:  # a melted cell's record is its whole wide row: the quarantine reads it from raw_input
+        hidden, record = "", "CAST(NULL AS JSON)"
+    checked = f"SELECT {', '.join(selects)} FROM (SELECT {', '.join(inner)} FROM src {' '.join(joins)}) t"
+    checked = f"SELECT * {hidden}, {record} AS _raw FROM ({checked})"
+    statement = f"CREATE OR REPLACE TEMP TABLE checked AS {checked}"
     con.execute(statement, sql.used_by(statement))
+
+
+def _raw_record(
+    con: duckdb.DuckDBPyConnection, sql: Params, inner: list[str], selects: list[str]
+) -> tuple[str, str]:
+    """``_raw`` for ``checked``: the record as the file had it, for the rows the checks refused.
+
+    Built here, the quarantine need not look the refused rows up again in the staged text (a join
+    that reads all of it: 0.04 s a million rows); rows refused later, as repeats or by an append-only
+    feed, have no ``_raw`` and are looked up there still. Passes the raw fields through ``inner`` and
+    ``selects``; returns the EXCLUDE that drops them again and the record's expression."""
+    fields = [name for name in raw_columns(con) if name not in ("_row", "_file")]
+    passed = {name: f"__sent_{index}" for index, name in enumerate(fields)}
+    for name, alias in passed.items():
+        inner.append(f"src.{ident(name)} AS {ident(alias)}")
+        selects.append(f"t.{ident(alias)}")
+    sources = con.execute("SELECT _file, _source FROM raw_sources").fetchall()
+    source = (
+        "CASE _file " + " ".join(f"WHEN {index} THEN {sql.bind(path)}" for index, path in sources) + " END"
+    )
+    record = ", ".join(f"{ident(name)} := {ident(alias)}" for name, alias in passed.items())
+    hidden = f"EXCLUDE ({', '.join(ident(alias) for alias in passed.values())})"
+    return hidden, (
+        f"CASE WHEN _reason IS NOT NULL THEN to_json(struct_pack(_row := _row, _source := {source}, {record})) END"
+    )
 
 
 class _StageClock:
