@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from cockpit.settings import Settings
-from cockpit.warehouse.loader import CSV_BATCH_BYTES, MAX_LINE_BYTES, csv_buffer_bytes
+from cockpit.warehouse.csv_buffers import MAX_LINE_BYTES, ROW_GROUP_ROWS, csv_buffer_bytes, line_bytes
 from cockpit.warehouse.queries import Warehouse
 from etl.runner import FeedBusy, FeedRunError, feed_lock, run_feed
 
@@ -99,14 +99,24 @@ def test_a_quarantined_record_is_the_file_s_row_whichever_check_refused_it(
         assert ",".join(record[h] or "" for h in header) == MONTHLY_ROWS[row - 1]
 
 
-def test_the_csv_reader_cuts_a_file_into_equal_parts_per_thread() -> None:
+def test_the_csv_reader_cuts_a_file_into_equal_parts_per_thread_each_a_row_group_or_more(
+    tmp_path: Path,
+) -> None:
     mb = 1 << 20
-    size = 98 * mb  # a million hotline rows
-    buffer = csv_buffer_bytes(size, 2)
-    assert buffer >= CSV_BATCH_BYTES and 5 * buffer < size <= 6 * buffer  # three rounds of two
-    assert 6 * csv_buffer_bytes(size, 3) >= size > 5 * csv_buffer_bytes(size, 3)  # two rounds of three
-    assert 2 * csv_buffer_bytes(20 * mb, 2) >= 20 * mb > csv_buffer_bytes(20 * mb, 2)  # both cores
-    assert csv_buffer_bytes(1000, 2) == csv_buffer_bytes(0, 0) == MAX_LINE_BYTES  # a line always fits
+    size, row = 98 * mb, 98.0  # a million hotline rows
+    buffer = csv_buffer_bytes(size, 2, row)
+    assert 5 * buffer < size <= 6 * buffer  # three rounds of two
+    assert buffer / row >= ROW_GROUP_ROWS
+    assert 6 * csv_buffer_bytes(size, 3, row) >= size > 5 * csv_buffer_bytes(size, 3, row)  # two of three
+    wide = csv_buffer_bytes(size, 2, 400.0)  # 400-byte rows: fewer, longer parts, still a row group each
+    assert wide / 400 >= ROW_GROUP_ROWS and 2 * wide >= size > wide
+    assert 2 * csv_buffer_bytes(20 * mb, 2, 40.0) >= 20 * mb > csv_buffer_bytes(20 * mb, 2, 40.0)
+    assert csv_buffer_bytes(1000, 2, 50.0) == csv_buffer_bytes(0, 0, 0.0) == MAX_LINE_BYTES  # a line fits
+    sample = tmp_path / "s.csv"
+    sample.write_bytes(b"a,b\n" + b"1,22\n" * 10)
+    assert line_bytes(sample) == 54 / 11
+    sample.write_bytes(b"no line end")
+    assert line_bytes(sample) == 11
 
 
 def test_rerun_changes_nothing_and_a_corrected_value_updates(settings: Settings, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from cockpit import clock
 from cockpit.warehouse.cleaning import header_key
+from cockpit.warehouse.csv_buffers import buffer_for
 from cockpit.warehouse.merge import flag_duplicates, merge, quarantine
 from cockpit.warehouse.schema import Column, Table
 from cockpit.warehouse.typed_sql import (
@@ -42,8 +43,6 @@ from cockpit.warehouse.typed_sql import (
 )
 
 MAPPED_KINDS = ("region", "period", "indicator", "bool", "year")
-CSV_BATCH_BYTES = 16 << 20  # see csv_buffer_bytes
-MAX_LINE_BYTES = 2 << 20  # DuckDB's max_line_size default
 log = logging.getLogger("cockpit.warehouse.loader")
 
 # A resolver maps distinct (raw, context) pairs to (value, reason); reason None means accepted.
@@ -109,7 +108,7 @@ def stage_csv(
     joined onto every row, was a string copied into every later table of the run (≈0.1 CPU-s a
     million rows); ``raw_sources`` names it where a row is reported (quarantine, duplicates).
 
-    The reader's buffer is sized to the file (``csv_buffer_bytes``).
+    The reader's buffer is sized to the file (``csv_buffers``).
     """
     con.execute("CREATE OR REPLACE TEMP TABLE raw_sources (_file INTEGER, _source VARCHAR)")
     threads = int(scalar(con, "SELECT current_setting('threads')"))
@@ -123,7 +122,7 @@ def stage_csv(
                 f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM read_csv(?, columns = ?, header = false,"
                 " skip = ?, auto_detect = false, delim = ?, quote = '\"', escape = '\"', strict_mode = true,"
                 " null_padding = false, buffer_size = ?)",
-                [str(path), columns, header_lines, delimiter, csv_buffer_bytes(path.stat().st_size, threads)],
+                [str(path), columns, header_lines, delimiter, buffer_for(path, threads)],
             )
         except duckdb.Error:
             frame = lenient(path)
@@ -136,22 +135,6 @@ def stage_csv(
         # The index is our own counter (a view cannot hold parameters; the path is in raw_sources).
         parts.append(f"SELECT CAST(f.rowid + 1 AS BIGINT) AS _row, {index} AS _file, f.* FROM {table} f")
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_input AS {' UNION ALL BY NAME '.join(parts)}")
-
-
-def csv_buffer_bytes(size: int, threads: int) -> int:
-    """The CSV reader's buffer for a file of ``size`` bytes read by ``threads`` threads.
-
-    Each buffer is one unit of the reader's parallel work and, keeping insertion order, one batch of
-    rows. Batches smaller than a row group (122,880 rows) are copied once more to be merged into full
-    ones (a third of the staging's CPU on a million hotline rows), so a buffer holds at least
-    ``CSV_BATCH_BYTES``; and the file is cut into a multiple of the thread count of equal parts, or
-    the last, odd part is parsed by one core while the others wait (1M rows, 98 MB, 2 threads:
-    32 MB buffers 0.30 s; six of 16.3 MB 0.22 s). Never below the longest line DuckDB accepts (2 MB).
-    """
-    threads = max(1, threads)
-    rounds = max(1, size // (threads * CSV_BATCH_BYTES))
-    # The slack keeps a rounding remainder from becoming a part of its own.
-    return max(size // (threads * rounds) + 4096, MAX_LINE_BYTES)
 
 
 def stage_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, source: str) -> None:
