@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import flask
@@ -121,6 +122,28 @@ def desk_renderers() -> dict[str, Callable[[], None]]:
     return {page.__name__.removeprefix("layouts."): kind(page, calls) for page, calls, kind in desks}
 
 
+def _one(work: Callable[..., None], *args: Any) -> int:
+    work(*args)
+    return 1
+
+
+def _each(
+    jobs: Iterable[tuple[str, Callable[[], int]]], role: Role, stop: threading.Event | None
+) -> tuple[int, int]:
+    """Runs each (name, job) until ``stop`` is set: (what the jobs counted, how many failed). One
+    job's failure must not stop the others."""
+    done = failed = 0
+    for name, job in jobs:
+        if stop is not None and stop.is_set():
+            break
+        try:
+            done += job()
+        except Exception:
+            failed += 1
+            log.exception("warm-up of %s as %s failed", name, role)
+    return done, failed
+
+
 def warm(
     server: flask.Flask,
     roles: Iterable[Role],
@@ -138,36 +161,19 @@ def warm(
         snapshot = services.warehouse.snapshot_id  # pinned for this pass (cockpit.warehouse.queries)
         regions = regions_in_order(services)
         province = services.settings.province_adcode
-        # The province and its cities: regions_in_order lists them first, breadth first.
-        top = regions[: 1 + len(services.warehouse.children(province))]
+        cities = [str(a) for a in services.warehouse.children(province)["adcode"]]
         for role in roles:
             with acting_as(Principal(WARMER, role, province)):
-                for region in regions:
-                    if stop is not None and stop.is_set():
-                        break
-                    try:
-                        render(region)
-                        views += 1
-                    except Exception:  # one region's failure must not stop the others
-                        failed += 1
-                        log.exception("warm-up of %s as %s failed", region, role)
-                for path, desk in desks().items():
-                    if stop is not None and stop.is_set():
-                        break
-                    try:
-                        desk()
-                        pages += 1
-                    except Exception:
-                        failed += 1
-                        log.exception("warm-up of %s as %s failed", path, role)
-                for region in top if role in services.settings.warm_indicator_roles else ():
-                    if stop is not None and stop.is_set():
-                        break
-                    try:
-                        maps_drawn += maps(region)
-                    except Exception:
-                        failed += 1
-                        log.exception("warm-up of %s's indicator maps as %s failed", region, role)
+                done, missed = _each(((r, partial(_one, render, r)) for r in regions), role, stop)
+                views, failed = views + done, failed + missed
+                done, missed = _each(
+                    ((path, partial(_one, desk)) for path, desk in desks().items()), role, stop
+                )
+                pages, failed = pages + done, failed + missed
+                if role in services.settings.warm_indicator_roles:
+                    jobs = ((f"{r} indicator maps", partial(maps, r)) for r in (province, *cities))
+                    done, missed = _each(jobs, role, stop)
+                    maps_drawn, failed = maps_drawn + done, failed + missed
     seconds = time.perf_counter() - started
     log.info("%s: %d wall views, %d desk pages and %d indicator maps of snapshot %s in %.1f s (%d failed)",
              WARM_UP_DONE, views, pages, maps_drawn, snapshot, seconds, failed)  # fmt: skip
