@@ -92,8 +92,80 @@ def test_a_kpi_card_without_an_earlier_period_renders() -> None:
     frame = pd.DataFrame([{"code": "online_service_rate", "name": "政务服务事项全程网办率", "short_name": "全程网办率",
                            "unit": "%", "decimals": 1, "direction": "higher", "value": 90.5, "period": "2026-10",
                            "prev_value": float("nan"), "prev_period": float("nan"), "target_value": 95.0}])  # fmt: skip
-    tile = kpi_cards(frame, Freshness(("indicator_monthly",), None, False), {}, "140000")
+    tile = kpi_cards(frame, Freshness(("indicator_monthly",), None, False), None, "140000")
     assert "较" not in str(tile) and "90.5%" in str(tile)
+
+
+def test_a_kpi_cards_status_names_the_value_and_target_it_was_judged_on() -> None:
+    """The card shows the latest reading; a rule may judge the year's mean, or against 序时进度. The
+    status line then names that figure, so "98.0% · 达标 · 目标 98.6%" cannot be read as a contradiction."""
+    import pandas as pd
+
+    from cockpit.screen.tiles import Freshness, kpi_cards
+
+    shown = pd.DataFrame([
+        {"code": "hotline_close_rate", "name": "12345热线办结率", "short_name": "热线办结率", "unit": "%",
+         "decimals": 1, "direction": "higher", "value": 98.0, "period": "2026-11", "prev_value": 99.2,
+         "prev_period": "2026-10", "target_value": 98.6},
+        {"code": "online_service_rate", "name": "政务服务事项全程网办率", "short_name": "全程网办率", "unit": "%",
+         "decimals": 1, "direction": "higher", "value": 95.3, "period": "2026-11", "prev_value": 95.0,
+         "prev_period": "2026-10", "target_value": 95.5},
+        {"code": "regulatory_claim_rate", "name": "监管事项认领率", "short_name": "监管事项认领率", "unit": "%",
+         "decimals": 1, "direction": "higher", "value": 99.7, "period": "2026-Q3", "prev_value": 99.8,
+         "prev_period": "2026-Q2", "target_value": 100.0},
+    ])  # fmt: skip
+    judged = pd.DataFrame([
+        {"code": "hotline_close_rate", "status": targets.GREEN, "basis": "ytd_mean", "value": 99.14,
+         "target_value": 98.6, "pace_target": 98.6, "unit": "%", "decimals": 1},
+        {"code": "online_service_rate", "status": targets.GREEN, "basis": "latest", "value": 95.3,
+         "target_value": 95.5, "pace_target": 95.2, "unit": "%", "decimals": 1},
+    ])  # fmt: skip
+    tile = kpi_cards(shown, Freshness(("indicator_monthly",), None, False), judged, "140000")
+    lines = [str(c.children[-1]) for c in _cards(tile) if getattr(c, "className", "") == "kpi-target"]
+    assert lines == [
+        "达标 · 序时 95.2%",
+        "年均 99.1% 达标 · 目标 98.6%",
+        "无目标 · 目标 100.0%",
+    ]  # KPI_CODES order
+
+
+def test_the_wall_judges_its_cards_as_the_targets_page_does(app: dash.Dash) -> None:
+    """Each 核心指标 card's status and judged value are the plan assessment's, the figures /targets shows."""
+    from cockpit.formatting import number
+    from cockpit.records import records
+    from cockpit.screen.render import render_tile
+    from cockpit.screen.tiles import KPI_CODES
+
+    with app.server.app_context():
+        services = current()
+        tile = render_tile("kpis", View("140000", targets.SCORE_CODE, None), services)
+        year = services.settings.today().year
+        assessed = services.queries.plan.assess_region("140000", year, with_projection=False)
+    cards = {c.id["index"]: c for c in _cards(tile) if isinstance(getattr(c, "id", None), dict)}
+    checked = 0
+    for r in records(assessed[assessed["code"].isin(KPI_CODES)]):
+        line = next(
+            str(x.children[-1])
+            for x in cards[r["code"]].children
+            if getattr(x, "className", "") == "kpi-target"
+        )
+        assert line.split(" · ")[0].endswith(targets.STATUS_LABELS[r["status"]]), (r["code"], line)
+        if r["basis"] == "ytd_mean":
+            assert line.startswith(f"年均 {number(r['value'], r['unit'], int(r['decimals']))} "), (
+                r["code"],
+                line,
+            )
+            checked += 1
+    assert checked >= 2  # the demo's hotline rates are judged on the year's mean
+
+
+def _cards(component: object) -> list[object]:
+    """Every component under ``component``, depth first."""
+    found = [component]
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        found.extend(_cards(child))
+    return found
 
 
 def test_footers_name_feeds_as_the_catalogue_does(app: dash.Dash) -> None:

@@ -300,11 +300,10 @@ def render_kpis(view: View, services: Services) -> Any:
     frame = services.queries.screen.latest_values(view.region, list(tiles.KPI_CODES))
     # Status comes from the plan's assessment (rules from data, 序时进度), the same as /targets.
     assessed = _assessed(view, services)
-    statuses = dict(zip(assessed["code"], assessed["status"], strict=True))
     # 数据核验: cards whose reported value the rows contradict carry a marker to the evidence.
     flags = services.queries.reconcile.flags(view.region, services.settings.today())
     flagged = {code for adcode, code in flags if adcode == view.region}
-    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), statuses, view.region, flagged)
+    return tiles.kpi_cards(frame, _fresh(services, "indicator_value"), assessed, view.region, flagged)
 
 
 def render_pillars(view: View, services: Services) -> Any:

@@ -108,19 +108,21 @@ def error_tile(name: str, title: str, exc: Exception) -> html.Div:
 def kpi_cards(
     frame: pd.DataFrame,
     fresh: Freshness,
-    statuses: dict[str, str | None] | None = None,
+    assessed: pd.DataFrame | None = None,
     region: str = "",
     flagged: frozenset[str] | set[str] = frozenset(),
 ) -> html.Div:
-    """``statuses``: indicator code → status from the plan's assessment (rules, 序时进度), when known.
-    ``flagged``: codes whose shown (reported) value its own rows contradict (数据核验): marked 核."""
+    """``assessed``: the plan's assessment rows (rules, 序时进度), when known: each card's status and
+    the value and target it was judged on. ``flagged``: codes whose shown (reported) value its own
+    rows contradict (数据核验): marked 核."""
+    judged = {r["code"]: r for r in records(assessed)} if assessed is not None else {}
     cards = []
     for code in KPI_CODES:
         rows = frame[frame["code"] == code]
         if rows.empty:
             continue
         r = rows.iloc[0]
-        status = (statuses or {}).get(code)  # the plan's one judgement; no second rule here
+        status = judged[code]["status"] if code in judged else None  # the plan's one judgement
         delta = None if pd.isna(r["value"]) or pd.isna(r["prev_value"]) else r["value"] - r["prev_value"]
         better = delta is not None and ((delta > 0) == (r["direction"] != "lower")) and delta != 0
         arrow = "" if delta is None or delta == 0 else ("▲" if delta > 0 else "▼")
@@ -155,10 +157,7 @@ def kpi_cards(
                         className="kpi-delta",
                     ),
                     html.Div(
-                        [
-                            html.Span(className=f"dot {status or 'none'}"),
-                            f"{targets.STATUS_LABELS[status]} · 目标 {number(r['target_value'], r['unit'], int(r['decimals']))}",
-                        ],
+                        [html.Span(className=f"dot {status or 'none'}"), _judgement(judged.get(code), r)],
                         className="kpi-target",
                     ),
                     # Reported by the indicator feed: a rate computed from event rows elsewhere on the
@@ -213,6 +212,19 @@ def pillar_rollup_tile(rollup: pd.DataFrame, assessed: pd.DataFrame, fresh: Fres
         [html.Div("未达标指标", className="sub"), html.Ul(listing, className="off-list")] if listing else []
     )
     return tile(title, [*rows, *extra], fresh.footer("按序时进度对照年度目标"), name="pillars")
+
+
+def _judgement(judged: dict[str, Any] | None, shown: Any) -> str:
+    """A card's status line. The status is the plan's, judged on a year-to-date mean for some rules
+    (rates of flows) and against 序时进度 for others; the line names the value and target it was
+    judged on where they are not the card's own, so "98.0% 达标 · 目标 98.6%" cannot appear."""
+    if judged is None:
+        target = number(shown["target_value"], shown["unit"], int(shown["decimals"]))
+        return f"{targets.STATUS_LABELS[None]} · 目标 {target}"
+    label = targets.STATUS_LABELS[judged["status"]]
+    if judged.get("basis", "") == "ytd_mean":  # the figure first, then what it was judged: 年均 99.1% 达标
+        label = f"{_judged_value(judged)} {label}"
+    return f"{label} · {_judged_target(judged)}"
 
 
 def _judged_value(r: dict[str, Any]) -> str:
