@@ -50,6 +50,23 @@ def test_the_wall_map_and_the_region_profile_score_every_child_alike(app: dash.D
     assert differs == {}, differs
 
 
+@pytest.mark.parametrize("region", [PROVINCE, LVLIANG])
+def test_the_trend_gives_this_year_the_score_the_map_gives_it(app: dash.Dash, region: str) -> None:
+    """The wall's 目标达标率（综合） trend ends on the year in progress: each child's last point is the
+    value the map (and its ranking) gives that child, judged on each indicator's latest period."""
+    from cockpit.screen.render import now_for, trend_frame
+
+    wall = _wall_scores(app, region)
+    services = app.server.extensions["cockpit"]
+    with app.server.test_request_context("/"):
+        year = str(now_for(services).year)
+        last = {}
+        for child in wall:
+            frame, _ind = trend_frame(View(child, targets.SCORE_CODE, None), services)
+            last[child] = round(float(frame.loc[frame["period"] == year, "value"].iloc[0]), 6)
+    assert last == {child: shown[0] for child, shown in wall.items()}
+
+
 @pytest.mark.parametrize("rate", [1.0, 0.997, 0.995, 0.994, 0.98, 0.96])
 def test_regulation_grades_a_claim_rate_as_the_plan_judges_its_indicator(app: dash.Dash, rate: float) -> None:
     """监管事项认领率 99.7% was green on the wall and amber on /regulation (a baseline −1 point rule of

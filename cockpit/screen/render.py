@@ -256,8 +256,8 @@ def trend_frame(view: View, services: Services) -> tuple[pd.DataFrame, dict[str,
     what the wall's trend tile and the phone's full-screen chart draw."""
     ind = _indicator(services, view.indicator)
     if view.indicator == targets.SCORE_CODE:
-        plan = services.queries.plan
-        yearly = plan.yearly_score(view.region, [y for y in plan.data_years() if y <= _plan_year(services)])
+        plan, year = services.queries.plan, _plan_year(services)
+        yearly = plan.yearly_score(view.region, [y for y in plan.data_years() if y <= year], in_progress=year)
         frame = pd.DataFrame(
             {"period": yearly["year"].astype(str), "value": yearly["score"], "target_value": None}
         )

@@ -291,19 +291,24 @@ class PlanQueries:
         return SCORES.get(self.wh, [region, year], compute)
 
     @scoped("region")
-    def yearly_score(self, region: str, years: list[int]) -> pd.DataFrame:
-        """``region``'s 目标达标率（综合） in each of ``years`` (each year judged as the evaluation judges
-        it): year + targets.SCORE_COLUMNS, only years with a rated indicator."""
+    def yearly_score(self, region: str, years: list[int], in_progress: int | None = None) -> pd.DataFrame:
+        """``region``'s 目标达标率（综合） in each of ``years``: year + targets.SCORE_COLUMNS, only years
+        with a rated indicator. A completed year is judged as the evaluation judges it (its own periods
+        only); the year in progress as the monitoring does — each indicator's latest period, an annual
+        figure not yet reported this year standing at last year's — the figure the wall's map and
+        /targets give that year (太原市 2026: 20 of 23, not 16 of the 19 reported so far)."""
 
         def compute() -> pd.DataFrame:
             rows = []
             for year in sorted(years):  # the region alone: its children are not needed for its score
-                own = self._assess_all(region, year, False, False, only_region=True, fallback=False)
+                own = self._assess_all(
+                    region, year, False, False, only_region=True, fallback=year == in_progress
+                )
                 rows.append({"year": year, **targets.score(own[own["period"].notna()])})
             out = pd.DataFrame(rows, columns=["year", *targets.SCORE_COLUMNS])
             return out[out["total"] > 0].reset_index(drop=True)
 
-        return YEARLY_SCORE.get(self.wh, [region, sorted(years)], compute)
+        return YEARLY_SCORE.get(self.wh, [region, sorted(years), in_progress], compute)
 
     @scoped("region")
     def evaluation(self, region: str, years: list[int]) -> pd.DataFrame:
