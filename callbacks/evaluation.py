@@ -81,6 +81,7 @@ def render_narrative(view: PlanView, services: Services) -> Any:
     c = _counts(own["status"])
     parts = [f"{scope_label(str(view.scope), period)}：{region['name']}{len(own)}项监测指标中，{c['green']}项达到{focus}年目标，"
              f"{c['amber']}项接近目标（预警），{c['red']}项未达到。"]  # fmt: skip
+    parts.extend(_year_in_progress(view, services, focus, own, str(region["name"])))
     missed = own[own["status"].isin([targets.RED, targets.AMBER])].sort_values("attainment")
     if not missed.empty:
         gaps = [f"{r['short_name'] or r['name']}（差{fmt_gap(r['gap'], r['unit'], int(r['decimals']))}）"
@@ -112,6 +113,27 @@ def render_narrative(view: PlanView, services: Services) -> Any:
         parts.append(f"{years[0]}–{years[-1]}年逐年看，{int(always.sum())}项指标每年均达标，"
                      f"{int((~always).sum())}项有年份未达标。")  # fmt: skip
     return html.P("".join(parts), className="eval-narrative")
+
+
+def _year_in_progress(
+    view: PlanView, services: Services, focus: int, own: pd.DataFrame, name: str
+) -> list[str]:
+    """The year in progress is evaluated on what it has reported so far; the wall and /targets judge it
+    on each indicator's latest period, last year's where this year's is not in. Say so, with their
+    figure (``yearly_score``'s, the wall trend's), so two rates for one year read as what they are."""
+    if focus != services.settings.data_now().year:
+        return []
+    pq = services.queries.plan
+    latest = pq.assess_region(view.region, focus, with_projection=False)
+    waiting = latest[latest["period"].notna() & ~latest["code"].isin(own["code"])]
+    monitored = pq.yearly_score(view.region, [focus], in_progress=focus)
+    if waiting.empty or monitored.empty:
+        return []
+    names = [str(r["short_name"] or r["name"]) for _, r in waiting.iterrows()]
+    listed = "、".join(names[:3]) + ("等" if len(names) > 3 else "")
+    m = monitored.iloc[0]
+    return [f"{focus}年尚未结束，{listed}{len(names)}项指标本年尚未报送；一屏知全省与规划目标监测按各指标最新一期计，"
+            f"{name}目标达标率（综合）为{_pct(m['score'] / 100)}（{int(m['met'])}/{int(m['total'])}）。"]  # fmt: skip
 
 
 def _child_names(services: Services, region: str) -> dict[str, str]:

@@ -67,6 +67,31 @@ def test_the_trend_gives_this_year_the_score_the_map_gives_it(app: dash.Dash, re
     assert last == {child: shown[0] for child, shown in wall.items()}
 
 
+def test_the_evaluation_of_this_year_names_the_walls_rate_for_it(app: dash.Dash) -> None:
+    """/evaluation judges the year in progress on what it has reported; it says which indicators are
+    still to come and gives the wall's 目标达标率（综合） for the year, the number a leader compares."""
+    from callbacks import evaluation as cb
+    from cockpit.formatting import number
+    from cockpit.screen.render import now_for, trend_frame
+    from cockpit.ui import plan_page
+    from layouts import evaluation as page
+    from tests.conftest import component_text
+
+    services = app.server.extensions["cockpit"]
+    with app.server.test_request_context("/"):
+        year = now_for(services).year
+        frame, _ind = trend_frame(View(PROVINCE, targets.SCORE_CODE, None), services)
+        view = page.parse_scope(plan_page.parse_plan_view(services, "evaluation", {}), services, str(year))
+        text = component_text(cb.render_narrative(view, services))
+        last = page.parse_scope(
+            plan_page.parse_plan_view(services, "evaluation", {}), services, str(year - 1)
+        )
+        earlier = component_text(cb.render_narrative(last, services))
+    wall = number(float(frame.loc[frame["period"] == str(year), "value"].iloc[0]), "%", 0)
+    assert f"{year}年尚未结束" in text and "本年尚未报送" in text and f"目标达标率（综合）为{wall}" in text
+    assert "尚未结束" not in earlier
+
+
 @pytest.mark.parametrize("rate", [1.0, 0.997, 0.995, 0.994, 0.98, 0.96])
 def test_regulation_grades_a_claim_rate_as_the_plan_judges_its_indicator(app: dash.Dash, rate: float) -> None:
     """监管事项认领率 99.7% was green on the wall and amber on /regulation (a baseline −1 point rule of
