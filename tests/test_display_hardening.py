@@ -149,3 +149,38 @@ def test_incident_ids_cannot_be_probed_by_a_county_user(
     assert "未找到事件编号" not in notice(own)  # in scope: opens as today
     denied = audit.query(settings, event="denied", username="probe_leader")
     assert len(denied) == 1  # the out-of-scope attempt is still audited
+
+
+def test_a_short_trend_writes_its_numbers_off_the_line() -> None:
+    """A wall is read, not hovered: a yearly trend writes each value beside its point, on the side the
+    line does not pass; a plateau and a dense series go above and below by turns."""
+    import pandas as pd
+
+    from cockpit.screen.tiles import SPACIOUS_POINTS, trend_figure
+
+    def places(values: list[float]) -> list[str]:
+        frame = pd.DataFrame({"period": [str(2021 + i) for i in range(len(values))], "value": values,
+                              "target_value": None})  # fmt: skip
+        trace = trend_figure(frame, "目标达标率（综合）", "%", "dark", 1)["data"][0]
+        assert trace["text"] == [f"{v:.1f}%" for v in values]
+        return list(trace["textposition"])
+
+    #        rises in, rises out; peak;       falls;        valley;        arrives rising
+    assert places([83, 87, 96, 100, 90, 80, 85]) == [
+        "bottom right", "top left", "top left", "top center", "top right", "bottom center", "top left",
+    ]  # fmt: skip
+    assert places([90, 100, 100, 100, 80]) == [
+        "bottom right",
+        "top center",
+        "bottom center",
+        "top center",
+        "bottom left",
+    ]
+    assert places([80, 80, 90]) == ["top center", "bottom center", "top left"]
+    #        a dense series: by turns, a peak's number above and a valley's below
+    dense = [98.7, 99.0, 98.9, 99.5, 99.2, 99.3, 99.2, 99.2, 99.2, 99.2, 99.2, 98.0]
+    assert len(dense) > SPACIOUS_POINTS
+    assert places(dense) == [
+        "bottom right", "top center", "bottom center", "top center", "bottom center", "top center",
+        "bottom center", "top center", "bottom center", "top center", "bottom center", "bottom left",
+    ]  # fmt: skip

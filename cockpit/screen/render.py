@@ -277,7 +277,9 @@ def render_trend(view: View, services: Services) -> Any:
             fresh.footer(),
             name="trend",
         )
-    fig = tiles.trend_figure(frame, ind["name"], ind["unit"], view.theme)
+    # A wall is read, not hovered: a short series (a yearly one) has its values written at its points.
+    written = int(ind["decimals"]) if len(frame) <= tiles.SPACIOUS_POINTS else None
+    fig = tiles.trend_figure(frame, ind["name"], ind["unit"], view.theme, written)
     return tiles.tile(f"{region['name']} · {ind['name']} 走势", tiles.graph(fig, {"type": "trend-graph", "index": view.indicator}),
                       fresh.footer(), name="trend")  # fmt: skip
 

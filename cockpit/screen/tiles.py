@@ -261,8 +261,8 @@ def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str,
          "hovertemplate": f"%{{x}}：%{{y:.1f}}{unit}<extra></extra>"}
     ]  # fmt: skip
     if written_decimals is not None:
-        # Above and below the line by turns: neighbours' numbers never sit side by side.
-        places = ["top center" if i % 2 == 0 else "bottom center" for i in range(len(labels))]
+        values = _values(frame["value"])
+        places = _label_places(values) if len(values) <= SPACIOUS_POINTS else _dense_places(values)
         data[0] |= {"mode": "lines+markers+text", "textposition": places, "cliponaxis": False,
                     "text": [number(v, unit, written_decimals) for v in _values(frame["value"])],
                     "textfont": {"size": 14, "color": colours["text"]}}  # fmt: skip
@@ -283,6 +283,61 @@ def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str,
     }  # fmt: skip
     del name
     return {"data": data, "layout": layout}
+
+
+SPACIOUS_POINTS = 8  # at most this many points get their numbers placed off the line
+
+
+def _label_places(values: list[float | None]) -> list[str]:
+    """Where each point's number goes: on the side of the point the line does not pass. Above a peak,
+    below a valley, above-left on a rise (the line comes from below-left), above-right on a fall; the
+    ends lean inwards so their numbers stay inside the plot; equal neighbours (a plateau, where the
+    numbers would sit side by side) go above and below by turns."""
+    places = []
+    run = 0  # position in a run of equal values
+    for i, v in enumerate(values):
+        before = values[i - 1] if i > 0 else None
+        after = values[i + 1] if i + 1 < len(values) else None
+        rise_in = None if v is None or before is None else v - before
+        rise_out = None if v is None or after is None else after - v
+        run = run + 1 if rise_in == 0 else 0
+        if rise_in == 0 or rise_out == 0:
+            places.append("top center" if run % 2 == 0 else "bottom center")
+        elif rise_in is None and rise_out is None:
+            places.append("top center")
+        elif rise_in is None:  # the first point: the line leaves to the right
+            places.append("bottom right" if rise_out and rise_out > 0 else "top right")
+        elif rise_out is None:  # the last point: the line arrives from the left
+            places.append("top left" if rise_in > 0 else "bottom left")
+        elif rise_in > 0 > rise_out:
+            places.append("top center")
+        elif rise_in < 0 < rise_out:
+            places.append("bottom center")
+        else:
+            places.append("top left" if rise_in > 0 else "top right")
+    return places
+
+
+def _dense_places(values: list[float | None]) -> list[str]:
+    """Many points (a phone's twelve months) have no room beside them: numbers go above and below by
+    turns, so neighbours' never sit side by side — except that a peak's goes above, a valley's below
+    and the ends' lean inwards, off the line."""
+    places: list[str] = []
+    for i, v in enumerate(values):
+        before = values[i - 1] if i > 0 else None
+        after = values[i + 1] if i + 1 < len(values) else None
+        known = v is not None and before is not None and after is not None
+        if v is not None and (before is None) != (after is None):  # an end: as a short series's
+            places.append(
+                _label_places([v, after] if before is None else [before, v])[0 if before is None else 1]
+            )
+        elif known and v > before and v > after:  # type: ignore[operator]
+            places.append("top center")
+        elif known and v < before and v < after:  # type: ignore[operator]
+            places.append("bottom center")
+        else:
+            places.append("bottom center" if places and places[-1] == "top center" else "top center")
+    return places
 
 
 def _values(column: pd.Series) -> list[float | None]:
