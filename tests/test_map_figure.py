@@ -46,11 +46,30 @@ def test_names_are_placed_apart_inside_the_map(
     assert not [
         (a, b) for a, b in itertools.combinations(range(len(boxes)), 2) if boxes[a].overlaps(boxes[b])
     ]
-    assert all(box.inside(*size) for box in boxes)
+    assert all(box.within(frame.box) for box in boxes)  # plotly clips outside the map's own frame
     # An unmoved name sits exactly on its representative point.
     for p in placed:
         if not p.moved:
             assert (p.lon, p.lat) == (p.anchor_lon, p.anchor_lat)
+
+
+@pytest.mark.parametrize("size", [(500, 903), (916, 587), (950, 420)])
+def test_a_crowded_map_names_what_fits_on_its_own_region(wall: Any, size: tuple[int, int]) -> None:
+    """A province's hundred-odd counties (the desk pages' county maps): a name that has no room on its
+    own region is left to the hover — never moved aside on a leader line, never on another name."""
+    boundaries = pd.concat([wall.boundaries("county", c) for c in wall.children("140000")["adcode"]])
+    assert len(boundaries) > map_labels.CROWDED
+    bounds = padded(extent(tuple(boundaries["geojson"])))
+    rows = list(zip(boundaries["adcode"], boundaries["short_name"], boundaries["centroid_lon"],
+                    boundaries["centroid_lat"], boundaries["area_km2"], strict=True))  # fmt: skip
+    placed = map_labels.place(rows, bounds, size=size, emphasis="141124")
+    frame = map_labels.Frame(bounds, size)
+    boxes = _boxes(placed, frame)
+    assert 15 <= len(placed) < len(rows) and "141124" in {p.adcode for p in placed}
+    assert not [p.text for p in placed if p.moved]
+    assert not [(a, b) for a, b in itertools.combinations(range(len(boxes)), 2)
+                if placed[a].adcode != "141124" and placed[b].adcode != "141124" and boxes[a].overlaps(boxes[b])]  # fmt: skip
+    assert all(box.within(frame.box) for p, box in zip(placed, boxes, strict=True) if p.adcode != "141124")
 
 
 def test_the_frame_round_trips_and_centres_the_extent() -> None:

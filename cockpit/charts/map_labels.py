@@ -19,6 +19,9 @@ DESIGN_SIZE = (720, 430)
 FONT_PX = 16
 EMPHASIS_PX = 19
 _RINGS = (1.4, 2.4, 3.4, 4.6)
+# More regions than this on one map and a name without room is left to the hover: a city's
+# counties (at most 17 in Shanxi, 临汾) are all named, a province's hundred-odd are not.
+CROWDED = 40
 _DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
 
 
@@ -50,6 +53,9 @@ class _Box:
     def inside(self, width: float, height: float) -> bool:
         return self.x0 >= 0 and self.y0 >= 0 and self.x1 <= width and self.y1 <= height
 
+    def within(self, other: _Box) -> bool:
+        return self.x0 >= other.x0 and self.y0 >= other.y0 and self.x1 <= other.x1 and self.y1 <= other.y1
+
 
 def mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
@@ -72,6 +78,9 @@ class Frame:
         self.scale = min(size[0] / span_x, size[1] / span_y)
         self.dx = (size[0] - span_x * self.scale) / 2
         self.dy = (size[1] - span_y * self.scale) / 2
+        # The map's own rectangle: plotly clips what is drawn outside the axis ranges, so a name
+        # moved into the panel's margin beside a tall province was cut off at the frame.
+        self.box = _Box(self.dx, self.dy, self.dx + span_x * self.scale, self.dy + span_y * self.scale)
 
     def to_px(self, lon: float, lat: float) -> tuple[float, float]:
         return (
@@ -97,16 +106,25 @@ def place(
     size: tuple[float, float] = DESIGN_SIZE,
     emphasis: str | None = None,
 ) -> list[Label]:
-    """``regions``: (adcode, name, lon, lat, area) with the representative point. Names that find
-    no free spot within reach stay at their point (on a map that small, overlap beats absence)."""
+    """``regions``: (adcode, name, lon, lat, area) with the representative point. A name that finds
+    no free spot within reach stays at its point on a map of a few regions (overlap beats absence);
+    on a crowded one (a province's hundred counties) it is left out — its region still names itself
+    on hover — since a hundred names on top of each other name nothing."""
     frame = Frame(bounds, size)
     rows = sorted(regions, key=lambda r: (r[0] != emphasis, -r[4], r[0]))
+    crowded = len(rows) > CROWDED
     taken: list[_Box] = []
     placed = []
     for adcode, text, lon, lat, _area in rows:
         font = EMPHASIS_PX if adcode == emphasis else FONT_PX
         x, y = frame.to_px(lon, lat)
-        spot = _free_spot(x, y, text, font, taken, size)
+        # Crowded, a name stays on its own region or is left out: leader lines from a hundred names
+        # pushed aside cross each other and point at nothing a viewer can tell apart.
+        spot = _free_spot(x, y, text, font, taken, frame.box, rings=() if crowded else _RINGS)
+        if spot is None:
+            if crowded and adcode != emphasis:
+                continue
+            spot = (x, y)
         taken.append(_box(*spot, text, font))
         label_lon, label_lat = (lon, lat) if spot == (x, y) else frame.to_lonlat(*spot)
         placed.append(Label(adcode, text, label_lon, label_lat, lon, lat, adcode == emphasis))
@@ -114,16 +132,16 @@ def place(
 
 
 def _free_spot(
-    x: float, y: float, text: str, font: float, taken: list[_Box], size: tuple[float, float]
-) -> tuple[float, float]:
+    x: float, y: float, text: str, font: float, taken: list[_Box], within: _Box, rings: tuple[float, ...]
+) -> tuple[float, float] | None:
     step = font * 1.3
     candidates = [(x, y)] + [(x + dx * ring * step * _wide(dx, text), y + dy * ring * step)
-                             for ring in _RINGS for dx, dy in _DIRECTIONS]  # fmt: skip
+                             for ring in rings for dx, dy in _DIRECTIONS]  # fmt: skip
     for cx, cy in candidates:
         box = _box(cx, cy, text, font)
-        if box.inside(*size) and not any(box.overlaps(t) for t in taken):
+        if box.within(within) and not any(box.overlaps(t) for t in taken):
             return cx, cy
-    return x, y
+    return None
 
 
 def _wide(dx: int, text: str) -> float:
