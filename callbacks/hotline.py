@@ -141,10 +141,23 @@ def render_trend(view: EventView, services: Services, now: datetime) -> Any:
             hovertemplate=f"%{{x|{fmt}}} 上年同期 %{{customdata}}<extra></extra>",
         )
     )
-    fig.add_trace(go.Scatter(x=frame["bucket"], y=frame["tickets"], name="本期", mode="lines+markers",
-                             line={"color": colours["accent"], "width": 3},
-                             customdata=[number(v, "件", 0) for v in frame["tickets"]],
+    counted = [number(v, "件", 0) for v in frame["tickets"]]
+    filling = _still_filling(frame, window, now)
+    if filling:  # the bucket "now" is in: its count so far, which is no fall
+        counted[-1] += (
+            f"（截至{window.end:%H:%M}）" if window.grain == "day" else f"（截至{day(window.end)}）"
+        )
+    whole = len(frame) - 1 if filling else len(frame)
+    fig.add_trace(go.Scatter(x=frame["bucket"][:whole], y=frame["tickets"][:whole], name="本期", mode="lines+markers",
+                             line={"color": colours["accent"], "width": 3}, customdata=counted[:whole],
                              hovertemplate=f"%{{x|{fmt}}} 受理 %{{customdata}}<extra></extra>"))  # fmt: skip
+    if filling:
+        # Dotted to an open marker: a partial count drawn like the others read as a collapse.
+        tail = slice(max(whole - 1, 0), len(frame))
+        fig.add_trace(go.Scatter(x=frame["bucket"][tail], y=frame["tickets"][tail], name="进行中", mode="lines+markers",
+                                 showlegend=False, line={"color": colours["accent"], "width": 2, "dash": "dot"},
+                                 marker={"symbol": ["circle", "circle-open"][-len(frame[tail]):], "size": 9},
+                                 customdata=counted[tail], hovertemplate=f"%{{x|{fmt}}} 受理 %{{customdata}}<extra></extra>"))  # fmt: skip
     style_figure(fig, 420, legend=True)
     fig.update_layout(margin={"l": 52, "r": 12, "t": 30, "b": 36})
     fig.update_xaxes(tickformat=fmt)
@@ -154,6 +167,17 @@ def render_trend(view: EventView, services: Services, now: datetime) -> Any:
     foot = f"按{unit}统计；上年同期按日历对齐 · " + asof(k.get("loaded_at"), "hotline_tickets")
     return panel(f"{TITLES['trend']} · {window.label}{_filtered(view)}", graph(ids.HOTLINE_GRAPH, "trend", fig, 420),
                  foot, name="trend")  # fmt: skip
+
+
+def _still_filling(frame: pd.DataFrame, window: Window, now: datetime) -> bool:
+    """Whether the trend's last bucket is still filling: the window stops at "now" (a window never
+    reaches past it) inside that bucket. A past window's last bucket is whole, or cut by its end."""
+    if frame.empty or window.end < now:
+        return False
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}[
+        window.grain
+    ]
+    return bool(pd.Timestamp(frame["bucket"].iloc[-1]) + step > pd.Timestamp(window.end))
 
 
 def render_regions(view: EventView, services: Services, now: datetime) -> Any:

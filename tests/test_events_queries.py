@@ -548,3 +548,22 @@ def test_tampered_filters_clicks_and_stores_are_refused(
         panel = emergency.PANELS["kpis"](forged, None)
         assert "暂时无法加载" not in str(panel) and "未结案突发事件" in str(panel)
         assert "暂时无法加载" not in str(hotline.PANELS["kpis"]({"page": "/hotline", "region": "<b>"}, None))
+
+
+def test_the_hotline_trend_shows_the_bucket_still_filling_as_such() -> None:
+    """Today's count at 00:49 is no collapse: the bucket "now" is in ends the solid line on a dotted
+    one to an open marker, its hover saying until when; a past window's last bucket is whole."""
+    from datetime import datetime
+
+    import callbacks.hotline as hotline
+    from cockpit.warehouse.windows import Window
+
+    buckets = pd.DataFrame({"bucket": pd.to_datetime(["2026-12-06", "2026-12-07", "2026-12-08"])})
+    now = datetime(2026, 12, 8, 0, 49)
+    this_month = Window(datetime(2026, 12, 1), now, "2026-12", "2026年12月")
+    assert hotline._still_filling(buckets, this_month, now)
+    assert not hotline._still_filling(buckets, this_month, datetime(2026, 12, 9))  # a window that ended
+    november = Window(datetime(2026, 11, 1), datetime(2026, 12, 1), "2026-11", "2026年11月")
+    whole = pd.DataFrame({"bucket": pd.to_datetime(["2026-11-29", "2026-11-30"])})
+    assert not hotline._still_filling(whole, november, now)
+    assert not hotline._still_filling(buckets.iloc[:0], this_month, now)
