@@ -323,7 +323,9 @@ def render_credit(view: EventView, services: Services, now: datetime) -> Any:
         ["主体名称", "地区", "认定部门", "失信行为", "列入日期", "状态"], rows, numeric_from=9, cls="list"
     )
     body = html.Div([html.Div(left), html.Div(right)], className="events-row credit-row")
-    return panel(f"{TITLES['credit']} · 失信主体与信用修复 · {window.label}", body, "来源 credit_records（严重失信主体名单）",
+    # Named as every footer names a feed (the catalogue's name), with when its rows last came in.
+    loaded = services.warehouse.feed_state().get("credit_records", {}).get("last_success_at")
+    return panel(f"{TITLES['credit']} · 失信主体与信用修复 · {window.label}", body, asof(loaded, "credit_records"),
                  name="credit")  # fmt: skip
 
 

@@ -187,3 +187,22 @@ def test_footers_name_feeds_as_the_catalogue_does(app: dash.Dash) -> None:
     assert all(not any(code in str(f.footer()) for code in labels) for f in fresh.values())
     # A feed the catalogue no longer lists is still named, by its code.
     assert "old_feed" in str(Freshness(("old_feed",), None, False).footer())
+
+
+@pytest.mark.parametrize("page", ["emergency", "regulation", "hotline"])
+def test_no_desk_panel_shows_a_feed_by_its_code(app: dash.Dash, page: str) -> None:
+    """Every panel of the event pages names its feeds as the catalogue does (the credit panel wrote
+    'credit_records')."""
+    import importlib
+
+    from cockpit import feed_names
+    from tests.conftest import component_text
+
+    module = importlib.import_module(f"callbacks.{page}")
+    with app.server.app_context():
+        labels = feed_names.feed_labels(current())
+        texts = {key: component_text(render({"page": f"/{page}", "region": "140000"}, None))
+                 for key, render in module.PANELS.items()}  # fmt: skip
+    shown = {key: [code for code in labels if code in text] for key, text in texts.items()}
+    assert not {key: codes for key, codes in shown.items() if codes}
+    assert any("入库" in text for text in texts.values())
