@@ -19,7 +19,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from cockpit import ids, targets
 from cockpit.charts.map import region_map
-from cockpit.formatting import AXIS_MONTH, AXIS_MONTH_ONLY, change, period_label, plain
+from cockpit.formatting import AXIS_MONTH, AXIS_MONTH_ONLY, change, judged_period, period_label, plain
 from cockpit.nav import map_parent
 from cockpit.projection import decimal_year
 from cockpit.records import first_record, records
@@ -51,17 +51,8 @@ def _assessed(view: PlanView, services: Services) -> tuple[pd.DataFrame, str, st
     return frame, parent, selected
 
 
-def basis_label(row: Any, frequency: str) -> str:
-    """What the actual is: the period itself, or a year-to-date mean (1–10月均值)."""
-    if not isinstance(row.get("period"), str):
-        return "暂无数据"
-    if row.get("basis") == "ytd_mean" and frequency != "year":
-        period = str(row["period"])
-        year = period[:4]
-        if frequency == "quarter":
-            return f"{year}年前{period[-1]}季度均值"
-        return f"{year}年1–{int(period[5:7])}月均值"
-    return period_label(str(row["period"]))
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def movement(value: Any) -> html.Span:
@@ -193,7 +184,7 @@ def render_kpis(view: PlanView, services: Services) -> Any:
                          html.Div(sub, className="k-sub")], className="kpi")  # fmt: skip
 
     cards = [
-        card("实际值", fmt(row["value"], unit, decimals), basis_label(row, str(ind["frequency"]))),
+        card("实际值", fmt(row["value"], unit, decimals), judged_period(_text(row.get("period")), row.get("basis"), str(ind["frequency"]))),
         card("年度目标", fmt(row["target_value"], unit, decimals),
              f"{int(row['year'])}年目标" + ("（沿用上级目标）" if inherited else "")),
         card("序时目标", fmt(row["pace_target"], unit, decimals), pace_sub),

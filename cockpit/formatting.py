@@ -93,6 +93,28 @@ def period_label(code: str | None) -> str:
     return parse_period(code).label if code else "—"
 
 
+YTD_MEAN = "ytd_mean"  # an assessment's ``basis`` when the year's actual is the mean of its periods
+
+
+def judged_period(period: str | None, basis: str | None, frequency: str) -> str:
+    """What a judged actual is: the period itself, or a year-to-date mean (2026年1–10月均值)."""
+    if not period:
+        return "暂无数据"
+    if basis == YTD_MEAN and frequency != "year":
+        year = period[:4]
+        if frequency == "quarter":
+            return f"{year}年前{period[-1]}季度均值"
+        return f"{year}年1–{int(period[5:7])}月均值"
+    return period_label(period)
+
+
+def judged_value(value: float | None, unit: str, decimals: int, basis: str | None) -> str:
+    """A judged actual, saying so when it is a year-to-date mean (年均 99.1%): under the same name
+    a card or a table shows the latest reading."""
+    shown = number(value, unit, decimals)
+    return f"年均 {shown}" if basis == YTD_MEAN else shown
+
+
 def plain(value: object) -> str:
     """Feed text (titles, names, topics, departments, reasons) for plotly ``text``, ``hovertext``,
     ``hovertemplate`` and hover ``customdata``: plotly renders a subset of HTML there (links

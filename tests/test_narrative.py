@@ -150,3 +150,29 @@ def test_bad_region_or_period_is_a_clear_error(
 ) -> None:
     with pytest.raises(facts_mod.FactsError, match=message):
         facts_mod.compute(services, region, period)
+
+
+def test_a_rate_judged_on_the_years_mean_says_so(services: Services) -> None:
+    """热线办结率 is judged on the year's mean: the sentence gives the month, then the mean the
+    target and the status are read against, and the gap is the mean's (no '还差' beside '达标')."""
+    code = "hotline_close_rate"
+    found = facts_mod.compute(services, "141100", "2026-10", [code])
+    text = build(found)
+    mean = float(sql(services, "SELECT avg(value) FROM indicator_value WHERE indicator_code = $i AND "
+                               "adcode = '141100' AND period BETWEEN '2026-01' AND '2026-10'", {"i": code}))  # fmt: skip
+    fact = found.lead
+    assert fact.basis == "ytd_mean" and fact.judged_value == pytest.approx(mean)
+    assert fact.status_text == f"{fact.status_label}（年均 {mean:.1f}%）"
+    first = text.paragraphs[0]
+    assert f"2026年1–10月均值为{mean:.1f}%" in first
+    assert text.figure("lead_judged").value == pytest.approx(mean)
+    target = text.figure("lead_target").value
+    assert text.figure("lead_gap").value == round(max(0.0, target - mean), 1)
+    assert "按序时进度评价" not in first  # the rule sets no pace
+
+
+def test_a_count_keeps_its_whole_numbers(services: Services) -> None:
+    """An indicator declared with 0 decimals (面向基层发文数量, 件) is printed as 783件, not 783.0件."""
+    found = facts_mod.compute(services, "140000", "2026-10", [LEAD])
+    counts = [f for f in found.indicators if f.unit == "件"]
+    assert counts and all(f.decimals == 0 for f in counts)

@@ -68,7 +68,7 @@ def _kpi_table(facts: Facts) -> Table:
         move = "—" if not f.movement else (f"↑{f.movement}" if f.movement > 0 else f"↓{-f.movement}")
         rows.append([f.name, period_label(f.period) if f.period else "—", _fmt(f.value, f.unit, f.decimals),
                      change(f.delta, f.unit, f.decimals), _fmt(f.target_value, f.unit, f.decimals),
-                     STATUS_TEXT[f.status], rank, move])  # fmt: skip
+                     f.status_text, rank, move])  # fmt: skip
         status.append(f.status)
     return Table(
         ["指标", "统计期", "数值", "较上期", "年度目标", "状态", "同级排名", "排名变化"], rows, status, 5
@@ -80,7 +80,8 @@ def _off_track(facts: Facts) -> Table:
     own = [f for f in facts.indicators if f.status in (targets.RED, targets.AMBER)]
     own.sort(key=lambda f: targets.SEVERITY[f.status])
     for f in own:
-        rows.append([facts.region["name"], f.name, _fmt(f.value, f.unit, f.decimals),
+        # The value the status and the gap were judged on (年均 97.5% for a rate read over the year).
+        rows.append([facts.region["name"], f.name, f.judged or _fmt(f.value, f.unit, f.decimals),
                      _fmt(f.target_value, f.unit, f.decimals), change(f.gap, f.unit, f.decimals).lstrip("+"),
                      STATUS_TEXT[f.status]])  # fmt: skip
         status.append(f.status)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cockpit import pace, targets
 from cockpit.access import scope
+from cockpit.formatting import YTD_MEAN, judged_value
 from cockpit.memo import Memo
 from cockpit.periods import PeriodError, parse_period
 from cockpit.screen.tiles import KPI_CODES
@@ -53,7 +54,10 @@ class IndicatorFact:
     prev_value: float | None
     target_value: float | None
     pace_target: float | None
-    gap: float | None  # to the annual target, in the unit (0 = met)
+    # What the status was judged on: ``value`` itself, or (basis ytd_mean) the year's mean so far.
+    judged_value: float | None
+    basis: str | None
+    gap: float | None  # of the judged value to the annual target, in the unit (0 = met)
     status: str | None
     rank: int | None
     siblings: int  # how many siblings were ranked
@@ -71,6 +75,19 @@ class IndicatorFact:
     @property
     def status_label(self) -> str:
         return targets.STATUS_LABELS[self.status]
+
+    @property
+    def judged(self) -> str:
+        """The judged value as shown beside the status: 年均 99.1% where the rule reads the year's
+        mean; empty where the status was judged on ``value`` itself."""
+        if self.basis != YTD_MEAN or self.judged_value is None:
+            return ""
+        return judged_value(self.judged_value, self.unit, self.decimals, self.basis)
+
+    @property
+    def status_text(self) -> str:
+        """The status with what it was judged on where that is not ``value``: 达标（年均 99.1%）."""
+        return f"{self.status_label}（{self.judged}）" if self.judged and self.status else self.status_label
 
 
 @dataclass(frozen=True)
@@ -256,15 +273,20 @@ def _compute(services: Services, region: dict[str, Any], month: str, selected: l
         origin = lineage_at.get((code, period), {})
         prev_period = row.get("prev_period") if _present(row.get("prev_period")) else None
         value = _num(row.get("latest_value"))
+        judged = _num(row.get("value"))
         target = _num(row.get("target_value"))
+        decimals = _int(meta.get("decimals"))
         facts.append(IndicatorFact(
             code=code, name=str(meta["name"]), short_name=str(meta.get("short_name") or meta["name"]),
-            unit=str(meta.get("unit") or ""), decimals=int(_int(meta.get("decimals")) or 1),
+            # 0 is a count's decimals (800件), not "unset": 783.0件 was printed for 783件.
+            unit=str(meta.get("unit") or ""), decimals=1 if decimals is None else decimals,
             direction=str(meta["direction"]), pillar_name=str(meta.get("pillar_name") or ""),
             frequency=str(meta["frequency"]), period=period, value=value, prev_period=prev_period,
             # The raw value of the previous period (assess keeps a year-to-date mean for some rules).
             prev_value=_num(lineage_at.get((code, prev_period), {}).get("value")), target_value=target,
-            pace_target=_num(row.get("pace_target")), gap=targets.gap(value, target, str(meta["direction"])),
+            pace_target=_num(row.get("pace_target")), judged_value=judged,
+            basis=row.get("basis") if isinstance(row.get("basis"), str) else None,
+            gap=targets.gap(judged, target, str(meta["direction"])),
             status=row.get("status") if isinstance(row.get("status"), str) else None,
             rank=_int(row.get("rank")) if parent else None,
             siblings=int(ranked_counts.get(code, 0)) if parent else 0,

@@ -14,7 +14,7 @@ import pandas as pd
 from cockpit import figures as registry
 from cockpit import targets
 from cockpit.briefing.facts import CHILD_NOUN, Facts, IndicatorFact
-from cockpit.formatting import number, period_label
+from cockpit.formatting import judged_period, number, period_label
 
 PREV_WORD = {"month": "上月", "quarter": "上季度", "year": "上年"}
 LEVEL_WORD = {"I": "特别重大", "II": "重大", "III": "较大", "IV": "一般"}
@@ -72,6 +72,10 @@ def lead_sentence(facts: Facts, out: Narrative) -> str:
         change = "持平" if rounded == 0 else f"{'提高' if rounded > 0 else '下降'}{_amount(f, rounded)}"
         parts.append(f"较{word}{change}" if rounded else f"与{word}{change}")
         out.figures.append(Figure("lead_delta", change, rounded, adcode, f.code, f.period, f.source_feed))
+    if f.judged and f.judged_value is not None:  # the year's mean, which the target is set against
+        mean = _fmt(f, f.judged_value)
+        parts.append(f"{judged_period(f.period, f.basis, f.frequency)}为{mean}")
+        out.figures.append(Figure("lead_judged", mean, f.judged_value, adcode, f.code, f.period))
     if f.target_value is not None and f.gap is not None:
         target = _fmt(f, f.target_value)
         out.figures.append(Figure("lead_target", target, f.target_value, adcode, f.code, f.period))
@@ -83,7 +87,8 @@ def lead_sentence(facts: Facts, out: Narrative) -> str:
             parts.append(f"距年度目标（{target}）还差{gap}")
             out.figures.append(Figure("lead_gap", gap, round(f.gap, f.decimals), adcode, f.code, f.period))
     if f.status is not None:
-        parts.append(f"按序时进度评价为“{f.status_label}”")
+        paced = f.pace_target is not None and f.target_value is not None and f.pace_target != f.target_value
+        parts.append(f"{'按序时进度' if paced else ''}评价为“{f.status_label}”")
     text = "，".join(parts)
     parent = facts.parent
     if parent is not None and f.rank is not None and f.siblings:

@@ -20,8 +20,8 @@ from cockpit import figures, targets
 from cockpit.alarms import status_breakdown
 from cockpit.charts.template import template
 from cockpit.feed_names import names_of
+from cockpit.formatting import YTD_MEAN, judged_value, number, period_label
 from cockpit.formatting import change as signed_change
-from cockpit.formatting import number, period_label
 from cockpit.records import records
 from cockpit.theme import theme as theme_colours
 from cockpit.ui.panels import ERROR_MESSAGE
@@ -222,7 +222,7 @@ def _judgement(judged: dict[str, Any] | None, shown: Any) -> str:
         target = number(shown["target_value"], shown["unit"], int(shown["decimals"]))
         return f"{targets.STATUS_LABELS[None]} · 目标 {target}"
     label = targets.STATUS_LABELS[judged["status"]]
-    if judged.get("basis", "") == "ytd_mean":  # the figure first, then what it was judged: 年均 99.1% 达标
+    if judged.get("basis") == YTD_MEAN:  # the figure first, then what it was judged: 年均 99.1% 达标
         label = f"{_judged_value(judged)} {label}"
     return f"{label} · {_judged_target(judged)}"
 
@@ -230,8 +230,7 @@ def _judgement(judged: dict[str, Any] | None, shown: Any) -> str:
 def _judged_value(r: dict[str, Any]) -> str:
     """The value the judgement used, saying which: a year-to-date mean is not the latest reading the
     KPI cards show under the same name."""
-    shown = number(r["value"], r["unit"], int(r["decimals"]))
-    return f"年均 {shown}" if r.get("basis", "") == "ytd_mean" else shown
+    return judged_value(r["value"], r["unit"], int(r["decimals"]), r.get("basis"))
 
 
 def _judged_target(r: dict[str, Any]) -> str:
