@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+import pandas as pd
 import pytest
 
 from cockpit import targets
@@ -90,6 +91,26 @@ def test_the_evaluation_of_this_year_names_the_walls_rate_for_it(app: dash.Dash)
     wall = number(float(frame.loc[frame["period"] == str(year), "value"].iloc[0]), "%", 0)
     assert f"{year}年尚未结束" in text and "本年尚未报送" in text and f"目标达标率（综合）为{wall}" in text
     assert "尚未结束" not in earlier
+
+
+def test_the_maps_hover_gives_the_mean_a_status_was_judged_on(app: dash.Dash) -> None:
+    """On the wall's map of 热线办结率 a city shows its month; its status is judged on the year's mean,
+    which the hover gives (as /targets does) beside the status."""
+    from cockpit.formatting import number
+    from cockpit.screen.render import map_values, now_for
+
+    services = app.server.extensions["cockpit"]
+    with app.server.test_request_context("/"):
+        frame, _ind, period = map_values(View(PROVINCE, "hotline_close_rate", None), services)
+        year = now_for(services).year if period is None else int(period[:4])
+        judged = services.queries.plan.assess_indicator(
+            "hotline_close_rate", PROVINCE, year, with_projection=False
+        )
+    means = dict(zip(judged["adcode"], judged["value"], strict=True))
+    rows = [r for r in frame.itertuples() if r.adcode in means and not pd.isna(r.value)]
+    assert rows
+    for r in rows:
+        assert f"<br>年均 {number(means[r.adcode], '%', 1)}<br>目标" in r.hover, r.hover
 
 
 @pytest.mark.parametrize("rate", [1.0, 0.997, 0.995, 0.994, 0.98, 0.96])

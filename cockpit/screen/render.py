@@ -21,7 +21,7 @@ from cockpit.alarms import pending_alarms
 from cockpit.charts import map_labels
 from cockpit.charts.map import extent, padded, region_map_dict
 from cockpit.feed_names import catalogue
-from cockpit.formatting import number, period_label, plain
+from cockpit.formatting import YTD_MEAN, judged_value, number, period_label, plain
 from cockpit.memo import Memo
 from cockpit.nav import map_parent
 from cockpit.records import first_record, records
@@ -123,7 +123,7 @@ def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str,
         # The wall's default view: the plan's own assessment (rules, 序时进度, inherited targets),
         # exactly what /targets shows for this indicator and year.
         assessed = plan.assess_indicator(view.indicator, parent, int(period[:4]), with_projection=False)
-        judged = assessed[["adcode", "status", "pace_target"]]
+        judged = assessed[["adcode", "status", "pace_target", "basis"]].assign(judged_value=assessed["value"])
         frame = frame.drop(columns=["status"], errors="ignore").merge(judged, on="adcode", how="left")
         # Rank by the value the map shows (some rules judge the year's mean; the map shows the month).
         frame["rank"] = targets.rank_among(frame["value"], ind["direction"])
@@ -136,6 +136,8 @@ def _map_values(view: View, services: Services) -> tuple[pd.DataFrame, dict[str,
     ranked = int(frame["value"].notna().sum())
     frame["hover"] = [
         f"<b>{plain(r['name'])}</b><br>{plain(ind['name'])}：{number(r['value'], ind['unit'], decimals)}"
+        # The status below is judged on the year's mean for some rules: say so, with the mean.
+        f"{'<br>' + judged_value(r['judged_value'], unit, decimals, YTD_MEAN) if r.get('basis') == YTD_MEAN else ''}"
         f"<br>目标：{number(r['target_value'], ind['unit'], decimals)}"
         f"{'' if pd.isna(r['pace_target']) else ' · 序时 ' + number(r['pace_target'], unit, decimals)}"
         f" · {targets.STATUS_LABELS[None if pd.isna(r['status']) else r['status']]}"
