@@ -242,9 +242,16 @@ ASSESS_COLUMNS = [
 PROJECTION_COLUMNS = ["proj_year", "proj_value", "proj_reach_year", "proj_on_track", "proj_slope"]
 
 
-def prepare(series: pd.DataFrame, rule: StatusRule) -> pd.DataFrame:
+def decimals_of(declared: Any) -> int | None:
+    """An indicator's published precision: its catalogue row's ``decimals`` (None where not declared)."""
+    return None if declared is None or declared != declared else int(declared)
+
+
+def prepare(series: pd.DataFrame, rule: StatusRule, decimals: int | None = None) -> pd.DataFrame:
     """Sorted values with ``year`` and ``actual``: the value itself, or its year-to-date mean when
-    the rule reads a year as the mean of its periods."""
+    the rule reads a year as the mean of its periods — at the indicator's published precision
+    (``decimals``): a mean of 95.46 is published as 95.5, and a target of 95.5 judged against the
+    unpublished digits showed "年均 95.5% 预警 · 目标 95.5%"."""
     s = series.loc[series["value"].notna(), ["adcode", "period", "value"]].copy()
     s["value"] = s["value"].astype(float)
     s = s.sort_values(["adcode", "period"], kind="stable").reset_index(drop=True)
@@ -254,6 +261,8 @@ def prepare(series: pd.DataFrame, rule: StatusRule) -> pd.DataFrame:
         s["actual"] = grouped.cumsum() / (grouped.cumcount() + 1)
     else:
         s["actual"] = s["value"]
+    if decimals is not None:
+        s["actual"] = s["actual"].round(decimals)
     return s
 
 
@@ -286,8 +295,10 @@ def assess(
     fallback: bool = True,
     with_projection: bool = False,
     bounds: tuple[float | None, float | None] = (None, None),
+    decimals: int | None = None,
 ) -> pd.DataFrame:
-    """Every region's standing on one indicator, one row per region in ``series``.
+    """Every region's standing on one indicator, one row per region in ``series``, judged at the
+    indicator's published precision (``decimals``; None: as stored).
 
     ``series``: adcode, period, value (history back at least a year, three for the projection).
     ``target_rows``: adcode, year, target_value (optionally target_source: own / inherited).
@@ -295,7 +306,7 @@ def assess(
     a region with nothing in ``year`` shows its latest earlier period against that period's year.
     A period that closes its year is judged against the annual target, an earlier one against the
     序时目标. The projection runs to the end of the assessed year."""
-    prepared = prepare(series, rule)
+    prepared = prepare(series, rule, decimals)
     if year is not None:
         prepared = prepared[prepared["year"] <= year]
     results = year_results(prepared)

@@ -85,8 +85,12 @@ def test_the_frame_round_trips_and_centres_the_extent() -> None:
 
 def test_the_map_is_framed_by_its_regions_and_markers_take_only_their_own_clicks(wall: Any) -> None:
     boundaries = wall.boundaries("city", "140000")
-    values = boundaries[["adcode"]].assign(value=1.0, hover="")
+    values = boundaries[["adcode"]].assign(value=[90.0 + i for i in range(len(boundaries))], hover="")
     figure = region_map_dict(boundaries, values, theme=theme("dark"), colourbar_title="全程网办率", unit="%")
+    one = region_map_dict(
+        boundaries.head(1), values.head(1), theme=theme("dark"), colourbar_title="全程网办率"
+    )
+    assert one["data"][0]["showscale"] is False  # type: ignore[index]  # one value spans no scale
     geo = figure["layout"]["geo"]  # type: ignore[index]
     lon0, lat0, lon1, lat1 = padded(extent(tuple(boundaries["geojson"])))
     assert geo["lonaxis"]["range"] == [lon0, lon1] and geo["lataxis"]["range"] == [lat0, lat1]

@@ -193,6 +193,23 @@ def test_assess_mid_year_against_the_pace_target() -> None:
     assert (got["prev_period"], got["prev_value"]) == ("2026-01", 90.5)
 
 
+def test_a_years_mean_is_judged_as_published() -> None:
+    """A mean of 95.42 and 95.50 is 95.46, published as 95.5: against a target of 95.5 that is met,
+    not "年均 95.5% 预警 · 目标 95.5%". Without a declared precision the stored digits count."""
+    rule = targets.StatusRule(pace="none", annual="mean")
+    series = monthly("A", {"2026-01": 95.42, "2026-02": 95.50})
+    tgts = target_rows("A", {2026: 95.5})
+    published = targets.assess(series, tgts, direction="higher", rule=rule, year=2026, decimals=1).iloc[0]
+    assert published["value"] == 95.5 and published["status"] == "green" and published["gap"] == 0
+    stored = targets.assess(series, tgts, direction="higher", rule=rule, year=2026).iloc[0]
+    assert stored["value"] == pytest.approx(95.46) and stored["status"] == "amber"
+    assert (
+        targets.decimals_of(0) == 0
+        and targets.decimals_of(None) is None
+        and targets.decimals_of(float("nan")) is None
+    )
+
+
 def test_assess_lower_is_better() -> None:
     series = pd.DataFrame({"adcode": "A", "period": ["2025Q4", "2026Q2"], "value": [10.0, 9.2]})
     tgts = target_rows("A", {2025: 10.0, 2026: 8.0})

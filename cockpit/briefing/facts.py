@@ -210,6 +210,7 @@ def _assess(plan: PlanQueries, scopes: list[str], period: str, codes: list[str])
             direction=str(inds.loc[code, "direction"]),
             rule=rules.for_indicator(code),
             year=year,
+            decimals=targets.decimals_of(inds.loc[code, "decimals"]),
         ).assign(code=code)
         for code in codes
     ]

@@ -128,7 +128,10 @@ def region_map_dict(
             [None if pd.isna(v) else float(v) for v in frame["value"]] if has_values else [0] * len(frame)
         )
         scale = LOWER_IS_BETTER if direction == "lower" else HIGHER_IS_BETTER
-        data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=has_values, unit=unit,
+        # A scale needs two values to span: one region (a county's own wall) got a bar from 90% to
+        # 90.8% that measured nothing.
+        spread = frame["value"].nunique() > 1
+        data.append(_trace(geojson, frame, z=z, scale=scale, theme=theme, colourbar=spread, unit=unit,
                            title=colourbar_title))  # fmt: skip
     # Outlined: regions in alarm, the selected one, and ``edges`` (adcode → line colour: a warning
     # in force for part of a region, which the fill must not claim for all of it).

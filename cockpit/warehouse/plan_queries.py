@@ -229,6 +229,7 @@ class PlanQueries:
             year=year,
             with_projection=with_projection,
             bounds=(_num(meta.get("min_value")), _num(meta.get("max_value"))),
+            decimals=targets.decimals_of(meta.get("decimals")),
         )
         regions = self._regions_in(region, deep)
         out = regions.merge(frame, on="adcode", how="left")
@@ -385,6 +386,7 @@ class PlanQueries:
                 fallback=fallback,
                 with_projection=with_projection,
                 bounds=(_num(ind["min_value"]), _num(ind["max_value"])),
+                decimals=targets.decimals_of(ind["decimals"]),
             )
             parts.append(frame.assign(code=code) if not frame.empty or not only_region
                          else pd.DataFrame({"code": [code], "adcode": [region]}))  # fmt: skip
