@@ -148,3 +148,35 @@ def test_briefing_progress_answers_only_the_jobs_owner(app: Any, settings: Setti
         assert owner.callback(body).status_code == 200
     finally:
         background.wait(current(), job, timeout_s=180)
+
+
+def test_a_data_administrator_reads_a_runs_quarantine_on_feeds(app: Any, settings: Settings) -> None:
+    """The quarantine count of a feed's last run opens its rows — reason and record — for those who run
+    the feeds; the rows are the file's, of any region, so no one else gets them, by link or by URL."""
+    from cockpit.services import current
+
+    wh = current().warehouse
+    runs = wh.runs(limit=500)
+    run = runs[(runs["status"] == "success") & (runs["quarantined"] > 0)].iloc[0]
+    run_id = int(run["run_id"])
+    reason = json.dumps(str(wh.quarantine(run_id=run_id, limit=1)["reason"].iloc[0]), ensure_ascii=False)[
+        1:-1
+    ]
+    admin = UserClient(app, settings, "hard-feeds-admin", "admin", settings.province_adcode)
+    listed = dumps(admin.callback(page_payload("/feeds")).get_json())
+    assert "/feeds?quarantine=" in listed
+    opened = dumps(admin.callback(page_payload("/feeds", f"?quarantine={run_id}")).get_json())
+    assert f"批次 {run_id}" in opened and reason in opened and "原始内容" in opened
+    for role, scope in (
+        ("staff", settings.province_adcode),
+        ("staff", COUNTY),
+        ("leader", settings.province_adcode),
+    ):
+        other = UserClient(app, settings, f"hard-feeds-{role}-{scope}", role, scope)
+        shown = dumps(other.callback(page_payload("/feeds", f"?quarantine={run_id}")).get_json())
+        assert "数据源状态" in shown and "/feeds?quarantine=" not in shown and reason not in shown, (
+            role,
+            scope,
+        )
+    bad = dumps(admin.callback(page_payload("/feeds", "?quarantine=1%27%20OR%201%3D1")).get_json())
+    assert "数据源状态" in bad and "隔离行 ·" not in bad
