@@ -21,6 +21,7 @@ from cockpit import background, ids
 from cockpit.briefing.facts import now_of
 from cockpit.exports import grid
 from cockpit.exports import jobs as export_jobs
+from cockpit.principal import AccessDenied
 from cockpit.services import current
 from cockpit.ui.jobs import notice, queued, register_job_poll
 from cockpit.warehouse.explorer_queries import FilterError, Query, compile_query
@@ -137,7 +138,7 @@ def register(app: dash.Dash) -> None:
             if export_jobs.inline(services, q):
                 return no_update, no_update, no_update
             job_id = export_jobs.start(services, q, fmt)
-        except (FilterError, background.JobRefused) as exc:
+        except (FilterError, background.JobRefused, AccessDenied) as exc:
             return None, True, notice(str(exc))
         return job_id, False, queued("导出", ids.EXPORT_JOB)
 

@@ -20,6 +20,7 @@ from cockpit import ids
 from cockpit.exports import grid
 from cockpit.formatting import period_label
 from cockpit.nav import nav_bar
+from cockpit.principal import PERMISSION_NAMES, current_principal
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import GRID_THEME, ag_grid_locale
@@ -138,11 +139,17 @@ class ExportLink(NamedTuple):
     class_name: str
 
 
+NO_EXPORT = f"当前角色没有“{PERMISSION_NAMES['export']}”权限"
+
+
 def export_links(services: Any, q: Query, formats: Sequence[str]) -> list[ExportLink]:
     """Each export button's address, hint and class for the rows ``q`` selects: a plain download
     link when the file is small, a button that starts a background export when it is large (no
     address: a click starts the job), disabled above the row cap (the hint says why)."""
     settings = services.settings
+    principal = current_principal()
+    if principal is not None and not principal.can("export"):  # the download would answer 403
+        return [ExportLink(None, NO_EXPORT, "export-btn disabled") for _ in formats]
     try:
         total = grid.size_of(services, q, settings.data_now())
     except FilterError as exc:

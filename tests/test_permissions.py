@@ -84,6 +84,32 @@ def test_a_leader_still_reaches_the_desk_pages_and_the_api(
     assert leader.get("/api/v1/regions").status_code == 200
 
 
+def test_export_is_offered_only_to_a_role_that_may_download(
+    app: Any, demo_warehouse: tuple[Settings, dict[str, object]]
+) -> None:
+    """A leader browses /explorer and the profile but has no export permission: the buttons are
+    disabled and say why, the profile's chart links are absent, and a background export is refused
+    before it is made (its file would have answered 403). Staff get all three."""
+    from cockpit.exports import jobs
+    from cockpit.principal import AccessDenied, acting_as
+    from cockpit.services import current
+    from cockpit.warehouse.explorer_queries import Query
+    from layouts.explorer import NO_EXPORT
+
+    settings = demo_warehouse[0]
+    leader = UserClient(app, settings, "perm-export-leader", "leader", "140000")
+    staff = UserClient(app, settings, "perm-export-staff", "staff", "140000")
+    grid_page = dumps(leader.callback(page_payload("/explorer")).get_json())
+    assert NO_EXPORT in grid_page and "/exports/grid." not in grid_page
+    assert NO_EXPORT not in dumps(staff.callback(page_payload("/explorer")).get_json())
+    profile = "/region/140000"
+    assert "/exports/chart/" not in dumps(leader.callback(page_payload(profile)).get_json())
+    assert "/exports/chart/" in dumps(staff.callback(page_payload(profile)).get_json())
+    leader_acting = acting_as(Principal("perm-export-leader", "leader", "140000"))
+    with app.server.test_request_context("/"), leader_acting, pytest.raises(AccessDenied):
+        jobs.start(current(), Query(dataset="indicator_value", region="140000"), "csv")
+
+
 def test_only_the_person_on_duty_acknowledges_and_under_their_own_name(settings: Settings) -> None:
     from callbacks.emergency import acknowledge_alarm
     from cockpit import alarms

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit import background
-from cockpit.access import audit
+from cockpit.access import audit, scope
 from cockpit.exports import grid
 from cockpit.principal import current_principal
 from cockpit.services import Services
@@ -70,8 +70,10 @@ def export_now(services: Services, q: Query, fmt: str) -> Path:
 
 
 def start(services: Services, q: Query, fmt: str) -> str:
-    """Queues the export; returns the job's id. Raises ``FilterError`` (bad format, over the cap)
-    or ``background.JobRefused``."""
+    """Queues the export; returns the job's id. Raises ``AccessDenied`` (no export permission),
+    ``FilterError`` (bad format, over the cap) or ``background.JobRefused``."""
+    # A role without the export permission could not download the file: refused before it is made.
+    scope.require_permission("export", region=q.region[:12])
     grid.size_of(services, q, services.settings.data_now())  # refuse over the cap now, not in the job
     job_id = background.start(services, KIND, q.region, _params(q, grid.require_format(fmt)), _write,
                               expected=(FilterError,))  # fmt: skip
