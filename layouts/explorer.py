@@ -18,6 +18,7 @@ from dash import dcc, html
 
 from cockpit import ids
 from cockpit.exports import grid
+from cockpit.feed_names import feed_labels
 from cockpit.formatting import period_label
 from cockpit.nav import nav_bar
 from cockpit.principal import PERMISSION_NAMES, current_principal
@@ -76,6 +77,8 @@ def column_defs(q: Query) -> list[dict[str, Any]]:
         }  # fmt: skip
         if col.kind == "number":
             entry["type"] = "numericColumn"
+        if col.id == "source_feed":  # shown by the catalogue's name (年度指标), the code on hover
+            entry |= {"refData": feed_labels(current()), "tooltipField": "source_feed"}
         if col.pinned and not q.group:
             entry["pinned"] = "left"
         if col.id in sort:

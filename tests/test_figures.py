@@ -189,6 +189,17 @@ def test_footers_name_feeds_as_the_catalogue_does(app: dash.Dash) -> None:
     assert "old_feed" in str(Freshness(("old_feed",), None, False).footer())
 
 
+def test_the_explorer_names_a_rows_feed_as_the_catalogue_does(app: dash.Dash) -> None:
+    """/explorer's 来源数据源 column shows 月度指标 for indicator_monthly (the code on hover)."""
+    from cockpit.warehouse.explorer_queries import Query
+    from layouts.explorer import column_defs
+
+    with app.server.app_context():
+        defs = {d["field"]: d for d in column_defs(Query(dataset="indicator_value", region="140000"))}
+    assert defs["source_feed"]["refData"]["indicator_monthly"] == "月度指标"
+    assert defs["source_feed"]["tooltipField"] == "source_feed"
+
+
 @pytest.mark.parametrize("page", ["emergency", "regulation", "hotline"])
 def test_no_desk_panel_shows_a_feed_by_its_code(app: dash.Dash, page: str) -> None:
     """Every panel of the event pages names its feeds as the catalogue does (the credit panel wrote
