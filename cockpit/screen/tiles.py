@@ -263,7 +263,7 @@ def trend_figure(frame: pd.DataFrame, name: str, unit: str, theme_name: str,
         values = _values(frame["value"])
         places = _label_places(values) if len(values) <= SPACIOUS_POINTS else _dense_places(values)
         data[0] |= {"mode": "lines+markers+text", "textposition": places, "cliponaxis": False,
-                    "text": [number(v, unit, written_decimals) for v in _values(frame["value"])],
+                    "text": [number(v, unit, written_decimals) for v in values],
                     "textfont": {"size": 14, "color": colours["text"]}}  # fmt: skip
     if frame["target_value"].notna().any():
         data.append({"type": "scatter", "x": labels, "y": _values(frame["target_value"]), "mode": "lines",
