@@ -50,9 +50,6 @@ class _Box:
     def overlaps(self, other: _Box) -> bool:
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
 
-    def inside(self, width: float, height: float) -> bool:
-        return self.x0 >= 0 and self.y0 >= 0 and self.x1 <= width and self.y1 <= height
-
     def within(self, other: _Box) -> bool:
         return self.x0 >= other.x0 and self.y0 >= other.y0 and self.x1 <= other.x1 and self.y1 <= other.y1
 
