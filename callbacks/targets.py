@@ -51,10 +51,6 @@ def _assessed(view: PlanView, services: Services) -> tuple[pd.DataFrame, str, st
     return frame, parent, selected
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def movement(value: Any) -> html.Span:
     if value is None or pd.isna(value) or int(value) == 0:
         return html.Span("—", className="move flat")
@@ -184,7 +180,7 @@ def render_kpis(view: PlanView, services: Services) -> Any:
                          html.Div(sub, className="k-sub")], className="kpi")  # fmt: skip
 
     cards = [
-        card("实际值", fmt(row["value"], unit, decimals), judged_period(_text(row.get("period")), row.get("basis"), str(ind["frequency"]))),
+        card("实际值", fmt(row["value"], unit, decimals), judged_period(row.get("period"), row.get("basis"), str(ind["frequency"]))),
         card("年度目标", fmt(row["target_value"], unit, decimals),
              f"{int(row['year'])}年目标" + ("（沿用上级目标）" if inherited else "")),
         card("序时目标", fmt(row["pace_target"], unit, decimals), pace_sub),

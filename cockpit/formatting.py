@@ -96,9 +96,10 @@ def period_label(code: str | None) -> str:
 YTD_MEAN = "ytd_mean"  # an assessment's ``basis`` when the year's actual is the mean of its periods
 
 
-def judged_period(period: str | None, basis: str | None, frequency: str) -> str:
-    """What a judged actual is: the period itself, or a year-to-date mean (2026年1–10月均值)."""
-    if not period:
+def judged_period(period: object, basis: object, frequency: str) -> str:
+    """What a judged actual is: the period itself, or a year-to-date mean (2026年1–10月均值). An
+    assessment row without a period (NaN, None) has no data."""
+    if not isinstance(period, str) or not period:
         return "暂无数据"
     if basis == YTD_MEAN and frequency != "year":
         year = period[:4]

@@ -167,6 +167,12 @@ def status(
     return AMBER if share >= rule.amber_from else RED
 
 
+def paced(pace_target: float | None, target: float | None) -> bool:
+    """Whether a status was judged against 序时进度: a 序时目标 other than the year's target (a rule
+    without pace, a period closing its year or a region past its target is judged on the target)."""
+    return pace_target is not None and (target is None or abs(pace_target - target) > 1e-9)
+
+
 def gap(actual: float | None, target: float | None, direction: str) -> float | None:
     """How far from the target, positive = still to go, in the indicator's unit."""
     if actual is None or target is None or _nan(actual) or _nan(target):

@@ -333,3 +333,15 @@ def test_pace_path_for_the_chart() -> None:
     assert len(path) == 13
     assert targets.pace_path(2026, 97.0, 96.0, "higher") == []  # already past the target
     assert targets.pace_path(2026, 90.0, 96.0, "higher", targets.StatusRule(pace="none")) == []
+
+
+def test_paced_and_the_judged_period_are_read_alike_everywhere() -> None:
+    """One rule for "judged against 序时进度" (the wall's cards and the briefing's sentence) and one
+    label for what an actual is (/targets' card, the briefing)."""
+    from cockpit.formatting import judged_period
+
+    assert targets.paced(95.2, 95.5) and targets.paced(95.2, None)
+    assert not targets.paced(95.5, 95.5) and not targets.paced(None, 95.5)
+    assert judged_period("2026-10", "ytd_mean", "month") == "2026年1–10月均值"
+    assert judged_period("2026Q3", "ytd_mean", "quarter") == "2026年前3季度均值"
+    assert judged_period(float("nan"), None, "month") == judged_period(None, None, "year") == "暂无数据"

@@ -87,8 +87,8 @@ def lead_sentence(facts: Facts, out: Narrative) -> str:
             parts.append(f"距年度目标（{target}）还差{gap}")
             out.figures.append(Figure("lead_gap", gap, round(f.gap, f.decimals), adcode, f.code, f.period))
     if f.status is not None:
-        paced = f.pace_target is not None and f.target_value is not None and f.pace_target != f.target_value
-        parts.append(f"{'按序时进度' if paced else ''}评价为“{f.status_label}”")
+        how = "按序时进度" if targets.paced(f.pace_target, f.target_value) else ""
+        parts.append(f"{how}评价为“{f.status_label}”")
     text = "，".join(parts)
     parent = facts.parent
     if parent is not None and f.rank is not None and f.siblings:

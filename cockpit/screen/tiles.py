@@ -238,7 +238,7 @@ def _judged_target(r: dict[str, Any]) -> str:
     region already past its target, is judged against the target itself)."""
     decimals = int(r["decimals"])
     pace_t, target = _float_or_none(r["pace_target"]), _float_or_none(r["target_value"])
-    if pace_t is not None and (target is None or abs(pace_t - target) > 1e-9):
+    if targets.paced(pace_t, target):
         return f"序时 {number(pace_t, r['unit'], decimals)}"
     return f"目标 {number(target, r['unit'], decimals)}"
 
