@@ -10,6 +10,7 @@ import dash
 from dash import dcc, html
 
 from cockpit import ids
+from cockpit.access.scope import permitted
 from cockpit.alarms import MAX_NOTE
 from cockpit.principal import ScopeDenied, current_principal
 from cockpit.services import Services, current
@@ -71,7 +72,7 @@ def layout(**params: Any) -> html.Div:
     levels = [{"label": LEVEL_LABELS[lv], "value": lv} for lv in INCIDENT_LEVELS]
     slot = PAGE.slot
     principal = current_principal()
-    may_ack = principal is None or principal.can("acknowledge")
+    may_ack = permitted("acknowledge")
     on_duty = f"值班确认人：{principal.shown_name if principal else '—'}" if may_ack else "告警由值班人员确认"
     return event_layout(
         PAGE,

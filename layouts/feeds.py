@@ -11,7 +11,7 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
-from cockpit.access.scope import home_region
+from cockpit.access.scope import home_region, permitted
 from cockpit.feed_names import feed_labels, names_of
 from cockpit.nav import nav_bar
 from cockpit.principal import current_principal
@@ -31,8 +31,7 @@ def _when(value: Any) -> str:
 
 def _reconcile_link() -> list[html.P]:
     """Reported rates checked against their rows; not offered to a role that may not open it."""
-    principal = current_principal()
-    if principal is not None and not principal.can("reconcile"):
+    if not permitted("reconcile"):
         return []
     return [html.P(dcc.Link("数据核验：上报率与明细对账 ›", href="/reconcile"), className="recon-link")]
 
@@ -72,8 +71,7 @@ QUARANTINE_SHOWN = 200  # rows of one run's quarantine on the page; the CLI list
 def _may_inspect() -> bool:
     """Quarantined records are the file's rows, whatever their region: for those who run the feeds
     (the 运行数据源 permission) and see the whole province."""
-    principal = current_principal()
-    return _province_wide() and (principal is None or principal.can("feeds"))
+    return _province_wide() and permitted("feeds")
 
 
 def _run_of(raw: Any) -> int | None:

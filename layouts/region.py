@@ -19,7 +19,7 @@ from dash import dcc, html
 
 from cockpit import figures as registry
 from cockpit import ids, targets
-from cockpit.access.scope import home_region
+from cockpit.access.scope import home_region, permitted
 from cockpit.briefing import facts as facts_mod
 from cockpit.briefing import figures
 from cockpit.briefing.narrative import build as narrative
@@ -28,7 +28,6 @@ from cockpit.downloads import chart_href
 from cockpit.feed_names import feed_labels, names_of
 from cockpit.formatting import change, number, period_label, wan_yuan
 from cockpit.nav import REGION_PROFILE_PATH, breadcrumb_items, nav_bar
-from cockpit.principal import current_principal
 from cockpit.services import current
 from cockpit.ui.controls import dropdown
 from cockpit.ui.grid import GRID_THEME, ag_grid_locale
@@ -65,8 +64,7 @@ def _notice_page(message: str, province: str) -> html.Div:
 
 
 def _export_links(chart: str, f: facts_mod.Facts) -> html.Div:
-    principal = current_principal()
-    if principal is not None and not principal.can("export"):  # offered only to who may download
+    if not permitted("export"):  # offered only to who may download
         return html.Div(className="export-links")
     return html.Div(
         [html.Span("导出", className="muted")]

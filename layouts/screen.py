@@ -19,10 +19,9 @@ import dash
 from dash import dcc, html
 
 from cockpit import ids
-from cockpit.access.scope import home_region
+from cockpit.access.scope import home_region, permitted
 from cockpit.charts.map import GRAPH_CONFIG
 from cockpit.nav import breadcrumb_items, parent_in_scope
-from cockpit.principal import current_principal
 from cockpit.screen.render import centre_style, digest, render_map_safely
 from cockpit.screen.search import search_options, search_placeholder
 from cockpit.screen.view import View, parse_view
@@ -81,8 +80,7 @@ def layout(**params: Any) -> html.Div:
     catalogue = services.warehouse.indicators()
     state = header_state(view)
     clock_zone: dict[str, Any] = {"data-zone": services.settings.timezone}  # assets/clock.js formats in it
-    principal = current_principal()
-    desk_only = None if principal is None or principal.can("desk") else {"display": "none"}
+    desk_only = None if permitted("desk") else {"display": "none"}
     cities = services.warehouse.children(province)["adcode"].tolist()
     playlist_data: dict[str, Any] = {"data-cities": ",".join(cities), "data-province": province}
     header = html.Div(

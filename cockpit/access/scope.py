@@ -156,10 +156,17 @@ def require_region(warehouse: RegionTree, adcode: Any, *, action: str = "scope")
         raise deny(adcode, action=action)
 
 
+def permitted(permission: str) -> bool:
+    """Whether the signed-in principal's role grants ``permission`` (no principal — the CLI, a job
+    started by the system — may): what a page offers; ``require_permission`` is what it enforces."""
+    principal = current_principal()
+    return principal is None or principal.can(permission)  # type: ignore[arg-type]
+
+
 def require_permission(permission: str, *, region: str | None = None, message: str = "") -> Principal | None:
     """Raises (and audits) :class:`AccessDenied` when the principal's role lacks ``permission``."""
     principal = current_principal()
-    if principal is None or principal.can(permission):  # type: ignore[arg-type]
+    if permitted(permission):
         return principal
     exc = AccessDenied(message or "当前角色无权执行此操作", action=permission, region=region)
     _audit_denied(exc, principal)
